@@ -1,0 +1,314 @@
+/// A strict RFC 8259 JSON parser over UTF-8 bytes.
+///
+/// It is faster than going through `Codable`, keeps integers apart from fractional numbers,
+/// rejects duplicate object keys, and reports the column of the first mistake, which the
+/// importers turn into "file:line:column: reason".
+public struct JSONParser {
+  /// A parse failure: what was wrong and where (1-based column within the input).
+  public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+    public var column: Int
+    public var reason: String
+    public var description: String { "column \(column): \(reason)" }
+  }
+
+  /// Nesting deeper than this is refused rather than risking the stack.
+  public static let maximumDepth = 256
+
+  /// Parses one complete JSON text; anything but whitespace after it is an error.
+  ///
+  /// ```swift
+  /// let value = try JSONParser.parse(#"{"a":[1,2.5,"x"]}"#)
+  /// ```
+  public static func parse(_ text: String) throws(Failure) -> JSONValue {
+    var text = text
+    let result = text.withUTF8 { buffer in
+      Result { () throws(Failure) in try parse(bytes: buffer) }
+    }
+    return try result.get()
+  }
+
+  /// Parses one complete JSON text from raw UTF-8 bytes.
+  public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
+    var parser = Cursor(bytes: bytes)
+    parser.skipWhitespace()
+    let value = try parser.parseValue(depth: 0)
+    parser.skipWhitespace()
+    if parser.index < bytes.count {
+      throw parser.failure("unexpected content after the JSON value")
+    }
+    return value
+  }
+
+  /// Parses one complete JSON text from bytes.
+  public static func parse<Bytes: Collection>(bytes: Bytes) throws(Failure) -> JSONValue
+  where Bytes.Element == UInt8 {
+    let array = Array(bytes)
+    return try array.withUnsafeBufferPointer { buffer throws(Failure) in
+      try parse(bytes: buffer)
+    }
+  }
+}
+
+private struct Cursor {
+  let bytes: UnsafeBufferPointer<UInt8>
+  var index = 0
+
+  init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  func failure(_ reason: String) -> JSONParser.Failure {
+    JSONParser.Failure(column: index + 1, reason: reason)
+  }
+
+  mutating func skipWhitespace() {
+    while index < bytes.count {
+      switch bytes[index] {
+      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      default: return
+      }
+    }
+  }
+
+  mutating func parseValue(depth: Int) throws(JSONParser.Failure) -> JSONValue {
+    guard index < bytes.count else { throw failure("unexpected end of input") }
+    switch bytes[index] {
+    case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+    case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "t"):
+      try expectLiteral("true")
+      return .bool(true)
+    case UInt8(ascii: "f"):
+      try expectLiteral("false")
+      return .bool(false)
+    case UInt8(ascii: "n"):
+      try expectLiteral("null")
+      return .null
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      return try parseNumber()
+    default:
+      throw failure("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+    }
+  }
+
+  mutating func expectLiteral(_ literal: StaticString) throws(JSONParser.Failure) {
+    let count = literal.utf8CodeUnitCount
+    guard index + count <= bytes.count else { throw failure("invalid literal") }
+    let start = literal.utf8Start
+    for offset in 0..<count where bytes[index + offset] != start[offset] {
+      throw failure("invalid literal")
+    }
+    index += count
+  }
+
+  mutating func parseObject(depth: Int) throws(JSONParser.Failure) -> JSONValue {
+    guard depth <= JSONParser.maximumDepth else { throw failure("nesting too deep") }
+    index += 1
+    var members: [String: JSONValue] = [:]
+    skipWhitespace()
+    if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+      index += 1
+      return .object(members)
+    }
+    while true {
+      skipWhitespace()
+      guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+        throw failure("expected a string key")
+      }
+      let keyStart = index
+      let key = try parseString()
+      skipWhitespace()
+      guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+        throw failure("expected ':' after an object key")
+      }
+      index += 1
+      skipWhitespace()
+      let value = try parseValue(depth: depth)
+      if members.updateValue(value, forKey: key) != nil {
+        throw JSONParser.Failure(column: keyStart + 1, reason: "duplicate key \"\(key)\"")
+      }
+      skipWhitespace()
+      guard index < bytes.count else { throw failure("unterminated object") }
+      if bytes[index] == UInt8(ascii: ",") {
+        index += 1
+        continue
+      }
+      if bytes[index] == UInt8(ascii: "}") {
+        index += 1
+        return .object(members)
+      }
+      throw failure("expected ',' or '}' in an object")
+    }
+  }
+
+  mutating func parseArray(depth: Int) throws(JSONParser.Failure) -> JSONValue {
+    guard depth <= JSONParser.maximumDepth else { throw failure("nesting too deep") }
+    index += 1
+    var elements: [JSONValue] = []
+    skipWhitespace()
+    if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+      index += 1
+      return .array(elements)
+    }
+    while true {
+      skipWhitespace()
+      elements.append(try parseValue(depth: depth))
+      skipWhitespace()
+      guard index < bytes.count else { throw failure("unterminated array") }
+      if bytes[index] == UInt8(ascii: ",") {
+        index += 1
+        continue
+      }
+      if bytes[index] == UInt8(ascii: "]") {
+        index += 1
+        return .array(elements)
+      }
+      throw failure("expected ',' or ']' in an array")
+    }
+  }
+
+  mutating func parseString() throws(JSONParser.Failure) -> String {
+    index += 1
+    let start = index
+    // Fast path: no escapes.
+    while index < bytes.count {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "\"") {
+        let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        index += 1
+        guard let string = String(validating: slice, as: UTF8.self) else {
+          throw JSONParser.Failure(column: start, reason: "invalid UTF-8 in a string")
+        }
+        return string
+      }
+      if byte == UInt8(ascii: "\\") { break }
+      if byte < 0x20 { throw failure("control character in a string") }
+      index += 1
+    }
+    var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+    while index < bytes.count {
+      let byte = bytes[index]
+      switch byte {
+      case UInt8(ascii: "\""):
+        index += 1
+        guard let string = String(validating: scratch, as: UTF8.self) else {
+          throw JSONParser.Failure(column: start, reason: "invalid UTF-8 in a string")
+        }
+        return string
+      case UInt8(ascii: "\\"):
+        index += 1
+        guard index < bytes.count else { throw failure("unterminated string") }
+        let escape = bytes[index]
+        index += 1
+        switch escape {
+        case UInt8(ascii: "\""): scratch.append(0x22)
+        case UInt8(ascii: "\\"): scratch.append(0x5C)
+        case UInt8(ascii: "/"): scratch.append(0x2F)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+          var scalar = try parseHex4()
+          if (0xD800...0xDBFF).contains(scalar) {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+              bytes[index + 1] == UInt8(ascii: "u")
+            else { throw failure("unpaired surrogate in a \\u escape") }
+            index += 2
+            let low = try parseHex4()
+            guard (0xDC00...0xDFFF).contains(low) else {
+              throw failure("invalid low surrogate in a \\u escape")
+            }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          } else if (0xDC00...0xDFFF).contains(scalar) {
+            throw failure("unpaired surrogate in a \\u escape")
+          }
+          guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
+          scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
+        default:
+          throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+        }
+      default:
+        if byte < 0x20 { throw failure("control character in a string") }
+        scratch.append(byte)
+        index += 1
+      }
+    }
+    throw failure("unterminated string")
+  }
+
+  mutating func parseHex4() throws(JSONParser.Failure) -> UInt32 {
+    guard index + 4 <= bytes.count else { throw failure("short \\u escape") }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      let byte = bytes[index]
+      let digit: UInt32
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+      default: throw failure("invalid hex digit in a \\u escape")
+      }
+      value = value * 16 + digit
+      index += 1
+    }
+    return value
+  }
+
+  mutating func parseNumber() throws(JSONParser.Failure) -> JSONValue {
+    let start = index
+    var isInteger = true
+    if bytes[index] == UInt8(ascii: "-") { index += 1 }
+    guard index < bytes.count, isDigit(bytes[index]) else { throw failure("invalid number") }
+    if bytes[index] == UInt8(ascii: "0") {
+      index += 1
+      if index < bytes.count, isDigit(bytes[index]) {
+        throw failure("leading zero in a number")
+      }
+    } else {
+      while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+    }
+    if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+      isInteger = false
+      index += 1
+      guard index < bytes.count, isDigit(bytes[index]) else {
+        throw failure("expected a digit after '.'")
+      }
+      while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+    }
+    if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+    {
+      isInteger = false
+      index += 1
+      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+      {
+        index += 1
+      }
+      guard index < bytes.count, isDigit(bytes[index]) else {
+        throw failure("expected a digit in an exponent")
+      }
+      while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+    }
+    let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+    if isInteger, slice.count <= 18 {
+      var value: Int64 = 0
+      var negative = false
+      for byte in slice {
+        if byte == UInt8(ascii: "-") {
+          negative = true
+        } else {
+          value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+      }
+      return .int(negative ? -value : value)
+    }
+    let text = String(decoding: slice, as: UTF8.self)
+    if isInteger, let value = Int64(text) { return .int(value) }
+    guard let value = Double(text), value.isFinite else {
+      throw JSONParser.Failure(column: start + 1, reason: "number out of range")
+    }
+    return .double(value)
+  }
+
+  func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}

@@ -1,0 +1,117 @@
+extension JSONValue {
+  /// The canonical JSON text: sorted keys, no insignificant whitespace, stable numbers.
+  ///
+  /// The same value always gives the same bytes, which makes it fit for hashing (cassette
+  /// keys) and for byte-stable export. Keys sort by their UTF-8 bytes (code point order);
+  /// numbers follow the ECMAScript `Number.prototype.toString` rules that RFC 8785 uses, so
+  /// `2.0` is written `2` and `1e-7` is written `1e-7`.
+  public var canonicalString: String {
+    var output: [UInt8] = []
+    output.reserveCapacity(64)
+    writeCanonical(into: &output)
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  /// Appends the canonical UTF-8 bytes of this value to `output`.
+  public func writeCanonical(into output: inout [UInt8]) {
+    switch self {
+    case .null: output.append(contentsOf: "null".utf8)
+    case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+    case .int(let value): output.append(contentsOf: String(value).utf8)
+    case .double(let value): output.append(contentsOf: JSONValue.formatNumber(value).utf8)
+    case .string(let value): JSONValue.writeString(value, into: &output)
+    case .array(let elements):
+      output.append(UInt8(ascii: "["))
+      for (offset, element) in elements.enumerated() {
+        if offset > 0 { output.append(UInt8(ascii: ",")) }
+        element.writeCanonical(into: &output)
+      }
+      output.append(UInt8(ascii: "]"))
+    case .object(let members):
+      output.append(UInt8(ascii: "{"))
+      let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      for (offset, key) in keys.enumerated() {
+        if offset > 0 { output.append(UInt8(ascii: ",")) }
+        JSONValue.writeString(key, into: &output)
+        output.append(UInt8(ascii: ":"))
+        members[key, default: .null].writeCanonical(into: &output)
+      }
+      output.append(UInt8(ascii: "}"))
+    }
+  }
+
+  /// Writes a JSON string literal with the minimal escapes.
+  public static func writeString(_ string: String, into output: inout [UInt8]) {
+    output.append(UInt8(ascii: "\""))
+    for byte in string.utf8 {
+      switch byte {
+      case 0x22: output.append(contentsOf: [0x5C, 0x22])
+      case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+      case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+      case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+      case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+      case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+      case 0..<0x20:
+        let hex = Array("0123456789abcdef".utf8)
+        output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+        output.append(hex[Int(byte >> 4)])
+        output.append(hex[Int(byte & 0x0F)])
+      default: output.append(byte)
+      }
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+
+  /// Formats a finite double the way ECMAScript does (shortest round-trip digits).
+  public static func formatNumber(_ value: Double) -> String {
+    guard value.isFinite else { return "null" }
+    if value == 0 { return "0" }
+    if value == value.rounded(), abs(value) < 1e15, let integer = Int64(exactly: value) {
+      return String(integer)
+    }
+    // Swift's description gives the shortest digits that round-trip; re-lay them out.
+    let text = value.magnitude.description
+    var mantissa = Substring(text)
+    var exponent = 0
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+      mantissa = text[..<e]
+      exponent = Int(text[text.index(after: e)...]) ?? 0
+    }
+    var digits = ""
+    var pointOffset = 0
+    var seenPoint = false
+    for character in mantissa {
+      if character == "." {
+        seenPoint = true
+      } else {
+        digits.append(character)
+        if !seenPoint { pointOffset += 1 }
+      }
+    }
+    // Strip leading zeros, moving the point.
+    while digits.count > 1, digits.first == "0" {
+      digits.removeFirst()
+      pointOffset -= 1
+    }
+    while digits.count > 1, digits.last == "0" { digits.removeLast() }
+    let k = digits.count
+    let n = pointOffset + exponent
+    var result = value < 0 ? "-" : ""
+    if k <= n && n <= 21 {
+      result += digits + String(repeating: "0", count: n - k)
+    } else if 0 < n && n <= 21 {
+      let split = digits.index(digits.startIndex, offsetBy: n)
+      result += digits[..<split] + "." + digits[split...]
+    } else if -6 < n && n <= 0 {
+      result += "0." + String(repeating: "0", count: -n) + digits
+    } else {
+      let first = digits.prefix(1)
+      let rest = digits.dropFirst()
+      let e = n - 1
+      result += first + (rest.isEmpty ? "" : "." + rest) + "e" + (e >= 0 ? "+" : "-")
+        + String(abs(e))
+    }
+    return result
+  }
+}

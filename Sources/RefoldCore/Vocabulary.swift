@@ -1,0 +1,133 @@
+/// How an intent steers control flow (factor 8).
+public enum IntentKind: String, Sendable, Hashable, Codable, CaseIterable {
+  /// Run the tool, append its result, continue.
+  case sync
+  /// Pause before running; resume on an `approval` event.
+  case approval
+  /// Pause until a `human_response`.
+  case human
+  /// The thread is done.
+  case terminal
+}
+
+/// What an event means to the reducer.
+public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
+  case input, decision, result, error, other
+}
+
+/// An event classified: its kind, and for decisions and results the intent they concern.
+public enum EventClass: Sendable, Hashable {
+  case input
+  case decision(intent: String, kind: IntentKind)
+  /// A tool result; `intent` is nil for a generic `tool_response`.
+  case result(intent: String?)
+  case error
+  case other
+
+  public var kind: EventKind {
+    switch self {
+    case .input: return .input
+    case .decision: return .decision
+    case .result: return .result
+    case .error: return .error
+    case .other: return .other
+    }
+  }
+}
+
+/// Maps event types to kinds: the agent spec's intents and aliases, or the default vocabulary.
+///
+/// With no spec (raw imported threads) the default rules of DESIGN.md apply: `done_for_now`
+/// is terminal; `request_human_input`, `request_more_information` and `request_clarification`
+/// are human; a type starting `request_approval` is approval; any other type `T` with a
+/// `T_result` event in the same thread, and any `tool_call`, is a sync decision.
+public struct Vocabulary: Sendable, Hashable {
+  /// Intent names the spec declares, with their kinds.
+  public var intents: [String: IntentKind]
+  /// Event-type aliases: an alias type is read as its target type (`deploy` → `deploy_backend`).
+  public var aliases: [String: String]
+  public var inputTypes: Set<String>
+  public var errorTypes: Set<String>
+  /// Whether the default inference rules apply to types the spec does not name.
+  public var infersUndeclared: Bool
+
+  public init(
+    intents: [String: IntentKind] = [:], aliases: [String: String] = [:],
+    inputTypes: Set<String> = Vocabulary.defaultInputTypes,
+    errorTypes: Set<String> = ["error"], infersUndeclared: Bool = true
+  ) {
+    self.intents = intents
+    self.aliases = aliases
+    self.inputTypes = inputTypes
+    self.errorTypes = errorTypes
+    self.infersUndeclared = infersUndeclared
+  }
+
+  public static let defaultInputTypes: Set<String> = [
+    "user_input", "slack_message", "email", "webhook", "human_response", "approval",
+  ]
+
+  /// The default vocabulary for threads with no agent spec.
+  public static let `default` = Vocabulary()
+
+  /// Default human intents.
+  public static let defaultHumanIntents: Set<String> = [
+    "request_human_input", "request_more_information", "request_clarification",
+  ]
+
+  /// The canonical type for an event type, after aliases.
+  public func canonicalType(_ type: String) -> String { aliases[type] ?? type }
+
+  /// Classifies every event of a thread; inference looks at the whole thread.
+  public func classify(_ events: [Event]) -> [EventClass] {
+    let context = ThreadTypes(events.lazy.map { canonicalType($0.type) })
+    return events.map { classify($0, in: context) }
+  }
+
+  /// The event types present in a thread, for the default inference rule.
+  public struct ThreadTypes: Sendable {
+    public var types: Set<String>
+    public init<S: Sequence>(_ types: S) where S.Element == String { self.types = Set(types) }
+  }
+
+  /// Classifies one event given the types present in its thread.
+  public func classify(_ event: Event, in context: ThreadTypes) -> EventClass {
+    let type = canonicalType(event.type)
+    if inputTypes.contains(type) { return .input }
+    if errorTypes.contains(type) { return .error }
+    if type == "tool_response" { return .result(intent: nil) }
+    if type == "tool_call" {
+      if let name = event.data["intent"]?.stringValue ?? event.data["name"]?.stringValue {
+        let canonical = canonicalType(name)
+        return .decision(intent: canonical, kind: kind(ofIntent: canonical, context) ?? .sync)
+      }
+      return .decision(intent: "tool_call", kind: .sync)
+    }
+    if let kind = intents[type] { return .decision(intent: type, kind: kind) }
+    if type.hasSuffix("_result") {
+      let base = String(type.dropLast("_result".count))
+      if intents[base] != nil || (infersUndeclared && !base.isEmpty) {
+        return .result(intent: base)
+      }
+    }
+    if infersUndeclared, let kind = defaultKind(of: type, context) {
+      return .decision(intent: type, kind: kind)
+    }
+    return .other
+  }
+
+  /// The kind of an intent by name: declared, or inferred by the default rules.
+  public func kind(ofIntent name: String, _ context: ThreadTypes? = nil) -> IntentKind? {
+    if let kind = intents[name] { return kind }
+    guard infersUndeclared else { return nil }
+    return defaultKind(of: name, context)
+  }
+
+  func defaultKind(of type: String, _ context: ThreadTypes?) -> IntentKind? {
+    if type == "done_for_now" { return .terminal }
+    if Vocabulary.defaultHumanIntents.contains(type) { return .human }
+    if type.hasPrefix("request_approval") { return .approval }
+    if let context, context.types.contains(type + "_result") { return .sync }
+    return nil
+  }
+}
