@@ -54,6 +54,20 @@ let package = Package(
       dependencies: ["RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport"]
     ),
     .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore"]),
+    .testTarget(name: "RefoldStoreTests", dependencies: ["RefoldStore", "RefoldCore"]),
+    .testTarget(
+      name: "RefoldModelsTests",
+      dependencies: [
+        "RefoldModels", "RefoldCore", .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
+    ),
+    .testTarget(
+      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
+    .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
+    .testTarget(
+      name: "RefoldCLITests",
+      dependencies: ["RefoldCLI", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )
