@@ -24,7 +24,7 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after the first `count` events (`--at N`); classification sees the whole thread.
   public func fold(_ events: [Event], upTo count: Int) -> ThreadState {
-    let context = Vocabulary.ThreadTypes(events.lazy.map { vocabulary.canonicalType($0.type) })
+    let context = vocabulary.threadTypes(events)
     var state = ThreadState.initial
     let thread = events.first?.thread
     for event in events.prefix(max(0, count)) {
@@ -41,7 +41,7 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after each event: `states[k]` is the state after events `0...k`.
   public func states(_ events: [Event]) -> [ThreadState] {
-    let context = Vocabulary.ThreadTypes(events.lazy.map { vocabulary.canonicalType($0.type) })
+    let context = vocabulary.threadTypes(events)
     var state = ThreadState.initial
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)

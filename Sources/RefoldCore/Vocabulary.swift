@@ -80,14 +80,34 @@ public struct Vocabulary: Sendable, Hashable {
 
   /// Classifies every event of a thread; inference looks at the whole thread.
   public func classify(_ events: [Event]) -> [EventClass] {
-    let context = ThreadTypes(events.lazy.map { canonicalType($0.type) })
+    let context = threadTypes(events)
     return events.map { classify($0, in: context) }
   }
 
-  /// The event types present in a thread, for the default inference rule.
+  /// What the default inference rules need to know about a thread.
+  public func threadTypes(_ events: [Event]) -> ThreadTypes {
+    var types = Set<String>()
+    var approved = Set<String>()
+    var previous: String?
+    for event in events {
+      let type = canonicalType(event.type)
+      types.insert(type)
+      if type == "approval", let previous { approved.insert(previous) }
+      previous = type
+    }
+    return ThreadTypes(types: types, approvalRequested: approved)
+  }
+
+  /// The event types present in a thread, for the default inference rules.
   public struct ThreadTypes: Sendable {
+    /// Every (canonical) event type in the thread.
     public var types: Set<String>
-    public init<S: Sequence>(_ types: S) where S.Element == String { self.types = Set(types) }
+    /// Types of events directly followed by an `approval` event.
+    public var approvalRequested: Set<String>
+    public init(types: Set<String>, approvalRequested: Set<String> = []) {
+      self.types = types
+      self.approvalRequested = approvalRequested
+    }
   }
 
   /// Classifies one event given the types present in its thread.
@@ -110,7 +130,9 @@ public struct Vocabulary: Sendable, Hashable {
         return .result(intent: base)
       }
     }
-    if infersUndeclared, let kind = defaultKind(of: type, context) {
+    if infersUndeclared, !Vocabulary.defaultInputTypes.contains(type),
+      let kind = defaultKind(of: type, context)
+    {
       return .decision(intent: type, kind: kind)
     }
     return .other
@@ -127,6 +149,7 @@ public struct Vocabulary: Sendable, Hashable {
     if type == "done_for_now" { return .terminal }
     if Vocabulary.defaultHumanIntents.contains(type) { return .human }
     if type.hasPrefix("request_approval") { return .approval }
+    if let context, context.approvalRequested.contains(type) { return .approval }
     if let context, context.types.contains(type + "_result") { return .sync }
     return nil
   }
