@@ -65,7 +65,8 @@ struct ReplayCommand: ParsableCommand {
     }
     for (index, entry) in states.enumerated() {
       if index > 0 { output.line() }
-      for line in Self.describe(entry.state, thread: entry.thread, folded: entry.folded,
+      for line in Self.describe(
+        entry.state, thread: entry.thread, folded: entry.folded,
         total: entry.total)
       {
         output.line(line)

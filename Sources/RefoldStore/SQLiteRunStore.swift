@@ -136,8 +136,10 @@ public final class SQLiteRunStore: RunStore {
       var rows: [(id: String, info: String, summary: String)] = []
       while try statement.step() {
         rows.append(
-          (statement.string(at: 0) ?? "", statement.string(at: 1) ?? "",
-            statement.string(at: 2) ?? ""))
+          (
+            statement.string(at: 0) ?? "", statement.string(at: 1) ?? "",
+            statement.string(at: 2) ?? ""
+          ))
       }
       return rows
     }

@@ -53,14 +53,18 @@ public final class SQLiteStatement {
 
   /// Binds an integer (or NULL for nil).
   public func bind(_ value: Int?, at index: Int32) {
-    if let value { sqlite3_bind_int64(pointer, index, Int64(value)) } else {
+    if let value {
+      sqlite3_bind_int64(pointer, index, Int64(value))
+    } else {
       sqlite3_bind_null(pointer, index)
     }
   }
 
   /// Binds a double (or NULL for nil).
   public func bind(_ value: Double?, at index: Int32) {
-    if let value { sqlite3_bind_double(pointer, index, value) } else {
+    if let value {
+      sqlite3_bind_double(pointer, index, value)
+    } else {
       sqlite3_bind_null(pointer, index)
     }
   }

@@ -1,8 +1,9 @@
 import RefoldCore
 
-/// Deploy-bot threads for benchmarks: inputs, sync and approval decisions, results, tool
-/// errors with retries and escalations, human turns, and a terminal decision, in realistic
-/// proportions. Deterministic for a seed.
+/// Deploy-bot threads for benchmarks, deterministic for a seed.
+///
+/// Each thread mixes inputs, sync and approval decisions, results, tool errors with retries
+/// and escalations, human turns, and a terminal decision, in realistic proportions.
 struct SyntheticThreads {
   private var random: SplitMix64
   private var threadNumber = 0
@@ -32,10 +33,12 @@ struct SyntheticThreads {
     let tags: [JSONValue] = ["v1.4.2", "v1.4.1", "v1.4.0", "v1.3.9"]
     let environment: JSONValue = pick(["staging", "production"])
     let service = pick(["backend", "frontend"])
-    add("slack_message", [
-      "from": pick(["@alex", "@sam", "@kim"]), "channel": "#deploys",
-      "text": .string("ship the latest \(service) to \(environment.stringValue ?? "")"),
-    ])
+    add(
+      "slack_message",
+      [
+        "from": pick(["@alex", "@sam", "@kim"]), "channel": "#deploys",
+        "text": .string("ship the latest \(service) to \(environment.stringValue ?? "")"),
+      ])
     add("list_git_tags", [:], meta: ["exchange": .string("sha256:\(random.next())")])
     add("list_git_tags_result", ["tags": .array(tags)])
     let rounds = 1 + Int(random.next() % 4)
@@ -50,14 +53,17 @@ struct SyntheticThreads {
       var errors = 0
       while chance(25), errors < 3 {
         errors += 1
-        add("error", [
-          "intent": .string("deploy_\(service)"),
-          "message": .string("connection refused (attempt \(errors))"),
-        ])
+        add(
+          "error",
+          [
+            "intent": .string("deploy_\(service)"),
+            "message": .string("connection refused (attempt \(errors))"),
+          ])
         if errors < 3 { add("deploy_\(service)", ["tag": tag, "environment": environment]) }
       }
       if errors == 3 {
-        add("request_human_input", ["question": "deploys keep failing", "urgency": "high"],
+        add(
+          "request_human_input", ["question": "deploys keep failing", "urgency": "high"],
           meta: ["escalation": true])
         add("human_response", ["from": "@alex", "text": "try again now"])
         add("deploy_\(service)", ["tag": tag, "environment": environment])

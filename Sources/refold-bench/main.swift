@@ -14,7 +14,7 @@ import RefoldStore
 /// fresh child process, so peak RSS belongs to one measurement). Build with `-c release`.
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
-         refold-bench import [--events N]    import an N-event JSONL file into SQLite (default 200000)
+         refold-bench import [--events N]    import an N-event JSONL file (default 200000)
          refold-bench all                    fold 1M; import 50k and 200k, each in a child process
   """
 
@@ -70,7 +70,8 @@ func benchFold(events total: Int) {
     for eventClass in vocabulary.classify(thread) { kinds[eventClass.kind, default: 0] += 1 }
   }
   let mix = EventKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", ")
-  print("fold: \(format(Double(count))) events in \(format(Double(threads.count))) threads (\(mix))")
+  print(
+    "fold: \(format(Double(count))) events in \(format(Double(threads.count))) threads (\(mix))")
   let reducer = ThreadReducer()
   var best = Double.infinity
   var statuses: [ThreadState.Status: Int] = [:]
@@ -91,7 +92,9 @@ func benchFold(events total: Int) {
   print("fold: final statuses: \(final)")
   print(
     "fold: best of 3: \(String(format: "%.3f", best)) s, "
-      + "\(format(Double(count) / best)) events/s, peak RSS \(String(format: "%.1f", peakRSS())) MiB")
+      + "\(format(Double(count) / best)) events/s, "
+      + "peak RSS \(String(format: "%.1f", peakRSS())) MiB"
+  )
 }
 
 func benchImport(events total: Int) throws {

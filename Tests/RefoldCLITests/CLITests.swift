@@ -50,9 +50,10 @@ import Testing
       $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     }
     #expect(rows.count == 2)
-    #expect(rows[1] == [
-      "deploy-001", "awaiting_approval", "3", "6", "deploy_backend", "2026-11-20T10:01:00Z",
-    ])
+    #expect(
+      rows[1] == [
+        "deploy-001", "awaiting_approval", "3", "6", "deploy_backend", "2026-11-20T10:01:00Z",
+      ])
 
     let show = await refold(["show", "deploy-001", "--db", db])
     #expect(show.code == 0)
@@ -236,7 +237,8 @@ import Testing
     // --db wins over the environment.
     let other = directory.path("other.sqlite")
     #expect(await refold(["import", file, "--db", other], environment: environment).code == 0)
-    let fromFlag = await refold(["threads", "--db", other], environment: ["REFOLD_DB": "/nonexistent/x"])
+    let fromFlag = await refold(
+      ["threads", "--db", other], environment: ["REFOLD_DB": "/nonexistent/x"])
     #expect(fromFlag.code == 0)
   }
 

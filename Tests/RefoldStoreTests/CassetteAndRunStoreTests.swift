@@ -25,8 +25,9 @@ import Testing
     #expect(try cassette.exchanges(forKey: "k1") == [recorded[0], recorded[2]])
     #expect(try cassette.exchanges(forKey: "missing").isEmpty)
     // Another store on the same file sees the same recordings.
-    #expect(try SQLiteCassetteStore(path: directory.path("refold.sqlite")).allExchanges()
-      == recorded)
+    #expect(
+      try SQLiteCassetteStore(path: directory.path("refold.sqlite")).allExchanges()
+        == recorded)
   }
 
   @Test func cassetteRefusesATakenOrSkippedN() throws {
@@ -71,14 +72,18 @@ import Testing
   @Test func runStoreKeepsRunsAndVerdicts() throws {
     let directory = try TemporaryDirectory()
     let runs = try SQLiteRunStore(path: directory.path("refold.sqlite"))
-    let later = results(id: "run-2", suite: "deploy-bot", startedAt: "2026-11-21T10:00:00Z",
+    let later = results(
+      id: "run-2", suite: "deploy-bot", startedAt: "2026-11-21T10:00:00Z",
       passed: 2)
-    let earlier = results(id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z",
+    let earlier = results(
+      id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z",
       passed: 1)
     try runs.save(later)
     try runs.save(earlier)
-    try runs.save(results(id: "run-3", suite: "other", startedAt: "2026-11-19T10:00:00Z",
-      passed: 0))
+    try runs.save(
+      results(
+        id: "run-3", suite: "other", startedAt: "2026-11-19T10:00:00Z",
+        passed: 0))
     #expect(try runs.run(id: "run-1") == earlier)
     #expect(try runs.run(id: "missing") == nil)
     let records = try runs.runs(suite: "deploy-bot")

@@ -39,7 +39,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
     let result = try store.append([
-      line("a", "slack_message", ["from": "@alex", "text": "ship it ✓"], at: "2026-11-20T10:00:00Z"),
+      line(
+        "a", "slack_message", ["from": "@alex", "text": "ship it ✓"], at: "2026-11-20T10:00:00Z"),
       line("b", "user_input", ["text": "hi"]),
       line("a", "list_git_tags"),
       line("a", "list_git_tags_result", ["tags": ["v1.4.0"], "ratio": 2.5, "n": nil]),
@@ -134,8 +135,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(throws: EventStoreError.versionConflict(thread: "new", expected: 1, actual: 0)) {
       try store.append([line("new", "user_input")], to: "new", expectedNextSeq: 1)
     }
-    #expect(try store.append([line("a", "list_git_tags_result")], to: "a", expectedNextSeq: 2)
-      .map(\.seq) == [2])
+    #expect(
+      try store.append([line("a", "list_git_tags_result")], to: "a", expectedNextSeq: 2)
+        .map(\.seq) == [2])
     #expect(try store.events(in: "elsewhere").isEmpty)
   }
 
@@ -153,10 +155,13 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(forked[0].meta == ["k": "v"])
     #expect(forked[1].id == "x")
     #expect(try store.events(in: "b") == forked)
-    #expect(try store.append([line("b", "done_for_now", ["message": "ok"], seq: 2)]).written
-      .count == 1)
+    #expect(
+      try store.append([line("b", "done_for_now", ["message": "ok"], seq: 2)]).written
+        .count == 1)
     #expect(try store.events(in: "a").count == 3)
-    #expect(throws: EventStoreError.unknownThread("nope")) { try store.fork("nope", at: 0, as: "c") }
+    #expect(throws: EventStoreError.unknownThread("nope")) {
+      try store.fork("nope", at: 0, as: "c")
+    }
     #expect(throws: EventStoreError.threadExists("b")) { try store.fork("a", at: 1, as: "b") }
     #expect(throws: EventStoreError.invalidFork(thread: "a", count: 4, available: 3)) {
       try store.fork("a", at: 4, as: "c")
@@ -177,7 +182,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
       line("a-human", "slack_message", ["text": "deploy"]),
       line("a-human", "request_clarification", ["question": "which env?"]),
       line("m-escalated", "user_input", ["text": "go"]),
-      line("m-escalated", "request_human_input", ["question": "help"],
+      line(
+        "m-escalated", "request_human_input", ["question": "help"],
         meta: ["escalation": true]),
     ])
     let summaries = try store.threads()

@@ -36,8 +36,11 @@ import Testing
     try EventExporter(store: store).export(["t-one", "t-two"], toFile: out)
     #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
     // Re-importing events with ids skips them.
-    let second = try EventImporter(store: store).importFiles([directory.write("ids.jsonl",
-      canonicalLines("t-one")[0] + "\n")])
+    let second = try EventImporter(store: store).importFiles([
+      directory.write(
+        "ids.jsonl",
+        canonicalLines("t-one")[0] + "\n")
+    ])
     #expect(second.written == 0)
     #expect(second.skipped == 1)
   }
@@ -46,7 +49,8 @@ import Testing
     let directory = try TemporaryDirectory()
     let file = try directory.write(
       "in.jsonl",
-      "\r\n  {\"type\":\"user_input\", \"data\": {\"b\": 2.0, \"a\": [1, 1e2]}, \"thread\":\"x\"}\r\n"
+      "\r\n  {\"type\":\"user_input\", \"data\": {\"b\": 2.0, \"a\": [1, 1e2]},"
+        + " \"thread\":\"x\"}\r\n"
         + "\n{\"thread\":\"x\",\"type\":\"done_for_now\",\"data\":{}}")
     let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
     #expect(try EventImporter(store: store).importFiles([file]).written == 2)
@@ -128,8 +132,9 @@ import Testing
       try EventExporter(store: store).export(["a", "missing"], toFile: out)
     }
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
-      .filter { $0.hasSuffix(".tmp") }.isEmpty)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
+        .filter { $0.hasSuffix(".tmp") }.isEmpty)
   }
 }
 

@@ -16,7 +16,8 @@ import Testing
     let seen = try writerB.eventCount(in: "t")
     try writerA.append([EventLine(thread: "t", type: "user_input")], to: "t", expectedNextSeq: 0)
     #expect(throws: EventStoreError.versionConflict(thread: "t", expected: seen, actual: 1)) {
-      try writerB.append([EventLine(thread: "t", type: "user_input")], to: "t",
+      try writerB.append(
+        [EventLine(thread: "t", type: "user_input")], to: "t",
         expectedNextSeq: seen)
     }
     #expect(try writerB.events(in: "t").count == 1)
