@@ -2,12 +2,28 @@ import ArgumentParser
 import RefoldCore
 
 /// The `refold` command: record, replay, score and report agent threads.
+///
+/// Run it through ``CLI/run(arguments:stdout:stderr:environment:)``, which binds the output
+/// streams and turns errors into exit codes.
 public struct RefoldCommand: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "refold",
     abstract: "Record, replay, score and report LLM-agent threads.",
-    subcommands: []
+    subcommands: RefoldCommand.storeCommands + RefoldCommand.evaluationCommands
   )
+
+  /// The commands on the event store.
+  static let storeCommands: [any ParsableCommand.Type] = [
+    ImportCommand.self,
+    ThreadsCommand.self,
+    ShowCommand.self,
+    ReplayCommand.self,
+    ForkCommand.self,
+    ExportCommand.self,
+  ]
+
+  /// The commands that evaluate and report (eval, compare, report, proxy).
+  static let evaluationCommands: [any ParsableCommand.Type] = []
 
   public init() {}
 }

@@ -1,1 +1,177 @@
-print("refold-bench")
+import Foundation
+import RefoldCore
+import RefoldStore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `refold-bench`: throughput and memory figures for the core and the store.
+///
+/// Subcommands: `fold [--events N]`, `import [--events N]`, and `all` (each measurement in a
+/// fresh child process, so peak RSS belongs to one measurement). Build with `-c release`.
+let usage = """
+  usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
+         refold-bench import [--events N]    import an N-event JSONL file (default 200000)
+         refold-bench all                    fold 1M; import 50k and 200k, each in a child process
+  """
+
+func option(_ name: String, in arguments: [String], default value: Int) -> Int {
+  guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+    return value
+  }
+  return Int(arguments[index + 1].replacingOccurrences(of: "_", with: "")) ?? value
+}
+
+/// Peak resident set size of this process, in MiB.
+func peakRSS() -> Double {
+  var usage = rusage()
+  #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+  #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024 / 1024
+  #endif
+}
+
+func now() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+func format(_ value: Double) -> String {
+  let rounded = Int(value.rounded())
+  var digits = String(rounded)
+  var groups: [String] = []
+  while digits.count > 3 {
+    groups.insert(String(digits.suffix(3)), at: 0)
+    digits = String(digits.dropLast(3))
+  }
+  groups.insert(digits, at: 0)
+  return groups.joined(separator: ",")
+}
+
+func benchFold(events total: Int) {
+  var generator = SyntheticThreads(seed: 42)
+  var threads: [[Event]] = []
+  var count = 0
+  while count < total {
+    let thread = generator.nextThread()
+    count += thread.count
+    threads.append(thread)
+  }
+  var kinds: [EventKind: Int] = [:]
+  let vocabulary = Vocabulary.default
+  for thread in threads {
+    for eventClass in vocabulary.classify(thread) { kinds[eventClass.kind, default: 0] += 1 }
+  }
+  let mix = EventKind.allCases.map { "\($0.rawValue) \(kinds[$0] ?? 0)" }.joined(separator: ", ")
+  print(
+    "fold: \(format(Double(count))) events in \(format(Double(threads.count))) threads (\(mix))")
+  let reducer = ThreadReducer()
+  var best = Double.infinity
+  var statuses: [ThreadState.Status: Int] = [:]
+  for round in 0..<3 {
+    let start = now()
+    var checksum = 0
+    for thread in threads {
+      let state = reducer.fold(thread)
+      checksum &+= state.steps
+      if round == 0 { statuses[state.status, default: 0] += 1 }
+    }
+    let elapsed = now() - start
+    best = min(best, elapsed)
+    if checksum == -1 { print("unreachable") }
+  }
+  let final = statuses.sorted { $0.key.rawValue < $1.key.rawValue }
+    .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+  print("fold: final statuses: \(final)")
+  print(
+    "fold: best of 3: \(String(format: "%.3f", best)) s, "
+      + "\(format(Double(count) / best)) events/s, "
+      + "peak RSS \(String(format: "%.1f", peakRSS())) MiB"
+  )
+}
+
+func benchImport(events total: Int) throws {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "refold-bench-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: directory) }
+  let file = directory.appendingPathComponent("events.jsonl").path
+  guard FileManager.default.createFile(atPath: file, contents: nil),
+    let handle = FileHandle(forWritingAtPath: file)
+  else {
+    throw StoreError.file(path: file, reason: "cannot create")
+  }
+  var generator = SyntheticThreads(seed: 7)
+  var count = 0
+  var buffer: [UInt8] = []
+  while count < total {
+    for event in generator.nextThread() where count < total {
+      event.writeLine(into: &buffer)
+      buffer.append(0x0A)
+      count += 1
+    }
+    if buffer.count > 1 << 20 {
+      handle.write(Data(buffer))
+      buffer.removeAll(keepingCapacity: true)
+    }
+  }
+  handle.write(Data(buffer))
+  try handle.close()
+  buffer = []
+  let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+  let rssBefore = peakRSS()
+  let store = try SQLiteEventStore(path: directory.appendingPathComponent("bench.sqlite").path)
+  let start = now()
+  let summary = try EventImporter(store: store).importFiles([file])
+  let elapsed = now() - start
+  guard summary.written == count else {
+    throw StoreError.corruptRow(table: "events", detail: "wrote \(summary.written) of \(count)")
+  }
+  print(
+    "import: \(format(Double(count))) events (\(format(Double(size) / 1024 / 1024)) MiB JSONL, "
+      + "\(summary.threads) threads) in \(String(format: "%.3f", elapsed)) s: "
+      + "\(format(Double(count) / elapsed)) events/s (validate + append in one transaction)")
+  print(
+    "import: peak RSS \(String(format: "%.1f", peakRSS())) MiB "
+      + "(\(String(format: "%.1f", rssBefore)) MiB before the import)")
+}
+
+func runChild(_ arguments: [String]) throws {
+  let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  try process.run()
+  process.waitUntilExit()
+  if process.terminationStatus != 0 {
+    print("child \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+  }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+  switch arguments.first {
+  case "fold":
+    benchFold(events: option("--events", in: arguments, default: 1_000_000))
+  case "import":
+    try benchImport(events: option("--events", in: arguments, default: 200_000))
+  case "all":
+    try runChild(["fold", "--events", "1000000"])
+    try runChild(["import", "--events", "50000"])
+    try runChild(["import", "--events", "200000"])
+    try runChild(["import", "--events", "800000"])
+  default:
+    print(usage)
+    exit(arguments.isEmpty ? 0 : 2)
+  }
+} catch {
+  FileHandle.standardError.write(Data("refold-bench: \(error)\n".utf8))
+  exit(2)
+}

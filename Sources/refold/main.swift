@@ -1,3 +1,5 @@
+import Foundation
 import RefoldCLI
 
-await RefoldCommand.main()
+let code = await CLI.run(arguments: Array(CommandLine.arguments.dropFirst()))
+exit(code)

@@ -1,0 +1,24 @@
+import Foundation
+
+/// What a command runs against: its output streams and environment.
+///
+/// ``CLI/run(arguments:stdout:stderr:environment:)`` binds it for the duration of one
+/// command, so commands run in-process in tests with captured output.
+public struct CLIContext: Sendable {
+  public var stdout: any CLIOutput
+  public var stderr: any CLIOutput
+  public var environment: [String: String]
+
+  public init(
+    stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
+    stderr: any CLIOutput = FileDescriptorOutput.standardError,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) {
+    self.stdout = stdout
+    self.stderr = stderr
+    self.environment = environment
+  }
+
+  /// The context of the running command.
+  @TaskLocal public static var current = CLIContext()
+}

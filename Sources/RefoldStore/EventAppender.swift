@@ -1,0 +1,160 @@
+import CSQLite
+import RefoldCore
+
+/// Applies event lines to the database inside an open transaction: the append rules of
+/// ``SQLiteEventStore`` in one place, for batch appends and for streaming imports.
+///
+/// It remembers each touched thread's next `seq` and last event, and writes the thread rows
+/// once in ``finish()``; memory grows with the number of threads, not of events.
+struct EventAppender {
+  /// What happened to one line.
+  enum Outcome {
+    case written(Event)
+    case skipped
+  }
+
+  private struct Cursor {
+    var nextSeq: Int
+    var lastType: String?
+    var lastAt: String?
+    var changed = false
+  }
+
+  private let connection: SQLiteConnection
+  private var cursors: [String: Cursor] = [:]
+  private var output: [UInt8] = []
+
+  init(connection: SQLiteConnection) {
+    self.connection = connection
+    output.reserveCapacity(512)
+  }
+
+  static let insertSQL =
+    "INSERT INTO events (thread, seq, id, type, data, at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
+  static let lookupIDSQL =
+    "SELECT seq, type, data, at, meta FROM events WHERE thread = ? AND id = ?"
+  static let threadSQL = "SELECT event_count, last_type, last_at FROM threads WHERE thread = ?"
+
+  /// The next `seq` of `thread` as this transaction sees it.
+  mutating func nextSeq(of thread: String) throws -> Int {
+    try cursor(of: thread).nextSeq
+  }
+
+  private mutating func cursor(of thread: String) throws -> Cursor {
+    if let cursor = cursors[thread] { return cursor }
+    let statement = try connection.prepare(Self.threadSQL)
+    defer { statement.reset() }
+    statement.bind(thread, at: 1)
+    let cursor =
+      try statement.step()
+      ? Cursor(
+        nextSeq: statement.int(at: 0), lastType: statement.string(at: 1),
+        lastAt: statement.string(at: 2))
+      : Cursor(nextSeq: 0)
+    cursors[thread] = cursor
+    return cursor
+  }
+
+  /// Applies one line: skips it when its `id` is stored with the same content, checks its
+  /// `seq`, inserts it.
+  mutating func append(_ line: EventLine) throws -> Outcome {
+    var cursor = try cursor(of: line.thread)
+    output.removeAll(keepingCapacity: true)
+    line.data.writeCanonical(into: &output)
+    let data = output
+    var meta: [UInt8]?
+    if let value = line.meta {
+      output.removeAll(keepingCapacity: true)
+      value.writeCanonical(into: &output)
+      meta = output
+    }
+    if let id = line.id, try storedMatch(line, id: id, data: data, meta: meta) {
+      return .skipped
+    }
+    let seq = cursor.nextSeq
+    if let given = line.seq, given != seq {
+      throw EventStoreError.versionConflict(thread: line.thread, expected: given, actual: seq)
+    }
+    let insert = try connection.prepare(Self.insertSQL)
+    insert.bind(line.thread, at: 1)
+    insert.bind(seq, at: 2)
+    insert.bind(line.id, at: 3)
+    insert.bind(line.type, at: 4)
+    insert.bind(utf8: data, at: 5)
+    insert.bind(line.at, at: 6)
+    if let meta { insert.bind(utf8: meta, at: 7) } else { insert.bind(nil as String?, at: 7) }
+    do {
+      try insert.run()
+    } catch let error as StoreError {
+      throw try constraintConflict(error, line: line, seq: seq)
+    }
+    cursor.nextSeq = seq + 1
+    cursor.lastType = line.type
+    if let at = line.at { cursor.lastAt = at }
+    cursor.changed = true
+    cursors[line.thread] = cursor
+    return .written(line.event(seq: seq))
+  }
+
+  /// Whether `id` is already stored in the line's thread with the same content.
+  ///
+  /// - Throws: ``EventStoreError/idConflict(thread:id:)`` when it is stored with different
+  ///   content.
+  private func storedMatch(_ line: EventLine, id: String, data: [UInt8], meta: [UInt8]?) throws
+    -> Bool
+  {
+    let lookup = try connection.prepare(Self.lookupIDSQL)
+    defer { lookup.reset() }
+    lookup.bind(line.thread, at: 1)
+    lookup.bind(id, at: 2)
+    guard try lookup.step() else { return false }
+    let same =
+      (line.seq == nil || line.seq == lookup.int(at: 0)) && lookup.string(at: 1) == line.type
+      && lookup.withBytes(at: 2, { Array($0) }) == data && lookup.string(at: 3) == line.at
+      && lookup.withBytes(at: 4, { Array($0) }) == meta
+    if same { return true }
+    throw EventStoreError.idConflict(thread: line.thread, id: id)
+  }
+
+  // The extended result codes are function-like macros in sqlite3.h, invisible to Swift.
+  static let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
+  static let constraintUnique = SQLITE_CONSTRAINT | (8 << 8)
+
+  /// Maps a constraint failure (the backstop behind the `seq` check) to a contract error.
+  private func constraintConflict(_ error: StoreError, line: EventLine, seq: Int) throws
+    -> any Error
+  {
+    switch error.resultCode {
+    case Self.constraintPrimaryKey:
+      let statement = try connection.prepare(
+        "SELECT coalesce(max(seq) + 1, 0) FROM events WHERE thread = ?")
+      defer { statement.reset() }
+      statement.bind(line.thread, at: 1)
+      let actual = try statement.step() ? statement.int(at: 0) : seq
+      return EventStoreError.versionConflict(thread: line.thread, expected: seq, actual: actual)
+    case Self.constraintUnique:
+      return EventStoreError.idConflict(thread: line.thread, id: line.id ?? "")
+    default:
+      return error
+    }
+  }
+
+  /// Writes the thread rows of every thread this appender changed.
+  mutating func finish() throws {
+    let upsert = try connection.prepare(
+      """
+      INSERT INTO threads (thread, event_count, last_type, last_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (thread) DO UPDATE SET event_count = excluded.event_count,
+        last_type = excluded.last_type, last_at = excluded.last_at
+      """)
+    for (thread, cursor) in cursors where cursor.changed {
+      upsert.reset()
+      upsert.bind(thread, at: 1)
+      upsert.bind(cursor.nextSeq, at: 2)
+      upsert.bind(cursor.lastType, at: 3)
+      upsert.bind(cursor.lastAt, at: 4)
+      try upsert.run()
+    }
+    for thread in cursors.keys { cursors[thread]?.changed = false }
+  }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+
+/// One Refold database file and the single connection that serves it in this process.
+///
+/// The event, cassette and run stores of one file share a `RefoldDatabase`:
+///
+/// ```swift
+/// let database = try RefoldDatabase(path: ".refold/refold.sqlite")
+/// let events = SQLiteEventStore(database: database)
+/// let runs = SQLiteRunStore(database: database)
+/// ```
+///
+/// Each store also has an `init(path:)` that opens its own `RefoldDatabase`; several
+/// connections (or processes) on the same file are safe: WAL mode lets readers proceed, and
+/// writes serialise on `BEGIN IMMEDIATE` with a busy timeout. Opening creates the parent
+/// directories and brings the schema up to date.
+public final class RefoldDatabase: Sendable {
+  /// The database path (`:memory:` for a private in-memory database).
+  public let path: String
+  private let connection: Mutex<SQLiteConnection>
+
+  /// Opens or creates the database at `path`.
+  ///
+  /// - Throws: ``StoreError`` when the directory cannot be created, the file is not a
+  ///   SQLite database, or its schema is newer than this version knows.
+  public init(path: String) throws {
+    self.path = path
+    if path != ":memory:" && !path.isEmpty {
+      let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+      do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      } catch {
+        throw StoreError.file(
+          path: directory.path, reason: "cannot create the database directory (\(error))")
+      }
+    }
+    let opened = try SQLiteConnection(path: path)
+    try SchemaMigrations.migrate(opened)
+    connection = Mutex(opened)
+  }
+
+  /// Runs `body` with exclusive use of the connection.
+  public func withConnection<Result: Sendable>(
+    _ body: (SQLiteConnection) throws -> Result
+  ) throws -> Result {
+    try connection.withLock { connection in try body(connection) }
+  }
+
+  /// The schema version of the open database.
+  public func schemaVersion() throws -> Int {
+    try withConnection { try SchemaMigrations.userVersion($0) }
+  }
+}

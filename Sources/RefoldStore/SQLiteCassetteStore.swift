@@ -1,0 +1,109 @@
+import Foundation
+import RefoldCore
+
+/// The ``CassetteStore`` on SQLite: recorded model exchanges in the `exchanges` table.
+///
+/// `(key, n)` is unique; ``record(_:)`` refuses an `n` other than the next free one, so a
+/// recording is never overwritten. Requests, responses, usage and meta are canonical JSON.
+public final class SQLiteCassetteStore: CassetteStore {
+  /// The database this store reads and writes.
+  public let database: RefoldDatabase
+
+  /// A cassette store on a shared database.
+  public init(database: RefoldDatabase) {
+    self.database = database
+  }
+
+  /// Opens (creating directories and schema as needed) the database at `path`.
+  public convenience init(path: String) throws {
+    self.init(database: try RefoldDatabase(path: path))
+  }
+
+  private static let columns =
+    "key, n, provider, request, response, latency_ms, usage, recorded_at, thread, meta"
+
+  public func exchanges(forKey key: String) throws -> [Exchange] {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT \(Self.columns) FROM exchanges WHERE key = ? ORDER BY n")
+      defer { statement.reset() }
+      statement.bind(key, at: 1)
+      var result: [Exchange] = []
+      while try statement.step() { result.append(try Self.exchange(from: statement)) }
+      return result
+    }
+  }
+
+  public func allExchanges() throws -> [Exchange] {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT \(Self.columns) FROM exchanges ORDER BY rowid")
+      defer { statement.reset() }
+      var result: [Exchange] = []
+      while try statement.step() { result.append(try Self.exchange(from: statement)) }
+      return result
+    }
+  }
+
+  /// Adds an exchange whose `n` is the number already stored for its key.
+  ///
+  /// - Throws: ``StoreError/exchangeTaken(key:n:next:)`` when `n` is taken or skips ahead.
+  public func record(_ exchange: Exchange) throws {
+    let usage = try exchange.usage.map { usage -> String in
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      return String(decoding: try encoder.encode(usage), as: UTF8.self)
+    }
+    try database.withConnection { connection in
+      try connection.transaction {
+        let count = try connection.prepare("SELECT count(*) FROM exchanges WHERE key = ?")
+        count.bind(exchange.key, at: 1)
+        let next = try count.step() ? count.int(at: 0) : 0
+        count.reset()
+        guard exchange.n == next else {
+          throw StoreError.exchangeTaken(key: exchange.key, n: exchange.n, next: next)
+        }
+        let insert = try connection.prepare(
+          "INSERT INTO exchanges (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        insert.bind(exchange.key, at: 1)
+        insert.bind(exchange.n, at: 2)
+        insert.bind(exchange.provider, at: 3)
+        insert.bind(exchange.request.canonicalString, at: 4)
+        insert.bind(exchange.response.canonicalString, at: 5)
+        insert.bind(exchange.latencyMilliseconds, at: 6)
+        insert.bind(usage, at: 7)
+        insert.bind(exchange.recordedAt, at: 8)
+        insert.bind(exchange.thread, at: 9)
+        insert.bind(exchange.meta?.canonicalString, at: 10)
+        try insert.run()
+      }
+    }
+  }
+
+  private static func exchange(from statement: SQLiteStatement) throws -> Exchange {
+    let key = statement.string(at: 0) ?? ""
+    let n = statement.int(at: 1)
+    func json(_ column: Int32) throws -> JSONValue? {
+      guard let text = statement.string(at: column) else { return nil }
+      do {
+        return try JSONParser.parse(text)
+      } catch {
+        throw StoreError.corruptRow(table: "exchanges", detail: "key \(key) n=\(n): \(error)")
+      }
+    }
+    var usage: TokenUsage?
+    if let text = statement.string(at: 6) {
+      do {
+        usage = try JSONDecoder().decode(TokenUsage.self, from: Data(text.utf8))
+      } catch {
+        throw StoreError.corruptRow(
+          table: "exchanges", detail: "key \(key) n=\(n): usage does not decode")
+      }
+    }
+    return Exchange(
+      key: key, n: n, provider: statement.string(at: 2) ?? "", request: try json(3) ?? .null,
+      response: try json(4) ?? .null, latencyMilliseconds: statement.double(at: 5), usage: usage,
+      recordedAt: statement.string(at: 7) ?? "", thread: statement.string(at: 8),
+      meta: try json(9))
+  }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import RefoldCore
+
+/// The ``EventStore`` on SQLite: the durable home of recorded threads.
+///
+/// Events are rows keyed by `(thread, seq)` with a unique `(thread, id)`; `data` and `meta`
+/// are stored as canonical JSON text. A `threads` table keeps each thread's event count, so
+/// an append checks one row. Every append runs in a `BEGIN IMMEDIATE` transaction that checks
+/// `seq` after taking the write lock, so of two writers racing for the same position (in one
+/// process or two) one wins and the other gets
+/// ``EventStoreError/versionConflict(thread:expected:actual:)``; the primary key is the
+/// backstop. Contract errors are ``EventStoreError``; storage failures are ``StoreError``.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(path: ".refold/refold.sqlite")
+/// try store.append([EventLine(thread: "deploy-001", type: "slack_message", data: [:])])
+/// ```
+public final class SQLiteEventStore: EventStore {
+  /// The database this store reads and writes.
+  public let database: RefoldDatabase
+  /// The reducer that folds each thread for ``threads()`` (vocabulary and policy).
+  public let reducer: ThreadReducer
+
+  /// A store on a shared database.
+  public init(database: RefoldDatabase, reducer: ThreadReducer = ThreadReducer()) {
+    self.database = database
+    self.reducer = reducer
+  }
+
+  /// Opens (creating directories and schema as needed) the database at `path`.
+  public convenience init(path: String, reducer: ThreadReducer = ThreadReducer()) throws {
+    self.init(database: try RefoldDatabase(path: path), reducer: reducer)
+  }
+
+  @discardableResult
+  public func append(_ lines: [EventLine]) throws -> AppendResult {
+    try database.withConnection { connection in
+      try connection.transaction {
+        var appender = EventAppender(connection: connection)
+        var result = AppendResult()
+        for line in lines {
+          switch try appender.append(line) {
+          case .written(let event): result.written.append(event)
+          case .skipped: result.skipped += 1
+          }
+        }
+        try appender.finish()
+        return result
+      }
+    }
+  }
+
+  @discardableResult
+  public func append(_ lines: [EventLine], to thread: String, expectedNextSeq: Int) throws
+    -> [Event]
+  {
+    try database.withConnection { connection in
+      try connection.transaction {
+        var appender = EventAppender(connection: connection)
+        let actual = try appender.nextSeq(of: thread)
+        guard actual == expectedNextSeq else {
+          throw EventStoreError.versionConflict(
+            thread: thread, expected: expectedNextSeq, actual: actual)
+        }
+        var written: [Event] = []
+        for var line in lines {
+          line.thread = thread
+          if case .written(let event) = try appender.append(line) { written.append(event) }
+        }
+        try appender.finish()
+        return written
+      }
+    }
+  }
+
+  /// Appends lines produced one at a time, in one transaction: all or nothing.
+  ///
+  /// `body` calls `append` for each line; nothing is kept in memory but per-thread counters,
+  /// so this is how large files are imported. An error thrown by `append` or by `body` rolls
+  /// everything back.
+  ///
+  /// ```swift
+  /// let counts = try store.appendStreaming { append in
+  ///   for line in lines { try append(line) }
+  /// }
+  /// ```
+  public func appendStreaming(
+    _ body: (_ append: (EventLine) throws -> AppendOutcome) throws -> Void
+  ) throws -> AppendCounts {
+    try database.withConnection { connection in
+      try connection.transaction {
+        var appender = EventAppender(connection: connection)
+        var counts = AppendCounts()
+        try body { line in
+          switch try appender.append(line) {
+          case .written(let event):
+            counts.written += 1
+            counts.threads.insert(event.thread)
+            return .written(seq: event.seq)
+          case .skipped:
+            counts.skipped += 1
+            counts.threads.insert(line.thread)
+            return .skipped
+          }
+        }
+        try appender.finish()
+        return counts
+      }
+    }
+  }
+
+  public func events(in thread: String) throws -> [Event] {
+    var events: [Event] = []
+    try forEachEvent(in: thread) { events.append($0) }
+    return events
+  }
+
+  /// Calls `body` with each event of `thread` in `seq` order, without building an array.
+  public func forEachEvent(in thread: String, _ body: (Event) throws -> Void) throws {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT thread, seq, id, type, data, at, meta FROM events WHERE thread = ? ORDER BY seq")
+      defer { statement.reset() }
+      statement.bind(thread, at: 1)
+      while try statement.step() {
+        try body(try Self.event(from: statement))
+      }
+    }
+  }
+
+  /// The number of events in `thread` (its next `seq`); 0 when it does not exist.
+  public func eventCount(in thread: String) throws -> Int {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT event_count FROM threads WHERE thread = ?")
+      defer { statement.reset() }
+      statement.bind(thread, at: 1)
+      return try statement.step() ? statement.int(at: 0) : 0
+    }
+  }
+
+  /// Whether the store holds `thread` (possibly empty, after a fork at 0).
+  public func containsThread(_ thread: String) throws -> Bool {
+    try database.withConnection { connection in
+      let statement = try connection.prepare("SELECT 1 FROM threads WHERE thread = ?")
+      defer { statement.reset() }
+      statement.bind(thread, at: 1)
+      return try statement.step()
+    }
+  }
+
+  /// The total number of events in the store.
+  public func totalEventCount() throws -> Int {
+    try database.withConnection { connection in
+      let statement = try connection.prepare("SELECT coalesce(sum(event_count), 0) FROM threads")
+      defer { statement.reset() }
+      return try statement.step() ? statement.int(at: 0) : 0
+    }
+  }
+
+  public func threads() throws -> [ThreadSummary] {
+    try database.withConnection { connection in
+      // One read transaction, so the list and the events agree.
+      try connection.execute("BEGIN")
+      defer { try? connection.execute("COMMIT") }
+      var rows: [(thread: String, count: Int, lastType: String?, lastAt: String?)] = []
+      let list = try connection.prepare(
+        "SELECT thread, event_count, last_type, last_at FROM threads ORDER BY thread")
+      while try list.step() {
+        rows.append(
+          (list.string(at: 0) ?? "", list.int(at: 1), list.string(at: 2), list.string(at: 3)))
+      }
+      list.reset()
+      let statement = try connection.prepare(
+        "SELECT thread, seq, id, type, data, at, meta FROM events WHERE thread = ? ORDER BY seq")
+      defer { statement.reset() }
+      var summaries: [ThreadSummary] = []
+      summaries.reserveCapacity(rows.count)
+      for row in rows {
+        statement.reset()
+        statement.bind(row.thread, at: 1)
+        var events: [Event] = []
+        events.reserveCapacity(row.count)
+        while try statement.step() { events.append(try Self.event(from: statement)) }
+        summaries.append(
+          ThreadSummary(
+            thread: row.thread, eventCount: events.count, state: reducer.fold(events),
+            lastType: row.lastType, lastAt: row.lastAt))
+      }
+      return summaries
+    }
+  }
+
+  @discardableResult
+  public func fork(_ thread: String, at count: Int, as newThread: String) throws -> [Event] {
+    try database.withConnection { connection in
+      try connection.transaction {
+        let lookup = try connection.prepare("SELECT event_count FROM threads WHERE thread = ?")
+        lookup.bind(thread, at: 1)
+        guard try lookup.step() else { throw EventStoreError.unknownThread(thread) }
+        let available = lookup.int(at: 0)
+        lookup.reset()
+        lookup.bind(newThread, at: 1)
+        let exists = try lookup.step()
+        lookup.reset()
+        guard !exists else { throw EventStoreError.threadExists(newThread) }
+        guard count >= 0, count <= available else {
+          throw EventStoreError.invalidFork(thread: thread, count: count, available: available)
+        }
+        let copy = try connection.prepare(
+          """
+          INSERT INTO events (thread, seq, id, type, data, at, meta)
+          SELECT ?, seq, id, type, data, at, meta FROM events WHERE thread = ? AND seq < ?
+          ORDER BY seq
+          """)
+        copy.bind(newThread, at: 1)
+        copy.bind(thread, at: 2)
+        copy.bind(count, at: 3)
+        try copy.run()
+        let read = try connection.prepare(
+          "SELECT thread, seq, id, type, data, at, meta FROM events WHERE thread = ? ORDER BY seq")
+        defer { read.reset() }
+        read.bind(newThread, at: 1)
+        var events: [Event] = []
+        while try read.step() { events.append(try Self.event(from: read)) }
+        let insert = try connection.prepare(
+          "INSERT INTO threads (thread, event_count, last_type, last_at) VALUES (?, ?, ?, ?)")
+        insert.bind(newThread, at: 1)
+        insert.bind(events.count, at: 2)
+        insert.bind(events.last?.type, at: 3)
+        insert.bind(events.last(where: { $0.at != nil })?.at, at: 4)
+        try insert.run()
+        return events
+      }
+    }
+  }
+
+  /// Decodes the current row of `SELECT thread, seq, id, type, data, at, meta`.
+  static func event(from statement: SQLiteStatement) throws -> Event {
+    let thread = statement.string(at: 0) ?? ""
+    let seq = statement.int(at: 1)
+    let data = try json(statement, column: 4, thread: thread, seq: seq) ?? .null
+    let meta = try json(statement, column: 6, thread: thread, seq: seq)
+    return Event(
+      thread: thread, seq: seq, type: statement.string(at: 3) ?? "", data: data,
+      at: statement.string(at: 5), id: statement.string(at: 2), meta: meta)
+  }
+
+  private static func json(_ statement: SQLiteStatement, column: Int32, thread: String, seq: Int)
+    throws -> JSONValue?
+  {
+    do {
+      return try statement.withBytes(at: column) { bytes throws(JSONParser.Failure) in
+        try JSONParser.parse(bytes: bytes)
+      }
+    } catch {
+      throw StoreError.corruptRow(
+        table: "events", detail: "thread \"\(thread)\" seq \(seq): \(error)")
+    }
+  }
+}
+
+/// What ``SQLiteEventStore/appendStreaming(_:)`` did with one line.
+public enum AppendOutcome: Sendable, Hashable {
+  case written(seq: Int)
+  /// The line's `id` was already stored with the same content.
+  case skipped
+}
+
+/// What a streaming append wrote.
+public struct AppendCounts: Sendable, Hashable {
+  public var written = 0
+  public var skipped = 0
+  /// The threads the lines belonged to.
+  public var threads: Set<String> = []
+
+  public init(written: Int = 0, skipped: Int = 0, threads: Set<String> = []) {
+    self.written = written
+    self.skipped = skipped
+    self.threads = threads
+  }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import RefoldCore
+
+/// The ``RunStore`` on SQLite: evaluation runs for trends, comparisons and re-rendering.
+///
+/// The `runs` table keeps the whole ``RunResults`` as JSON plus columns to list by (suite,
+/// variant, start time, git commit); `case_results` keeps one row per scored case (run, case,
+/// thread, step, verdict, expected and actual intent) so trends and comparisons can query
+/// verdicts without decoding whole runs.
+public final class SQLiteRunStore: RunStore {
+  /// The database this store reads and writes.
+  public let database: RefoldDatabase
+
+  /// A run store on a shared database.
+  public init(database: RefoldDatabase) {
+    self.database = database
+  }
+
+  /// Opens (creating directories and schema as needed) the database at `path`.
+  public convenience init(path: String) throws {
+    self.init(database: try RefoldDatabase(path: path))
+  }
+
+  /// Stores a run and its cases.
+  ///
+  /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored.
+  public func save(_ results: RunResults) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let whole = String(decoding: try encoder.encode(results), as: UTF8.self)
+    let info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
+    let summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
+    try database.withConnection { connection in
+      try connection.transaction {
+        let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")
+        exists.bind(results.run.id, at: 1)
+        let taken = try exists.step()
+        exists.reset()
+        guard !taken else { throw StoreError.runExists(results.run.id) }
+        let insert = try connection.prepare(
+          """
+          INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
+            model_source, info, summary, results)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+        let run = results.run
+        insert.bind(run.id, at: 1)
+        insert.bind(run.suite, at: 2)
+        insert.bind(run.variant, at: 3)
+        insert.bind(run.startedAt, at: 4)
+        insert.bind(run.finishedAt, at: 5)
+        insert.bind(run.gitCommit, at: 6)
+        insert.bind(run.modelSource, at: 7)
+        insert.bind(info, at: 8)
+        insert.bind(summary, at: 9)
+        insert.bind(whole, at: 10)
+        try insert.run()
+        let caseInsert = try connection.prepare(
+          """
+          INSERT INTO case_results (run_id, case_id, thread, mode, step, seq, verdict,
+            expected_intent, actual_intent)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """)
+        for result in results.cases {
+          caseInsert.reset()
+          caseInsert.bind(run.id, at: 1)
+          caseInsert.bind(result.id, at: 2)
+          caseInsert.bind(result.thread, at: 3)
+          caseInsert.bind(result.mode, at: 4)
+          caseInsert.bind(result.step, at: 5)
+          caseInsert.bind(result.seq, at: 6)
+          caseInsert.bind(result.verdict.rawValue, at: 7)
+          caseInsert.bind(result.expected?.name, at: 8)
+          caseInsert.bind(result.actual?.name, at: 9)
+          try caseInsert.run()
+        }
+      }
+    }
+  }
+
+  public func run(id: String) throws -> RunResults? {
+    let text: String? = try database.withConnection { connection in
+      let statement = try connection.prepare("SELECT results FROM runs WHERE id = ?")
+      defer { statement.reset() }
+      statement.bind(id, at: 1)
+      return try statement.step() ? statement.string(at: 0) : nil
+    }
+    guard let text else { return nil }
+    return try Self.decode(RunResults.self, text, run: id)
+  }
+
+  public func runs(suite: String) throws -> [RunRecord] {
+    try records(where: "WHERE suite = ?", binding: suite)
+  }
+
+  /// Every stored run, oldest first, with its summary.
+  public func allRuns() throws -> [RunRecord] {
+    try records(where: "", binding: nil)
+  }
+
+  /// The stored per-case verdicts of a run, in case order.
+  public func caseVerdicts(run id: String) throws -> [CaseVerdict] {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        """
+        SELECT case_id, thread, mode, step, seq, verdict, expected_intent, actual_intent
+        FROM case_results WHERE run_id = ? ORDER BY rowid
+        """)
+      defer { statement.reset() }
+      statement.bind(id, at: 1)
+      var result: [CaseVerdict] = []
+      while try statement.step() {
+        let verdictText = statement.string(at: 5) ?? ""
+        guard let verdict = CaseResult.Verdict(rawValue: verdictText) else {
+          throw StoreError.corruptRow(
+            table: "case_results", detail: "run \(id): unknown verdict \"\(verdictText)\"")
+        }
+        result.append(
+          CaseVerdict(
+            caseID: statement.string(at: 0) ?? "", thread: statement.string(at: 1) ?? "",
+            mode: statement.string(at: 2) ?? "", step: statement.optionalInt(at: 3),
+            seq: statement.optionalInt(at: 4), verdict: verdict,
+            expectedIntent: statement.string(at: 6), actualIntent: statement.string(at: 7)))
+      }
+      return result
+    }
+  }
+
+  private func records(where clause: String, binding: String?) throws -> [RunRecord] {
+    let rows: [(id: String, info: String, summary: String)] = try database.withConnection {
+      connection in
+      let statement = try connection.prepare(
+        "SELECT id, info, summary FROM runs \(clause) ORDER BY started_at, rowid")
+      defer { statement.reset() }
+      if let binding { statement.bind(binding, at: 1) }
+      var rows: [(id: String, info: String, summary: String)] = []
+      while try statement.step() {
+        rows.append(
+          (
+            statement.string(at: 0) ?? "", statement.string(at: 1) ?? "",
+            statement.string(at: 2) ?? ""
+          ))
+      }
+      return rows
+    }
+    return try rows.map { row in
+      RunRecord(
+        info: try Self.decode(RunInfo.self, row.info, run: row.id),
+        summary: try Self.decode(RunSummary.self, row.summary, run: row.id))
+    }
+  }
+
+  private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String, run: String)
+    throws -> Value
+  {
+    do {
+      return try JSONDecoder().decode(type, from: Data(text.utf8))
+    } catch {
+      throw StoreError.corruptRow(table: "runs", detail: "run \(run): \(error)")
+    }
+  }
+}
+
+/// One stored per-decision verdict of a run (a `case_results` row).
+public struct CaseVerdict: Sendable, Hashable {
+  public var caseID: String
+  public var thread: String
+  public var mode: String
+  public var step: Int?
+  public var seq: Int?
+  public var verdict: CaseResult.Verdict
+  public var expectedIntent: String?
+  public var actualIntent: String?
+
+  public init(
+    caseID: String, thread: String, mode: String, step: Int?, seq: Int?,
+    verdict: CaseResult.Verdict, expectedIntent: String?, actualIntent: String?
+  ) {
+    self.caseID = caseID
+    self.thread = thread
+    self.mode = mode
+    self.step = step
+    self.seq = seq
+    self.verdict = verdict
+    self.expectedIntent = expectedIntent
+    self.actualIntent = actualIntent
+  }
+}

@@ -1,0 +1,77 @@
+import RefoldCore
+
+/// Everything that can go wrong in RefoldStore besides the event-store contract errors.
+///
+/// Contract errors of an ``SQLiteEventStore`` (a version conflict, an id conflict, an unknown
+/// thread) are ``EventStoreError`` values, as every `EventStore` throws them; an import turns
+/// them into ``rejectedLine(file:line:reason:)`` so the message names the file and line.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// SQLite refused: the database file, the (extended) result code, SQLite's message and the
+  /// statement that failed.
+  case sqlite(path: String, code: Int32, message: String, sql: String?)
+  /// Lines of event JSONL that do not validate (the first few, in file order).
+  case invalidLines([LineProblem])
+  /// A valid line that the store refused (a `seq` or `id` conflict); nothing was imported.
+  case rejectedLine(file: String, line: Int, reason: EventStoreError)
+  /// A file could not be opened, read or written.
+  case file(path: String, reason: String)
+  /// A cassette exchange whose `n` is taken or skips ahead.
+  case exchangeTaken(key: String, n: Int, next: Int)
+  /// A run id that is already stored (runs are never replaced).
+  case runExists(String)
+  /// A stored row that no longer decodes (written by an incompatible version, or edited).
+  case corruptRow(table: String, detail: String)
+  /// The database was written by a newer Refold.
+  case newerSchema(path: String, version: Int, supported: Int)
+
+  /// One invalid line: where, and why.
+  public struct LineProblem: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var reason: String
+
+    public init(file: String, line: Int, reason: String) {
+      self.file = file
+      self.line = line
+      self.reason = reason
+    }
+
+    public var description: String { "\(file):\(line): \(reason)" }
+  }
+
+  /// The SQLite result code when this is an SQLite error.
+  public var resultCode: Int32? {
+    if case .sqlite(_, let code, _, _) = self { return code }
+    return nil
+  }
+
+  public var description: String {
+    switch self {
+    case .sqlite(let path, let code, let message, let sql):
+      let statement = sql.map { " while running \"\(Self.abbreviate($0))\"" } ?? ""
+      return "SQLite error \(code) in \(path): \(message)\(statement)"
+    case .invalidLines(let problems):
+      guard let first = problems.first else { return "invalid input" }
+      let more = problems.count > 1 ? " (and \(problems.count - 1) more invalid lines)" : ""
+      return "\(first)\(more)"
+    case .rejectedLine(let file, let line, let reason):
+      return "\(file):\(line): \(reason); nothing was imported"
+    case .file(let path, let reason):
+      return "\(path): \(reason)"
+    case .exchangeTaken(let key, let n, let next):
+      return "cassette key \(key) cannot take exchange n=\(n): the next free n is \(next)"
+    case .runExists(let id):
+      return "run \"\(id)\" is already stored"
+    case .corruptRow(let table, let detail):
+      return "a row in table \"\(table)\" does not decode: \(detail)"
+    case .newerSchema(let path, let version, let supported):
+      return
+        "\(path) has schema version \(version), newer than the \(supported) this Refold knows"
+    }
+  }
+
+  static func abbreviate(_ sql: String) -> String {
+    let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    return flat.count > 80 ? String(flat.prefix(77)) + "..." : flat
+  }
+}

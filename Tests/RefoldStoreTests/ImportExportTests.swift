@@ -1,0 +1,165 @@
+import Foundation
+import RefoldCore
+import RefoldStore
+import Testing
+
+@Suite struct ImportExportTests {
+  /// Canonical JSONL for a small thread, written through `Event.jsonLine`.
+  func canonicalLines(_ thread: String) -> [String] {
+    [
+      Event(
+        thread: thread, seq: 0, type: "slack_message",
+        data: ["from": "@alex", "channel": "#deploys", "text": "ship \"latest\"\nbackend ✓"],
+        at: "2026-11-20T10:00:00Z", id: "\(thread)-m0"),
+      Event(thread: thread, seq: 1, type: "list_git_tags", meta: ["exchange": "sha256:ab"]),
+      Event(
+        thread: thread, seq: 2, type: "list_git_tags_result",
+        data: ["tags": ["v1.4.2", "v1.4.1"], "took": 0.125, "count": 2]),
+      Event(
+        thread: thread, seq: 3, type: "done_for_now", data: ["message": "latest is v1.4.2"],
+        at: "2026-11-20T10:00:03.5+01:00"),
+    ].map(\.jsonLine)
+  }
+
+  @Test func importThenExportIsByteStable() throws {
+    let directory = try TemporaryDirectory()
+    let text = (canonicalLines("t-one") + canonicalLines("t-two")).map { $0 + "\n" }.joined()
+    let file = try directory.write("in.jsonl", text)
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let summary = try EventImporter(store: store).importFiles([file])
+    #expect(summary.written == 8)
+    #expect(summary.threads == 2)
+    var exported: [UInt8] = []
+    try EventExporter(store: store).export(["t-one", "t-two"]) { exported += $0 }
+    #expect(String(decoding: exported, as: UTF8.self) == text)
+    let out = directory.path("out.jsonl")
+    try EventExporter(store: store).export(["t-one", "t-two"], toFile: out)
+    #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+    // Re-importing events with ids skips them.
+    let second = try EventImporter(store: store).importFiles([
+      directory.write(
+        "ids.jsonl",
+        canonicalLines("t-one")[0] + "\n")
+    ])
+    #expect(second.written == 0)
+    #expect(second.skipped == 1)
+  }
+
+  @Test func nonCanonicalInputExportsCanonically() throws {
+    let directory = try TemporaryDirectory()
+    let file = try directory.write(
+      "in.jsonl",
+      "\r\n  {\"type\":\"user_input\", \"data\": {\"b\": 2.0, \"a\": [1, 1e2]},"
+        + " \"thread\":\"x\"}\r\n"
+        + "\n{\"thread\":\"x\",\"type\":\"done_for_now\",\"data\":{}}")
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    #expect(try EventImporter(store: store).importFiles([file]).written == 2)
+    var exported: [UInt8] = []
+    try EventExporter(store: store).export(["x"]) { exported += $0 }
+    #expect(
+      String(decoding: exported, as: UTF8.self)
+        == #"{"thread":"x","seq":0,"type":"user_input","data":{"a":[1,100],"b":2}}"# + "\n"
+        + #"{"thread":"x","seq":1,"type":"done_for_now","data":{}}"# + "\n")
+  }
+
+  @Test func anInvalidLineNamesFileAndLineAndWritesNothing() throws {
+    let directory = try TemporaryDirectory()
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    try EventImporter(store: store).importFiles([
+      directory.write("existing.jsonl", canonicalLines("kept").joined(separator: "\n"))
+    ])
+    let before = try store.totalEventCount()
+    #expect(before == 4)
+    let good = try directory.write("good.jsonl", canonicalLines("new").joined(separator: "\n"))
+    let bad = try directory.write(
+      "bad.jsonl",
+      """
+      {"thread":"new2","type":"user_input","data":{}}
+
+      {"thread":"new2","data":{}}
+      {"thread":"new2","type":"user_input","data":{},"sqe":3}
+      """)
+    #expect(
+      throws: StoreError.invalidLines([
+        .init(file: bad, line: 3, reason: "missing field \"type\""),
+        .init(file: bad, line: 4, reason: "unknown field \"sqe\""),
+      ])
+    ) {
+      try EventImporter(store: store).importFiles([good, bad])
+    }
+    #expect(try store.totalEventCount() == before)
+    #expect(try store.threads().map(\.thread) == ["kept"])
+  }
+
+  @Test func aConflictInTheLastFileRollsBackEveryFile() throws {
+    let directory = try TemporaryDirectory()
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    try store.append([EventLine(thread: "old", type: "user_input")])
+    let first = try directory.write("first.jsonl", canonicalLines("new").joined(separator: "\n"))
+    let second = try directory.write(
+      "second.jsonl",
+      """
+      {"thread":"old","type":"note","data":{}}
+      {"thread":"old","seq":1,"type":"note","data":{}}
+      """)
+    #expect(
+      throws: StoreError.rejectedLine(
+        file: second, line: 2,
+        reason: .versionConflict(thread: "old", expected: 1, actual: 2))
+    ) {
+      try EventImporter(store: store).importFiles([first, second])
+    }
+    #expect(try store.totalEventCount() == 1)
+    #expect(try store.events(in: "new").isEmpty)
+  }
+
+  @Test func missingFileIsAFileError() throws {
+    let directory = try TemporaryDirectory()
+    let store = try SQLiteEventStore(path: ":memory:")
+    let path = directory.path("absent.jsonl")
+    #expect(throws: StoreError.file(path: path, reason: "No such file or directory")) {
+      try EventImporter(store: store).importFiles([path])
+    }
+  }
+
+  @Test func exportToAFileNeverLeavesHalfAFile() throws {
+    let directory = try TemporaryDirectory()
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    try store.append([EventLine(thread: "a", type: "user_input")])
+    let out = directory.path("out.jsonl")
+    try Data("previous\n".utf8).write(to: URL(fileURLWithPath: out))
+    #expect(throws: EventStoreError.unknownThread("missing")) {
+      try EventExporter(store: store).export(["a", "missing"], toFile: out)
+    }
+    #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.url.path).sorted()
+        .filter { $0.hasSuffix(".tmp") }.isEmpty)
+  }
+}
+
+@Suite struct JSONLReaderTests {
+  func lines(_ text: String, chunkSize: Int) throws -> [(Int, String)] {
+    let directory = try TemporaryDirectory()
+    let path = try directory.write("lines.jsonl", text)
+    var result: [(Int, String)] = []
+    try JSONLReader(path: path, chunkSize: chunkSize).forEachLine { number, bytes in
+      result.append((number, String(decoding: bytes, as: UTF8.self)))
+    }
+    return result
+  }
+
+  @Test(arguments: [16, 17, 64, 1 << 16])
+  func splitsLinesAcrossChunks(chunkSize: Int) throws {
+    let long = String(repeating: "x", count: 100)
+    let text = "first\r\n\n  \r\n\(long)\nsecond-to-last\r\nlast without newline"
+    let read = try lines(text, chunkSize: chunkSize)
+    #expect(read.map(\.0) == [1, 4, 5, 6])
+    #expect(read.map(\.1) == ["first", long, "second-to-last", "last without newline"])
+  }
+
+  @Test func emptyFileHasNoLines() throws {
+    #expect(try lines("", chunkSize: 16).isEmpty)
+    #expect(try lines("\n\n", chunkSize: 16).isEmpty)
+  }
+}
