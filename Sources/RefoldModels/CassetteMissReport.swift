@@ -127,12 +127,12 @@ enum CassetteMissReport {
         edits.append(Edit(kind: .same, line: a[i]))
         i += 1
         j += 1
-      } else if j < b.count, i == a.count || table[i][j + 1] >= table[i + 1][j] {
-        edits.append(Edit(kind: .added, line: b[j]))
-        j += 1
-      } else {
+      } else if i < a.count, j == b.count || table[i + 1][j] >= table[i][j + 1] {
         edits.append(Edit(kind: .removed, line: a[i]))
         i += 1
+      } else {
+        edits.append(Edit(kind: .added, line: b[j]))
+        j += 1
       }
     }
     edits.append(contentsOf: old[(old.count - suffix)...].map { Edit(kind: .same, line: $0) })
