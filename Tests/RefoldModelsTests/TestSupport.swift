@@ -56,7 +56,8 @@ final class ScriptedServer: Sendable {
     route: String,
     respond: @escaping @Sendable (Int, HTTPRequest, Data) async throws -> HTTPResponse
   ) async throws {
-    let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30)
+    let server = HTTPServer(
+      address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
     self.server = server
     let log = self.log
     await server.appendRoute(HTTPRoute(stringLiteral: route)) { request in
