@@ -1,0 +1,108 @@
+extension ContextFormat {
+  /// One event as an XML-tag block: `<type>`, the data as indented YAML-like lines, `</type>`.
+  ///
+  /// ```
+  /// <slack_message>
+  ///   from: @alex
+  ///   text: ship latest backend to prod
+  /// </slack_message>
+  /// ```
+  public static func xmlBlock(_ event: Event) -> String {
+    let lines = yamlLines(event.data, indent: 1)
+    if lines.isEmpty { return "<\(event.type)></\(event.type)>" }
+    return "<\(event.type)>\n" + lines.joined(separator: "\n") + "\n</\(event.type)>"
+  }
+
+  /// The YAML-like lines of a value, indented by `indent` levels of two spaces.
+  ///
+  /// Objects list `key: value` in key order; nested objects and lists go on the following
+  /// lines, two spaces deeper; list elements start with `- `. Strings appear as they are,
+  /// except those that would read as another type or lose whitespace, which are quoted.
+  /// Multi-line strings use a `|` block.
+  public static func yamlLines(_ value: JSONValue, indent: Int) -> [String] {
+    let pad = String(repeating: "  ", count: indent)
+    switch value {
+    case .object(let members):
+      var lines: [String] = []
+      for key in members.keys.sorted() {
+        lines.append(contentsOf: member(key, members[key, default: .null], pad: pad, indent: indent))
+      }
+      return lines
+    case .array(let elements):
+      var lines: [String] = []
+      for element in elements {
+        lines.append(contentsOf: listElement(element, pad: pad, indent: indent))
+      }
+      return lines
+    case .string(let text) where text.contains("\n"):
+      return text.split(separator: "\n", omittingEmptySubsequences: false).map { pad + $0 }
+    default:
+      return [pad + scalar(value)]
+    }
+  }
+
+  private static func member(_ key: String, _ value: JSONValue, pad: String, indent: Int)
+    -> [String]
+  {
+    switch value {
+    case .object(let members) where !members.isEmpty:
+      return [pad + key + ":"] + yamlLines(value, indent: indent + 1)
+    case .array(let elements) where !elements.isEmpty:
+      return [pad + key + ":"] + yamlLines(value, indent: indent + 1)
+    case .string(let text) where text.contains("\n"):
+      return [pad + key + ": |"] + yamlLines(value, indent: indent + 1)
+    default:
+      return [pad + key + ": " + scalar(value)]
+    }
+  }
+
+  private static func listElement(_ value: JSONValue, pad: String, indent: Int) -> [String] {
+    switch value {
+    case .object(let members) where !members.isEmpty:
+      return hanging(value, pad: pad, indent: indent)
+    case .array(let elements) where !elements.isEmpty:
+      return hanging(value, pad: pad, indent: indent)
+    case .string(let text) where text.contains("\n"):
+      return [pad + "- |"] + yamlLines(value, indent: indent + 1)
+    default:
+      return [pad + "- " + scalar(value)]
+    }
+  }
+
+  /// A nested container as a list element: its first line follows the `- `.
+  private static func hanging(_ value: JSONValue, pad: String, indent: Int) -> [String] {
+    var lines = yamlLines(value, indent: indent + 1)
+    guard !lines.isEmpty else { return [pad + "- " + scalar(value)] }
+    let deeper = pad + "  "
+    lines[0] = pad + "- " + lines[0].dropFirst(deeper.count)
+    return lines
+  }
+
+  /// A scalar (or an empty container) on one line.
+  static func scalar(_ value: JSONValue) -> String {
+    switch value {
+    case .string(let text):
+      return needsQuotes(text) ? value.canonicalString : text
+    case .object: return "{}"
+    case .array: return "[]"
+    default: return value.canonicalString
+    }
+  }
+
+  private static func needsQuotes(_ text: String) -> Bool {
+    if text.isEmpty || text != text.trimmingSpaces { return true }
+    if ["true", "false", "null", "~", "yes", "no"].contains(text.lowercased()) { return true }
+    if (try? JSONParser.parse(text))?.doubleValue != nil { return true }
+    if text.hasPrefix("- ") || text.hasPrefix("\"") || text == "{}" || text == "[]" { return true }
+    return false
+  }
+}
+
+extension String {
+  fileprivate var trimmingSpaces: Substring {
+    var slice = Substring(self)
+    while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+    while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+    return slice
+  }
+}

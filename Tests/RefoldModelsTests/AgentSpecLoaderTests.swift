@@ -1,0 +1,171 @@
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldModels
+
+@Suite struct AgentSpecLoaderTests {
+  /// A minimal valid spec; tests replace lines to break it.
+  static let minimal = """
+    name: bot
+    model:
+      provider: anthropic
+      name: claude-3-5-haiku-20241022
+      api_key_env: ANTHROPIC_API_KEY
+      temperature: 0.2
+    prompt: p.mustache
+    output_mode: tools
+    intents:
+      deploy_backend:
+        kind: approval
+        description: Deploy.
+        params:
+          type: object
+          required: [tag]
+          properties:
+            tag: {type: string, maxLength: 20}
+      done_for_now:
+        kind: terminal
+    aliases:
+      deploy: deploy_backend
+    error_policy: {cap: 2, count: per_intent, escalation: model}
+    step_budget: 12
+    """
+
+  func load(_ yaml: String, environment: [String: String] = [:], override: String? = nil,
+    template: String = "{{thread}}"
+  ) throws(AgentSpecError) -> AgentSpec {
+    try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
+      yaml: yaml, file: "agent.yaml"
+    ) { path throws(AgentSpecError) in (template, path) }
+  }
+
+  func failure(_ yaml: String, template: String = "{{thread}}") -> AgentSpecError? {
+    do {
+      _ = try load(yaml, template: template)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func loadsTheDeployBotSpec() throws {
+    let spec = try Support.deploybot()
+    #expect(spec.name == "deploybot")
+    #expect(spec.model.provider == .openai)
+    #expect(spec.model.name == "smollm2-135m-instruct")
+    #expect(spec.model.baseURL == "http://127.0.0.1:8088/v1")
+    #expect(spec.model.temperature == 0)
+    #expect(spec.model.seed == 42)
+    #expect(spec.model.maxTokens == 256)
+    #expect(spec.outputMode == .nextStep)
+    #expect(spec.contextFormat == .xmlTags)
+    #expect(
+      spec.intents.map(\.name) == [
+        "list_git_tags", "deploy_backend", "deploy_frontend", "rollback_backend",
+        "check_deployment_status", "run_smoke_tests", "request_clarification",
+        "request_human_input", "done_for_now",
+      ])
+    #expect(spec.intent(named: "deploy_backend")?.kind == .approval)
+    #expect(spec.intent(named: "done_for_now")?.kind == .terminal)
+    #expect(
+      spec.intent(named: "deploy_backend")?.parameters["properties"]?["environment"]?["enum"]
+        == ["staging", "production"])
+    #expect(spec.policy == ControlPolicy(errorCap: 3, stepBudget: 20))
+    #expect(spec.promptPath?.hasSuffix("evals/deploybot/prompts/default.mustache") == true)
+  }
+
+  @Test func readsEveryField() throws {
+    let spec = try load(Self.minimal)
+    #expect(spec.model.provider == .anthropic)
+    #expect(spec.model.apiKeyEnvironment == "ANTHROPIC_API_KEY")
+    #expect(spec.model.temperature == 0.2)
+    #expect(spec.outputMode == .tools)
+    #expect(spec.contextFormat == .xmlTags)
+    #expect(spec.aliases == ["deploy": "deploy_backend"])
+    #expect(
+      spec.policy
+        == ControlPolicy(
+          errorCap: 2, countsErrorsPerIntent: true, escalation: .model, stepBudget: 12))
+    #expect(spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
+  }
+
+  @Test func baseURLComesFromTheFlagThenTheEnvironmentThenTheFile() throws {
+    let yaml = Self.minimal.replacingOccurrences(
+      of: "  temperature: 0.2", with: "  temperature: 0.2\n  base_url: http://file:1/v1")
+    #expect(try load(yaml).model.baseURL == "http://file:1/v1")
+    let environment = ["REFOLD_BASE_URL": "http://env:2/v1"]
+    #expect(try load(yaml, environment: environment).model.baseURL == "http://env:2/v1")
+    #expect(
+      try load(yaml, environment: environment, override: "http://flag:3/v1").model.baseURL
+        == "http://flag:3/v1")
+  }
+
+  @Test(arguments: [
+    ("tag: {type: string, maxLength: 20}", "tag: {type: strin, maxLength: 20}",
+     "intents.deploy_backend.params.properties.tag.type", 17),
+    ("step_budget: 12", "step_budjet: 12", "step_budjet", 23),
+    ("kind: approval", "kind: approve", "intents.deploy_backend.kind", 11),
+    ("temperature: 0.2", "temperature: hot", "model.temperature", 6),
+    ("temperature: 0.2", "api_key: sk-live-123", "model.api_key", 6),
+    ("required: [tag]", "required: [tags]",
+     "intents.deploy_backend.params.required[0]", 15),
+    ("error_policy: {cap: 2, count: per_intent, escalation: model}",
+     "error_policy: {cap: 2, count: each, escalation: model}", "error_policy.count", 22),
+    ("deploy: deploy_backend", "deploy: deploy_everything", "aliases.deploy", 21),
+    ("description: Deploy.", "descripton: Deploy.",
+     "intents.deploy_backend.descripton", 12),
+  ])
+  func reportsEachMistakeWithItsPathAndLine(
+    original: String, replacement: String, path: String, line: Int
+  ) throws {
+    #expect(Self.minimal.contains(original))
+    let error = try #require(failure(Self.minimal.replacingOccurrences(of: original, with: replacement)))
+    #expect(error.path == path)
+    #expect(error.line == line)
+    #expect(error.file == "agent.yaml")
+    #expect(error.description.hasPrefix("agent.yaml:\(line): \(path): "))
+  }
+
+  @Test func suggestsTheKeyATypoMeant() throws {
+    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "step_budget", with: "step_budjet")))
+    #expect(error.message.contains("did you mean step_budget?"))
+  }
+
+  @Test func neverReadsAPIKeysFromTheFile() throws {
+    let yaml = Self.minimal.replacingOccurrences(
+      of: "  temperature: 0.2", with: "  temperature: 0.2\n  api_key: sk-secret")
+    let error = try #require(failure(yaml))
+    #expect(error.path == "model.api_key")
+    #expect(error.message.contains("api_key_env"))
+  }
+
+  @Test func missingRequiredFieldsAreNamed() throws {
+    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "prompt: p.mustache\n", with: "")))
+    #expect(error.path == "prompt")
+    #expect(error.message == "is required but missing")
+  }
+
+  @Test func invalidYAMLIsReportedWithTheFile() throws {
+    let error = try #require(failure("name: [unclosed"))
+    #expect(error.file == "agent.yaml")
+    #expect(error.message.hasPrefix("invalid YAML"))
+  }
+
+  @Test func aTemplateNamingAnUnknownVariableFailsTheLoad() throws {
+    let error = try #require(failure(Self.minimal, template: "Hello\n{{tread}}"))
+    #expect(error.file == "p.mustache")
+    #expect(error.line == 2)
+    #expect(error.message.contains("unknown variable \"tread\""))
+  }
+
+  @Test func aMissingPromptFileIsAnError() throws {
+    let directory = try Support.temporaryDirectory()
+    let path = directory + "/agent.yaml"
+    try Self.minimal.write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: AgentSpecError.self) { try AgentSpecLoader(environment: [:]).load(path: path) }
+    try "{{thread}}".write(toFile: directory + "/p.mustache", atomically: true, encoding: .utf8)
+    let spec = try AgentSpecLoader(environment: [:]).load(path: path)
+    #expect(spec.promptTemplate == "{{thread}}")
+  }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldModels
+
+@Suite struct CassetteTests {
+  func exchange(_ key: String, _ n: Int, answer: String, thread: String? = "deploy-001")
+    -> Exchange
+  {
+    Exchange(
+      key: key, n: n, provider: "openai", request: ["model": "m", "messages": [["role": "user", "content": .string(key)]]],
+      response: Responses.openAIContent(answer), latencyMilliseconds: 812.5,
+      usage: TokenUsage(inputTokens: 300, outputTokens: 40), recordedAt: "2026-11-26T10:00:00Z",
+      thread: thread, meta: ["attempts": 1])
+  }
+
+  @Test func jsonlCassetteAppendsLinesAndNeverRewritesThem() throws {
+    let directory = try Support.temporaryDirectory()
+    let path = directory + "/nested/cassettes/deploybot.jsonl"
+    let cassette = try JSONLCassette(path: path)
+    #expect(try cassette.allExchanges().isEmpty)
+    try cassette.record(exchange("k1", 0, answer: "a"))
+    let firstBytes = try String(contentsOfFile: path, encoding: .utf8)
+    try cassette.record(exchange("k1", 1, answer: "b"))
+    try cassette.record(exchange("k2", 0, answer: "c"))
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.hasPrefix(firstBytes))
+    let lines = text.split(separator: "\n")
+    #expect(lines.count == 3)
+    let first = try JSONParser.parse(String(lines[0]))
+    #expect(first["latency_ms"] == 812.5)
+    #expect(first["recorded_at"] == "2026-11-26T10:00:00Z")
+    #expect(first["usage"] == ["input_tokens": 300, "output_tokens": 40])
+    #expect(first["n"] == 0)
+
+    #expect(throws: ModelSourceError.cassetteConflict(key: "k1", n: 1)) {
+      try cassette.record(exchange("k1", 1, answer: "again"))
+    }
+    let reopened = try JSONLCassette(path: path)
+    #expect(try reopened.allExchanges() == cassette.allExchanges())
+    #expect(try reopened.exchanges(forKey: "k1").map(\.n) == [0, 1])
+    try reopened.record(exchange("k1", 2, answer: "d"))
+    #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(text))
+  }
+
+  @Test func invalidLinesAreReportedWithTheirNumber() throws {
+    let path = try Support.temporaryDirectory() + "/bad.jsonl"
+    let good = exchange("k", 0, answer: "a").jsonLine
+    try (good + "\n\n{\"key\":\"k\"}\n").write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(throws: ModelSourceError.cassette(path: path, line: 3, reason: "missing n")) {
+      try JSONLCassette(path: path)
+    }
+  }
+
+  @Test func recordedSourceAnswersIdenticalRequestsInRecordedOrder() async throws {
+    let request = ModelRequest(provider: .openai, body: ["model": "m", "messages": []], thread: "t")
+    let cassette = InMemoryCassette()
+    try cassette.record(exchange(request.key, 0, answer: "first"))
+    try cassette.record(exchange(request.key, 1, answer: "second"))
+    let source = RecordedModelSource(cassette: cassette)
+    let first = try await source.respond(to: request)
+    let second = try await source.respond(to: request)
+    #expect(first.body == Responses.openAIContent("first"))
+    #expect(second.body == Responses.openAIContent("second"))
+    #expect(first.n == 0)
+    #expect(second.n == 1)
+    #expect(second.usage == TokenUsage(inputTokens: 300, outputTokens: 40))
+    #expect(second.meta?["replayed"] == true)
+    await #expect(throws: ModelSourceError.self) { try await source.respond(to: request) }
+  }
+
+  @Test func aMissShowsTheKeyTheNearestRequestAndALineDiff() async throws {
+    let spec = try Support.deploybot()
+    let builder = try RequestBuilder(spec: spec)
+    let recorded = try builder.request(thread: "deploy-001", events: Support.deployThread)
+    let cassette = InMemoryCassette()
+    try cassette.record(
+      Exchange(
+        key: recorded.key, n: 0, provider: "openai", request: recorded.body,
+        response: Responses.openAIContent("x"), recordedAt: "2026-11-26T10:00:00Z",
+        thread: "deploy-001"))
+    try cassette.record(
+      Exchange(
+        key: "unrelated", n: 0, provider: "openai", request: ["model": "other"],
+        response: Responses.openAIContent("y"), recordedAt: "2026-11-26T10:00:00Z",
+        thread: "deploy-999"))
+    var changedSpec = spec
+    changedSpec.promptTemplate = changedSpec.promptTemplate.replacingOccurrences(
+      of: "decide\nthe single next step", with: "decide\nexactly one next step")
+    changedSpec.model.temperature = 0.7
+    var events = Support.deployThread
+    events[0].data = ["from": "@alex", "channel": "#deploys", "text": "ship latest frontend to prod"]
+    let asked = try RequestBuilder(spec: changedSpec).request(thread: "deploy-001", events: events)
+    let source = RecordedModelSource(cassette: cassette)
+    do {
+      _ = try await source.respond(to: asked)
+      Issue.record("expected a cassette miss")
+    } catch {
+      guard case .cassetteMiss(let key, let thread, let detail, let diff) = error else {
+        Issue.record("expected a cassette miss, got \(error)")
+        return
+      }
+      #expect(key == asked.key)
+      #expect(thread == "deploy-001")
+      #expect(detail.contains("has key \(recorded.key) (thread deploy-001)"))
+      #expect(detail.contains("from the same thread"))
+      #expect(diff.contains("- temperature: 0"))
+      #expect(diff.contains("+ temperature: 0.7"))
+      #expect(diff.contains("-   | the single next step. Events are in time order; the last one is the newest."))
+      #expect(diff.contains("+   | exactly one next step. Events are in time order; the last one is the newest."))
+      #expect(diff.contains("-   |   text: ship latest backend to prod"))
+      #expect(diff.contains("+   |   text: ship latest frontend to prod"))
+      #expect(!diff.contains("tool next_step"))
+      #expect(error.description.hasPrefix("cassette miss for key \(asked.key) (thread deploy-001): "))
+    }
+  }
+
+  @Test func aMissOnAnEmptyCassetteSaysSo() async throws {
+    let source = RecordedModelSource(cassette: InMemoryCassette())
+    let request = ModelRequest(provider: .openai, body: ["model": "m"], thread: "t")
+    await #expect(throws: ModelSourceError.self) { try await source.respond(to: request) }
+  }
+
+  @Test func lineDiffKeepsContextAndMarksChanges() {
+    let edits = CassetteMissReport.diff(["a", "b", "c", "d", "e"], ["a", "b", "x", "d", "e", "f"])
+    #expect(
+      CassetteMissReport.render(edits) == "  b\n- c\n+ x\n  d\n  e\n+ f")
+  }
+}

@@ -1,0 +1,243 @@
+import FlyingFox
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldModels
+
+/// The live clients against real HTTP servers on 127.0.0.1 that speak each provider's format.
+@Suite struct HTTPClientTests {
+  let fast = ClientOptions(
+    timeout: 10, maxConcurrentRequests: 2,
+    retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 2, jitter: 0.1))
+
+  @Test func openAIClientPostsChatCompletionsWithABearerKey() async throws {
+    let answer = Responses.openAIToolCall(name: "list_git_tags", arguments: "{}")
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+      ScriptedServer.json(answer)
+    }
+    defer { Task { await server.stop() } }
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: "sk-test-123", options: fast)
+    let body: JSONValue = ["model": "gpt-4o-mini", "messages": [["role": "user", "content": "hi"]]]
+    let result = try await client.send(body)
+    #expect(result.body == answer)
+    #expect(result.status == 200)
+    #expect(result.usage == TokenUsage(inputTokens: 412, outputTokens: 23))
+    #expect(result.latencyMilliseconds > 0)
+    #expect(result.meta["attempts"] == 1)
+    #expect(result.meta["transport_retries"] == [])
+    let request = try #require(server.requests.first)
+    #expect(request.headers[HTTPHeader("Authorization")] == "Bearer sk-test-123")
+    #expect(request.headers[HTTPHeader("Content-Type")] == "application/json")
+    #expect(request.path == "/v1/chat/completions")
+  }
+
+  @Test func anthropicClientSendsItsHeaders() async throws {
+    let answer = Responses.anthropicToolUse(name: "list_git_tags", input: [:])
+    let server = try await ScriptedServer(route: "POST /v1/messages") { _, _, body in
+      let sent = try JSONParser.parse(bytes: body)
+      return sent["max_tokens"] == nil
+        ? ScriptedServer.json(["type": "error", "error": ["type": "invalid_request_error"]], status: HTTPStatusCode(400, phrase: "Bad Request"))
+        : ScriptedServer.json(answer)
+    }
+    defer { Task { await server.stop() } }
+    let client = AnthropicMessagesClient(baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast)
+    let result = try await client.send(["model": "claude", "max_tokens": 64, "messages": []])
+    #expect(result.usage == TokenUsage(inputTokens: 512, outputTokens: 61))
+    let request = try #require(server.requests.first)
+    #expect(request.headers[HTTPHeader("x-api-key")] == "sk-ant-xyz")
+    #expect(request.headers[HTTPHeader("anthropic-version")] == "2023-06-01")
+    #expect(request.headers[HTTPHeader("Authorization")] == nil)
+    // A 400 is not retried: it is the request's fault.
+    await #expect(throws: ModelSourceError.self) {
+      try await client.send(["model": "claude", "messages": []])
+    }
+    #expect(server.requests.count == 2)
+  }
+
+  @Test func a429IsRetriedAfterTheDelayRetryAfterAsks() async throws {
+    let answer = Responses.openAIContent("ok")
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { attempt, _, _ in
+      attempt == 1
+        ? ScriptedServer.json(
+          ["error": ["message": "Rate limit reached"]], status: HTTPStatusCode(429, phrase: "Too Many Requests"),
+          headers: ["Retry-After": "1"])
+        : ScriptedServer.json(answer)
+    }
+    defer { Task { await server.stop() } }
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    let result = try await client.send(["model": "m", "messages": []])
+    #expect(result.body == answer)
+    #expect(result.meta["attempts"] == 2)
+    let retries = try #require(result.meta["transport_retries"]?.arrayValue)
+    #expect(retries.count == 1)
+    #expect(retries[0]["status"] == 429)
+    #expect(retries[0]["retry_after_s"] == 1.0)
+    #expect(retries[0]["delay_ms"] == 1000.0)
+    #expect(server.requests.count == 2)
+    #expect(server.requests[0].headers[HTTPHeader("Authorization")] == nil)
+  }
+
+  @Test func a500IsRetriedWithBackoff() async throws {
+    let answer = Responses.openAIContent("ok")
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { attempt, _, _ in
+      attempt == 1
+        ? ScriptedServer.json(["error": ["message": "boom"]], status: .internalServerError)
+        : ScriptedServer.json(answer)
+    }
+    defer { Task { await server.stop() } }
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    let result = try await client.send(["model": "m", "messages": []])
+    #expect(result.body == answer)
+    let retries = try #require(result.meta["transport_retries"]?.arrayValue)
+    #expect(retries.map { $0["reason"] } == ["HTTP 500"])
+    let delay = try #require(retries[0]["delay_ms"]?.doubleValue)
+    #expect(delay >= 9 && delay <= 11)
+  }
+
+  @Test func persistentFailuresThrowAfterTheLastAttempt() async throws {
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+      ScriptedServer.json(["error": ["message": "overloaded"]], status: HTTPStatusCode(503, phrase: "Unavailable"))
+    }
+    defer { Task { await server.stop() } }
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    do {
+      _ = try await client.send(["model": "m"])
+      Issue.record("expected an HTTP failure")
+    } catch {
+      guard case .httpStatus(_, let status, let body, let attempts) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(status == 503)
+      #expect(attempts == 3)
+      #expect(body.contains("overloaded"))
+    }
+    #expect(server.requests.count == 3)
+  }
+
+  @Test func aSlowServerTimesOut() async throws {
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+      try await Task.sleep(nanoseconds: 3_000_000_000)
+      return ScriptedServer.json(Responses.openAIContent("late"))
+    }
+    defer { Task { await server.stop() } }
+    var options = fast
+    options.timeout = 0.5
+    options.retry.maxAttempts = 2
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: options)
+    do {
+      _ = try await client.send(["model": "m"])
+      Issue.record("expected a timeout")
+    } catch {
+      #expect(error == .timeout(url: server.baseURL + "/chat/completions", seconds: 0.5, attempts: 2))
+    }
+  }
+
+  @Test func anUnreachableEndpointIsReported() async throws {
+    // Find a free port by starting and stopping a server.
+    let probe = try await ScriptedServer(route: "GET /") { _, _, _ in HTTPResponse(statusCode: .ok) }
+    let url = probe.baseURL
+    await probe.stop()
+    var options = fast
+    options.retry.maxAttempts = 2
+    let client = OpenAIChatClient(baseURL: url, apiKey: nil, options: options)
+    do {
+      _ = try await client.send(["model": "m"])
+      Issue.record("expected the endpoint to be unreachable")
+    } catch {
+      guard case .unreachable(_, _, let attempts) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(attempts == 2)
+    }
+  }
+
+  @Test func theLimiterBoundsRequestsInFlight() async throws {
+    let counter = InFlightCounter()
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+      await counter.enter()
+      try await Task.sleep(nanoseconds: 100_000_000)
+      await counter.leave()
+      return ScriptedServer.json(Responses.openAIContent("ok"))
+    }
+    defer { Task { await server.stop() } }
+    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for index in 0..<6 {
+        group.addTask { _ = try await client.send(["model": "m", "n": .int(Int64(index))]) }
+      }
+      try await group.waitForAll()
+    }
+    #expect(await counter.maximum <= 2)
+    #expect(await counter.maximum >= 1)
+    #expect(server.requests.count == 6)
+  }
+
+  @Test func recordingThroughALiveServerNeverWritesTheKey() async throws {
+    let secret = "sk-very-secret-4242"
+    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, request, _ in
+      guard request.headers[HTTPHeader("Authorization")] == "Bearer \(secret)" else {
+        return ScriptedServer.json(["error": ["message": "no key"]], status: HTTPStatusCode(401, phrase: "Unauthorized"))
+      }
+      return ScriptedServer.json(
+        Responses.openAIToolCall(name: "next_step", arguments: #"{"intent":"list_git_tags"}"#))
+    }
+    defer { Task { await server.stop() } }
+    var spec = try Support.deploybot()
+    spec.model.baseURL = server.baseURL
+    spec.model.apiKeyEnvironment = "DEPLOYBOT_KEY"
+    let live = try LiveModelSource(
+      settings: spec.model, environment: ["DEPLOYBOT_KEY": secret], options: fast)
+    let path = try Support.temporaryDirectory() + "/cassettes/deploybot.jsonl"
+    let cassette = try JSONLCassette(path: path)
+    let decider = try ModelDecider(spec: spec, source: RecordingModelSource(live: live, cassette: cassette))
+    let decision = try await decider.decide(thread: "deploy-001", events: [Support.deployThread[0]])
+    #expect(decision.outcome == .intent(Intent(name: "list_git_tags")))
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(!text.isEmpty)
+    #expect(!text.contains(secret))
+    #expect(!text.lowercased().contains("authorization"))
+    let stored = try #require(try cassette.allExchanges().first)
+    #expect(!stored.request.canonicalString.contains(secret))
+    #expect(!(stored.meta?.canonicalString.contains(secret) ?? false))
+    #expect(stored.thread == "deploy-001")
+    #expect(stored.key == decision.exchangeKey)
+
+    // Replayed with the server stopped, the decision is the same.
+    await server.stop()
+    let replay = try ModelDecider(
+      spec: spec, source: RecordedModelSource(cassette: try JSONLCassette(path: path)))
+    let again = try await replay.decide(thread: "deploy-001", events: [Support.deployThread[0]])
+    #expect(again.outcome == decision.outcome)
+    #expect(again.exchangeKey == decision.exchangeKey)
+  }
+
+  @Test func aMissingKeyVariableIsReported() {
+    var settings = ModelSettings(name: "m")
+    settings.apiKeyEnvironment = "NOT_SET_ANYWHERE"
+    #expect(throws: ModelSourceError.missingAPIKey(variable: "NOT_SET_ANYWHERE")) {
+      try LiveModelSource(settings: settings, environment: [:])
+    }
+  }
+
+  @Test func retryAfterAcceptsSecondsAndHTTPDates() {
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+    #expect(RetryPolicy.retryAfterSeconds("7", now: now) == 7)
+    #expect(RetryPolicy.retryAfterSeconds("Tue, 14 Nov 2023 22:13:30 GMT", now: now) == 10)
+    #expect(RetryPolicy.retryAfterSeconds("soon", now: now) == nil)
+    #expect(RetryPolicy(maxDelay: 5).delay(beforeRetry: 1, retryAfter: 60) == 5)
+  }
+}
+
+/// Counts concurrent requests on the server side.
+actor InFlightCounter {
+  private(set) var current = 0
+  private(set) var maximum = 0
+  func enter() {
+    current += 1
+    maximum = max(maximum, current)
+  }
+  func leave() { current -= 1 }
+}
