@@ -134,12 +134,17 @@ public struct ThreadReducer: Sendable, Hashable {
         resume(&state)
         return
       }
-      if state.status == .escalated {
+    }
+    if let pending = state.pending, pending.kind == .human {
+      // A person answered. If they were asked because of the error cap (the runtime's
+      // escalation, or the model's own at the cap), the streak is over; otherwise the model
+      // would be told to escalate again before it could act on the answer.
+      if state.status == .escalated || errorCapReached(state) {
         state.consecutiveErrors = 0
         state.consecutiveErrorsByIntent = [:]
       }
+      state.pending = nil
     }
-    if let pending = state.pending, pending.kind == .human { state.pending = nil }
     resume(&state)
   }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RefoldCore
@@ -352,6 +353,96 @@ import Testing
       $0.consecutiveErrorsByIntent = [:]
     }
     script.finish()
+  }
+
+  @Test func modelEscalationAnsweredEndsTheErrorStreak() {
+    let reducer = ThreadReducer(
+      vocabulary: DeployBot.vocabulary, policy: ControlPolicy(escalation: .model))
+    var thread = ThreadBuilder()
+    for _ in 0..<3 {
+      thread.add("list_git_tags")
+      thread.add("error", ["intent": "list_git_tags", "message": "permission denied"])
+    }
+    thread.add("request_human_input", ["question": "git keeps refusing me", "urgency": "high"])
+    thread.add("human_response", ["from": "@tom", "text": "deploy key fixed, try again"])
+    var script = ReducerScript(reducer, thread.events)
+    for attempt in 1...3 {
+      script.step {
+        $0.steps = attempt
+        $0.intentCounts = ["list_git_tags": attempt]
+        $0.pending = Pending(
+          intent: "list_git_tags", kind: .sync, seq: 2 * (attempt - 1), parameters: [:])
+      }
+      script.step {
+        $0.pending = nil
+        $0.consecutiveErrors = attempt
+        $0.consecutiveErrorsByIntent = ["list_git_tags": attempt]
+      }
+    }
+    // The model escalated itself: an ordinary human request, not the runtime's escalation.
+    script.step {
+      $0.steps = 4
+      $0.intentCounts["request_human_input"] = 1
+      $0.status = .awaitingHuman
+      $0.pending = Pending(
+        intent: "request_human_input", kind: .human, seq: 6,
+        parameters: ["question": "git keeps refusing me", "urgency": "high"])
+    }
+    #expect(reducer.errorCapReached(script.expected))
+    // A person answered at the cap: the streak is over, or the model would be told to
+    // escalate again before it could try the advice.
+    script.step {
+      $0.status = .running
+      $0.pending = nil
+      $0.consecutiveErrors = 0
+      $0.consecutiveErrorsByIntent = [:]
+    }
+    #expect(!reducer.errorCapReached(script.expected))
+    script.finish()
+  }
+
+  @Test func aHumanRequestBelowTheCapKeepsTheStreak() {
+    var thread = ThreadBuilder()
+    thread.add("deploy_backend", ["tag": "2.0.1", "environment": "staging"])
+    thread.add("approval", ["approved": true, "by": "@marcus"])
+    thread.add("error", ["intent": "deploy_backend", "message": "tag not found: 2.0.1"])
+    thread.add("request_clarification", ["question": "which tag exactly?"])
+    thread.add("human_response", ["from": "@marcus", "text": "v2.0.1-hotfix"])
+    let state = DeployBot.reducer.fold(thread.events)
+    #expect(state.status == .running)
+    #expect(state.consecutiveErrors == 1)
+    #expect(state.consecutiveErrorsByIntent == ["deploy_backend": 1])
+  }
+
+  @Test func aSlackReplyAnswersAnEscalation() {
+    var thread = ThreadBuilder()
+    for _ in 0..<3 {
+      thread.add("run_smoke_tests", ["environment": "staging", "suite": "full"])
+      thread.add("error", ["intent": "run_smoke_tests", "message": "no healthy workers"])
+    }
+    thread.add("request_human_input", ["question": "help"], meta: ["escalation": true])
+    #expect(DeployBot.reducer.fold(thread.events).status == .escalated)
+    thread.add("slack_message", ["from": "@priya", "channel": "#backend", "text": "runners back"])
+    let state = DeployBot.reducer.fold(thread.events)
+    #expect(state.status == .running)
+    #expect(state.pending == nil)
+    #expect(state.consecutiveErrors == 0)
+    #expect(state.consecutiveErrorsByIntent == [:])
+  }
+
+  @Test func stateEncodesWithWireNames() throws {
+    var thread = ThreadBuilder()
+    thread.add("request_clarification", ["question": "which environment?"])
+    thread.raw("human_response", seq: 5, ["from": "@tom", "text": "staging"])
+    thread.add("deploy_backend", ["tag": "v1.0.0", "environment": "staging"])
+    let state = DeployBot.reducer.fold(thread.events)
+    let data = try JSONEncoder().encode(state)
+    let decoded = try JSONDecoder().decode(ThreadState.self, from: data)
+    #expect(decoded == state)
+    let json = try JSONParser.parse(bytes: data)
+    #expect(json["status"] == "awaiting_approval")
+    #expect(json["violations"]?.arrayValue?.first?["rule"] == "seq_gap")
+    #expect(json["pending"]?["kind"] == "approval")
   }
 
   @Test func modelEscalationIsAnOrdinaryHumanRequest() {
