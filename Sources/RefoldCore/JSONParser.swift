@@ -195,6 +195,8 @@ private struct Cursor {
         }
         return string
       case UInt8(ascii: "\\"):
+        // Escape errors point at the escape's backslash.
+        let escapeColumn = index + 1
         index += 1
         guard index < bytes.count else { throw failure("unterminated string") }
         let escape = bytes[index]
@@ -213,20 +215,30 @@ private struct Cursor {
           if (0xD800...0xDBFF).contains(scalar) {
             guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
               bytes[index + 1] == UInt8(ascii: "u")
-            else { throw failure("unpaired surrogate in a \\u escape") }
+            else {
+              throw JSONParser.Failure(
+                column: escapeColumn, reason: "unpaired surrogate in a \\u escape")
+            }
+            let lowColumn = index + 1
             index += 2
             let low = try parseHex4()
             guard (0xDC00...0xDFFF).contains(low) else {
-              throw failure("invalid low surrogate in a \\u escape")
+              throw JSONParser.Failure(
+                column: lowColumn, reason: "invalid low surrogate in a \\u escape")
             }
             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
           } else if (0xDC00...0xDFFF).contains(scalar) {
-            throw failure("unpaired surrogate in a \\u escape")
+            throw JSONParser.Failure(
+              column: escapeColumn, reason: "unpaired surrogate in a \\u escape")
           }
-          guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
+          guard let unicode = Unicode.Scalar(scalar) else {
+            throw JSONParser.Failure(column: escapeColumn, reason: "invalid \\u escape")
+          }
           scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
         default:
-          throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+          throw JSONParser.Failure(
+            column: escapeColumn,
+            reason: "invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
         }
       default:
         if byte < 0x20 { throw failure("control character in a string") }

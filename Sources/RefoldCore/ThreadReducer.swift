@@ -28,15 +28,23 @@ public struct ThreadReducer: Sendable, Hashable {
     var state = ThreadState.initial
     let thread = events.first?.thread
     for event in events.prefix(max(0, count)) {
-      reduce(into: &state, event: event, as: vocabulary.classify(event, in: context))
-      if let thread, event.thread != thread {
-        state.violations.append(
-          InvariantViolation(
-            rule: .foreignThread, seq: event.seq,
-            detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
-      }
+      step(&state, event, context, thread: thread)
     }
     return state
+  }
+
+  /// Folds one event of a thread whose first event names `thread`.
+  private func step(
+    _ state: inout ThreadState, _ event: Event, _ context: Vocabulary.ThreadTypes,
+    thread: String?
+  ) {
+    reduce(into: &state, event: event, as: vocabulary.classify(event, in: context))
+    if let thread, event.thread != thread {
+      state.violations.append(
+        InvariantViolation(
+          rule: .foreignThread, seq: event.seq,
+          detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
+    }
   }
 
   /// The state after each event: `states[k]` is the state after events `0...k`.
@@ -45,8 +53,9 @@ public struct ThreadReducer: Sendable, Hashable {
     var state = ThreadState.initial
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)
+    let thread = events.first?.thread
     for event in events {
-      reduce(into: &state, event: event, as: vocabulary.classify(event, in: context))
+      step(&state, event, context, thread: thread)
       result.append(state)
     }
     return result
@@ -125,12 +134,17 @@ public struct ThreadReducer: Sendable, Hashable {
         resume(&state)
         return
       }
-      if state.status == .escalated {
+    }
+    if let pending = state.pending, pending.kind == .human {
+      // A person answered. If they were asked because of the error cap (the runtime's
+      // escalation, or the model's own at the cap), the streak is over; otherwise the model
+      // would be told to escalate again before it could act on the answer.
+      if state.status == .escalated || errorCapReached(state) {
         state.consecutiveErrors = 0
         state.consecutiveErrorsByIntent = [:]
       }
+      state.pending = nil
     }
-    if let pending = state.pending, pending.kind == .human { state.pending = nil }
     resume(&state)
   }
 

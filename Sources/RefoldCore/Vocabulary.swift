@@ -92,8 +92,9 @@ public struct Vocabulary: Sendable, Hashable {
     for event in events {
       let type = canonicalType(event.type)
       types.insert(type)
+      if let base = resultBase(of: type) { types.insert(base + "_result") }
       if type == "approval", let previous { approved.insert(previous) }
-      previous = type
+      previous = decisionName(of: event, type: type)
     }
     return ThreadTypes(types: types, approvalRequested: approved)
   }
@@ -110,6 +111,23 @@ public struct Vocabulary: Sendable, Hashable {
     }
   }
 
+  /// The canonical intent a `T_result` type answers (`deploy_result` with the alias
+  /// `deploy` → `deploy_backend` answers `deploy_backend`), or nil for other types.
+  func resultBase(of type: String) -> String? {
+    guard type.hasSuffix("_result") else { return nil }
+    let base = String(type.dropLast("_result".count))
+    return base.isEmpty ? nil : canonicalType(base)
+  }
+
+  /// The intent an event would decide on: its canonical type, or the intent a `tool_call`
+  /// names.
+  func decisionName(of event: Event, type: String) -> String {
+    guard type == "tool_call",
+      let name = event.data["intent"]?.stringValue ?? event.data["name"]?.stringValue
+    else { return type }
+    return canonicalType(name)
+  }
+
   /// Classifies one event given the types present in its thread.
   public func classify(_ event: Event, in context: ThreadTypes) -> EventClass {
     let type = canonicalType(event.type)
@@ -121,14 +139,11 @@ public struct Vocabulary: Sendable, Hashable {
         let canonical = canonicalType(name)
         return .decision(intent: canonical, kind: kind(ofIntent: canonical, context) ?? .sync)
       }
-      return .decision(intent: "tool_call", kind: .sync)
+      return .decision(intent: "tool_call", kind: kind(ofIntent: "tool_call", context) ?? .sync)
     }
     if let kind = intents[type] { return .decision(intent: type, kind: kind) }
-    if type.hasSuffix("_result") {
-      let base = String(type.dropLast("_result".count))
-      if intents[base] != nil || (infersUndeclared && !base.isEmpty) {
-        return .result(intent: base)
-      }
+    if let base = resultBase(of: type), intents[base] != nil || infersUndeclared {
+      return .result(intent: base)
     }
     if infersUndeclared, !Vocabulary.defaultInputTypes.contains(type),
       let kind = defaultKind(of: type, context)
