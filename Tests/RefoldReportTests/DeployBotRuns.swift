@@ -35,7 +35,7 @@ struct DeployBotRuns {
     }
     let environment: JSONValue = index % 3 == 0 ? "staging" : "production"
     let service = index % 2 == 0 ? "backend" : "frontend"
-    let tags: [JSONValue] = ["v1.4.\(index % 10)", "v1.3.2", "v1.3.1"]
+    let tags: [JSONValue] = [.string("v1.4.\(index % 10)"), "v1.3.2", "v1.3.1"]
     let tag = tags[0]
     var text = "ship latest \(service) to \(environment.stringValue ?? "")"
     if hostile, index < DeployBotRuns.hostile.count {
@@ -52,10 +52,10 @@ struct DeployBotRuns {
       add("list_git_tags_result", ["tags": .array(tags)])
       add("deploy_\(service)", ["tag": tag, "environment": environment])
       add("approval", ["approved": true, "by": "@sam"])
-      add("deploy_\(service)_result", ["status": "ok", "url": "https://example.test/\(index)"])
+      add("deploy_\(service)_result", ["status": "ok", "url": .string("https://example.test/\(index)")])
       add("run_smoke_tests", ["environment": environment, "suite": "api"])
       add("run_smoke_tests_result", ["passed": 42, "failed": 0])
-      add("done_for_now", ["message": "Deployed \(tag.stringValue ?? "") to \(environment)."])
+      add("done_for_now", ["message": .string("Deployed \(tag.stringValue ?? "") to \(environment.stringValue ?? "").")])
     case 2:
       // Rejected then corrected, then a status check.
       add("list_git_tags", [:])
@@ -67,7 +67,7 @@ struct DeployBotRuns {
       add("deploy_backend_result", ["status": "ok"])
       add("check_deployment_status", ["service": "backend", "environment": environment])
       add("check_deployment_status_result", ["healthy": true])
-      add("done_for_now", ["message": "Backend healthy on \(tag.stringValue ?? "")."])
+      add("done_for_now", ["message": .string("Backend healthy on \(tag.stringValue ?? "").")])
     case 3:
       // Errors, a corrected retry, then escalation after the cap.
       add("list_git_tags", [:])
@@ -92,7 +92,7 @@ struct DeployBotRuns {
       add("deploy_frontend", ["tag": tag, "environment": "staging"])
       add("approval", ["approved": true, "by": "@sam"])
       add("deploy_frontend_result", ["status": "ok"])
-      add("done_for_now", ["message": "Frontend \(tag.stringValue ?? "") is on staging."])
+      add("done_for_now", ["message": .string("Frontend \(tag.stringValue ?? "") is on staging.")])
     }
     _ = generator.next()
     return events
