@@ -1,0 +1,188 @@
+import RefoldCore
+
+extension HTMLReportWriter {
+  /// The verdicts in the order the page's script indexes them.
+  static let verdicts: [CaseResult.Verdict] = [
+    .pass, .wrongIntent, .wrongParameters, .invalidOutput, .sourceError, .behaviourFailed,
+    .diverged,
+  ]
+
+  /// Builds the compact data block the page's script renders the case table from.
+  ///
+  /// Shape (short keys keep 100,000 decisions small):
+  /// `{"v": variants, "s": strings, "h": thread names, "c": cases, "e": timelines}`.
+  /// A case is `[variant, thread, mode (0 step, 1 loop), step, seq, expected, actual,
+  /// verdict, extra?]` with string-table indices and -1 for absent; `extra` holds the id when
+  /// it is not `thread#step` / `thread@loop`, and for failing cases the diff (`d`), failure
+  /// (`f`), parameters (`ep`, `ap`), retry behaviour (`rb`, `xb`), context (`x`) and raw
+  /// response (`r`); loop cases carry their behaviour (`b`). A timeline is a list of
+  /// `[seq, type, data, at, meta]` with `type` a string index and `0` for absent fields.
+  struct DataBlock {
+    var strings: [String] = []
+    var stringIndex: [String: Int] = [:]
+    var threadNames: [String] = []
+    var threadIndex: [String: Int] = [:]
+    var cases: [JSONValue] = []
+    var timelines: [String: JSONValue] = [:]
+    let maxText: Int
+
+    init(maxText: Int) { self.maxText = maxText }
+
+    mutating func string(_ text: String) -> Int {
+      if let index = stringIndex[text] { return index }
+      strings.append(text)
+      stringIndex[text] = strings.count - 1
+      return strings.count - 1
+    }
+
+    mutating func thread(_ name: String) -> Int {
+      if let index = threadIndex[name] { return index }
+      threadNames.append(name)
+      threadIndex[name] = threadNames.count - 1
+      return threadNames.count - 1
+    }
+
+    func clip(_ text: String) -> JSONValue {
+      guard text.utf8.count > maxText else { return .string(text) }
+      let prefix = String(decoding: Array(text.utf8.prefix(maxText)), as: UTF8.self)
+      return .string(prefix + "… [\(text.utf8.count - maxText) more bytes in results.json]")
+    }
+
+    mutating func events(_ events: [Event]) -> JSONValue {
+      .array(
+        events.map { event in
+          .array([
+            .int(Int64(event.seq)), .int(Int64(string(event.type))),
+            clip(event.data.canonicalString), event.at.map(JSONValue.string) ?? .int(0),
+            event.meta.map { clip($0.canonicalString) } ?? .int(0),
+          ])
+        })
+    }
+
+    func diff(_ differences: [ParameterDifference]) -> JSONValue {
+      .array(
+        differences.map { difference in
+          .array([
+            .string(difference.path), difference.expected.map { clip($0.canonicalString) } ?? .int(0),
+            difference.actual.map { clip($0.canonicalString) } ?? .int(0),
+            .string(difference.matcher), clip(difference.reason),
+          ])
+        })
+    }
+
+    mutating func add(_ result: CaseResult, variant: Int) {
+      let threadNumber = thread(result.thread)
+      let isLoop = result.mode == "loop"
+      var extra: [String: JSONValue] = [:]
+      let defaultID = isLoop ? "\(result.thread)@loop" : "\(result.thread)#\(result.step ?? -1)"
+      if result.id != defaultID { extra["i"] = .string(result.id) }
+      if !isLoop && result.mode != "step" { extra["m"] = .string(result.mode) }
+      if !result.passed {
+        if let expected = result.expected { extra["ep"] = clip(expected.parameters.canonicalString) }
+        if let actual = result.actual { extra["ap"] = clip(actual.parameters.canonicalString) }
+        if let differences = result.parameterDiff, !differences.isEmpty {
+          extra["d"] = diff(differences)
+        }
+        if let failure = result.failure { extra["f"] = clip(failure) }
+        if let context = result.context { extra["x"] = clip(context) }
+        if let raw = result.rawResponse { extra["r"] = clip(raw.canonicalString) }
+        if let accepted = result.accepted, !accepted.isEmpty {
+          extra["ac"] = .array(accepted.map(JSONValue.string))
+        }
+      }
+      if let behaviour = result.retryBehaviour { extra["rb"] = .string(behaviour) }
+      if let behaviour = result.expectedRetryBehaviour { extra["xb"] = .string(behaviour) }
+      if let usage = result.usage, !result.passed {
+        extra["u"] = .array([.int(Int64(usage.inputTokens)), .int(Int64(usage.outputTokens))])
+      }
+      if let behaviour = result.behaviour {
+        var loop: [String: JSONValue] = [
+          "st": .int(Int64(behaviour.steps)), "fs": .string(behaviour.finalStatus.rawValue),
+          "re": .int(Int64(behaviour.retries)), "es": .bool(behaviour.escalated),
+          "ck": .array(
+            behaviour.checks.map { .array([.string($0.name), .bool($0.passed), clip($0.detail)]) }),
+        ]
+        if let terminal = behaviour.terminalIntent { loop["ti"] = .string(terminal) }
+        if let timing = behaviour.escalationTiming { loop["et"] = .string(timing) }
+        if let divergence = behaviour.divergence {
+          var entry: [String: JSONValue] = [
+            "s": .int(Int64(divergence.step)), "a": .string(divergence.actual.name),
+            "ap": clip(divergence.actual.parameters.canonicalString),
+            "d": diff(divergence.parameterDiff),
+          ]
+          if let expected = divergence.expected {
+            entry["e"] = .string(expected.name)
+            entry["ep"] = clip(expected.parameters.canonicalString)
+          }
+          loop["dv"] = .object(entry)
+        }
+        if !result.passed || behaviour.events.count <= 200 {
+          loop["ev"] = events(behaviour.events)
+        }
+        extra["b"] = .object(loop)
+      }
+      var row: [JSONValue] = [
+        .int(Int64(variant)), .int(Int64(threadNumber)), .int(isLoop ? 1 : 0),
+        .int(Int64(result.step ?? -1)), .int(Int64(result.seq ?? -1)),
+        .int(Int64(result.expected.map { string($0.name) } ?? -1)),
+        .int(Int64(result.actual.map { string($0.name) } ?? -1)),
+        .int(Int64(HTMLReportWriter.verdicts.firstIndex(of: result.verdict) ?? 0)),
+      ]
+      if !extra.isEmpty { row.append(.object(extra)) }
+      cases.append(.array(row))
+    }
+
+    /// The serialised block, safe inside `<script type="application/json">`.
+    func serialised(variants: [String]) -> [UInt8] {
+      var output: [UInt8] = []
+      output.reserveCapacity(cases.count * 48)
+      output.append(contentsOf: #"{"v":"#.utf8)
+      Escaping.appendScriptSafeJSON(.array(variants.map(JSONValue.string)), to: &output)
+      output.append(contentsOf: #","s":"#.utf8)
+      Escaping.appendScriptSafeJSON(.array(strings.map(JSONValue.string)), to: &output)
+      output.append(contentsOf: #","h":"#.utf8)
+      Escaping.appendScriptSafeJSON(.array(threadNames.map(JSONValue.string)), to: &output)
+      output.append(contentsOf: #","c":["#.utf8)
+      for (offset, row) in cases.enumerated() {
+        if offset > 0 { output.append(contentsOf: ",\n".utf8) }
+        Escaping.appendScriptSafeJSON(row, to: &output)
+      }
+      output.append(contentsOf: #"],"e":"#.utf8)
+      Escaping.appendScriptSafeJSON(.object(timelines), to: &output)
+      output.append(UInt8(ascii: "}"))
+      return output
+    }
+  }
+
+  /// The data block for `runs`: every case, and the timelines of the threads they refer to.
+  ///
+  /// Timelines are embedded for every thread when their events fit `maxTimelineEvents`;
+  /// otherwise threads with a failing case come first, then the others while the budget lasts.
+  func dataBlock(_ runs: [RunResults]) -> [UInt8] {
+    var block = DataBlock(maxText: maxEmbeddedText)
+    var failingThreads: Set<String> = []
+    for (variant, run) in runs.enumerated() {
+      for result in run.cases {
+        block.add(result, variant: variant)
+        if !result.passed { failingThreads.insert(result.thread) }
+      }
+    }
+    var threads: [String: [Event]] = [:]
+    for run in runs {
+      for (name, events) in run.threads ?? [:] where threads[name] == nil {
+        threads[name] = events
+      }
+    }
+    let referenced = block.threadNames.filter { threads[$0] != nil }
+    let ordered =
+      referenced.filter { failingThreads.contains($0) }
+      + referenced.filter { !failingThreads.contains($0) }
+    var budget = maxTimelineEvents
+    for name in ordered {
+      guard let events = threads[name], events.count <= budget else { continue }
+      budget -= events.count
+      if let index = block.threadIndex[name] { block.timelines[String(index)] = block.events(events) }
+    }
+    return block.serialised(variants: runs.map(\.run.variant))
+  }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import RefoldCore
+
+/// Writes `report.html`: one self-contained page (inline CSS, script and SVG; no network).
+///
+/// The page shows the headline rates with their 95% intervals against the 80% wall and the
+/// suite's thresholds, the trend of the suite's runs per variant, the per-intent confusion
+/// matrix with precision and recall, retry and escalation outcomes, and a filterable case
+/// table with a drill-down per case (timeline up to the decision point, expected against
+/// actual, parameter diff, the context the model saw and its raw response). The cases are
+/// embedded as a compact JSON block and rendered a page at a time, so a run of 100,000
+/// decisions stays responsive. Every string from threads, fixtures and model responses is
+/// escaped in Swift or set through `textContent` in the script.
+///
+/// ```swift
+/// let writer = HTMLReportWriter(history: try runStore.runs(suite: results.run.suite))
+/// try writer.write(results, to: layout.directory)
+/// ```
+public struct HTMLReportWriter: Sendable {
+  public static let fileName = "report.html"
+
+  /// Earlier runs of the suite (any variants), for the trend charts.
+  public var history: [RunRecord]
+  /// Cases shown per page of the case table.
+  public var rowsPerPage: Int
+  /// Longest embedded text (context, raw response, event data) in bytes; longer text is cut
+  /// with a note pointing at `results.json`.
+  public var maxEmbeddedText: Int
+  /// Most timeline events embedded; threads with failing cases are embedded first.
+  public var maxTimelineEvents: Int
+
+  public init(
+    history: [RunRecord] = [], rowsPerPage: Int = 100, maxEmbeddedText: Int = 16_384,
+    maxTimelineEvents: Int = 400_000
+  ) {
+    self.history = history
+    self.rowsPerPage = rowsPerPage
+    self.maxEmbeddedText = maxEmbeddedText
+    self.maxTimelineEvents = maxTimelineEvents
+  }
+
+  /// Writes `report.html` for one run into `directory` atomically.
+  /// - Returns: the path written.
+  @discardableResult
+  public func write(_ results: RunResults, to directory: String) throws -> String {
+    try write(variants: [results], to: directory)
+  }
+
+  /// Writes `report.html` for the variants of one evaluation (same suite, same cases).
+  /// - Returns: the path written.
+  @discardableResult
+  public func write(variants runs: [RunResults], to directory: String) throws -> String {
+    try AtomicFile.write(render(variants: runs), named: HTMLReportWriter.fileName, in: directory)
+  }
+
+  /// The page's bytes for the variants of one evaluation.
+  public func render(variants runs: [RunResults]) -> Data {
+    var page = Data()
+    let suite = runs.first?.run.suite ?? "refold"
+    page.append(contentsOf: head(title: "Refold · \(suite)").utf8)
+    page.append(contentsOf: header(runs).utf8)
+    for run in runs { page.append(contentsOf: overview(run, variants: runs.count).utf8) }
+    page.append(contentsOf: trends(runs).utf8)
+    page.append(contentsOf: intentSection(runs).utf8)
+    page.append(contentsOf: behaviourSection(runs).utf8)
+    page.append(contentsOf: caseSection(runs).utf8)
+    page.append(contentsOf: "<script type=\"application/json\" id=\"refold-data\">".utf8)
+    page.append(contentsOf: dataBlock(runs))
+    page.append(contentsOf: "</script>\n<script>\n".utf8)
+    page.append(contentsOf: HTMLReportWriter.script.replacingOccurrences(
+      of: "ROWS_PER_PAGE", with: String(max(1, rowsPerPage))).utf8)
+    page.append(contentsOf: "</script>\n</body>\n</html>\n".utf8)
+    return page
+  }
+
+  func head(title: String) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
+    style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+    <title>\(Escaping.html(title))</title>
+    <style>
+    \(HTMLReportWriter.style)
+    </style>
+    </head>
+    <body>
+
+    """
+  }
+
+  func header(_ runs: [RunResults]) -> String {
+    guard let first = runs.first else { return "<header><h1>Refold report</h1></header>\n" }
+    let info = first.run
+    var facts: [(String, String)] = [
+      ("run", info.id), ("variants", runs.map(\.run.variant).joined(separator: ", ")),
+      ("modes", info.modes.joined(separator: ", ")), ("model source", info.modelSource),
+    ]
+    if let model = info.model { facts.append(("model", model)) }
+    facts.append(("started", info.startedAt))
+    facts.append(("finished", info.finishedAt))
+    if let commit = info.gitCommit { facts.append(("commit", commit)) }
+    if let shard = info.shard { facts.append(("shard", shard)) }
+    facts.append(("refold", info.toolVersion))
+    var html = "<header><h1>\(Escaping.html(info.suite))</h1><dl class=\"facts\">"
+    for (name, value) in facts {
+      html += "<div><dt>\(Escaping.html(name))</dt><dd>\(Escaping.html(value))</dd></div>"
+    }
+    html += "</dl></header>\n<main>\n"
+    return html
+  }
+
+  func overview(_ results: RunResults, variants: Int) -> String {
+    let summary = results.summary
+    var html = "<section class=\"overview\">"
+    html += "<h2>\(variants > 1 ? "Variant " + Escaping.html(results.run.variant) : "Quality")</h2>"
+    html += "<div class=\"cards\">"
+    for metric in Metric.allCases {
+      let rate = metric.rate(in: summary)
+      let verdict = metric.meetsThreshold(summary, run: results.run)
+      let badge: String
+      switch verdict {
+      case .some(true): badge = "<span class=\"badge ok\">meets \(Format.percent(metric.threshold(in: results.run)))</span>"
+      case .some(false): badge = "<span class=\"badge bad\">below \(Format.percent(metric.threshold(in: results.run)))</span>"
+      case .none: badge = ""
+      }
+      html += "<div class=\"card\"><div class=\"card-title\">\(metric.title)</div>"
+      html += "<div class=\"card-value\">\(Format.percent(rate.rate))</div>"
+      html += "<div class=\"card-detail\">95% CI \(Format.percent(rate.low))–\(Format.percent(rate.high))"
+      html += " · \(rate.passed)/\(rate.total)</div>\(badge)</div>"
+    }
+    html += "<div class=\"card\"><div class=\"card-title\">Decisions</div>"
+    html += "<div class=\"card-value\">\(summary.decisions)</div><div class=\"card-detail\">"
+    if let tokens = summary.tokens {
+      html += "\(Format.decimal(tokens.perDecision, digits: 0)) tokens/decision"
+    }
+    if summary.sourceErrors > 0 { html += " · <b>\(summary.sourceErrors) source errors</b>" }
+    html += "</div></div></div>"
+    html += Charts.rates(
+      Metric.allCases.map { metric in
+        Charts.RateRow(
+          title: metric.title, rate: metric.rate(in: summary),
+          threshold: metric.threshold(in: results.run))
+      })
+    html += "</section>\n"
+    return html
+  }
+
+  func trends(_ runs: [RunResults]) -> String {
+    var html = "<section><h2>Trend</h2><div class=\"trend-grid\">"
+    for results in runs {
+      var records = history.filter {
+        $0.info.variant == results.run.variant && $0.info.suite == results.run.suite
+      }
+      if !records.contains(where: { $0.info.id == results.run.id }) {
+        records.append(RunRecord(info: results.run, summary: results.summary))
+      }
+      records.sort { $0.info.startedAt < $1.info.startedAt }
+      let points = records.map { record in
+        Charts.TrendPoint(
+          label: record.info.id, date: String(record.info.startedAt.prefix(10)),
+          caseRate: record.summary.casePassRate, intentRate: record.summary.intentAccuracy)
+      }
+      html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
+      html += records.count == 1 ? "" : "s"
+      html += "</figcaption>"
+      html += Charts.trend(points, threshold: Metric.casePassRate.threshold(in: results.run))
+      html += "</figure>"
+    }
+    html += "</div></section>\n"
+    return html
+  }
+
+  func intentSection(_ runs: [RunResults]) -> String {
+    var html = "<section><h2>By intent</h2>"
+    for results in runs {
+      let breakdown = results.byIntent
+      if runs.count > 1 {
+        html += "<h3>\(Escaping.html(results.run.variant))</h3>"
+      }
+      html += "<div class=\"split\"><div class=\"scroll\"><table class=\"matrix\"><thead><tr>"
+      html += "<th class=\"corner\">expected ↓ · actual →</th>"
+      for label in breakdown.labels {
+        html += "<th class=\"rot\"><span>\(Escaping.html(label))</span></th>"
+      }
+      html += "</tr></thead><tbody>"
+      for (row, label) in breakdown.labels.enumerated() {
+        let counts = row < breakdown.matrix.count ? breakdown.matrix[row] : []
+        let total = counts.reduce(0, +)
+        html += "<tr><th>\(Escaping.html(label))</th>"
+        for column in breakdown.labels.indices {
+          let count = column < counts.count ? counts[column] : 0
+          let share = total == 0 ? 0 : Double(count) / Double(total)
+          let hue = row == column ? "46,160,67" : "214,39,40"
+          let alpha = count == 0 ? 0 : 0.12 + 0.78 * share
+          html += "<td style=\"background:rgba(\(hue),\(Format.decimal(alpha, digits: 2)))\""
+          html += " title=\"\(Escaping.html(label)) → \(Escaping.html(breakdown.labels[column])): \(count)\">"
+          html += count == 0 ? "" : String(count)
+          html += "</td>"
+        }
+        html += "</tr>"
+      }
+      html += "</tbody></table></div>"
+      html += "<table class=\"scores\"><thead><tr><th>intent</th><th>support</th><th>predicted</th>"
+      html += "<th>precision</th><th>recall</th></tr></thead><tbody>"
+      for name in breakdown.intents.keys.sorted() {
+        guard let score = breakdown.intents[name] else { continue }
+        html += "<tr><td>\(Escaping.html(name))</td><td>\(score.support)</td><td>\(score.predicted)</td>"
+        html += "<td>\(Format.percent(score.precision))</td><td>\(Format.percent(score.recall))</td></tr>"
+      }
+      html += "</tbody></table></div>"
+    }
+    html += "</section>\n"
+    return html
+  }
+
+  func behaviourSection(_ runs: [RunResults]) -> String {
+    var html = "<section><h2>Retries and escalation</h2><div class=\"scroll\"><table class=\"behaviour\">"
+    html += "<thead><tr><th></th>"
+    for results in runs { html += "<th>\(Escaping.html(results.run.variant))</th>" }
+    html += "</tr></thead><tbody>"
+    func row(_ title: String, _ value: (RunSummary) -> String) {
+      html += "<tr><th>\(Escaping.html(title))</th>"
+      for results in runs { html += "<td>\(value(results.summary))</td>" }
+      html += "</tr>"
+    }
+    row("decisions right after an error") { "\($0.retry.afterError)" }
+    row("corrected retry") { "\($0.retry.correctedRetry)" }
+    row("identical retry") { "\($0.retry.identicalRetry)" }
+    row("gave up") { "\($0.retry.gaveUp)" }
+    row("escalated") { "\($0.retry.escalated)" }
+    row("retries beyond the error cap") { "\($0.retry.overRetries)" }
+    row("behaved as the golden thread") { Format.rate($0.retry.expectedBehaviour) }
+    row("escalations on time") { "\($0.escalation.onTime)" }
+    row("escalations early / late / never") {
+      "\($0.escalation.early) / \($0.escalation.late) / \($0.escalation.never)"
+    }
+    row("on-time escalation rate") { Format.rate($0.escalation.onTimeRate) }
+    if runs.contains(where: { $0.summary.loop != nil }) {
+      row("loop runs") { $0.loop.map { "\($0.runs)" } ?? "–" }
+      row("loop pass rate") { $0.loop.map { Format.rate($0.passRate) } ?? "–" }
+      row("divergences") { $0.loop.map { "\($0.divergences)" } ?? "–" }
+      row("mean steps") { Format.decimal($0.loop?.meanSteps) }
+    }
+    html += "</tbody></table></div></section>\n"
+    return html
+  }
+
+  func caseSection(_ runs: [RunResults]) -> String {
+    var intents = Set<String>()
+    for results in runs {
+      for result in results.cases {
+        if let name = result.expected?.name { intents.insert(name) }
+        if let name = result.actual?.name { intents.insert(name) }
+      }
+    }
+    var html = "<section id=\"cases\"><h2>Cases</h2><form class=\"filters\" id=\"filters\">"
+    html += "<label><input type=\"checkbox\" id=\"f-failed\" checked> failed only</label>"
+    html += "<label>intent <select id=\"f-intent\"><option value=\"\">all</option>"
+    for name in intents.sorted() {
+      html += "<option value=\"\(Escaping.html(name))\">\(Escaping.html(name))</option>"
+    }
+    html += "</select></label><label>variant <select id=\"f-variant\"><option value=\"\">all</option>"
+    for (index, results) in runs.enumerated() {
+      html += "<option value=\"\(index)\">\(Escaping.html(results.run.variant))</option>"
+    }
+    html += "</select></label><label>mode <select id=\"f-mode\"><option value=\"\">all</option>"
+    html += "<option value=\"0\">step</option><option value=\"1\">loop</option></select></label>"
+    html += "<label class=\"grow\">search <input type=\"search\" id=\"f-text\" "
+    html += "placeholder=\"thread, case id, intent, verdict, message\"></label></form>"
+    html += "<div class=\"cases-layout\"><div class=\"cases-list\"><div class=\"pager\" id=\"pager\"></div>"
+    html += "<table class=\"cases\"><thead><tr><th>case</th><th>variant</th><th>expected</th>"
+    html += "<th>actual</th><th>verdict</th></tr></thead><tbody id=\"case-rows\"></tbody></table>"
+    html += "<noscript><p>The case table needs JavaScript; the cases are in results.json.</p></noscript>"
+    html += "</div><aside class=\"detail\" id=\"detail\"><p class=\"hint\">Select a case to see its "
+    html += "timeline, the parameter diff, the context the model saw and its raw response.</p>"
+    html += "</aside></div></section>\n</main>\n"
+    return html
+  }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldReport
+
+@Suite("results.json and its schema")
+struct ResultsSchemaTests {
+  static func sampleRuns() -> [RunResults] {
+    let threads = DeployBotRuns.threads(count: 12, hostile: true)
+    var empty = DeployBotRuns.run(
+      id: "empty", threads: [], errorRate: 0, seed: 1, includeThreads: false, thresholds: nil)
+    empty.run.gitCommit = nil
+    empty.run.model = nil
+    var sharded = DeployBotRuns.run(
+      id: "shard-2", threads: Array(threads.prefix(3)), errorRate: 0.3, seed: 5,
+      contextForPassing: true)
+    sharded.run.shard = "2/4"
+    sharded.cases[0].accepted = ["list_git_tags", "check_deployment_status"]
+    sharded.cases[1].verdict = .sourceError
+    sharded.cases[1].actual = nil
+    sharded.cases[1].failure = "cassette miss for key 3f2a…"
+    sharded.cases[2].parameterDiff = [
+      ParameterDifference(
+        path: "suite", expected: nil, actual: "full", matcher: "exact", reason: "unexpected")
+    ]
+    return [
+      DeployBotRuns.run(id: "step-only", threads: threads, errorRate: 0.25, seed: 3),
+      DeployBotRuns.run(
+        id: "with-loops", variant: "json-events", threads: threads, errorRate: 0.4, seed: 4,
+        loopRuns: 8),
+      empty, sharded,
+    ]
+  }
+
+  @Test("every encoded results file validates against docs/results.schema.json")
+  func encodedResultsValidate() throws {
+    let directory = try Scripts.temporaryDirectory("schema")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var paths: [String] = []
+    for results in ResultsSchemaTests.sampleRuns() {
+      paths.append(try JSONReportWriter().write(results, to: directory + "/" + results.run.id))
+    }
+    let output = try Scripts.validateResults(paths)
+    #expect(output.status == 0, "validator said: \(output.text)")
+    #expect(output.text.contains("validated 4 file(s), 0 invalid"), "\(output.text)")
+  }
+
+  @Test("the validator rejects files that break the schema")
+  func validatorRejects() throws {
+    let directory = try Scripts.temporaryDirectory("schema-bad")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let results = DeployBotRuns.run(
+      id: "bad", threads: DeployBotRuns.threads(count: 2), errorRate: 0.5, seed: 9)
+    let path = try JSONReportWriter().write(results, to: directory)
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    text = text.replacingOccurrences(of: "\"case_pass_rate\"", with: "\"casePassRate\"")
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let output = try Scripts.validateResults([path])
+    #expect(output.status == 1, "\(output.text)")
+    #expect(output.text.contains("case_pass_rate"), "\(output.text)")
+  }
+
+  @Test("results.json decodes back to the same value, keys sorted")
+  func roundTrip() throws {
+    let directory = try Scripts.temporaryDirectory("roundtrip")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for results in ResultsSchemaTests.sampleRuns() {
+      let path = try JSONReportWriter().write(results, to: directory)
+      #expect(try JSONReportWriter.read(from: path) == results)
+      let text = try String(contentsOfFile: path, encoding: .utf8)
+      let byIntent = try #require(text.range(of: "\"by_intent\""))
+      let cases = try #require(text.range(of: "\"cases\""))
+      #expect(byIntent.lowerBound < cases.lowerBound)
+      #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    }
+  }
+}
