@@ -32,7 +32,7 @@ public struct Comparison: Sendable, Hashable, Codable {
       suite = run.suite
       variant = run.variant
       startedAt = run.startedAt
-      cases = cases
+      self.cases = cases
     }
   }
 

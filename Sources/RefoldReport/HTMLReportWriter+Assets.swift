@@ -107,6 +107,12 @@ extension HTMLReportWriter {
         return node;
       }
       function name(index) { return index >= 0 ? S[index] : ''; }
+      function show(value, pretty) {
+        if (value === undefined || value === null) { return ''; }
+        if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 &&
+          typeof value['~'] === 'string') { return value['~']; }
+        return typeof value === 'string' ? value : JSON.stringify(value, null, pretty ? 2 : 0);
+      }
       function extra(row) { return row.length > 8 ? row[8] : {}; }
       function caseID(row) {
         var x = extra(row);
@@ -214,8 +220,8 @@ extension HTMLReportWriter {
           if (event[3]) { line.appendChild(el('span', 'meta', '  ' + event[3])); }
           if (event[0] === markSeq) { line.appendChild(el('span', 'marker', '◀ decision point (golden)')); }
           item.appendChild(line);
-          item.appendChild(el('pre', null, event[2]));
-          if (event[4]) { item.appendChild(el('div', 'meta', 'meta ' + event[4])); }
+          item.appendChild(el('pre', null, show(event[2])));
+          if (event[4]) { item.appendChild(el('div', 'meta', 'meta ' + JSON.stringify(event[4]))); }
           list.appendChild(item);
         }
         return list;
@@ -250,7 +256,7 @@ extension HTMLReportWriter {
         return table;
       }
 
-      function show(index) {
+      function showCase(index) {
         var row = C[index], x = extra(row), panel = $('detail');
         state.selected = index;
         panel.textContent = '';
@@ -270,9 +276,9 @@ extension HTMLReportWriter {
         ]));
         if (x.ep !== undefined || x.ap !== undefined) {
           panel.appendChild(el('h3', null, 'Expected parameters'));
-          panel.appendChild(el('pre', null, x.ep !== undefined ? x.ep : '(none)'));
+          panel.appendChild(el('pre', null, x.ep !== undefined ? show(x.ep) : '(none)'));
           panel.appendChild(el('h3', null, 'Actual parameters'));
-          panel.appendChild(el('pre', null, x.ap !== undefined ? x.ap : '(none)'));
+          panel.appendChild(el('pre', null, x.ap !== undefined ? show(x.ap) : '(none)'));
         }
         if (x.d) {
           panel.appendChild(el('h3', null, 'Parameter diff'));
@@ -293,8 +299,8 @@ extension HTMLReportWriter {
           if (b.dv) {
             panel.appendChild(el('h3', null, 'Divergence at step ' + b.dv.s));
             panel.appendChild(facts([
-              ['expected', b.dv.e ? b.dv.e + ' ' + b.dv.ep : '(nothing recorded)'],
-              ['actual', b.dv.a + ' ' + b.dv.ap]
+              ['expected', b.dv.e ? b.dv.e + ' ' + JSON.stringify(b.dv.ep) : '(nothing recorded)'],
+              ['actual', b.dv.a + ' ' + JSON.stringify(b.dv.ap)]
             ]));
             if (b.dv.d && b.dv.d.length) { panel.appendChild(diffTable(b.dv.d)); }
           }
@@ -318,7 +324,10 @@ extension HTMLReportWriter {
         }
         if (x.r !== undefined) {
           panel.appendChild(el('h3', null, 'Raw model response'));
-          panel.appendChild(el('pre', null, x.r));
+          panel.appendChild(el('pre', null, show(x.r, true)));
+        }
+        if (x.o) {
+          panel.appendChild(el('p', 'hint', 'Context and raw response are left out of this page to keep it small; see results.json.'));
         }
         if (row[7] === 0 && x.x === undefined) {
           panel.appendChild(el('p', 'hint', 'Context and raw response are kept for failing cases only.'));
@@ -346,7 +355,7 @@ extension HTMLReportWriter {
             }
             state.page = Math.floor(position / PAGE);
             render();
-            show(i);
+            showCase(i);
             $('cases').scrollIntoView();
             return;
           }
@@ -357,7 +366,7 @@ extension HTMLReportWriter {
         var tr = event.target.closest('tr');
         if (!tr || tr.dataset.index === undefined) { return; }
         var index = Number(tr.dataset.index);
-        show(index);
+        showCase(index);
         history.replaceState(null, '', '#case=' + encodeURIComponent(caseID(C[index])) +
           (V.length > 1 ? '&variant=' + encodeURIComponent(V[C[index][0]]) : ''));
       });

@@ -17,6 +17,9 @@ extension HTMLReportWriter {
   /// (`f`), parameters (`ep`, `ap`), retry behaviour (`rb`, `xb`), context (`x`) and raw
   /// response (`r`); loop cases carry their behaviour (`b`). A timeline is a list of
   /// `[seq, type, data, at, meta]` with `type` a string index and `0` for absent fields.
+  /// JSON values (event data, parameters, raw responses) are embedded as values; one longer
+  /// than `maxEmbeddedText` becomes `{"~": clipped text}`. Contexts and raw responses share
+  /// `maxDetailBytes`; a case past the budget is flagged `o`.
   struct DataBlock {
     var strings: [String] = []
     var stringIndex: [String: Int] = [:]
@@ -25,8 +28,13 @@ extension HTMLReportWriter {
     var cases: [JSONValue] = []
     var timelines: [String: JSONValue] = [:]
     let maxText: Int
+    /// Bytes left for contexts and raw responses.
+    var detailBudget: Int
 
-    init(maxText: Int) { self.maxText = maxText }
+    init(maxText: Int, detailBudget: Int) {
+      self.maxText = maxText
+      self.detailBudget = detailBudget
+    }
 
     mutating func string(_ text: String) -> Int {
       if let index = stringIndex[text] { return index }
@@ -48,13 +56,23 @@ extension HTMLReportWriter {
       return .string(prefix + "… [\(text.utf8.count - maxText) more bytes in results.json]")
     }
 
+    /// `value` itself when its text fits `maxText`, else `{"~": clipped text}`.
+    func embed(_ value: JSONValue) -> JSONValue {
+      switch value {
+      case .null, .bool, .int, .double: return value
+      case .string(let text): return text.utf8.count <= maxText ? value : ["~": clip(text)]
+      case .array, .object:
+        let text = value.canonicalString
+        return text.utf8.count <= maxText ? value : ["~": clip(text)]
+      }
+    }
+
     mutating func events(_ events: [Event]) -> JSONValue {
       .array(
         events.map { event in
           .array([
-            .int(Int64(event.seq)), .int(Int64(string(event.type))),
-            clip(event.data.canonicalString), event.at.map(JSONValue.string) ?? .int(0),
-            event.meta.map { clip($0.canonicalString) } ?? .int(0),
+            .int(Int64(event.seq)), .int(Int64(string(event.type))), embed(event.data),
+            event.at.map(JSONValue.string) ?? .int(0), event.meta.map { embed($0) } ?? .int(0),
           ])
         })
     }
@@ -78,14 +96,23 @@ extension HTMLReportWriter {
       if result.id != defaultID { extra["i"] = .string(result.id) }
       if !isLoop && result.mode != "step" { extra["m"] = .string(result.mode) }
       if !result.passed {
-        if let expected = result.expected { extra["ep"] = clip(expected.parameters.canonicalString) }
-        if let actual = result.actual { extra["ap"] = clip(actual.parameters.canonicalString) }
+        if let expected = result.expected { extra["ep"] = embed(expected.parameters) }
+        if let actual = result.actual { extra["ap"] = embed(actual.parameters) }
         if let differences = result.parameterDiff, !differences.isEmpty {
           extra["d"] = diff(differences)
         }
         if let failure = result.failure { extra["f"] = clip(failure) }
-        if let context = result.context { extra["x"] = clip(context) }
-        if let raw = result.rawResponse { extra["r"] = clip(raw.canonicalString) }
+        let context = result.context.map(clip)
+        let raw = result.rawResponse.map(embed)
+        let size = (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+          + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+        if size <= detailBudget {
+          detailBudget -= size
+          if let context { extra["x"] = context }
+          if let raw { extra["r"] = raw }
+        } else if context != nil || raw != nil {
+          extra["o"] = .bool(true)
+        }
         if let accepted = result.accepted, !accepted.isEmpty {
           extra["ac"] = .array(accepted.map(JSONValue.string))
         }
@@ -107,12 +134,12 @@ extension HTMLReportWriter {
         if let divergence = behaviour.divergence {
           var entry: [String: JSONValue] = [
             "s": .int(Int64(divergence.step)), "a": .string(divergence.actual.name),
-            "ap": clip(divergence.actual.parameters.canonicalString),
+            "ap": embed(divergence.actual.parameters),
             "d": diff(divergence.parameterDiff),
           ]
           if let expected = divergence.expected {
             entry["e"] = .string(expected.name)
-            entry["ep"] = clip(expected.parameters.canonicalString)
+            entry["ep"] = embed(expected.parameters)
           }
           loop["dv"] = .object(entry)
         }
@@ -159,7 +186,7 @@ extension HTMLReportWriter {
   /// Timelines are embedded for every thread when their events fit `maxTimelineEvents`;
   /// otherwise threads with a failing case come first, then the others while the budget lasts.
   func dataBlock(_ runs: [RunResults]) -> [UInt8] {
-    var block = DataBlock(maxText: maxEmbeddedText)
+    var block = DataBlock(maxText: maxEmbeddedText, detailBudget: maxDetailBytes)
     var failingThreads: Set<String> = []
     for (variant, run) in runs.enumerated() {
       for result in run.cases {

@@ -28,15 +28,19 @@ public struct HTMLReportWriter: Sendable {
   public var maxEmbeddedText: Int
   /// Most timeline events embedded; threads with failing cases are embedded first.
   public var maxTimelineEvents: Int
+  /// Most bytes of contexts and raw responses embedded (failing cases, in case order);
+  /// past it the drill-down points at `results.json`.
+  public var maxDetailBytes: Int
 
   public init(
     history: [RunRecord] = [], rowsPerPage: Int = 100, maxEmbeddedText: Int = 16_384,
-    maxTimelineEvents: Int = 400_000
+    maxTimelineEvents: Int = 400_000, maxDetailBytes: Int = 8_000_000
   ) {
     self.history = history
     self.rowsPerPage = rowsPerPage
     self.maxEmbeddedText = maxEmbeddedText
     self.maxTimelineEvents = maxTimelineEvents
+    self.maxDetailBytes = maxDetailBytes
   }
 
   /// Writes `report.html` for one run into `directory` atomically.

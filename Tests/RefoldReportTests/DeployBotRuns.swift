@@ -14,8 +14,12 @@ struct DeployBotRuns {
   ]
 
   static let hostile = [
-    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "</script><script>document.title='PWNED'</script>",
-    "<!-- open comment", "\u{2028}line separator", "control \u{01}\u{1B}[31m chars",
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=\"document.body.appendChild(document.createElement('b')).id='pwned'\">",
+    "</script><script>document.title='PWNED'</script>",
+    "<!-- open comment <script>",
+    "\u{2028}line separator\u{2029} & ampersand",
+    "control \u{01}\u{1B}[31m chars \u{FFFE}",
   ]
 
   /// The golden threads of the suite: `count` threads, each with its decision seqs.
@@ -27,7 +31,8 @@ struct DeployBotRuns {
   }
 
   static func thread(index: Int, hostile: Bool, generator: inout SplitMix64) -> [Event] {
-    let name = String(format: "deploy-%05d", index)
+    var name = String(format: "deploy-%05d", index)
+    if hostile && index == 1 { name += DeployBotRuns.hostile[1] }
     var events: [Event] = []
     func add(_ type: String, _ data: JSONValue, at: String? = nil, meta: JSONValue? = nil) {
       events.append(

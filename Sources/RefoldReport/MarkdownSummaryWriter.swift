@@ -1,0 +1,161 @@
+import Foundation
+import RefoldCore
+
+/// Writes `summary.md`: a short summary for a pull-request comment or a CI step summary.
+///
+/// It gives the rates with their intervals, pass or fail against the thresholds, the change
+/// against a baseline when one is given, and the worst regressions with links into the HTML
+/// report (`report.html#case=<id>`).
+public struct MarkdownSummaryWriter: Sendable {
+  public static let fileName = "summary.md"
+
+  /// Where links to cases point: the HTML report, relative to the summary by default.
+  public var reportLink: String
+  /// Regressions (or failing cases, without a baseline) listed at most.
+  public var maxListed: Int
+
+  public init(reportLink: String = HTMLReportWriter.fileName, maxListed: Int = 10) {
+    self.reportLink = reportLink
+    self.maxListed = maxListed
+  }
+
+  /// Writes `summary.md` into `directory` atomically.
+  /// - Parameter baseline: the comparison of this run against its baseline, when there is one.
+  /// - Returns: the path written.
+  @discardableResult
+  public func write(
+    _ results: RunResults, baseline: Comparison? = nil, to directory: String
+  ) throws -> String {
+    try AtomicFile.write(
+      render(results, baseline: baseline), named: MarkdownSummaryWriter.fileName, in: directory)
+  }
+
+  /// The Markdown text.
+  public func render(_ results: RunResults, baseline: Comparison? = nil) -> String {
+    let run = results.run
+    let summary = results.summary
+    let verdicts = Metric.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
+    let status: String
+    if verdicts.contains(false) {
+      status = "❌ below threshold"
+    } else if baseline?.isSignificantRegression() == true {
+      status = "❌ significant regression"
+    } else if verdicts.isEmpty {
+      status = "ℹ️ no thresholds"
+    } else {
+      status = "✅ passed"
+    }
+    var lines: [String] = []
+    lines.append(
+      "### Refold · \(MarkdownSummaryWriter.inline(run.suite)) · "
+        + "\(MarkdownSummaryWriter.inline(run.variant)) — \(status)")
+    lines.append("")
+    lines.append(
+      "\(summary.decisions) decisions · run `\(MarkdownSummaryWriter.code(run.id))` · "
+        + "model source \(MarkdownSummaryWriter.inline(run.modelSource))"
+        + (run.model.map { " · \(MarkdownSummaryWriter.inline($0))" } ?? "")
+        + (summary.sourceErrors > 0 ? " · **\(summary.sourceErrors) source errors**" : ""))
+    lines.append("")
+    var header = "| rate | value | 95% CI | threshold |"
+    var rule = "|---|---:|---|---|"
+    if baseline != nil {
+      header += " Δ vs baseline | 95% CI of Δ |"
+      rule += "---:|---|"
+    }
+    lines.append(header)
+    lines.append(rule)
+    for metric in Metric.allCases {
+      let rate = metric.rate(in: summary)
+      var threshold = "–"
+      if let value = metric.threshold(in: run) {
+        let meets = metric.meetsThreshold(summary, run: run)
+        threshold = "\(meets == false ? "❌" : "✅") ≥ \(Format.percent(value))"
+      }
+      var row =
+        "| \(metric.title) | \(Format.percent(rate.rate)) (\(rate.passed)/\(rate.total)) | "
+        + "\(Format.percent(rate.low))–\(Format.percent(rate.high)) | \(threshold) |"
+      if let baseline, let paired = baseline.rates.first(where: { $0.metric == metric }) {
+        row +=
+          " \(Format.points(paired.difference)) | "
+          + "\(Format.points(paired.low)) … \(Format.points(paired.high)) |"
+      }
+      lines.append(row)
+    }
+    lines.append("")
+    if let baseline {
+      lines.append(
+        "Against `\(MarkdownSummaryWriter.code(baseline.baseline.runID))` "
+          + "(\(MarkdownSummaryWriter.inline(baseline.baseline.variant))) on "
+          + "\(baseline.sharedCases) shared cases: \(baseline.regressions.count) regressed, "
+          + "\(baseline.improvements.count) improved, McNemar p = "
+          + "\(Format.pValue(baseline.mcnemar.pValue))."
+          + tokenSentence(baseline.tokens))
+      lines.append("")
+      if !baseline.regressions.isEmpty {
+        lines.append("**Regressions** (passed before, fail now):")
+        lines.append("")
+        for item in baseline.regressions.prefix(maxListed) {
+          lines.append(
+            "- [\(MarkdownSummaryWriter.inline(item.id))](\(link(item.id))) — expected "
+              + "`\(MarkdownSummaryWriter.code(item.expected ?? "–"))`, now "
+              + "`\(MarkdownSummaryWriter.code(item.candidateActual ?? "–"))` "
+              + "(\(item.candidateVerdict.rawValue))")
+        }
+        if baseline.regressions.count > maxListed {
+          lines.append("- … and \(baseline.regressions.count - maxListed) more")
+        }
+        lines.append("")
+      }
+    } else {
+      let failing = results.cases.filter { !$0.passed }
+      if !failing.isEmpty {
+        lines.append("**Failing cases** (\(failing.count)):")
+        lines.append("")
+        for result in failing.prefix(maxListed) {
+          lines.append(
+            "- [\(MarkdownSummaryWriter.inline(result.id))](\(link(result.id))) — "
+              + "\(result.verdict.rawValue): "
+              + MarkdownSummaryWriter.inline(JUnitReportWriter.message(result)))
+        }
+        if failing.count > maxListed { lines.append("- … and \(failing.count - maxListed) more") }
+        lines.append("")
+      }
+    }
+    lines.append("Full report: [\(reportLink)](\(reportLink))")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  func tokenSentence(_ tokens: Comparison.Tokens) -> String {
+    guard let before = tokens.baselinePerDecision, let after = tokens.candidatePerDecision else {
+      return ""
+    }
+    return " Tokens per decision: \(Format.decimal(before, digits: 0)) → "
+      + "\(Format.decimal(after, digits: 0))."
+  }
+
+  func link(_ id: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~@")
+    let encoded = id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id
+    return "\(reportLink)#case=\(encoded)"
+  }
+
+  /// Text safe in Markdown prose: HTML-escaped, Markdown punctuation backslash-escaped,
+  /// newlines flattened.
+  static func inline(_ text: String) -> String {
+    var output = ""
+    for character in Escaping.html(text) {
+      switch character {
+      case "\\", "`", "*", "_", "[", "]", "|", "#", "!", "~": output += "\\\(character)"
+      case "\n", "\r", "\u{2028}", "\u{2029}": output += " "
+      default: output.append(character)
+      }
+    }
+    return output
+  }
+
+  /// Text safe inside a single-backtick code span: backticks and newlines removed.
+  static func code(_ text: String) -> String {
+    String(text.map { $0 == "`" ? "'" : ($0.isNewline ? " " : $0) })
+  }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldReport
+
+@Suite("report.html")
+struct HTMLReportTests {
+  /// A run whose threads, failures, contexts, raw responses, suite and variant names carry
+  /// hostile strings.
+  static func hostileRuns() -> [RunResults] {
+    let threads = DeployBotRuns.threads(count: 40, hostile: true)
+    var first = DeployBotRuns.run(
+      id: "demo-<script>", threads: threads, errorRate: 0.3, seed: 11, loopRuns: 6)
+    first.run.suite = "deploy-bot</title><script>document.title='PWNED'</script>"
+    var second = DeployBotRuns.run(
+      id: "demo-2", variant: "json-events\"><img src=x onerror=alert(1)>", threads: threads,
+      errorRate: 0.2, seed: 12, loopRuns: 6)
+    second.run.suite = first.run.suite
+    for index in first.cases.indices where !first.cases[index].passed {
+      first.cases[index].failure = DeployBotRuns.hostile[index % DeployBotRuns.hostile.count]
+      first.cases[index].rawResponse = [
+        "content": .string(DeployBotRuns.hostile[(index + 2) % DeployBotRuns.hostile.count])
+      ]
+      first.cases[index].parameterDiff = [
+        ParameterDifference(
+          path: "tag</script>", expected: "v1.4.2",
+          actual: .string(DeployBotRuns.hostile[1]), matcher: "exact",
+          reason: DeployBotRuns.hostile[0])
+      ]
+    }
+    return [first, second]
+  }
+
+  /// Writes the hostile demo report; `REFOLD_DEMO_REPORT_DIR` keeps it for
+  /// `scripts/check-report.sh`.
+  @Test("the hostile demo report is written and escapes every planted string")
+  func hostileStringsAreInert() throws {
+    let kept = ProcessInfo.processInfo.environment["REFOLD_DEMO_REPORT_DIR"]
+    let directory = try kept ?? Scripts.temporaryDirectory("html")
+    defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
+    let runs = HTMLReportTests.hostileRuns()
+    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8)
+    let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
+      .write(variants: runs, to: directory)
+    try JSONReportWriter().write(runs[0], to: directory)
+    let html = try String(contentsOfFile: path, encoding: .utf8)
+
+    // Only the page's own two script elements exist.
+    #expect(html.components(separatedBy: "<script").count - 1 == 2)
+    #expect(html.components(separatedBy: "</script").count - 1 == 2)
+    #expect(!html.contains("<script>alert"))
+    #expect(!html.contains("<script>document.title"))
+    #expect(!html.contains("<img"))
+    // `onerror=` appears only inside escaped text.
+    var searchRange = html.startIndex..<html.endIndex
+    var onerrorCount = 0
+    while let found = html.range(of: "onerror=", range: searchRange) {
+      onerrorCount += 1
+      let start =
+        html.index(found.lowerBound, offsetBy: -40, limitedBy: html.startIndex) ?? html.startIndex
+      let before = String(html[start..<found.lowerBound])
+      #expect(before.contains("&lt;img") || before.contains("\\u003cimg"), "unescaped near \(before)")
+      searchRange = found.upperBound..<html.endIndex
+    }
+    #expect(onerrorCount > 0, "the planted strings should be in the page as text")
+    // The data block cannot close its script element.
+    let dataStart = try #require(html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
+    let dataEnd = try #require(html.range(of: "</script>", range: dataStart.upperBound..<html.endIndex))
+    let block = String(html[dataStart.upperBound..<dataEnd.lowerBound])
+    #expect(!block.contains("</script"))
+    #expect(!block.contains("<"))
+    #expect(block.contains("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"))
+    #expect(!block.contains("\u{2028}"))
+    // The block is valid JSON carrying every case of both variants.
+    let data = try #require(block.data(using: .utf8))
+    let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let cases = try #require(parsed["c"] as? [Any])
+    #expect(cases.count == runs[0].cases.count + runs[1].cases.count)
+    #expect((parsed["v"] as? [String]) == runs.map(\.run.variant))
+    // Swift-rendered parts escape too.
+    #expect(html.contains("deploy-bot&lt;/title&gt;&lt;script&gt;document.title="))
+    #expect(html.contains("json-events&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
+    #expect(html.contains("document.body.dataset.rendered = 'ok'"))
+  }
+
+  @Test("charts draw the 80% wall, the thresholds and a trend per variant")
+  func chartsAndSections() throws {
+    let runs = [DeployBotRuns.run(
+      id: "r1", threads: DeployBotRuns.threads(count: 20), errorRate: 0.3, seed: 2)]
+    let history = DeployBotRuns.history(variants: ["baseline", "other"], count: 5)
+    let html = String(
+      decoding: HTMLReportWriter(history: history).render(variants: runs), as: UTF8.self)
+    #expect(html.contains("<svg class=\"rates\""))
+    #expect(html.components(separatedBy: "<svg class=\"trend\"").count - 1 == 1)
+    #expect(html.contains("6 runs"), "5 earlier runs of the variant plus this one")
+    #expect(html.contains("class=\"wall\""))
+    #expect(html.components(separatedBy: "class=\"threshold\"").count - 1 >= 2)
+    #expect(html.contains("<table class=\"matrix\">"))
+    #expect(html.contains("on-time escalation rate"))
+    #expect(html.contains("below 85.0%") || html.contains("meets 85.0%"))
+    #expect(!html.contains("<link") && !html.contains("@import") && !html.contains(" src=\"http"))
+  }
+
+  @Test("a 100,000-decision run stays under 25 MB")
+  func largeRunSize() throws {
+    let threads = DeployBotRuns.threads(count: 12_500)
+    var results = DeployBotRuns.run(id: "large", threads: threads, errorRate: 0.15, seed: 99)
+    // Top up to exactly 100,000 decisions with repeated step cases of distinct ids.
+    var index = 0
+    while results.cases.count < 100_000 {
+      var extra = results.cases[index]
+      extra.id += "-r"
+      results.cases.append(extra)
+      index += 1
+    }
+    results.cases = Array(results.cases.prefix(100_000))
+    let clock = ContinuousClock()
+    var data = Data()
+    let elapsed = clock.measure {
+      data = HTMLReportWriter().render(variants: [results])
+    }
+    let failing = results.cases.filter { !$0.passed }.count
+    print(
+      "100,000 decisions (\(failing) failing, \(threads.count) threads): report.html "
+        + "\(data.count) bytes, rendered in \(elapsed)")
+    #expect(data.count < 25_000_000)
+    #expect(data.count > 1_000_000, "every case is embedded")
+  }
+}
