@@ -1,0 +1,2 @@
+// Replaced by this module's tests.
+import Testing
