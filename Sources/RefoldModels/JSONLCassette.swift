@@ -42,7 +42,8 @@ public final class JSONLCassette: CassetteStore {
           let exchange = try Exchange(jsonValue: JSONParser.parse(String(line)))
           let count = state.byKey[exchange.key]?.count ?? 0
           guard exchange.n == count else {
-            throw ExchangeLineError("expected n \(count) for key \(exchange.key), found \(exchange.n)")
+            throw ExchangeLineError(
+              "expected n \(count) for key \(exchange.key), found \(exchange.n)")
           }
           state.exchanges.append(exchange)
           state.byKey[exchange.key, default: []].append(exchange)

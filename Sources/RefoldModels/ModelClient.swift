@@ -22,9 +22,11 @@ public struct ClientResult: Sendable, Hashable {
   public var usage: TokenUsage?
   /// Time of the successful attempt, in milliseconds.
   public var latencyMilliseconds: Double
-  /// Transport provenance: `status`, `attempts`, `total_ms`, and `transport_retries` (one
-  /// entry per failed attempt: `attempt`, `reason`, `status`, `delay_ms`). These are HTTP
-  /// retries, never tool errors.
+  /// Transport provenance, kept in the exchange's `meta`.
+  ///
+  /// Holds `status`, `attempts`, `total_ms`, and `transport_retries` (one entry per failed
+  /// attempt: `attempt`, `reason`, `status`, `delay_ms`). These are HTTP retries, never tool
+  /// errors.
   public var meta: JSONValue
 
   public init(
@@ -64,8 +66,9 @@ public struct RetryPolicy: Sendable, Hashable {
   /// The fraction by which a delay varies at random (0.2: ±20%).
   public var jitter: Double
 
-  public init(maxAttempts: Int = 4, baseDelay: Double = 0.5, maxDelay: Double = 30, jitter: Double = 0.2)
-  {
+  public init(
+    maxAttempts: Int = 4, baseDelay: Double = 0.5, maxDelay: Double = 30, jitter: Double = 0.2
+  ) {
     self.maxAttempts = max(1, maxAttempts)
     self.baseDelay = baseDelay
     self.maxDelay = maxDelay

@@ -32,7 +32,8 @@ import Testing
     step_budget: 12
     """
 
-  func load(_ yaml: String, environment: [String: String] = [:], override: String? = nil,
+  func load(
+    _ yaml: String, environment: [String: String] = [:], override: String? = nil,
     template: String = "{{thread}}"
   ) throws(AgentSpecError) -> AgentSpec {
     try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
@@ -87,7 +88,8 @@ import Testing
       spec.policy
         == ControlPolicy(
           errorCap: 2, countsErrorsPerIntent: true, escalation: .model, stepBudget: 12))
-    #expect(spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
+    #expect(
+      spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
   }
 
   @Test func baseURLComesFromTheFlagThenTheEnvironmentThenTheFile() throws {
@@ -102,25 +104,34 @@ import Testing
   }
 
   @Test(arguments: [
-    ("tag: {type: string, maxLength: 20}", "tag: {type: strin, maxLength: 20}",
-     "intents.deploy_backend.params.properties.tag.type", 17),
+    (
+      "tag: {type: string, maxLength: 20}", "tag: {type: strin, maxLength: 20}",
+      "intents.deploy_backend.params.properties.tag.type", 17
+    ),
     ("step_budget: 12", "step_budjet: 12", "step_budjet", 23),
     ("kind: approval", "kind: approve", "intents.deploy_backend.kind", 11),
     ("temperature: 0.2", "temperature: hot", "model.temperature", 6),
     ("temperature: 0.2", "api_key: sk-live-123", "model.api_key", 6),
-    ("required: [tag]", "required: [tags]",
-     "intents.deploy_backend.params.required[0]", 15),
-    ("error_policy: {cap: 2, count: per_intent, escalation: model}",
-     "error_policy: {cap: 2, count: each, escalation: model}", "error_policy.count", 22),
+    (
+      "required: [tag]", "required: [tags]",
+      "intents.deploy_backend.params.required[0]", 15
+    ),
+    (
+      "error_policy: {cap: 2, count: per_intent, escalation: model}",
+      "error_policy: {cap: 2, count: each, escalation: model}", "error_policy.count", 22
+    ),
     ("deploy: deploy_backend", "deploy: deploy_everything", "aliases.deploy", 21),
-    ("description: Deploy.", "descripton: Deploy.",
-     "intents.deploy_backend.descripton", 12),
+    (
+      "description: Deploy.", "descripton: Deploy.",
+      "intents.deploy_backend.descripton", 12
+    ),
   ])
   func reportsEachMistakeWithItsPathAndLine(
     original: String, replacement: String, path: String, line: Int
   ) throws {
     #expect(Self.minimal.contains(original))
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: original, with: replacement)))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: original, with: replacement)))
     #expect(error.path == path)
     #expect(error.line == line)
     #expect(error.file == "agent.yaml")
@@ -128,7 +139,8 @@ import Testing
   }
 
   @Test func suggestsTheKeyATypoMeant() throws {
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "step_budget", with: "step_budjet")))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: "step_budget", with: "step_budjet")))
     #expect(error.message.contains("did you mean step_budget?"))
   }
 
@@ -141,7 +153,8 @@ import Testing
   }
 
   @Test func missingRequiredFieldsAreNamed() throws {
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "prompt: p.mustache\n", with: "")))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: "prompt: p.mustache\n", with: "")))
     #expect(error.path == "prompt")
     #expect(error.message == "is required but missing")
   }
