@@ -182,3 +182,45 @@ import Testing
     #expect(spec.promptTemplate == "{{thread}}")
   }
 }
+
+@Suite struct AgentSpecLoaderFileTests {
+  /// The deploy-bot spec with one line replaced, loaded from a file beside its prompts.
+  func loadDeploybot(replacing original: String, with replacement: String) throws -> AgentSpecError?
+  {
+    let text = try String(contentsOfFile: Support.deploybotPath, encoding: .utf8)
+    #expect(text.contains(original))
+    let directory = try Support.temporaryDirectory()
+    try FileManager.default.createDirectory(
+      atPath: directory + "/prompts", withIntermediateDirectories: true)
+    let prompt = Support.packageRoot + "/evals/deploybot/prompts/default.mustache"
+    try FileManager.default.copyItem(
+      atPath: prompt, toPath: directory + "/prompts/default.mustache")
+    let path = directory + "/agent.yaml"
+    try text.replacingOccurrences(of: original, with: replacement).write(
+      toFile: path, atomically: true, encoding: .utf8)
+    do {
+      _ = try AgentSpecLoader(environment: [:]).load(path: path)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func theDocumentedMessagesAreTheRealOnes() throws {
+    let typo = try #require(
+      try loadDeploybot(replacing: "step_budget: 20", with: "step_budjet: 20"))
+    #expect(
+      typo.description.hasSuffix(
+        "agent.yaml:127: step_budjet: unknown key (did you mean step_budget?); expected one of "
+          + "aliases, context_format, error_policy, hide_resolved_errors, intents, model, name, "
+          + "output_mode, prompt, step_budget"))
+    let type = try #require(
+      try loadDeploybot(
+        replacing: "        tag:\n          type: string",
+        with: "        tag:\n          type: strin"))
+    #expect(
+      type.description.hasSuffix(
+        "agent.yaml:29: intents.deploy_backend.params.properties.tag.type: expected one of "
+          + "array, boolean, integer, null, number, object, string, found \"strin\""))
+  }
+}
