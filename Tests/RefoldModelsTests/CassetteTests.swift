@@ -137,3 +137,25 @@ import Testing
       CassetteMissReport.render(edits) == "  b\n- c\n+ x\n  d\n  e\n+ f")
   }
 }
+
+@Suite struct ModelSourceKindTests {
+  @Test func eachKindMakesItsSource() throws {
+    var settings = ModelSettings(name: "m")
+    settings.apiKeyEnvironment = "KEY"
+    let cassette = InMemoryCassette()
+    #expect(
+      try ModelSourceKind.recorded.makeSource(
+        settings: settings, cassette: cassette, environment: [:])
+        is RecordedModelSource)
+    #expect(
+      try ModelSourceKind.live.makeSource(
+        settings: settings, cassette: cassette, environment: ["KEY": "k"]) is LiveModelSource)
+    #expect(
+      try ModelSourceKind.record.makeSource(
+        settings: settings, cassette: cassette, environment: ["KEY": "k"]) is RecordingModelSource)
+    #expect(throws: ModelSourceError.missingAPIKey(variable: "KEY")) {
+      try ModelSourceKind.record.makeSource(
+        settings: settings, cassette: cassette, environment: [:])
+    }
+  }
+}
