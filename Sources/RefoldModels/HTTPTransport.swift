@@ -11,7 +11,8 @@ struct HTTPTransport: Sendable {
   let headers: [String: String]
   let options: ClientOptions
   let limiter: ConcurrencyLimiter
-  let session: URLSession
+  let owner: SessionOwner
+  var session: URLSession { owner.session }
 
   init(url: URL, headers: [String: String], options: ClientOptions) {
     self.url = url
@@ -22,7 +23,7 @@ struct HTTPTransport: Sendable {
     configuration.timeoutIntervalForRequest = options.timeout
     configuration.timeoutIntervalForResource = options.timeout
     configuration.httpMaximumConnectionsPerHost = options.maxConcurrentRequests
-    self.session = URLSession(configuration: configuration)
+    self.owner = SessionOwner(URLSession(configuration: configuration))
   }
 
   private enum AttemptFailure {
@@ -157,4 +158,15 @@ extension Double {
     let factor = pow(10, Double(places))
     return (self * factor).rounded() / factor
   }
+}
+
+/// Owns a client's URL session and invalidates it when the last copy of the client goes.
+///
+/// `URLSession` is thread-safe; the owner only holds it, so sharing it across tasks is safe.
+final class SessionOwner: Sendable {
+  let session: URLSession
+
+  init(_ session: URLSession) { self.session = session }
+
+  deinit { session.finishTasksAndInvalidate() }
 }

@@ -120,6 +120,17 @@ import Testing
     #expect(!message.contains("\n"))
   }
 
+  @Test func nextStepFailuresNameTheFieldsThatWereIgnored() throws {
+    let response = Responses.openAIToolCall(
+      name: "next_step", arguments: #"{"intent":"deploy_backend","message":"deploying now"}"#)
+    #expect(
+      try decoder(.nextStep).decode(response)
+        == .failure(
+          "invalid parameters for deploy_backend: tag: is required but missing; "
+            + "environment: is required but missing (ignored fields deploy_backend does not declare: message)"
+        ))
+  }
+
   @Test func nextStepFailures() throws {
     let noIntent = Responses.openAIToolCall(name: "next_step", arguments: #"{"tag":"v1"}"#)
     #expect(
