@@ -32,7 +32,9 @@ extension ContextFormat {
 
     /// A readable one-block form, for reports.
     public var transcript: String {
-      var lines = ["[\(role.rawValue)\(toolCallID.map { " → \($0)" } ?? "")\(isError ? " error" : "")]"]
+      var lines = [
+        "[\(role.rawValue)\(toolCallID.map { " → \($0)" } ?? "")\(isError ? " error" : "")]"
+      ]
       if !content.isEmpty { lines.append(content) }
       for call in toolCalls {
         lines.append("call \(call.id): \(call.name) \(call.arguments.canonicalString)")

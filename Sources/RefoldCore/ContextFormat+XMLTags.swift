@@ -25,7 +25,8 @@ extension ContextFormat {
     case .object(let members):
       var lines: [String] = []
       for key in members.keys.sorted() {
-        lines.append(contentsOf: member(key, members[key, default: .null], pad: pad, indent: indent))
+        lines.append(
+          contentsOf: member(key, members[key, default: .null], pad: pad, indent: indent))
       }
       return lines
     case .array(let elements):

@@ -65,7 +65,8 @@ public struct ParameterSchema: Sendable, Hashable {
     for key in members.keys.sorted() where !keywords.contains(key) {
       let known = keywords.sorted().joined(separator: ", ")
       problems.append(
-        Problem(path: join(path, key), message: "unknown schema keyword (expected one of \(known))"))
+        Problem(path: join(path, key), message: "unknown schema keyword (expected one of \(known))")
+      )
     }
     var declaredTypes: [String] = []
     if let type = members["type"] {
@@ -81,14 +82,16 @@ public struct ParameterSchema: Sendable, Hashable {
         problems.append(
           Problem(
             path: join(path, "type"),
-            message: "expected one of \(typeNames.sorted().joined(separator: ", ")), found \"\(name)\""
+            message:
+              "expected one of \(typeNames.sorted().joined(separator: ", ")), found \"\(name)\""
           ))
       }
     }
     if let properties = members["properties"] {
       if let entries = properties.objectValue {
         for name in entries.keys.sorted() {
-          check(entries[name, default: .null], path: join(join(path, "properties"), name),
+          check(
+            entries[name, default: .null], path: join(join(path, "properties"), name),
             into: &problems)
         }
       } else {
@@ -199,7 +202,8 @@ public struct ParameterSchema: Sendable, Hashable {
       for name in object.keys.sorted() {
         let childPath = join(path, name)
         if let propertySchema = properties[name] {
-          validate(object[name, default: .null], against: propertySchema, path: childPath,
+          validate(
+            object[name, default: .null], against: propertySchema, path: childPath,
             into: &problems)
         } else if members["additionalProperties"]?.boolValue == false {
           let known = properties.keys.sorted().joined(separator: ", ")

@@ -312,7 +312,9 @@ struct SpecReader {
   }
 
   func string(_ node: Node, path: String) throws(AgentSpecError) -> String {
-    guard let scalar = node.scalar, node.tag.rawValue == Tag.Name.str.rawValue || scalar.style != .plain else {
+    guard let scalar = node.scalar,
+      node.tag.rawValue == Tag.Name.str.rawValue || scalar.style != .plain
+    else {
       throw error(node, path: path, "expected a string")
     }
     return scalar.string
@@ -352,7 +354,9 @@ struct SpecReader {
   func number(_ node: Node, path: String, in range: ClosedRange<Double>) throws(AgentSpecError)
     -> Double
   {
-    guard node.tag.rawValue == Tag.Name.int.rawValue || node.tag.rawValue == Tag.Name.float.rawValue, let value = node.float,
+    guard
+      node.tag.rawValue == Tag.Name.int.rawValue || node.tag.rawValue == Tag.Name.float.rawValue,
+      let value = node.float,
       range.contains(value)
     else {
       throw error(
@@ -409,7 +413,8 @@ struct SpecReader {
     for i in 1...max(a.count, 1) where !a.isEmpty {
       var row = [i] + Array(repeating: 0, count: b.count)
       for j in stride(from: 1, through: b.count, by: 1) {
-        row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        row[j] = min(
+          previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
       }
       previous = row
     }

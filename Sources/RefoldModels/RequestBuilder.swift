@@ -73,7 +73,8 @@ public struct RequestBuilder: Sendable {
         "Decide the next step and answer with one JSON object and nothing else: "
         + "{\"intent\": \"<one of \(names)>\", plus that intent's parameters as further fields}."
       if spec.model.provider == .anthropic {
-        text += " The object must match this JSON schema: "
+        text +=
+          " The object must match this JSON schema: "
           + nextStepSchema(spec.intents).canonicalString
       }
       return text
@@ -123,7 +124,9 @@ public struct RequestBuilder: Sendable {
       for value in second where !values.contains(value) { values.append(value) }
       merged["enum"] = .array(values)
     }
-    if let description = a["description"] ?? b["description"] { merged["description"] = description }
+    if let description = a["description"] ?? b["description"] {
+      merged["description"] = description
+    }
     if let items = a["items"], a["items"] == b["items"] { merged["items"] = items }
     return .object(merged)
   }
@@ -139,8 +142,7 @@ public struct RequestBuilder: Sendable {
 
   /// How past decisions appear in a `chat-messages` history: native calls of the intent's
   /// own function, `next_step` calls, or JSON text (json mode).
-  private func historyCall(_ call: ContextFormat.ToolCall) -> (name: String, arguments: JSONValue)
-  {
+  private func historyCall(_ call: ContextFormat.ToolCall) -> (name: String, arguments: JSONValue) {
     guard spec.outputMode == .nextStep else { return (call.name, call.arguments) }
     var arguments = call.arguments.objectValue ?? [:]
     arguments["intent"] = .string(call.name)
@@ -221,7 +223,9 @@ public struct RequestBuilder: Sendable {
       body["tools"] = .array(functions.map(openAITool))
       body["tool_choice"] = ["type": "function", "function": ["name": .string(Self.nextStepName)]]
     case .json:
-      body["response_format"] = ["type": "json_object", "schema": Self.nextStepSchema(spec.intents)]
+      body["response_format"] = [
+        "type": "json_object", "schema": Self.nextStepSchema(spec.intents),
+      ]
     }
     return .object(body)
   }

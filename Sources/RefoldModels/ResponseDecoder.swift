@@ -164,14 +164,19 @@ public struct ResponseDecoder: Sendable {
       return .failure(
         "the parameters of \(canonical) must be a JSON object, found \(parameters.typeName)")
     }
+    var ignored: [String] = []
     if carriesIntent {
       let declared = intentSpec.parameters["properties"]?.objectValue ?? [:]
+      ignored = members.keys.filter { declared[$0] == nil }.sorted()
       members = members.filter { declared[$0.key] != nil }
     }
     let problems = ParameterSchema(intentSpec.parameters).validate(.object(members))
     if !problems.isEmpty {
       let list = problems.prefix(3).map(\.description).joined(separator: "; ")
-      return .failure("invalid parameters for \(canonical): \(list)")
+      let note =
+        ignored.isEmpty
+        ? "" : " (ignored fields \(canonical) does not declare: \(ignored.joined(separator: ", ")))"
+      return .failure("invalid parameters for \(canonical): \(list)\(note)")
     }
     return .intent(Intent(name: canonical, parameters: .object(members)))
   }

@@ -37,7 +37,8 @@ import Testing
         version: ""
       </check_deployment_status_result>
       """
-    #expect(ContextFormat.xmlTags(ContextFormatFixtures.clarification, options: options) == expected)
+    #expect(
+      ContextFormat.xmlTags(ContextFormatFixtures.clarification, options: options) == expected)
   }
 
   @Test func xmlTagsOfARetriedDeploy() {
@@ -99,7 +100,9 @@ import Testing
   @Test func nestedListsAndObjectsIndent() {
     let event = Event(
       thread: "t", seq: 0, type: "list_git_tags_result",
-      data: ["tags": [["name": "v1", "meta": ["by": "ci", "checks": ["lint", "test"]]], [1, 2]]])
+      data: [
+        "tags": [["name": "v1", "meta": ["by": "ci", "checks": ["lint", "test"]]], [1, 2]]
+      ])
     let expected = """
       <list_git_tags_result>
         tags:
@@ -145,7 +148,9 @@ import Testing
             arguments: ["question": "Which service and environment?"])
         ]),
       .init(role: .tool, content: #"{"status":"awaiting_human"}"#, toolCallID: id1),
-      .init(role: .user, content: "<human_response>\n  from: @kim\n  text: frontend, staging\n</human_response>"),
+      .init(
+        role: .user,
+        content: "<human_response>\n  from: @kim\n  text: frontend, staging\n</human_response>"),
       .init(
         role: .assistant,
         toolCalls: [
@@ -155,7 +160,8 @@ import Testing
         ]),
       .init(
         role: .tool,
-        content: #"{"notes":"","pods":[{"name":"web-1","ready":true}],"service":"frontend","version":""}"#,
+        content:
+          #"{"notes":"","pods":[{"name":"web-1","ready":true}],"service":"frontend","version":""}"#,
         toolCallID: id3),
     ]
     #expect(messages == expected)
@@ -221,8 +227,10 @@ import Testing
 
   @Test func renderingIsDeterministic() {
     for kind in ContextFormatKind.allCases {
-      let first = ContextFormat.render(ContextFormatFixtures.retriedDeploy, as: kind, options: options)
-      let second = ContextFormat.render(ContextFormatFixtures.retriedDeploy, as: kind, options: options)
+      let first = ContextFormat.render(
+        ContextFormatFixtures.retriedDeploy, as: kind, options: options)
+      let second = ContextFormat.render(
+        ContextFormatFixtures.retriedDeploy, as: kind, options: options)
       #expect(first == second)
     }
   }

@@ -28,15 +28,18 @@ import Testing
         "labels[1]: expected string, found integer",
         "tag: is 17 characters long, at most 12 allowed",
       ])
-    #expect(deploy.validate(["tag": "v1"]).map(\.description) == ["environment: is required but missing"])
-    #expect(deploy.validate("v1").map(\.description) == ["parameters: expected object, found string"])
+    #expect(
+      deploy.validate(["tag": "v1"]).map(\.description) == ["environment: is required but missing"])
+    #expect(
+      deploy.validate("v1").map(\.description) == ["parameters: expected object, found string"])
   }
 
   @Test func closedObjectsRejectUnknownParameters() {
     let closed = ParameterSchema([
       "type": "object", "additionalProperties": false, "properties": ["a": ["type": "string"]],
     ])
-    #expect(closed.validate(["b": 1]).map(\.description) == ["b: is not a known parameter (expected a)"])
+    #expect(
+      closed.validate(["b": 1]).map(\.description) == ["b: is not a known parameter (expected a)"])
     #expect(deploy.validate(["tag": "v1", "environment": "staging", "extra": 1]).isEmpty)
   }
 

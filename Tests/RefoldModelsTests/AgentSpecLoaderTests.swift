@@ -32,7 +32,8 @@ import Testing
     step_budget: 12
     """
 
-  func load(_ yaml: String, environment: [String: String] = [:], override: String? = nil,
+  func load(
+    _ yaml: String, environment: [String: String] = [:], override: String? = nil,
     template: String = "{{thread}}"
   ) throws(AgentSpecError) -> AgentSpec {
     try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
@@ -87,7 +88,8 @@ import Testing
       spec.policy
         == ControlPolicy(
           errorCap: 2, countsErrorsPerIntent: true, escalation: .model, stepBudget: 12))
-    #expect(spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
+    #expect(
+      spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
   }
 
   @Test func baseURLComesFromTheFlagThenTheEnvironmentThenTheFile() throws {
@@ -102,25 +104,34 @@ import Testing
   }
 
   @Test(arguments: [
-    ("tag: {type: string, maxLength: 20}", "tag: {type: strin, maxLength: 20}",
-     "intents.deploy_backend.params.properties.tag.type", 17),
+    (
+      "tag: {type: string, maxLength: 20}", "tag: {type: strin, maxLength: 20}",
+      "intents.deploy_backend.params.properties.tag.type", 17
+    ),
     ("step_budget: 12", "step_budjet: 12", "step_budjet", 23),
     ("kind: approval", "kind: approve", "intents.deploy_backend.kind", 11),
     ("temperature: 0.2", "temperature: hot", "model.temperature", 6),
     ("temperature: 0.2", "api_key: sk-live-123", "model.api_key", 6),
-    ("required: [tag]", "required: [tags]",
-     "intents.deploy_backend.params.required[0]", 15),
-    ("error_policy: {cap: 2, count: per_intent, escalation: model}",
-     "error_policy: {cap: 2, count: each, escalation: model}", "error_policy.count", 22),
+    (
+      "required: [tag]", "required: [tags]",
+      "intents.deploy_backend.params.required[0]", 15
+    ),
+    (
+      "error_policy: {cap: 2, count: per_intent, escalation: model}",
+      "error_policy: {cap: 2, count: each, escalation: model}", "error_policy.count", 22
+    ),
     ("deploy: deploy_backend", "deploy: deploy_everything", "aliases.deploy", 21),
-    ("description: Deploy.", "descripton: Deploy.",
-     "intents.deploy_backend.descripton", 12),
+    (
+      "description: Deploy.", "descripton: Deploy.",
+      "intents.deploy_backend.descripton", 12
+    ),
   ])
   func reportsEachMistakeWithItsPathAndLine(
     original: String, replacement: String, path: String, line: Int
   ) throws {
     #expect(Self.minimal.contains(original))
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: original, with: replacement)))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: original, with: replacement)))
     #expect(error.path == path)
     #expect(error.line == line)
     #expect(error.file == "agent.yaml")
@@ -128,7 +139,8 @@ import Testing
   }
 
   @Test func suggestsTheKeyATypoMeant() throws {
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "step_budget", with: "step_budjet")))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: "step_budget", with: "step_budjet")))
     #expect(error.message.contains("did you mean step_budget?"))
   }
 
@@ -141,7 +153,8 @@ import Testing
   }
 
   @Test func missingRequiredFieldsAreNamed() throws {
-    let error = try #require(failure(Self.minimal.replacingOccurrences(of: "prompt: p.mustache\n", with: "")))
+    let error = try #require(
+      failure(Self.minimal.replacingOccurrences(of: "prompt: p.mustache\n", with: "")))
     #expect(error.path == "prompt")
     #expect(error.message == "is required but missing")
   }
@@ -167,5 +180,47 @@ import Testing
     try "{{thread}}".write(toFile: directory + "/p.mustache", atomically: true, encoding: .utf8)
     let spec = try AgentSpecLoader(environment: [:]).load(path: path)
     #expect(spec.promptTemplate == "{{thread}}")
+  }
+}
+
+@Suite struct AgentSpecLoaderFileTests {
+  /// The deploy-bot spec with one line replaced, loaded from a file beside its prompts.
+  func loadDeploybot(replacing original: String, with replacement: String) throws -> AgentSpecError?
+  {
+    let text = try String(contentsOfFile: Support.deploybotPath, encoding: .utf8)
+    #expect(text.contains(original))
+    let directory = try Support.temporaryDirectory()
+    try FileManager.default.createDirectory(
+      atPath: directory + "/prompts", withIntermediateDirectories: true)
+    let prompt = Support.packageRoot + "/evals/deploybot/prompts/default.mustache"
+    try FileManager.default.copyItem(
+      atPath: prompt, toPath: directory + "/prompts/default.mustache")
+    let path = directory + "/agent.yaml"
+    try text.replacingOccurrences(of: original, with: replacement).write(
+      toFile: path, atomically: true, encoding: .utf8)
+    do {
+      _ = try AgentSpecLoader(environment: [:]).load(path: path)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func theDocumentedMessagesAreTheRealOnes() throws {
+    let typo = try #require(
+      try loadDeploybot(replacing: "step_budget: 20", with: "step_budjet: 20"))
+    #expect(
+      typo.description.hasSuffix(
+        "agent.yaml:127: step_budjet: unknown key (did you mean step_budget?); expected one of "
+          + "aliases, context_format, error_policy, hide_resolved_errors, intents, model, name, "
+          + "output_mode, prompt, step_budget"))
+    let type = try #require(
+      try loadDeploybot(
+        replacing: "        tag:\n          type: string",
+        with: "        tag:\n          type: strin"))
+    #expect(
+      type.description.hasSuffix(
+        "agent.yaml:29: intents.deploy_backend.params.properties.tag.type: expected one of "
+          + "array, boolean, integer, null, number, object, string, found \"strin\""))
   }
 }

@@ -10,7 +10,9 @@ import Testing
     noisy["stream"] = false
     noisy["user"] = "someone"
     #expect(CassetteKey.key(for: body) == CassetteKey.key(for: .object(noisy)))
-    #expect(CassetteKey.canonicalString(body) == #"{"messages":[{"content":"hi","role":"user"}],"model":"m"}"#)
+    #expect(
+      CassetteKey.canonicalString(body)
+        == #"{"messages":[{"content":"hi","role":"user"}],"model":"m"}"#)
     // SHA-256 of the canonical string above, computed independently.
     #expect(CassetteKey.key(for: body).count == 64)
     var changed = noisy

@@ -9,7 +9,8 @@ import Testing
     -> Exchange
   {
     Exchange(
-      key: key, n: n, provider: "openai", request: ["model": "m", "messages": [["role": "user", "content": .string(key)]]],
+      key: key, n: n, provider: "openai",
+      request: ["model": "m", "messages": [["role": "user", "content": .string(key)]]],
       response: Responses.openAIContent(answer), latencyMilliseconds: 812.5,
       usage: TokenUsage(inputTokens: 300, outputTokens: 40), recordedAt: "2026-11-26T10:00:00Z",
       thread: thread, meta: ["attempts": 1])
@@ -54,7 +55,8 @@ import Testing
   }
 
   @Test func recordedSourceAnswersIdenticalRequestsInRecordedOrder() async throws {
-    let request = ModelRequest(provider: .openai, body: ["model": "m", "messages": []], thread: "t")
+    let request = ModelRequest(
+      provider: .openai, body: ["model": "m", "messages": []], thread: "t")
     let cassette = InMemoryCassette()
     try cassette.record(exchange(request.key, 0, answer: "first"))
     try cassette.record(exchange(request.key, 1, answer: "second"))
@@ -90,7 +92,9 @@ import Testing
       of: "decide\nthe single next step", with: "decide\nexactly one next step")
     changedSpec.model.temperature = 0.7
     var events = Support.deployThread
-    events[0].data = ["from": "@alex", "channel": "#deploys", "text": "ship latest frontend to prod"]
+    events[0].data = [
+      "from": "@alex", "channel": "#deploys", "text": "ship latest frontend to prod",
+    ]
     let asked = try RequestBuilder(spec: changedSpec).request(thread: "deploy-001", events: events)
     let source = RecordedModelSource(cassette: cassette)
     do {
@@ -107,12 +111,17 @@ import Testing
       #expect(detail.contains("from the same thread"))
       #expect(diff.contains("- temperature: 0"))
       #expect(diff.contains("+ temperature: 0.7"))
-      #expect(diff.contains("-   | the single next step. Events are in time order; the last one is the newest."))
-      #expect(diff.contains("+   | exactly one next step. Events are in time order; the last one is the newest."))
+      #expect(
+        diff.contains(
+          "-   | the single next step. Events are in time order; the last one is the newest."))
+      #expect(
+        diff.contains(
+          "+   | exactly one next step. Events are in time order; the last one is the newest."))
       #expect(diff.contains("-   |   text: ship latest backend to prod"))
       #expect(diff.contains("+   |   text: ship latest frontend to prod"))
       #expect(!diff.contains("tool next_step"))
-      #expect(error.description.hasPrefix("cassette miss for key \(asked.key) (thread deploy-001): "))
+      #expect(
+        error.description.hasPrefix("cassette miss for key \(asked.key) (thread deploy-001): "))
     }
   }
 
@@ -126,5 +135,27 @@ import Testing
     let edits = CassetteMissReport.diff(["a", "b", "c", "d", "e"], ["a", "b", "x", "d", "e", "f"])
     #expect(
       CassetteMissReport.render(edits) == "  b\n- c\n+ x\n  d\n  e\n+ f")
+  }
+}
+
+@Suite struct ModelSourceKindTests {
+  @Test func eachKindMakesItsSource() throws {
+    var settings = ModelSettings(name: "m")
+    settings.apiKeyEnvironment = "KEY"
+    let cassette = InMemoryCassette()
+    #expect(
+      try ModelSourceKind.recorded.makeSource(
+        settings: settings, cassette: cassette, environment: [:])
+        is RecordedModelSource)
+    #expect(
+      try ModelSourceKind.live.makeSource(
+        settings: settings, cassette: cassette, environment: ["KEY": "k"]) is LiveModelSource)
+    #expect(
+      try ModelSourceKind.record.makeSource(
+        settings: settings, cassette: cassette, environment: ["KEY": "k"]) is RecordingModelSource)
+    #expect(throws: ModelSourceError.missingAPIKey(variable: "KEY")) {
+      try ModelSourceKind.record.makeSource(
+        settings: settings, cassette: cassette, environment: [:])
+    }
   }
 }

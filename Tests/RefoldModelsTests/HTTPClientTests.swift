@@ -18,7 +18,9 @@ import Testing
     }
     defer { Task { await server.stop() } }
     let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: "sk-test-123", options: fast)
-    let body: JSONValue = ["model": "gpt-4o-mini", "messages": [["role": "user", "content": "hi"]]]
+    let body: JSONValue = [
+      "model": "gpt-4o-mini", "messages": [["role": "user", "content": "hi"]],
+    ]
     let result = try await client.send(body)
     #expect(result.body == answer)
     #expect(result.status == 200)
@@ -37,11 +39,14 @@ import Testing
     let server = try await ScriptedServer(route: "POST /v1/messages") { _, _, body in
       let sent = try JSONParser.parse(bytes: body)
       return sent["max_tokens"] == nil
-        ? ScriptedServer.json(["type": "error", "error": ["type": "invalid_request_error"]], status: HTTPStatusCode(400, phrase: "Bad Request"))
+        ? ScriptedServer.json(
+          ["type": "error", "error": ["type": "invalid_request_error"]],
+          status: HTTPStatusCode(400, phrase: "Bad Request"))
         : ScriptedServer.json(answer)
     }
     defer { Task { await server.stop() } }
-    let client = AnthropicMessagesClient(baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast)
+    let client = AnthropicMessagesClient(
+      baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast)
     let result = try await client.send(["model": "claude", "max_tokens": 64, "messages": []])
     #expect(result.usage == TokenUsage(inputTokens: 512, outputTokens: 61))
     let request = try #require(server.requests.first)
@@ -60,7 +65,8 @@ import Testing
     let server = try await ScriptedServer(route: "POST /v1/chat/completions") { attempt, _, _ in
       attempt == 1
         ? ScriptedServer.json(
-          ["error": ["message": "Rate limit reached"]], status: HTTPStatusCode(429, phrase: "Too Many Requests"),
+          ["error": ["message": "Rate limit reached"]],
+          status: HTTPStatusCode(429, phrase: "Too Many Requests"),
           headers: ["Retry-After": "1"])
         : ScriptedServer.json(answer)
     }
@@ -97,7 +103,8 @@ import Testing
 
   @Test func persistentFailuresThrowAfterTheLastAttempt() async throws {
     let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
-      ScriptedServer.json(["error": ["message": "overloaded"]], status: HTTPStatusCode(503, phrase: "Unavailable"))
+      ScriptedServer.json(
+        ["error": ["message": "overloaded"]], status: HTTPStatusCode(503, phrase: "Unavailable"))
     }
     defer { Task { await server.stop() } }
     let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
@@ -130,13 +137,15 @@ import Testing
       _ = try await client.send(["model": "m"])
       Issue.record("expected a timeout")
     } catch {
-      #expect(error == .timeout(url: server.baseURL + "/chat/completions", seconds: 0.5, attempts: 2))
+      #expect(
+        error == .timeout(url: server.baseURL + "/chat/completions", seconds: 0.5, attempts: 2))
     }
   }
 
   @Test func anUnreachableEndpointIsReported() async throws {
     // Find a free port by starting and stopping a server.
-    let probe = try await ScriptedServer(route: "GET /") { _, _, _ in HTTPResponse(statusCode: .ok) }
+    let probe = try await ScriptedServer(route: "GET /") { _, _, _ in HTTPResponse(statusCode: .ok)
+    }
     let url = probe.baseURL
     await probe.stop()
     var options = fast
@@ -179,7 +188,8 @@ import Testing
     let secret = "sk-very-secret-4242"
     let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, request, _ in
       guard request.headers[HTTPHeader("Authorization")] == "Bearer \(secret)" else {
-        return ScriptedServer.json(["error": ["message": "no key"]], status: HTTPStatusCode(401, phrase: "Unauthorized"))
+        return ScriptedServer.json(
+          ["error": ["message": "no key"]], status: HTTPStatusCode(401, phrase: "Unauthorized"))
       }
       return ScriptedServer.json(
         Responses.openAIToolCall(name: "next_step", arguments: #"{"intent":"list_git_tags"}"#))
@@ -192,7 +202,8 @@ import Testing
       settings: spec.model, environment: ["DEPLOYBOT_KEY": secret], options: fast)
     let path = try Support.temporaryDirectory() + "/cassettes/deploybot.jsonl"
     let cassette = try JSONLCassette(path: path)
-    let decider = try ModelDecider(spec: spec, source: RecordingModelSource(live: live, cassette: cassette))
+    let decider = try ModelDecider(
+      spec: spec, source: RecordingModelSource(live: live, cassette: cassette))
     let decision = try await decider.decide(thread: "deploy-001", events: [Support.deployThread[0]])
     #expect(decision.outcome == .intent(Intent(name: "list_git_tags")))
     let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -23,13 +23,16 @@ final class FixedSource: ModelSource {
   @Test func decidesAnIntentWithItsProvenance() async throws {
     let spec = try Support.deploybot()
     let answer = Responses.openAIToolCall(
-      name: "next_step", arguments: #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production"}"#)
+      name: "next_step",
+      arguments: #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production"}"#)
     let source = FixedSource(answer)
     let decider = try ModelDecider(spec: spec, source: source)
     let decision = try await decider.decide(thread: "deploy-001", events: Support.deployThread)
     #expect(
       decision.outcome
-        == .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])))
+        == .intent(
+          Intent(
+            name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])))
     let request = try #require(source.asked.withLock { $0.first })
     #expect(decision.exchangeKey == request.key)
     #expect(decision.usage == TokenUsage(inputTokens: 10, outputTokens: 2))
@@ -55,7 +58,8 @@ final class FixedSource: ModelSource {
 
   @Test func sourceFailuresAreThrown() async throws {
     let spec = try Support.deploybot()
-    let decider = try ModelDecider(spec: spec, source: RecordedModelSource(cassette: InMemoryCassette()))
+    let decider = try ModelDecider(
+      spec: spec, source: RecordedModelSource(cassette: InMemoryCassette()))
     await #expect(throws: ModelSourceError.self) {
       try await decider.decide(thread: "deploy-001", events: Support.deployThread)
     }
@@ -75,7 +79,9 @@ final class FixedSource: ModelSource {
           : Responses.anthropicText(#"{"intent":"list_git_tags"}"#)
         let decision = try await ModelDecider(spec: spec, source: FixedSource(answer)).decide(
           thread: "t", events: Support.deployThread)
-        #expect(decision.outcome == .intent(Intent(name: "list_git_tags")), "\(format) \(mode) \(provider)")
+        #expect(
+          decision.outcome == .intent(Intent(name: "list_git_tags")),
+          "\(format) \(mode) \(provider)")
       }
     }
   }

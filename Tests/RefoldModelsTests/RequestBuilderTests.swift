@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct RequestBuilderTests {
   func spec(
-    provider: ModelSettings.Provider = .openai, mode: OutputMode, format: ContextFormatKind = .xmlTags
+    provider: ModelSettings.Provider = .openai, mode: OutputMode,
+    format: ContextFormatKind = .xmlTags
   ) throws -> AgentSpec {
     var spec = try Support.deploybot()
     spec.model.provider = provider
@@ -73,7 +74,8 @@ import Testing
     ).body
     #expect(tools["tool_choice"] == ["type": "any"])
     #expect(tools["seed"] == nil)
-    #expect(tools["tools"]?.arrayValue?[0]["input_schema"] == ["type": "object", "properties": [:]])
+    #expect(
+      tools["tools"]?.arrayValue?[0]["input_schema"] == ["type": "object", "properties": [:]])
     let next = try RequestBuilder(spec: spec(provider: .anthropic, mode: .nextStep)).request(
       thread: "t", events: Support.deployThread
     ).body
@@ -92,19 +94,26 @@ import Testing
       thread: "deploy-001", events: Support.deployThread)
     let messages = try #require(request.body["messages"]?.arrayValue)
     let id = ContextFormat.toolCallID(thread: "deploy-001", seq: 1)
-    #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "assistant", "tool"])
+    #expect(
+      messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "assistant", "tool"])
     #expect(messages[0]["content"]?.stringValue?.hasPrefix("deploybot\n\n") == true)
     #expect(
       messages[2]
         == [
           "role": "assistant", "content": nil,
           "tool_calls": [
-            ["id": .string(id), "type": "function", "function": ["name": "list_git_tags", "arguments": "{}"]]
+            [
+              "id": .string(id), "type": "function",
+              "function": ["name": "list_git_tags", "arguments": "{}"],
+            ]
           ],
         ])
     #expect(
       messages[3]
-        == ["role": "tool", "tool_call_id": .string(id), "content": #"{"tags":["v1.4.2","v1.4.1","v1.3.0"]}"#])
+        == [
+          "role": "tool", "tool_call_id": .string(id),
+          "content": #"{"tags":["v1.4.2","v1.4.1","v1.3.0"]}"#,
+        ])
   }
 
   @Test func nextStepHistoriesShowPastDecisionsAsNextStepCalls() throws {
@@ -127,7 +136,9 @@ import Testing
       messages[1]
         == [
           "role": "assistant",
-          "content": [["type": "tool_use", "id": .string(id), "name": "list_git_tags", "input": [:]]],
+          "content": [
+            ["type": "tool_use", "id": .string(id), "name": "list_git_tags", "input": [:]]
+          ],
         ])
     #expect(
       messages[2]

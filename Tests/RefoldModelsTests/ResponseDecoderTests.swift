@@ -11,7 +11,8 @@ import Testing
     return ResponseDecoder(spec: spec)
   }
 
-  let deploy = Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
+  let deploy = Intent(
+    name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
 
   @Test func openAIToolCallWithStringArguments() throws {
     let response = Responses.openAIToolCall(
@@ -22,7 +23,8 @@ import Testing
   @Test func openAINextStepCallDropsFieldsOfOtherIntents() throws {
     let response = Responses.openAIToolCall(
       name: "next_step",
-      arguments: #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production","suite":"api"}"#)
+      arguments:
+        #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production","suite":"api"}"#)
     #expect(try decoder(.nextStep).decode(response) == .intent(deploy))
   }
 
@@ -45,7 +47,9 @@ import Testing
         [
           "message": [
             "role": "assistant",
-            "tool_calls": [["name": "deploy", "arguments": ["tag": "v1.4.2", "environment": "production"]]],
+            "tool_calls": [
+              ["name": "deploy", "arguments": ["tag": "v1.4.2", "environment": "production"]]
+            ],
           ],
           "finish_reason": "stop",
         ]
@@ -58,7 +62,8 @@ import Testing
 
   @Test func jsonContentPossiblyFenced() throws {
     let fenced = Responses.openAIContent(
-      "```json\n{\"intent\": \"deploy_backend\", \"parameters\": {\"tag\": \"v1.4.2\", \"environment\": \"production\"}}\n```")
+      "```json\n{\"intent\": \"deploy_backend\", \"parameters\": {\"tag\": \"v1.4.2\", \"environment\": \"production\"}}\n```"
+    )
     #expect(try decoder(.json).decode(fenced) == .intent(deploy))
     let chatty = Responses.openAIContent(
       #"Sure! {"intent":"done_for_now","message":"Deployed v1.4.2."} Hope that helps."#)
@@ -76,18 +81,32 @@ import Testing
   }
 
   static let failureCases: [(JSONValue, String)] = [
-    (Responses.openAIToolCall(name: "deploy_everything", arguments: "{}"),
-     "unknown intent \"deploy_everything\" (expected one of list_git_tags, deploy_backend"),
-    (Responses.openAIToolCall(name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"#),
-     "invalid JSON in the arguments of deploy_backend (column 36: "),
-    (Responses.openAIToolCall(name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"}"#),
-     "invalid parameters for deploy_backend: environment: expected one of \"staging\", \"production\", found \"prod\""),
-    (Responses.openAIToolCall(name: "deploy_backend", arguments: #"{"environment":"staging"}"#),
-     "invalid parameters for deploy_backend: tag: is required but missing"),
-    (Responses.openAIContent("I think we should deploy."),
-     "invalid JSON in the answer (column 1: "),
-    (JSONValue.object(["error": ["message": "model overloaded", "type": "server_error"]]),
-     "the provider returned an error: model overloaded"),
+    (
+      Responses.openAIToolCall(name: "deploy_everything", arguments: "{}"),
+      "unknown intent \"deploy_everything\" (expected one of list_git_tags, deploy_backend"
+    ),
+    (
+      Responses.openAIToolCall(
+        name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"#),
+      "invalid JSON in the arguments of deploy_backend (column 36: "
+    ),
+    (
+      Responses.openAIToolCall(
+        name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"}"#),
+      "invalid parameters for deploy_backend: environment: expected one of \"staging\", \"production\", found \"prod\""
+    ),
+    (
+      Responses.openAIToolCall(name: "deploy_backend", arguments: #"{"environment":"staging"}"#),
+      "invalid parameters for deploy_backend: tag: is required but missing"
+    ),
+    (
+      Responses.openAIContent("I think we should deploy."),
+      "invalid JSON in the answer (column 1: "
+    ),
+    (
+      JSONValue.object(["error": ["message": "model overloaded", "type": "server_error"]]),
+      "the provider returned an error: model overloaded"
+    ),
   ]
 
   @Test(arguments: failureCases)
@@ -101,9 +120,22 @@ import Testing
     #expect(!message.contains("\n"))
   }
 
+  @Test func nextStepFailuresNameTheFieldsThatWereIgnored() throws {
+    let response = Responses.openAIToolCall(
+      name: "next_step", arguments: #"{"intent":"deploy_backend","message":"deploying now"}"#)
+    #expect(
+      try decoder(.nextStep).decode(response)
+        == .failure(
+          "invalid parameters for deploy_backend: tag: is required but missing; "
+            + "environment: is required but missing (ignored fields deploy_backend does not declare: message)"
+        ))
+  }
+
   @Test func nextStepFailures() throws {
     let noIntent = Responses.openAIToolCall(name: "next_step", arguments: #"{"tag":"v1"}"#)
-    #expect(try decoder(.nextStep).decode(noIntent) == .failure("the answer names no intent (\"intent\" is missing)"))
+    #expect(
+      try decoder(.nextStep).decode(noIntent)
+        == .failure("the answer names no intent (\"intent\" is missing)"))
     let prose = Responses.openAIContent("Let me list the tags.")
     guard case .failure(let message) = try decoder(.json).decode(prose) else {
       Issue.record("prose must not decode")

@@ -85,7 +85,9 @@ final class ScriptedServer: Sendable {
     task.cancel()
   }
 
-  static func json(_ value: JSONValue, status: HTTPStatusCode = .ok, headers: [String: String] = [:])
+  static func json(
+    _ value: JSONValue, status: HTTPStatusCode = .ok, headers: [String: String] = [:]
+  )
     -> HTTPResponse
   {
     var httpHeaders = HTTPHeaders()
@@ -147,8 +149,10 @@ enum Responses {
       "model": "claude-3-5-haiku-20241022",
       "content": [
         ["type": "text", "text": "I'll check the tags first."],
-        ["type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": .string(name),
-         "input": input],
+        [
+          "type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": .string(name),
+          "input": input,
+        ],
       ],
       "stop_reason": "tool_use", "stop_sequence": .null,
       "usage": ["input_tokens": 512, "output_tokens": 61],

@@ -1,0 +1,39 @@
+import Foundation
+import RefoldCore
+import Synchronization
+
+/// Answers from a cassette only; identical requests are answered in recorded order.
+///
+/// A request with no recorded answer throws ``ModelSourceError/cassetteMiss(key:thread:detail:diff:)``
+/// with the nearest recorded request (same thread first, else any) and a line diff of what
+/// changed.
+public final class RecordedModelSource: ModelSource {
+  public let cassette: any CassetteStore
+  private let counters = Mutex<[String: Int]>([:])
+
+  public init(cassette: any CassetteStore) { self.cassette = cassette }
+
+  public func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse {
+    let n = counters.withLock { counters in
+      defer { counters[request.key, default: 0] += 1 }
+      return counters[request.key, default: 0]
+    }
+    let recorded: [Exchange]
+    do {
+      recorded = try cassette.exchanges(forKey: request.key)
+    } catch let error as ModelSourceError {
+      throw error
+    } catch {
+      throw .cassette(path: "\(cassette)", line: nil, reason: "\(error)")
+    }
+    if n < recorded.count { return ModelResponse(replaying: recorded[n]) }
+    if !recorded.isEmpty {
+      throw .cassetteMiss(
+        key: request.key, thread: request.thread,
+        detail: "this request was asked \(n + 1) times but only \(recorded.count) "
+          + "answer(s) are recorded", diff: "")
+    }
+    let all = (try? cassette.allExchanges()) ?? []
+    throw CassetteMissReport.miss(for: request, recorded: all)
+  }
+}
