@@ -40,7 +40,12 @@ struct HTMLReportTests {
     let directory = try kept ?? Scripts.temporaryDirectory("html")
     defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
     let runs = HTMLReportTests.hostileRuns()
-    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8)
+    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8).map {
+      record in
+      var record = record
+      record.info.suite = runs[0].run.suite
+      return record
+    }
     let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
       .write(variants: runs, to: directory)
     try JSONReportWriter().write(runs[0], to: directory)
