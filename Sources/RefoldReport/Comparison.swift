@@ -27,6 +27,12 @@ public struct Comparison: Sendable, Hashable, Codable {
     public var startedAt: String
     public var cases: Int
 
+    // `runId` so the snake-case key strategies map it to and from `run_id`.
+    enum CodingKeys: String, CodingKey {
+      case suite, variant, cases, startedAt
+      case runID = "runId"
+    }
+
     public init(run: RunInfo, cases: Int) {
       runID = run.id
       suite = run.suite
