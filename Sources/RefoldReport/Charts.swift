@@ -118,19 +118,21 @@ enum Charts {
       svg += "<circle class=\"point\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"3.5\">"
       svg += "<title>\(Escaping.html("\(point.label) · \(point.date) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))"))</title></circle>"
     }
-    let wall = Format.coordinate(y(Metric.qualityWall))
-    svg += "<line class=\"wall\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
-    svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"
     if let threshold {
       let position = Format.coordinate(y(threshold))
       svg += "<line class=\"threshold\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
       svg += "y1=\"\(position)\" y2=\"\(position)\"><title>threshold \(Format.percent(threshold))</title></line>"
     }
+    let wall = Format.coordinate(y(Metric.qualityWall))
+    svg += "<line class=\"wall\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
+    svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"
     let labelled = Set(
       points.count <= 6 ? Array(points.indices) : [0, points.count / 2, points.count - 1])
     for index in labelled.sorted() {
       svg += "<text class=\"tick\" x=\"\(Format.coordinate(x(index)))\" y=\"\(Format.coordinate(height - 22))\" "
-      svg += "text-anchor=\"middle\">\(Escaping.html(points[index].date))</text>"
+      let anchor =
+        points.count < 2 ? "middle" : (index == 0 ? "start" : (index == points.count - 1 ? "end" : "middle"))
+      svg += "text-anchor=\"\(anchor)\">\(Escaping.html(points[index].date))</text>"
     }
     svg += "<g class=\"legend\"><line class=\"case-line\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(left + 18))\" "
     svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
@@ -140,7 +142,13 @@ enum Charts {
     svg += "<text x=\"\(Format.coordinate(left + 222))\" y=\"\(Format.coordinate(height - 2))\">intent accuracy</text>"
     svg += "<line class=\"wall\" x1=\"\(Format.coordinate(left + 350))\" x2=\"\(Format.coordinate(left + 368))\" "
     svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
-    svg += "<text x=\"\(Format.coordinate(left + 372))\" y=\"\(Format.coordinate(height - 2))\">80% wall</text></g>"
+    svg += "<text x=\"\(Format.coordinate(left + 372))\" y=\"\(Format.coordinate(height - 2))\">80% wall</text>"
+    if threshold != nil {
+      svg += "<line class=\"threshold\" x1=\"\(Format.coordinate(left + 450))\" x2=\"\(Format.coordinate(left + 468))\" "
+      svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
+      svg += "<text x=\"\(Format.coordinate(left + 472))\" y=\"\(Format.coordinate(height - 2))\">threshold</text>"
+    }
+    svg += "</g>"
     svg += "</svg>"
     return svg
   }
