@@ -79,6 +79,15 @@ PY
   fi
 fi
 
+# A comparison page beside the report is checked the same way (it has no script).
+comparison="$(dirname "$report")/comparison.html"
+if [[ -f "$comparison" ]]; then
+  "$browser" "${flags[@]}" --window-size=1400,1600 --screenshot="$out/comparison.png" \
+    "file://$comparison" >/dev/null 2>>"$out/screenshot.log" || true
+  "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$comparison" \
+    >"$out/comparison-dom.html" 2>>"$out/console.log" || true
+fi
+
 status=0
 if ! grep -q 'data-rendered="ok"' "$out/dom.html"; then
   echo "FAIL: the page's script did not finish rendering (no data-rendered=\"ok\")"; status=1
@@ -86,7 +95,7 @@ fi
 if [[ -n "$case_url" ]] && ! grep -q 'class="kv"' "$out/case-dom.html"; then
   echo "FAIL: the #case= anchor did not open the drill-down"; status=1
 fi
-for dom in "$out/dom.html" "$out/case-dom.html"; do
+for dom in "$out/dom.html" "$out/case-dom.html" "$out/comparison-dom.html"; do
   [[ -f "$dom" ]] || continue
   if grep -q 'id="pwned"' "$dom"; then echo "FAIL: a planted element ran ($dom)"; status=1; fi
   if grep -q '<title>PWNED' "$dom"; then echo "FAIL: a planted script set the title ($dom)"; status=1; fi
@@ -97,6 +106,6 @@ if grep -E 'CONSOLE|Uncaught' "$out/console.log" | grep -qiE 'Uncaught|error'; t
 fi
 [[ -s "$out/overview.png" ]] || { echo "FAIL: no screenshot was written"; status=1; }
 
-echo "screenshots: $out/overview.png${case_url:+ $out/case.png}"
+echo "screenshots: $out/overview.png${case_url:+ $out/case.png}$([[ -f "$comparison" ]] && echo " $out/comparison.png")"
 if [[ $status -eq 0 ]]; then echo "OK: $report rendered, no script errors, nothing planted ran"; fi
 exit $status

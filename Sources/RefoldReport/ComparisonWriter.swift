@@ -72,8 +72,8 @@ public struct ComparisonWriter: Sendable {
     html += "<td>\(comparison.tokens.ratio.map { String(format: "×%.2f", $0) } ?? "–")</td>"
     html += "<td></td><td></td></tr></tbody></table>"
     html += "<p>McNemar's exact test on case pass: \(comparison.mcnemar.baselineOnly) regressed, "
-    html += "\(comparison.mcnemar.candidateOnly) improved, p = "
-    html += "\(Format.pValue(comparison.mcnemar.pValue))"
+    html += "\(comparison.mcnemar.candidateOnly) improved, "
+    html += Format.pEquals(comparison.mcnemar.pValue)
     if comparison.isSignificantRegression() {
       html += " <span class=\"badge bad\">significant regression</span>"
     }
@@ -88,7 +88,12 @@ public struct ComparisonWriter: Sendable {
       html += "<th>\(Escaping.html(comparison.baseline.variant))</th>"
       html += "<th>\(Escaping.html(comparison.candidate.variant))</th></tr></thead><tbody>"
       for item in flipped.prefix(maxFlipped) {
-        html += "<tr><td>\(Escaping.html(item.id))</td><td>\(Escaping.html(item.expected ?? "–"))</td>"
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~@")
+        let anchor = item.id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        html += "<tr><td><a href=\"\(HTMLReportWriter.fileName)#case=\(Escaping.html(anchor))\">"
+        html += "\(Escaping.html(item.id))</a></td>"
+        html += "<td>\(Escaping.html(item.expected ?? "(loop run)"))</td>"
         html += "<td>\(Escaping.html(item.baselineActual ?? "–")) "
         html += "<span class=\"verdict \(item.baselineVerdict == .pass ? "pass" : "fail")\">"
         html += "\(item.baselineVerdict.rawValue)</span></td>"

@@ -49,6 +49,10 @@ struct HTMLReportTests {
     let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
       .write(variants: runs, to: directory)
     try JSONReportWriter().write(runs[0], to: directory)
+    let comparison = Comparison.compare(runs[0], runs[1])
+    try ComparisonWriter().write([comparison], to: directory)
+    try MarkdownSummaryWriter().write(runs[1], baseline: comparison, to: directory)
+    try JUnitReportWriter().write(variants: runs, to: directory)
     let html = try String(contentsOfFile: path, encoding: .utf8)
 
     // Only the page's own two script elements exist.
