@@ -27,10 +27,13 @@ struct ComparisonTests {
     var baselineCases = cases.enumerated().map { $0 < 10 ? broken($1, .wrongIntent) : $1 }
     var candidateCases = cases.enumerated().map { index, result in
       index >= 5 && index < 15
-        ? broken(result, .wrongIntent) : (index >= 15 && index < 25 ? broken(result, .wrongParameters) : result)
+        ? broken(result, .wrongIntent)
+        : (index >= 15 && index < 25 ? broken(result, .wrongParameters) : result)
     }
-    baselineCases.append(CaseResult(id: "only-a#0", thread: "only-a", mode: "step", step: 0, verdict: .pass))
-    candidateCases.append(CaseResult(id: "only-b#0", thread: "only-b", mode: "step", step: 0, verdict: .pass))
+    baselineCases.append(
+      CaseResult(id: "only-a#0", thread: "only-a", mode: "step", step: 0, verdict: .pass))
+    candidateCases.append(
+      CaseResult(id: "only-b#0", thread: "only-b", mode: "step", step: 0, verdict: .pass))
     var baseline = perfect
     baseline.cases = baselineCases
     baseline.summary = DeployBotRuns.summarize(baselineCases, loopRuns: 0)
@@ -117,7 +120,8 @@ struct ComparisonTests {
       $0.hasPrefix("Intent accuracy") || $0.hasPrefix("Case pass rate") || $0.hasPrefix("rate ")
     }
     #expect(tableLines.count == 6)
-    let deltaColumns = Set(tableLines.compactMap { $0.range(of: " pp")?.lowerBound.utf16Offset(in: $0) })
+    let deltaColumns = Set(
+      tableLines.compactMap { $0.range(of: " pp")?.lowerBound.utf16Offset(in: $0) })
     #expect(deltaColumns.count <= 2, "Δ column aligned: \(tableLines)")
   }
 

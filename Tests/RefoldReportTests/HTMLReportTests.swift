@@ -69,13 +69,16 @@ struct HTMLReportTests {
       let start =
         html.index(found.lowerBound, offsetBy: -40, limitedBy: html.startIndex) ?? html.startIndex
       let before = String(html[start..<found.lowerBound])
-      #expect(before.contains("&lt;img") || before.contains("\\u003cimg"), "unescaped near \(before)")
+      #expect(
+        before.contains("&lt;img") || before.contains("\\u003cimg"), "unescaped near \(before)")
       searchRange = found.upperBound..<html.endIndex
     }
     #expect(onerrorCount > 0, "the planted strings should be in the page as text")
     // The data block cannot close its script element.
-    let dataStart = try #require(html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
-    let dataEnd = try #require(html.range(of: "</script>", range: dataStart.upperBound..<html.endIndex))
+    let dataStart = try #require(
+      html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
+    let dataEnd = try #require(
+      html.range(of: "</script>", range: dataStart.upperBound..<html.endIndex))
     let block = String(html[dataStart.upperBound..<dataEnd.lowerBound])
     #expect(!block.contains("</script"))
     #expect(!block.contains("<"))
@@ -95,8 +98,10 @@ struct HTMLReportTests {
 
   @Test("charts draw the 80% wall, the thresholds and a trend per variant")
   func chartsAndSections() throws {
-    let runs = [DeployBotRuns.run(
-      id: "r1", threads: DeployBotRuns.threads(count: 20), errorRate: 0.3, seed: 2)]
+    let runs = [
+      DeployBotRuns.run(
+        id: "r1", threads: DeployBotRuns.threads(count: 20), errorRate: 0.3, seed: 2)
+    ]
     let history = DeployBotRuns.history(variants: ["baseline", "other"], count: 5)
     let html = String(
       decoding: HTMLReportWriter(history: history).render(variants: runs), as: UTF8.self)

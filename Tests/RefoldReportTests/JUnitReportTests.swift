@@ -23,7 +23,10 @@ struct JUnitReportTests {
     let suites = Set(results.cases.map(\.thread)).count
     let output = try Scripts.python(
       "report-check-junit.py",
-      [path, "--expect", "tests=\(results.cases.count),failures=\(failures),errors=\(errors),suites=\(suites)"])
+      [
+        path, "--expect",
+        "tests=\(results.cases.count),failures=\(failures),errors=\(errors),suites=\(suites)",
+      ])
     #expect(output.status == 0, "\(output.text)")
     #expect(errors == 1 && failures > 10)
 
@@ -55,7 +58,8 @@ struct JUnitReportTests {
       id: "junit", threads: DeployBotRuns.threads(count: 5), errorRate: 0.5, seed: 2)
     let path = try JUnitReportWriter().write(results, to: directory)
     var xml = try String(contentsOfFile: path, encoding: .utf8)
-    let range = try #require(xml.range(of: "failures=\"", range: xml.index(xml.startIndex, offsetBy: 60)..<xml.endIndex))
+    let range = try #require(
+      xml.range(of: "failures=\"", range: xml.index(xml.startIndex, offsetBy: 60)..<xml.endIndex))
     xml.insert("9", at: range.upperBound)
     try xml.write(toFile: path, atomically: true, encoding: .utf8)
     let output = try Scripts.python("report-check-junit.py", [path])

@@ -12,11 +12,14 @@ struct SummaryAndLayoutTests {
     let comparison = Comparison.compare(baseline, candidate)
     let text = MarkdownSummaryWriter(maxListed: 3).render(candidate, baseline: comparison)
     #expect(text.hasPrefix("### Refold · deploy-bot · json-events — "))
-    #expect(text.contains("| Case pass rate | 66.1% (41/62)") || text.contains("| Case pass rate |"))
+    #expect(
+      text.contains("| Case pass rate | 66.1% (41/62)") || text.contains("| Case pass rate |"))
     #expect(text.contains("−") || text.contains("-16.7 pp"))
     #expect(text.contains("15 regressed, 5 improved, McNemar p = 0.0414"))
     let firstRegression = try #require(comparison.regressions.first)
-    #expect(text.contains("(report.html#case=\(firstRegression.id.replacingOccurrences(of: "#", with: "%23")))"))
+    #expect(
+      text.contains(
+        "(report.html#case=\(firstRegression.id.replacingOccurrences(of: "#", with: "%23")))"))
     #expect(text.contains("- … and 12 more"))
     #expect(text.contains("❌"))
   }
@@ -44,14 +47,19 @@ struct SummaryAndLayoutTests {
     let results = DeployBotRuns.run(
       id: "run-1", threads: DeployBotRuns.threads(count: 4), errorRate: 0.3, seed: 3)
     let paths = try ReportBundle.write(results, layout: first)
-    #expect(paths.map { ($0 as NSString).lastPathComponent }
-      == ["results.json", "report.html", "junit.xml", "summary.md"])
-    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/deploy-bot/latest") == "run-1")
+    #expect(
+      paths.map { ($0 as NSString).lastPathComponent }
+        == ["results.json", "report.html", "junit.xml", "summary.md"])
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: root + "/deploy-bot/latest")
+        == "run-1")
     let second = ReportLayout(suite: "deploy-bot", runID: "run-2", out: nil, root: root)
     var next = results
     next.run.id = "run-2"
     try ReportBundle.write(next, baseline: Comparison.compare(results, next), layout: second)
-    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/deploy-bot/latest") == "run-2")
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: root + "/deploy-bot/latest")
+        == "run-2")
     #expect(FileManager.default.fileExists(atPath: root + "/deploy-bot/latest/comparison.html"))
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: second.directory)
       .filter { $0.hasSuffix(".tmp") }
