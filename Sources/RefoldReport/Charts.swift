@@ -61,7 +61,7 @@ enum Charts {
         svg += "<title>threshold \(Format.percent(threshold))</title></line>"
       }
     }
-    let wall = Format.coordinate(x(Metric.qualityWall))
+    let wall = Format.coordinate(x(HeadlineRate.qualityWall))
     svg += "<line class=\"wall\" x1=\"\(wall)\" x2=\"\(wall)\" y1=\"\(top - 4)\" "
     svg += "y2=\"\(Format.coordinate(height - 8))\"><title>the 80% wall</title></line>"
     svg += "</svg>"
@@ -82,7 +82,7 @@ enum Charts {
     let (left, right, top, bottom) = (44.0, width - 16, 14.0, height - 40)
     let values =
       points.flatMap { [$0.caseRate.low, $0.intentRate.rate, $0.caseRate.rate] }
-      .compactMap { $0 } + [threshold ?? 1, Metric.qualityWall]
+      .compactMap { $0 } + [threshold ?? 1, HeadlineRate.qualityWall]
     let floor = max(0, ((values.min() ?? 0.5) * 10).rounded(.down) / 10)
     func x(_ index: Int) -> Double {
       points.count < 2
@@ -136,7 +136,7 @@ enum Charts {
       svg +=
         "y1=\"\(position)\" y2=\"\(position)\"><title>threshold \(Format.percent(threshold))</title></line>"
     }
-    let wall = Format.coordinate(y(Metric.qualityWall))
+    let wall = Format.coordinate(y(HeadlineRate.qualityWall))
     svg +=
       "<line class=\"wall\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
     svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"

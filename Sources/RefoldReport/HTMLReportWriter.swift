@@ -124,7 +124,7 @@ public struct HTMLReportWriter: Sendable {
     var html = "<section class=\"overview\">"
     html += "<h2>\(variants > 1 ? "Variant " + Escaping.html(results.run.variant) : "Quality")</h2>"
     html += "<div class=\"cards\">"
-    for metric in Metric.allCases {
+    for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
       let verdict = metric.meetsThreshold(summary, run: results.run)
       let badge: String
@@ -151,7 +151,7 @@ public struct HTMLReportWriter: Sendable {
     if summary.sourceErrors > 0 { html += " · <b>\(summary.sourceErrors) source errors</b>" }
     html += "</div></div></div>"
     html += Charts.rates(
-      Metric.allCases.map { metric in
+      HeadlineRate.allCases.map { metric in
         Charts.RateRow(
           title: metric.title, rate: metric.rate(in: summary),
           threshold: metric.threshold(in: results.run))
@@ -178,7 +178,7 @@ public struct HTMLReportWriter: Sendable {
       html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
       html += records.count == 1 ? "" : "s"
       html += "</figcaption>"
-      html += Charts.trend(points, threshold: Metric.casePassRate.threshold(in: results.run))
+      html += Charts.trend(points, threshold: HeadlineRate.casePassRate.threshold(in: results.run))
       html += "</figure>"
     }
     html += "</div></section>\n"

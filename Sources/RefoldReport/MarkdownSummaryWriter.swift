@@ -34,7 +34,7 @@ public struct MarkdownSummaryWriter: Sendable {
   public func render(_ results: RunResults, baseline: Comparison? = nil) -> String {
     let run = results.run
     let summary = results.summary
-    let verdicts = Metric.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
+    let verdicts = HeadlineRate.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
     let status: String
     if verdicts.contains(false) {
       status = "❌ below threshold"
@@ -64,7 +64,7 @@ public struct MarkdownSummaryWriter: Sendable {
     }
     lines.append(header)
     lines.append(rule)
-    for metric in Metric.allCases {
+    for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
       var threshold = "–"
       if let value = metric.threshold(in: run) {

@@ -77,8 +77,8 @@ struct SummaryAndLayoutTests {
       id: "r", suite: "s", variant: "v", modes: ["step"], modelSource: "recorded",
       startedAt: "2026-11-20T12:00:00Z", finishedAt: "2026-11-20T12:00:00Z",
       toolVersion: "0", thresholds: ["min_accuracy": 0.9, "min_case_pass_rate": 0.8])
-    #expect(Metric.intentAccuracy.threshold(in: run) == 0.9)
-    #expect(Metric.casePassRate.threshold(in: run) == 0.8)
-    #expect(Metric.parameterAccuracy.threshold(in: run) == nil)
+    #expect(HeadlineRate.intentAccuracy.threshold(in: run) == 0.9)
+    #expect(HeadlineRate.casePassRate.threshold(in: run) == 0.8)
+    #expect(HeadlineRate.parameterAccuracy.threshold(in: run) == nil)
   }
 }
