@@ -16,7 +16,8 @@ enum AtomicFile {
     }
     let path = (directory as NSString).appendingPathComponent(name)
     let temporary = (directory as NSString).appendingPathComponent(
-      ".\(name).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+      ".\(name).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    )
     guard manager.createFile(atPath: temporary, contents: data) else {
       throw ReportError.cannotWrite(path: temporary, reason: "the file could not be created")
     }

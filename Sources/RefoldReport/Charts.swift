@@ -35,13 +35,16 @@ enum Charts {
       if let value = row.rate.rate {
         let failing = row.threshold.map { value < $0 } ?? false
         svg += "<rect class=\"bar\(failing ? " failing" : "")\" x=\"\(Format.coordinate(left))\" "
-        svg += "y=\"\(Format.coordinate(middle - 9))\" width=\"\(Format.coordinate(x(value) - left))\" "
-        svg += "height=\"18\" rx=\"2\"><title>\(Escaping.html(Format.rate(row.rate)))</title></rect>"
+        svg +=
+          "y=\"\(Format.coordinate(middle - 9))\" width=\"\(Format.coordinate(x(value) - left))\" "
+        svg +=
+          "height=\"18\" rx=\"2\"><title>\(Escaping.html(Format.rate(row.rate)))</title></rect>"
         if let low = row.rate.low, let high = row.rate.high {
           let (lowX, highX) = (Format.coordinate(x(low)), Format.coordinate(x(high)))
           let (up, down) = (Format.coordinate(middle - 13), Format.coordinate(middle + 13))
           let mid = Format.coordinate(middle)
-          svg += "<g class=\"whisker\"><line x1=\"\(lowX)\" x2=\"\(highX)\" y1=\"\(mid)\" y2=\"\(mid)\"/>"
+          svg +=
+            "<g class=\"whisker\"><line x1=\"\(lowX)\" x2=\"\(highX)\" y1=\"\(mid)\" y2=\"\(mid)\"/>"
           svg += "<line x1=\"\(lowX)\" x2=\"\(lowX)\" y1=\"\(up)\" y2=\"\(down)\"/>"
           svg += "<line x1=\"\(highX)\" x2=\"\(highX)\" y1=\"\(up)\" y2=\"\(down)\"/></g>"
         }
@@ -58,7 +61,7 @@ enum Charts {
         svg += "<title>threshold \(Format.percent(threshold))</title></line>"
       }
     }
-    let wall = Format.coordinate(x(Metric.qualityWall))
+    let wall = Format.coordinate(x(HeadlineRate.qualityWall))
     svg += "<line class=\"wall\" x1=\"\(wall)\" x2=\"\(wall)\" y1=\"\(top - 4)\" "
     svg += "y2=\"\(Format.coordinate(height - 8))\"><title>the 80% wall</title></line>"
     svg += "</svg>"
@@ -77,11 +80,13 @@ enum Charts {
   static func trend(_ points: [TrendPoint], threshold: Double?, width: Double = 620) -> String {
     let height = 230.0
     let (left, right, top, bottom) = (44.0, width - 16, 14.0, height - 40)
-    let values = points.flatMap { [$0.caseRate.low, $0.intentRate.rate, $0.caseRate.rate] }
-      .compactMap { $0 } + [threshold ?? 1, Metric.qualityWall]
+    let values =
+      points.flatMap { [$0.caseRate.low, $0.intentRate.rate, $0.caseRate.rate] }
+      .compactMap { $0 } + [threshold ?? 1, HeadlineRate.qualityWall]
     let floor = max(0, ((values.min() ?? 0.5) * 10).rounded(.down) / 10)
     func x(_ index: Int) -> Double {
-      points.count < 2 ? (left + right) / 2 : left + (right - left) * Double(index) / Double(points.count - 1)
+      points.count < 2
+        ? (left + right) / 2 : left + (right - left) * Double(index) / Double(points.count - 1)
     }
     func y(_ value: Double) -> Double {
       bottom - (bottom - top) * (value - floor) / max(0.0001, 1 - floor)
@@ -91,16 +96,20 @@ enum Charts {
       + "role=\"img\" aria-label=\"Trend over runs\">"
     for tick in stride(from: floor, through: 1.0001, by: 0.1) {
       let position = Format.coordinate(y(tick))
-      svg += "<line class=\"grid\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
+      svg +=
+        "<line class=\"grid\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
       svg += "y1=\"\(position)\" y2=\"\(position)\"/>"
-      svg += "<text class=\"tick\" x=\"\(Format.coordinate(left - 6))\" y=\"\(Format.coordinate(y(tick) + 4))\" "
+      svg +=
+        "<text class=\"tick\" x=\"\(Format.coordinate(left - 6))\" y=\"\(Format.coordinate(y(tick) + 4))\" "
       svg += "text-anchor=\"end\">\(Int((tick * 100).rounded()))%</text>"
     }
-    let band = points.enumerated().compactMap { index, point in
-      point.caseRate.high.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
-    } + points.enumerated().reversed().compactMap { index, point in
-      point.caseRate.low.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
-    }
+    let band =
+      points.enumerated().compactMap { index, point in
+        point.caseRate.high.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
+      }
+      + points.enumerated().reversed().compactMap { index, point in
+        point.caseRate.low.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
+      }
     if band.count >= 2 {
       svg += "<polygon class=\"band\" points=\"\(band.joined(separator: " "))\"/>"
     }
@@ -115,32 +124,55 @@ enum Charts {
     svg += line({ $0.caseRate }, "case-line")
     for (index, point) in points.enumerated() {
       guard let value = point.caseRate.rate else { continue }
-      svg += "<circle class=\"point\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"3.5\">"
-      svg += "<title>\(Escaping.html("\(point.label) · \(point.date) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))"))</title></circle>"
+      svg +=
+        "<circle class=\"point\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"3.5\">"
+      svg +=
+        "<title>\(Escaping.html("\(point.label) · \(point.date) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))"))</title></circle>"
     }
-    let wall = Format.coordinate(y(Metric.qualityWall))
-    svg += "<line class=\"wall\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
-    svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"
     if let threshold {
       let position = Format.coordinate(y(threshold))
-      svg += "<line class=\"threshold\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
-      svg += "y1=\"\(position)\" y2=\"\(position)\"><title>threshold \(Format.percent(threshold))</title></line>"
+      svg +=
+        "<line class=\"threshold\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
+      svg +=
+        "y1=\"\(position)\" y2=\"\(position)\"><title>threshold \(Format.percent(threshold))</title></line>"
     }
+    let wall = Format.coordinate(y(HeadlineRate.qualityWall))
+    svg +=
+      "<line class=\"wall\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(right))\" "
+    svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"
     let labelled = Set(
       points.count <= 6 ? Array(points.indices) : [0, points.count / 2, points.count - 1])
     for index in labelled.sorted() {
-      svg += "<text class=\"tick\" x=\"\(Format.coordinate(x(index)))\" y=\"\(Format.coordinate(height - 22))\" "
-      svg += "text-anchor=\"middle\">\(Escaping.html(points[index].date))</text>"
+      svg +=
+        "<text class=\"tick\" x=\"\(Format.coordinate(x(index)))\" y=\"\(Format.coordinate(height - 22))\" "
+      let anchor =
+        points.count < 2
+        ? "middle" : (index == 0 ? "start" : (index == points.count - 1 ? "end" : "middle"))
+      svg += "text-anchor=\"\(anchor)\">\(Escaping.html(points[index].date))</text>"
     }
-    svg += "<g class=\"legend\"><line class=\"case-line\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(left + 18))\" "
+    svg +=
+      "<g class=\"legend\"><line class=\"case-line\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(left + 18))\" "
     svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
-    svg += "<text x=\"\(Format.coordinate(left + 22))\" y=\"\(Format.coordinate(height - 2))\">case pass rate (95% band)</text>"
-    svg += "<line class=\"intent-line\" x1=\"\(Format.coordinate(left + 200))\" x2=\"\(Format.coordinate(left + 218))\" "
+    svg +=
+      "<text x=\"\(Format.coordinate(left + 22))\" y=\"\(Format.coordinate(height - 2))\">case pass rate (95% band)</text>"
+    svg +=
+      "<line class=\"intent-line\" x1=\"\(Format.coordinate(left + 200))\" x2=\"\(Format.coordinate(left + 218))\" "
     svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
-    svg += "<text x=\"\(Format.coordinate(left + 222))\" y=\"\(Format.coordinate(height - 2))\">intent accuracy</text>"
-    svg += "<line class=\"wall\" x1=\"\(Format.coordinate(left + 350))\" x2=\"\(Format.coordinate(left + 368))\" "
+    svg +=
+      "<text x=\"\(Format.coordinate(left + 222))\" y=\"\(Format.coordinate(height - 2))\">intent accuracy</text>"
+    svg +=
+      "<line class=\"wall\" x1=\"\(Format.coordinate(left + 350))\" x2=\"\(Format.coordinate(left + 368))\" "
     svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
-    svg += "<text x=\"\(Format.coordinate(left + 372))\" y=\"\(Format.coordinate(height - 2))\">80% wall</text></g>"
+    svg +=
+      "<text x=\"\(Format.coordinate(left + 372))\" y=\"\(Format.coordinate(height - 2))\">80% wall</text>"
+    if threshold != nil {
+      svg +=
+        "<line class=\"threshold\" x1=\"\(Format.coordinate(left + 450))\" x2=\"\(Format.coordinate(left + 468))\" "
+      svg += "y1=\"\(Format.coordinate(height - 6))\" y2=\"\(Format.coordinate(height - 6))\"/>"
+      svg +=
+        "<text x=\"\(Format.coordinate(left + 472))\" y=\"\(Format.coordinate(height - 2))\">threshold</text>"
+    }
+    svg += "</g>"
     svg += "</svg>"
     return svg
   }

@@ -38,7 +38,7 @@ extension Comparison {
     lines.append(contentsOf: Comparison.aligned(rows, rightAligned: [1, 2, 3, 4]))
     lines.append(
       "McNemar (case pass): \(mcnemar.baselineOnly) regressed, \(mcnemar.candidateOnly) improved, "
-        + "exact p = \(Format.pValue(mcnemar.pValue))"
+        + "exact \(Format.pEquals(mcnemar.pValue))"
         + (isSignificantRegression() ? " — significant regression" : ""))
     for (title, flipped) in [("Regressions", regressions), ("Improvements", improvements)]
     where !flipped.isEmpty {

@@ -27,6 +27,12 @@ public struct Comparison: Sendable, Hashable, Codable {
     public var startedAt: String
     public var cases: Int
 
+    // `runId` so the snake-case key strategies map it to and from `run_id`.
+    enum CodingKeys: String, CodingKey {
+      case suite, variant, cases, startedAt
+      case runID = "runId"
+    }
+
     public init(run: RunInfo, cases: Int) {
       runID = run.id
       suite = run.suite
@@ -38,7 +44,7 @@ public struct Comparison: Sendable, Hashable, Codable {
 
   /// One rate on the shared pairs: both sides and the paired difference with its interval.
   public struct PairedRate: Sendable, Hashable, Codable {
-    public var metric: Metric
+    public var metric: HeadlineRate
     public var pairs: Int
     public var baseline: Double?
     public var candidate: Double?
@@ -132,7 +138,9 @@ public struct Comparison: Sendable, Hashable, Codable {
       .map { ($0.0.passed ? 1.0 : 0, $0.1.passed ? 1.0 : 0) }
     let passPairs = pairs.map { ($0.0.passed ? 1.0 : 0, $0.1.passed ? 1.0 : 0) }
 
-    func paired(_ metric: Metric, _ values: [(Double, Double)], _ offset: UInt64) -> PairedRate {
+    func paired(_ metric: HeadlineRate, _ values: [(Double, Double)], _ offset: UInt64)
+      -> PairedRate
+    {
       guard !values.isEmpty else {
         return PairedRate(
           metric: metric, pairs: 0, baseline: nil, candidate: nil, difference: nil, low: nil,

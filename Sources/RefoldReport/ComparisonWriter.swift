@@ -33,7 +33,8 @@ public struct ComparisonWriter: Sendable {
     var html = HTMLReportWriter().head(title: "Refold comparison · \(suite)")
     html += "<header><h1>Comparison · \(Escaping.html(suite))</h1>"
     if let first = comparisons.first {
-      html += "<dl class=\"facts\"><div><dt>baseline</dt><dd>\(Escaping.html(first.baseline.variant))"
+      html +=
+        "<dl class=\"facts\"><div><dt>baseline</dt><dd>\(Escaping.html(first.baseline.variant))"
       html += " · \(Escaping.html(first.baseline.runID))</dd></div>"
       html += "<div><dt>seed</dt><dd>\(first.seed)</dd></div>"
       html += "<div><dt>bootstrap resamples</dt><dd>\(first.resamples)</dd></div></dl>"
@@ -72,8 +73,8 @@ public struct ComparisonWriter: Sendable {
     html += "<td>\(comparison.tokens.ratio.map { String(format: "×%.2f", $0) } ?? "–")</td>"
     html += "<td></td><td></td></tr></tbody></table>"
     html += "<p>McNemar's exact test on case pass: \(comparison.mcnemar.baselineOnly) regressed, "
-    html += "\(comparison.mcnemar.candidateOnly) improved, p = "
-    html += "\(Format.pValue(comparison.mcnemar.pValue))"
+    html += "\(comparison.mcnemar.candidateOnly) improved, "
+    html += Format.pEquals(comparison.mcnemar.pValue)
     if comparison.isSignificantRegression() {
       html += " <span class=\"badge bad\">significant regression</span>"
     }
@@ -84,11 +85,17 @@ public struct ComparisonWriter: Sendable {
     ] {
       html += "<h3>\(title): \(flipped.count)</h3>"
       guard !flipped.isEmpty else { continue }
-      html += "<div class=\"scroll\"><table class=\"cases\"><thead><tr><th>case</th><th>expected</th>"
+      html +=
+        "<div class=\"scroll\"><table class=\"cases\"><thead><tr><th>case</th><th>expected</th>"
       html += "<th>\(Escaping.html(comparison.baseline.variant))</th>"
       html += "<th>\(Escaping.html(comparison.candidate.variant))</th></tr></thead><tbody>"
       for item in flipped.prefix(maxFlipped) {
-        html += "<tr><td>\(Escaping.html(item.id))</td><td>\(Escaping.html(item.expected ?? "–"))</td>"
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~@")
+        let anchor = item.id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        html += "<tr><td><a href=\"\(HTMLReportWriter.fileName)#case=\(Escaping.html(anchor))\">"
+        html += "\(Escaping.html(item.id))</a></td>"
+        html += "<td>\(Escaping.html(item.expected ?? "(loop run)"))</td>"
         html += "<td>\(Escaping.html(item.baselineActual ?? "–")) "
         html += "<span class=\"verdict \(item.baselineVerdict == .pass ? "pass" : "fail")\">"
         html += "\(item.baselineVerdict.rawValue)</span></td>"
@@ -117,7 +124,8 @@ public struct ComparisonWriter: Sendable {
     svg += "aria-label=\"difference with interval\"><line x1=\"100\" x2=\"100\" y1=\"2\" y2=\"20\" "
     svg += "stroke=\"currentColor\" stroke-opacity=\".4\"/>"
     svg += "<line x1=\"\(x(low))\" x2=\"\(x(high))\" y1=\"11\" y2=\"11\" stroke=\"\(colour)\" "
-    svg += "stroke-width=\"3\"/><circle cx=\"\(x(difference))\" cy=\"11\" r=\"4\" fill=\"\(colour)\"/>"
+    svg +=
+      "stroke-width=\"3\"/><circle cx=\"\(x(difference))\" cy=\"11\" r=\"4\" fill=\"\(colour)\"/>"
     svg += "</svg>"
     return svg
   }

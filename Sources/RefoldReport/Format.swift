@@ -33,6 +33,11 @@ enum Format {
     value < 0.0001 ? "< 0.0001" : String(format: "%.4f", value)
   }
 
+  /// `p = 0.0312` or `p < 0.0001`.
+  static func pEquals(_ value: Double) -> String {
+    value < 0.0001 ? "p < 0.0001" : "p = " + pValue(value)
+  }
+
   /// A coordinate for SVG: two decimals, no trailing zeros.
   static func coordinate(_ value: Double) -> String {
     let text = String(format: "%.2f", value)

@@ -57,12 +57,14 @@ extension HTMLReportWriter {
     select, input, button { font: inherit; color: inherit; background: var(--bg);
       border: 1px solid var(--line); border-radius: 6px; padding: 3px 6px; }
     button { cursor: pointer; } button:disabled { opacity: .4; cursor: default; }
-    .cases-layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; }
+    .cases-layout { display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr); gap: 18px; }
+    .cases-list { overflow-x: auto; }
     @media (max-width: 1000px) { .cases-layout { grid-template-columns: 1fr; } }
     .cases { width: 100%; font-size: 13px; }
     .cases tbody tr { cursor: pointer; } .cases tbody tr:hover { background: var(--panel); }
     .cases tbody tr.selected { background: var(--band); }
-    .cases td { word-break: break-word; }
+    .cases td { white-space: nowrap; }
+    .cases td:first-child { white-space: normal; overflow-wrap: anywhere; min-width: 12em; }
     .pager { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; color: var(--muted); }
     .verdict { font-size: 12px; padding: 0 6px; border-radius: 8px; white-space: nowrap; }
     .verdict.pass { color: var(--ok); border: 1px solid var(--ok); }
@@ -80,7 +82,8 @@ extension HTMLReportWriter {
     .timeline .meta { color: var(--muted); font-size: 12px; }
     .timeline .type { font-weight: 600; }
     .timeline .marker { color: var(--accent); font-weight: 700; margin-left: 6px; }
-    .diff td, .diff th { font-size: 12px; }
+    .diff { width: 100%; table-layout: fixed; }
+    .diff td, .diff th { font-size: 12px; overflow-wrap: anywhere; }
     .diff .expected { color: var(--ok); } .diff .actual { color: var(--bad); }
     .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
     .kv dt { color: var(--muted); } .kv dd { margin: 0; word-break: break-word; }

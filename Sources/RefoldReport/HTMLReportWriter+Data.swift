@@ -81,7 +81,8 @@ extension HTMLReportWriter {
       .array(
         differences.map { difference in
           .array([
-            .string(difference.path), difference.expected.map { clip($0.canonicalString) } ?? .int(0),
+            .string(difference.path),
+            difference.expected.map { clip($0.canonicalString) } ?? .int(0),
             difference.actual.map { clip($0.canonicalString) } ?? .int(0),
             .string(difference.matcher), clip(difference.reason),
           ])
@@ -104,7 +105,8 @@ extension HTMLReportWriter {
         if let failure = result.failure { extra["f"] = clip(failure) }
         let context = result.context.map(clip)
         let raw = result.rawResponse.map(embed)
-        let size = (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+        let size =
+          (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
           + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
         if size <= detailBudget {
           detailBudget -= size
@@ -208,7 +210,9 @@ extension HTMLReportWriter {
     for name in ordered {
       guard let events = threads[name], events.count <= budget else { continue }
       budget -= events.count
-      if let index = block.threadIndex[name] { block.timelines[String(index)] = block.events(events) }
+      if let index = block.threadIndex[name] {
+        block.timelines[String(index)] = block.events(events)
+      }
     }
     return block.serialised(variants: runs.map(\.run.variant))
   }

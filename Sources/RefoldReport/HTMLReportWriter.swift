@@ -71,8 +71,10 @@ public struct HTMLReportWriter: Sendable {
     page.append(contentsOf: "<script type=\"application/json\" id=\"refold-data\">".utf8)
     page.append(contentsOf: dataBlock(runs))
     page.append(contentsOf: "</script>\n<script>\n".utf8)
-    page.append(contentsOf: HTMLReportWriter.script.replacingOccurrences(
-      of: "ROWS_PER_PAGE", with: String(max(1, rowsPerPage))).utf8)
+    page.append(
+      contentsOf: HTMLReportWriter.script.replacingOccurrences(
+        of: "ROWS_PER_PAGE", with: String(max(1, rowsPerPage))
+      ).utf8)
     page.append(contentsOf: "</script>\n</body>\n</html>\n".utf8)
     return page
   }
@@ -122,18 +124,23 @@ public struct HTMLReportWriter: Sendable {
     var html = "<section class=\"overview\">"
     html += "<h2>\(variants > 1 ? "Variant " + Escaping.html(results.run.variant) : "Quality")</h2>"
     html += "<div class=\"cards\">"
-    for metric in Metric.allCases {
+    for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
       let verdict = metric.meetsThreshold(summary, run: results.run)
       let badge: String
       switch verdict {
-      case .some(true): badge = "<span class=\"badge ok\">meets \(Format.percent(metric.threshold(in: results.run)))</span>"
-      case .some(false): badge = "<span class=\"badge bad\">below \(Format.percent(metric.threshold(in: results.run)))</span>"
+      case .some(true):
+        badge =
+          "<span class=\"badge ok\">meets \(Format.percent(metric.threshold(in: results.run)))</span>"
+      case .some(false):
+        badge =
+          "<span class=\"badge bad\">below \(Format.percent(metric.threshold(in: results.run)))</span>"
       case .none: badge = ""
       }
       html += "<div class=\"card\"><div class=\"card-title\">\(metric.title)</div>"
       html += "<div class=\"card-value\">\(Format.percent(rate.rate))</div>"
-      html += "<div class=\"card-detail\">95% CI \(Format.percent(rate.low))–\(Format.percent(rate.high))"
+      html +=
+        "<div class=\"card-detail\">95% CI \(Format.percent(rate.low))–\(Format.percent(rate.high))"
       html += " · \(rate.passed)/\(rate.total)</div>\(badge)</div>"
     }
     html += "<div class=\"card\"><div class=\"card-title\">Decisions</div>"
@@ -144,7 +151,7 @@ public struct HTMLReportWriter: Sendable {
     if summary.sourceErrors > 0 { html += " · <b>\(summary.sourceErrors) source errors</b>" }
     html += "</div></div></div>"
     html += Charts.rates(
-      Metric.allCases.map { metric in
+      HeadlineRate.allCases.map { metric in
         Charts.RateRow(
           title: metric.title, rate: metric.rate(in: summary),
           threshold: metric.threshold(in: results.run))
@@ -171,7 +178,7 @@ public struct HTMLReportWriter: Sendable {
       html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
       html += records.count == 1 ? "" : "s"
       html += "</figcaption>"
-      html += Charts.trend(points, threshold: Metric.casePassRate.threshold(in: results.run))
+      html += Charts.trend(points, threshold: HeadlineRate.casePassRate.threshold(in: results.run))
       html += "</figure>"
     }
     html += "</div></section>\n"
@@ -201,7 +208,8 @@ public struct HTMLReportWriter: Sendable {
           let hue = row == column ? "46,160,67" : "214,39,40"
           let alpha = count == 0 ? 0 : 0.12 + 0.78 * share
           html += "<td style=\"background:rgba(\(hue),\(Format.decimal(alpha, digits: 2)))\""
-          html += " title=\"\(Escaping.html(label)) → \(Escaping.html(breakdown.labels[column])): \(count)\">"
+          html +=
+            " title=\"\(Escaping.html(label)) → \(Escaping.html(breakdown.labels[column])): \(count)\">"
           html += count == 0 ? "" : String(count)
           html += "</td>"
         }
@@ -212,8 +220,10 @@ public struct HTMLReportWriter: Sendable {
       html += "<th>precision</th><th>recall</th></tr></thead><tbody>"
       for name in breakdown.intents.keys.sorted() {
         guard let score = breakdown.intents[name] else { continue }
-        html += "<tr><td>\(Escaping.html(name))</td><td>\(score.support)</td><td>\(score.predicted)</td>"
-        html += "<td>\(Format.percent(score.precision))</td><td>\(Format.percent(score.recall))</td></tr>"
+        html +=
+          "<tr><td>\(Escaping.html(name))</td><td>\(score.support)</td><td>\(score.predicted)</td>"
+        html +=
+          "<td>\(Format.percent(score.precision))</td><td>\(Format.percent(score.recall))</td></tr>"
       }
       html += "</tbody></table></div>"
     }
@@ -222,7 +232,8 @@ public struct HTMLReportWriter: Sendable {
   }
 
   func behaviourSection(_ runs: [RunResults]) -> String {
-    var html = "<section><h2>Retries and escalation</h2><div class=\"scroll\"><table class=\"behaviour\">"
+    var html =
+      "<section><h2>Retries and escalation</h2><div class=\"scroll\"><table class=\"behaviour\">"
     html += "<thead><tr><th></th>"
     for results in runs { html += "<th>\(Escaping.html(results.run.variant))</th>" }
     html += "</tr></thead><tbody>"
@@ -267,7 +278,8 @@ public struct HTMLReportWriter: Sendable {
     for name in intents.sorted() {
       html += "<option value=\"\(Escaping.html(name))\">\(Escaping.html(name))</option>"
     }
-    html += "</select></label><label>variant <select id=\"f-variant\"><option value=\"\">all</option>"
+    html +=
+      "</select></label><label>variant <select id=\"f-variant\"><option value=\"\">all</option>"
     for (index, results) in runs.enumerated() {
       html += "<option value=\"\(index)\">\(Escaping.html(results.run.variant))</option>"
     }
@@ -275,11 +287,14 @@ public struct HTMLReportWriter: Sendable {
     html += "<option value=\"0\">step</option><option value=\"1\">loop</option></select></label>"
     html += "<label class=\"grow\">search <input type=\"search\" id=\"f-text\" "
     html += "placeholder=\"thread, case id, intent, verdict, message\"></label></form>"
-    html += "<div class=\"cases-layout\"><div class=\"cases-list\"><div class=\"pager\" id=\"pager\"></div>"
+    html +=
+      "<div class=\"cases-layout\"><div class=\"cases-list\"><div class=\"pager\" id=\"pager\"></div>"
     html += "<table class=\"cases\"><thead><tr><th>case</th><th>variant</th><th>expected</th>"
     html += "<th>actual</th><th>verdict</th></tr></thead><tbody id=\"case-rows\"></tbody></table>"
-    html += "<noscript><p>The case table needs JavaScript; the cases are in results.json.</p></noscript>"
-    html += "</div><aside class=\"detail\" id=\"detail\"><p class=\"hint\">Select a case to see its "
+    html +=
+      "<noscript><p>The case table needs JavaScript; the cases are in results.json.</p></noscript>"
+    html +=
+      "</div><aside class=\"detail\" id=\"detail\"><p class=\"hint\">Select a case to see its "
     html += "timeline, the parameter diff, the context the model saw and its raw response.</p>"
     html += "</aside></div></section>\n</main>\n"
     return html

@@ -51,7 +51,8 @@ public struct JUnitReportWriter: Sendable {
         var xml = "  <testsuite name=\"\(Escaping.xml(classname))\" tests=\"\(cases.count)\" "
         xml += "failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\" "
         xml += "time=\"\(JUnitReportWriter.seconds(time))\" "
-        xml += "timestamp=\"\(Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt)))\">\n"
+        xml +=
+          "timestamp=\"\(Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt)))\">\n"
         for result in cases {
           xml += testcase(result, classname: classname)
         }

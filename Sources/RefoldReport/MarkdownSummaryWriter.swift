@@ -34,7 +34,7 @@ public struct MarkdownSummaryWriter: Sendable {
   public func render(_ results: RunResults, baseline: Comparison? = nil) -> String {
     let run = results.run
     let summary = results.summary
-    let verdicts = Metric.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
+    let verdicts = HeadlineRate.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
     let status: String
     if verdicts.contains(false) {
       status = "❌ below threshold"
@@ -64,7 +64,7 @@ public struct MarkdownSummaryWriter: Sendable {
     }
     lines.append(header)
     lines.append(rule)
-    for metric in Metric.allCases {
+    for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
       var threshold = "–"
       if let value = metric.threshold(in: run) {
@@ -87,18 +87,21 @@ public struct MarkdownSummaryWriter: Sendable {
         "Against `\(MarkdownSummaryWriter.code(baseline.baseline.runID))` "
           + "(\(MarkdownSummaryWriter.inline(baseline.baseline.variant))) on "
           + "\(baseline.sharedCases) shared cases: \(baseline.regressions.count) regressed, "
-          + "\(baseline.improvements.count) improved, McNemar p = "
-          + "\(Format.pValue(baseline.mcnemar.pValue))."
+          + "\(baseline.improvements.count) improved, McNemar "
+          + "\(Format.pEquals(baseline.mcnemar.pValue))."
           + tokenSentence(baseline.tokens))
       lines.append("")
       if !baseline.regressions.isEmpty {
         lines.append("**Regressions** (passed before, fail now):")
         lines.append("")
         for item in baseline.regressions.prefix(maxListed) {
+          let what =
+            item.expected.map { expected in
+              "expected `\(MarkdownSummaryWriter.code(expected))`, now "
+                + "`\(MarkdownSummaryWriter.code(item.candidateActual ?? "no intent"))`"
+            } ?? "loop run"
           lines.append(
-            "- [\(MarkdownSummaryWriter.inline(item.id))](\(link(item.id))) — expected "
-              + "`\(MarkdownSummaryWriter.code(item.expected ?? "–"))`, now "
-              + "`\(MarkdownSummaryWriter.code(item.candidateActual ?? "–"))` "
+            "- [\(MarkdownSummaryWriter.inline(item.id))](\(link(item.id))) — \(what) "
               + "(\(item.candidateVerdict.rawValue))")
         }
         if baseline.regressions.count > maxListed {
@@ -146,7 +149,7 @@ public struct MarkdownSummaryWriter: Sendable {
     var output = ""
     for character in Escaping.html(text) {
       switch character {
-      case "\\", "`", "*", "_", "[", "]", "|", "#", "!", "~": output += "\\\(character)"
+      case "\\", "`", "*", "_", "[", "]", "|", "~": output += "\\\(character)"
       case "\n", "\r", "\u{2028}", "\u{2029}": output += " "
       default: output.append(character)
       }

@@ -4,8 +4,6 @@ public enum ReportError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotWrite(path: String, reason: String)
   /// A file could not be read or decoded.
   case cannotRead(path: String, reason: String)
-  /// Two runs cannot be compared (no shared cases).
-  case nothingToCompare(baseline: String, candidate: String)
 
   public var description: String {
     switch self {
@@ -13,8 +11,6 @@ public enum ReportError: Error, Sendable, Hashable, CustomStringConvertible {
       return "Cannot write \(path): \(reason)."
     case .cannotRead(let path, let reason):
       return "Cannot read \(path): \(reason)."
-    case .nothingToCompare(let baseline, let candidate):
-      return "Runs \(baseline) and \(candidate) share no cases, so there is nothing to compare."
     }
   }
 }

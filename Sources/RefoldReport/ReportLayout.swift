@@ -42,8 +42,10 @@ public struct ReportLayout: Sendable, Hashable {
     (directory as NSString).appendingPathComponent(name)
   }
 
-  /// Points `latest` at this run's directory: a relative symbolic link, or a directory copy
-  /// if the file system refuses links. Does nothing when the layout has no `latest`.
+  /// Points `latest` at this run's directory.
+  ///
+  /// `latest` becomes a relative symbolic link, or a directory copy if the file system
+  /// refuses links. Does nothing when the layout has no `latest`.
   public func updateLatest() throws {
     guard let latest else { return }
     let manager = FileManager.default

@@ -57,10 +57,17 @@ struct DeployBotRuns {
       add("list_git_tags_result", ["tags": .array(tags)])
       add("deploy_\(service)", ["tag": tag, "environment": environment])
       add("approval", ["approved": true, "by": "@sam"])
-      add("deploy_\(service)_result", ["status": "ok", "url": .string("https://example.test/\(index)")])
+      add(
+        "deploy_\(service)_result",
+        ["status": "ok", "url": .string("https://example.test/\(index)")])
       add("run_smoke_tests", ["environment": environment, "suite": "api"])
       add("run_smoke_tests_result", ["passed": 42, "failed": 0])
-      add("done_for_now", ["message": .string("Deployed \(tag.stringValue ?? "") to \(environment.stringValue ?? "").")])
+      add(
+        "done_for_now",
+        [
+          "message": .string(
+            "Deployed \(tag.stringValue ?? "") to \(environment.stringValue ?? "").")
+        ])
     case 2:
       // Rejected then corrected, then a status check.
       add("list_git_tags", [:])
@@ -140,7 +147,9 @@ struct DeployBotRuns {
           diff = [
             ParameterDifference(
               path: key, expected: parameters[key], actual: wrong, matcher: "exact",
-              reason: "expected \(parameters[key]?.canonicalString ?? "nothing"), got \(wrong.canonicalString)")
+              reason:
+                "expected \(parameters[key]?.canonicalString ?? "nothing"), got \(wrong.canonicalString)"
+            )
           ]
           parameters[key] = wrong
           actual = Intent(name: expected.name, parameters: .object(parameters))
@@ -166,7 +175,15 @@ struct DeployBotRuns {
                   "role": "assistant",
                   "content": .string(failure == nil ? "" : "I think we should <deploy> now"),
                   "tool_calls": verdict == .invalidOutput
-                    ? [] : [["function": ["name": .string(actual.name), "arguments": .string(actual.parameters.canonicalString)]]],
+                    ? []
+                    : [
+                      [
+                        "function": [
+                          "name": .string(actual.name),
+                          "arguments": .string(actual.parameters.canonicalString),
+                        ]
+                      ]
+                    ],
                 ]
               ]
             ],
@@ -198,7 +215,8 @@ struct DeployBotRuns {
         steps: steps, finalStatus: diverged ? .running : (failedCheck ? .stepLimit : .done),
         terminalIntent: diverged ? nil : "done_for_now", retries: failedCheck ? 4 : 1,
         escalated: events.contains { $0.isEscalation },
-        escalationTiming: events.contains { $0.isEscalation } ? (failedCheck ? "late" : "on_time") : nil,
+        escalationTiming: events.contains { $0.isEscalation }
+          ? (failedCheck ? "late" : "on_time") : nil,
         divergence: diverged
           ? Divergence(
             step: 2, expected: Intent(name: "deploy_backend", parameters: ["tag": "v1.4.0"]),
@@ -209,7 +227,9 @@ struct DeployBotRuns {
                 reason: "no recorded result for this call")
             ]) : nil,
         checks: [
-          BehaviourCheck(name: "retries_at_most", passed: !failedCheck, detail: failedCheck ? "4 retries, at most 3 allowed" : "1 retry"),
+          BehaviourCheck(
+            name: "retries_at_most", passed: !failedCheck,
+            detail: failedCheck ? "4 retries, at most 3 allowed" : "1 retry"),
           BehaviourCheck(name: "ends_with", passed: !diverged, detail: "done_for_now"),
         ],
         events: Array(events.prefix(diverged ? 4 : events.count)))
@@ -274,7 +294,8 @@ struct DeployBotRuns {
           total: loops.filter { $0.behaviour?.escalationTiming != nil }.count)),
       loop: loopRuns > 0
         ? LoopSummary(
-          runs: loops.count, passRate: Statistics.wilson(passed: loops.filter(\.passed).count, total: loops.count),
+          runs: loops.count,
+          passRate: Statistics.wilson(passed: loops.filter(\.passed).count, total: loops.count),
           divergences: loops.filter { $0.verdict == .diverged }.count,
           meanSteps: loops.isEmpty
             ? nil : Double(loops.compactMap(\.behaviour?.steps).reduce(0, +)) / Double(loops.count))
@@ -317,7 +338,8 @@ struct DeployBotRuns {
         let total = 120
         let passed = min(total, 70 + index * 4 + offset * 6)
         let summary = RunSummary(
-          decisions: total, intentAccuracy: Statistics.wilson(passed: min(total, passed + 10), total: total),
+          decisions: total,
+          intentAccuracy: Statistics.wilson(passed: min(total, passed + 10), total: total),
           parameterAccuracy: Statistics.wilson(passed: min(total, passed + 5), total: total),
           casePassRate: Statistics.wilson(passed: passed, total: total),
           retry: RetrySummary(

@@ -40,10 +40,19 @@ struct HTMLReportTests {
     let directory = try kept ?? Scripts.temporaryDirectory("html")
     defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
     let runs = HTMLReportTests.hostileRuns()
-    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8)
+    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8).map {
+      record in
+      var record = record
+      record.info.suite = runs[0].run.suite
+      return record
+    }
     let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
       .write(variants: runs, to: directory)
     try JSONReportWriter().write(runs[0], to: directory)
+    let comparison = Comparison.compare(runs[0], runs[1])
+    try ComparisonWriter().write([comparison], to: directory)
+    try MarkdownSummaryWriter().write(runs[1], baseline: comparison, to: directory)
+    try JUnitReportWriter().write(variants: runs, to: directory)
     let html = try String(contentsOfFile: path, encoding: .utf8)
 
     // Only the page's own two script elements exist.
@@ -60,13 +69,16 @@ struct HTMLReportTests {
       let start =
         html.index(found.lowerBound, offsetBy: -40, limitedBy: html.startIndex) ?? html.startIndex
       let before = String(html[start..<found.lowerBound])
-      #expect(before.contains("&lt;img") || before.contains("\\u003cimg"), "unescaped near \(before)")
+      #expect(
+        before.contains("&lt;img") || before.contains("\\u003cimg"), "unescaped near \(before)")
       searchRange = found.upperBound..<html.endIndex
     }
     #expect(onerrorCount > 0, "the planted strings should be in the page as text")
     // The data block cannot close its script element.
-    let dataStart = try #require(html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
-    let dataEnd = try #require(html.range(of: "</script>", range: dataStart.upperBound..<html.endIndex))
+    let dataStart = try #require(
+      html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
+    let dataEnd = try #require(
+      html.range(of: "</script>", range: dataStart.upperBound..<html.endIndex))
     let block = String(html[dataStart.upperBound..<dataEnd.lowerBound])
     #expect(!block.contains("</script"))
     #expect(!block.contains("<"))
@@ -86,8 +98,10 @@ struct HTMLReportTests {
 
   @Test("charts draw the 80% wall, the thresholds and a trend per variant")
   func chartsAndSections() throws {
-    let runs = [DeployBotRuns.run(
-      id: "r1", threads: DeployBotRuns.threads(count: 20), errorRate: 0.3, seed: 2)]
+    let runs = [
+      DeployBotRuns.run(
+        id: "r1", threads: DeployBotRuns.threads(count: 20), errorRate: 0.3, seed: 2)
+    ]
     let history = DeployBotRuns.history(variants: ["baseline", "other"], count: 5)
     let html = String(
       decoding: HTMLReportWriter(history: history).render(variants: runs), as: UTF8.self)
@@ -126,5 +140,9 @@ struct HTMLReportTests {
         + "\(data.count) bytes, rendered in \(elapsed)")
     #expect(data.count < 25_000_000)
     #expect(data.count > 1_000_000, "every case is embedded")
+    if let directory = ProcessInfo.processInfo.environment["REFOLD_LARGE_REPORT_DIR"] {
+      try AtomicFile.write(data, named: HTMLReportWriter.fileName, in: directory)
+      try JSONReportWriter().write(results, to: directory)
+    }
   }
 }

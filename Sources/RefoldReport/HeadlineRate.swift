@@ -1,7 +1,8 @@
 import RefoldCore
 
-/// The three headline rates of a run, with the thresholds that gate them.
-public enum Metric: String, Sendable, Hashable, CaseIterable, Codable {
+/// The three headline rates of a run (intent accuracy, parameter accuracy, case pass rate),
+/// with the thresholds that gate them.
+public enum HeadlineRate: String, Sendable, Hashable, CaseIterable, Codable {
   case intentAccuracy = "intent_accuracy"
   case parameterAccuracy = "parameter_accuracy"
   case casePassRate = "case_pass_rate"
