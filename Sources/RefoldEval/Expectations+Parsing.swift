@@ -91,8 +91,8 @@ extension Expectations {
     if case .string(let name) = value {
       switch name {
       case "any": return .any
-      case "exact": return .exact(nil)
-      case "subset": return .subset(nil)
+      case "exact": return .exactGolden
+      case "subset": return .subsetOfGolden
       default:
         throw reader.error(
           path, "expected a matcher (any, exact, subset, or a mapping with one of "
@@ -109,7 +109,7 @@ extension Expectations {
     case "any":
       return .any
     case "exact":
-      return .exact(argument.boolValue == true ? nil : argument)
+      return argument.boolValue == true ? .exactGolden : .exact(argument)
     case "regex":
       let pattern = try reader.string(argument, argumentPath)
       guard ParameterMatcher.isValidPattern(pattern) else {
@@ -126,7 +126,7 @@ extension Expectations {
       }
       return .tolerance(tolerance, value: target)
     case "subset":
-      return .subset(argument.boolValue == true ? nil : argument)
+      return argument.boolValue == true ? .subsetOfGolden : .subset(argument)
     default:
       throw reader.error(
         DocumentReader.join(path, name), "unknown matcher; expected one of \(names.joined(separator: ", "))")

@@ -20,6 +20,13 @@ public enum ParameterMatcher: Sendable, Hashable {
   /// every element; the golden value when nil.
   case subset(JSONValue?)
 
+  /// `exact` against the golden value. (A `nil` literal in `.exact(nil)` would be JSON
+  /// `null`, since ``JSONValue`` is nil-expressible: use this.)
+  public static let exactGolden = ParameterMatcher.exact(Optional<JSONValue>.none)
+
+  /// `subset` of the golden value.
+  public static let subsetOfGolden = ParameterMatcher.subset(Optional<JSONValue>.none)
+
   /// The matcher's name as written in expectations (`one_of`, …).
   public var name: String {
     switch self {
@@ -133,12 +140,14 @@ public enum ParameterComparison {
       }
     case (.array(let golden)?, .array(let given)?):
       for index in 0..<max(golden.count, given.count) {
+        let expectedElement: JSONValue? = index < golden.count ? .some(golden[index]) : .none
+        let actualElement: JSONValue? = index < given.count ? .some(given[index]) : .none
         compare(
-          index < golden.count ? golden[index] : nil, index < given.count ? given[index] : nil,
+          expectedElement, actualElement,
           path: "\(path == "$" ? "" : path)[\(index)]", matchers: matchers, into: &differences)
       }
     default:
-      if let reason = ParameterMatcher.exact(nil).mismatch(expected: expected, actual: actual) {
+      if let reason = ParameterMatcher.exactGolden.mismatch(expected: expected, actual: actual) {
         differences.append(
           ParameterDifference(
             path: shownPath, expected: expected, actual: actual, matcher: "exact", reason: reason))

@@ -11,7 +11,9 @@ import RefoldCore
 /// - case pass rate: passing cases of both modes over all cases the source answered;
 /// - retries: step cases right after an error (`expected_retry_behaviour` set);
 ///   `expected_behaviour` is the share whose behaviour equals the golden one;
-/// - escalations: step cases where golden or actual escalated, plus loop runs' timings.
+/// - escalations: step cases where golden or actual escalated, plus loop runs' timings;
+/// - tokens: step cases that report usage (a loop case sums several exchanges, so it would
+///   not be "per decision").
 public struct Scorer: Sendable {
   private var decisions = 0
   private var intentPassed = 0
@@ -48,11 +50,6 @@ public struct Scorer: Sendable {
     }
     casesTotal += 1
     if result.passed { casesPassed += 1 }
-    if let usage = result.usage {
-      inputTokens += usage.inputTokens
-      outputTokens += usage.outputTokens
-      withUsage += 1
-    }
     if result.mode == "loop" {
       addLoop(result)
     } else {
@@ -67,6 +64,11 @@ public struct Scorer: Sendable {
 
   private mutating func addStep(_ result: CaseResult) {
     decisions += 1
+    if let usage = result.usage {
+      inputTokens += usage.inputTokens
+      outputTokens += usage.outputTokens
+      withUsage += 1
+    }
     let expected = result.expected?.name ?? "(none)"
     let actual = result.actual?.name
     if let actual, actual == expected || (result.accepted ?? []).contains(actual) {

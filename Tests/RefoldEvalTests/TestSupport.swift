@@ -13,10 +13,10 @@ final class TableDecider: Decider {
     var description: String { "no answer for thread \(thread) at \(count) events" }
   }
 
-  private let answer: @Sendable (String, [Event]) throws -> Decision.Outcome?
+  private let answer: @Sendable (String, [Event]) async throws -> Decision.Outcome?
   private let asked = Mutex(0)
 
-  init(_ answer: @escaping @Sendable (String, [Event]) throws -> Decision.Outcome?) {
+  init(_ answer: @escaping @Sendable (String, [Event]) async throws -> Decision.Outcome?) {
     self.answer = answer
   }
 
@@ -28,7 +28,7 @@ final class TableDecider: Decider {
 
   func decide(thread: String, events: [Event]) async throws -> Decision {
     asked.withLock { $0 += 1 }
-    guard let outcome = try answer(thread, events) else {
+    guard let outcome = try await answer(thread, events) else {
       throw Miss(thread: thread, count: events.count)
     }
     return Decision(
