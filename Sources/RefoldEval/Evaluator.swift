@@ -24,8 +24,10 @@ public struct Evaluator: Sendable {
     /// Threads in flight at once.
     public var concurrency: Int
     public var retention: ContextRetention
-    /// Stop at the first source error: its thread asks no more decisions and no new thread
-    /// starts (threads already running finish). Off: every decision is asked, and each
+    /// Stop at the first source error.
+    ///
+    /// Its thread asks no more decisions and no new thread starts (threads already running
+    /// finish). Off: every decision is asked, and each
     /// source error is a `source_error` case. Either way source errors are reported in
     /// ``EvaluationOutcome/sourceFailures`` and the CLI exits with code 3.
     public var stopOnSourceError: Bool
@@ -155,7 +157,8 @@ public struct Evaluator: Sendable {
     let results = RunResults(
       run: runInfo, summary: scorer.summary, byIntent: scorer.breakdown, cases: kept,
       threads: threadMap)
-    return EvaluationOutcome(results: results, sourceFailures: failures, threadCount: selected.count)
+    return EvaluationOutcome(
+      results: results, sourceFailures: failures, threadCount: selected.count)
   }
 
   /// Evaluates `variant` of `suite`: its spec with the variant's overrides, the suite's

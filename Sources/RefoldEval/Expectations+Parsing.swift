@@ -95,7 +95,8 @@ extension Expectations {
       case "subset": return .subsetOfGolden
       default:
         throw reader.error(
-          path, "expected a matcher (any, exact, subset, or a mapping with one of "
+          path,
+          "expected a matcher (any, exact, subset, or a mapping with one of "
             + "\(names.joined(separator: ", ")))")
       }
     }
@@ -129,7 +130,8 @@ extension Expectations {
       return argument.boolValue == true ? .subsetOfGolden : .subset(argument)
     default:
       throw reader.error(
-        DocumentReader.join(path, name), "unknown matcher; expected one of \(names.joined(separator: ", "))")
+        DocumentReader.join(path, name),
+        "unknown matcher; expected one of \(names.joined(separator: ", "))")
     }
   }
 

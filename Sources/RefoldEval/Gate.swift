@@ -8,8 +8,9 @@ import RefoldCore
 /// p < `max_regression_p` and the current run passes fewer of them. Noise (a few cases
 /// flipping each way) passes.
 public enum Gate {
-  /// Checks `results` against `thresholds` (with `minAccuracy`, e.g. `--min-accuracy`,
-  /// replacing `min_intent_accuracy`) and, when given, against `baseline`.
+  /// Checks `results` against `thresholds` and, when given, against `baseline`.
+  ///
+  /// `minAccuracy` (`--min-accuracy`) replaces `min_intent_accuracy`.
   public static func evaluate(
     _ results: RunResults, thresholds: Thresholds, minAccuracy: Double? = nil,
     baseline: RunResults? = nil
@@ -36,7 +37,8 @@ public enum Gate {
         failures.append(
           "pass rate on \(found.pairs) shared cases fell from \(percent(found.baselineRate ?? 0)) "
             + "to \(percent(found.currentRate ?? 0)) (McNemar p = \(formatP(found.pValue)), "
-            + "\(found.newlyFailing.count) newly failing, \(found.newlyPassing.count) newly passing)")
+            + "\(found.newlyFailing.count) newly failing, \(found.newlyPassing.count) newly passing)"
+        )
       }
     }
     return GateOutcome(passed: failures.isEmpty, failures: failures, regression: regression)

@@ -126,7 +126,8 @@ public enum RetryBehaviour: String, Sendable, Hashable, Codable, CaseIterable {
     if kind == .terminal { return .gaveUp }
     guard let call = failed.call else { return .correctedRetry }
     guard call.name == decision.name else { return .gaveUp }
-    return call.parameters.numericallyEquals(decision.parameters) ? .identicalRetry : .correctedRetry
+    return call.parameters.numericallyEquals(decision.parameters)
+      ? .identicalRetry : .correctedRetry
   }
 
   /// Whether this is a retry of the failed call.

@@ -78,7 +78,9 @@ public struct LoopReplay: Sendable {
           answer = ("human_response", response)
         }
       case .escalated:
-        if let response = simulator.humanResponse(for: reducer.policy.escalationIntent, escalation: true) {
+        if let response = simulator.humanResponse(
+          for: reducer.policy.escalationIntent, escalation: true)
+        {
           answer = ("human_response", response)
         }
       case .runnerFailed:

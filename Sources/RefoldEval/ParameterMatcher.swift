@@ -68,7 +68,8 @@ public enum ParameterMatcher: Sendable, Hashable {
     case .subset(let value):
       guard let expected = value ?? golden else { return nil }
       guard let actual else { return "missing" }
-      return ParameterMatcher.contains(actual, expected) ? nil : "does not contain the expected value"
+      return ParameterMatcher.contains(actual, expected)
+        ? nil : "does not contain the expected value"
     }
   }
 

@@ -58,7 +58,8 @@ public struct Scorer: Sendable {
   }
 
   /// Counts every case of a sequence.
-  public mutating func add<Cases: Sequence>(contentsOf cases: Cases) where Cases.Element == CaseResult {
+  public mutating func add<Cases: Sequence>(contentsOf cases: Cases)
+  where Cases.Element == CaseResult {
     for result in cases { add(result) }
   }
 

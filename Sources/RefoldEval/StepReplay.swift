@@ -28,8 +28,9 @@ public struct StepReplay: Sendable {
   public var decider: any Decider
   public var expectations: Expectations
   public var retention: ContextRetention
-  /// Stop replaying a thread at its first source error (the remaining decision points are
-  /// not asked). Either way, each source error becomes a `source_error` case and is listed
+  /// Stop replaying a thread at its first source error.
+  ///
+  /// The remaining decision points are not asked. Either way, each source error becomes a `source_error` case and is listed
   /// in ``StepReplayOutcome/sourceFailures``, so the caller can exit with code 3.
   public var stopOnSourceError: Bool
 

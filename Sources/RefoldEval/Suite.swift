@@ -1,8 +1,9 @@
 import RefoldCore
 
-/// A suite as loaded from `evals/<suite>/suite.yaml`: the agent, its variants, its golden
-/// fixtures, expectations, cassette, modes and thresholds. Paths are resolved against the
-/// suite's directory.
+/// A suite as loaded from `evals/<suite>/suite.yaml`.
+///
+/// The agent, its variants, its golden fixtures, expectations, cassette, modes and
+/// thresholds. Paths are resolved against the suite's directory.
 public struct Suite: Sendable, Hashable {
   public var name: String
   /// The suite's directory.

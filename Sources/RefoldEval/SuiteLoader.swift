@@ -106,7 +106,8 @@ public struct SuiteLoader: Sendable {
           expectationsText, file: expectationsFile)
         expectations = try Expectations.parse(document, reader: documentReader)
       } else {
-        expectations = try Expectations.parse(expectationsValue, reader: reader, path: "expectations")
+        expectations = try Expectations.parse(
+          expectationsValue, reader: reader, path: "expectations")
       }
     }
 
@@ -234,12 +235,14 @@ public struct SuiteLoader: Sendable {
 
   /// `relative` resolved against `directory` (absolute paths stay), with `.` and `..` folded.
   static func resolve(_ relative: String, in directory: String) -> String {
-    let joined = relative.hasPrefix("/") ? relative : (directory as NSString).appendingPathComponent(relative)
+    let joined =
+      relative.hasPrefix("/") ? relative : (directory as NSString).appendingPathComponent(relative)
     return (joined as NSString).standardizingPath
   }
 
-  /// The files matching `pattern`, where `*` may appear in the last path component only;
-  /// sorted by name. A pattern without `*` matches the file if it exists.
+  /// The files matching `pattern`, sorted by name.
+  ///
+  /// `*` may appear in the last path component only. A pattern without `*` matches the file if it exists.
   static func glob(_ pattern: String) throws(SuiteError) -> [String] {
     let directory = (pattern as NSString).deletingLastPathComponent
     let last = (pattern as NSString).lastPathComponent

@@ -80,7 +80,8 @@ public final class ToolSimulator: ToolRunner {
       switch classes[index] {
       case .result: return .success(events[index].data)
       case .error:
-        return .failure(events[index].data["message"]?.stringValue ?? events[index].data.canonicalString)
+        return .failure(
+          events[index].data["message"]?.stringValue ?? events[index].data.canonicalString)
       default: return nil
       }
     }
@@ -135,7 +136,8 @@ public final class ToolSimulator: ToolRunner {
         }
       }
       if let index = calls.indices.first(where: { index in
-        !usage.callsUsed.contains(index) && ToolSimulator.matches(calls[index].call, calls[index].matchers, intent)
+        !usage.callsUsed.contains(index)
+          && ToolSimulator.matches(calls[index].call, calls[index].matchers, intent)
       }) {
         usage.callsUsed.insert(index)
         return calls[index].outcome
@@ -165,7 +167,8 @@ public final class ToolSimulator: ToolRunner {
       let matching = approvals.indices.filter {
         ToolSimulator.matches(approvals[$0].call, approvals[$0].matchers, call)
       }
-      guard let chosen = matching.first(where: { !usage.approvalsUsed.contains($0) }) ?? matching.last
+      guard
+        let chosen = matching.first(where: { !usage.approvalsUsed.contains($0) }) ?? matching.last
       else { return nil }
       usage.approvalsUsed.insert(chosen)
       return approvals[chosen].answer

@@ -34,7 +34,8 @@ public enum YAMLDocument {
       case Tag.Name.null.rawValue: return .null
       case Tag.Name.bool.rawValue: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
       case Tag.Name.int.rawValue: return node.int.map { .int(Int64($0)) } ?? .string(scalar.string)
-      case Tag.Name.float.rawValue: return node.float.map(JSONValue.double) ?? .string(scalar.string)
+      case Tag.Name.float.rawValue:
+        return node.float.map(JSONValue.double) ?? .string(scalar.string)
       default: return .string(scalar.string)
       }
     case .mapping(let mapping):

@@ -77,7 +77,9 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
 
 @Suite struct AgentLoopTests {
   @Test func syncThenTerminal() async throws {
-    let decider = ScriptedDecider([intent("list_git_tags"), intent("done_for_now", ["message": "ok"])])
+    let decider = ScriptedDecider([
+      intent("list_git_tags"), intent("done_for_now", ["message": "ok"]),
+    ])
     let tools = ScriptedTools { _, _ in .success(tags) }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     #expect(result.events.map(\.type) == ["list_git_tags", "list_git_tags_result", "done_for_now"])
@@ -94,8 +96,11 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
   }
 
   @Test func approvalPausesAndResumesAfterApproval() async throws {
-    let deploy = Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
-    let decider = ScriptedDecider([.intent(deploy), intent("done_for_now", ["message": "deployed"])])
+    let deploy = Intent(
+      name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
+    let decider = ScriptedDecider([
+      .intent(deploy), intent("done_for_now", ["message": "deployed"]),
+    ])
     let tools = ScriptedTools { intent, _ in
       #expect(intent == deploy)
       return .success(["status": "ok"])
@@ -107,7 +112,8 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(tools.calls == 0)
     var events = trigger + first.events
     events.append(
-      Event(thread: "t", seq: events.count, type: "approval", data: ["approved": true, "by": "@sam"]))
+      Event(
+        thread: "t", seq: events.count, type: "approval", data: ["approved": true, "by": "@sam"]))
     // A fresh loop value: resuming needs nothing but the events.
     let second = try await loop(decider, tools).advance(thread: "t", events: events)
     #expect(tools.calls == 1)
@@ -117,8 +123,10 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
   }
 
   @Test func deniedApprovalContinuesWithFeedback() async throws {
-    let production = Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
-    let staging = Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "staging"])
+    let production = Intent(
+      name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
+    let staging = Intent(
+      name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "staging"])
     let decider = ScriptedDecider([.intent(production), .intent(staging)])
     let tools = ScriptedTools { _, _ in .success([:]) }
     let agent = loop(decider, tools)
@@ -146,7 +154,9 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(first.state.status == .awaitingHuman)
     var events = trigger + first.events
     events.append(
-      Event(thread: "t", seq: events.count, type: "human_response", data: ["from": "@alex", "text": "prod"]))
+      Event(
+        thread: "t", seq: events.count, type: "human_response",
+        data: ["from": "@alex", "text": "prod"]))
     let second = try await agent.advance(thread: "t", events: events)
     #expect(second.stop == .done(Intent(name: "done_for_now", parameters: ["message": "ok"])))
   }
@@ -168,7 +178,9 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     let decider = ScriptedDecider([
       intent("list_git_tags"), intent("list_git_tags"), intent("done_for_now", ["message": "ok"]),
     ])
-    let tools = ScriptedTools { _, index in index == 0 ? .failure("connection refused") : .success(tags) }
+    let tools = ScriptedTools { _, index in
+      index == 0 ? .failure("connection refused") : .success(tags)
+    }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     #expect(
       result.events.map(\.type) == [
@@ -233,7 +245,10 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
       ])
     let polite = try await loop(handsOver, ScriptedTools(failing), policy)
       .advance(thread: "t", events: trigger)
-    #expect(polite.stop == .awaitingHuman(Intent(name: "request_human_input", parameters: ["question": "tags keep timing out"])))
+    #expect(
+      polite.stop
+        == .awaitingHuman(
+          Intent(name: "request_human_input", parameters: ["question": "tags keep timing out"])))
     #expect(!polite.events.contains { $0.isEscalation })
 
     let stubborn = ScriptedDecider(Array(repeating: intent("list_git_tags"), count: 10))
@@ -286,7 +301,8 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
   @Test func settledThreadsAreNotAskedAgain() async throws {
     let decider = ScriptedDecider([])
     let tools = ScriptedTools { _, _ in .success([:]) }
-    let events = trigger + [Event(thread: "t", seq: 1, type: "done_for_now", data: ["message": "x"])]
+    let events =
+      trigger + [Event(thread: "t", seq: 1, type: "done_for_now", data: ["message": "x"])]
     let result = try await loop(decider, tools).advance(thread: "t", events: events)
     #expect(result.events.isEmpty)
     #expect(result.stop == .done(Intent(name: "done_for_now", parameters: ["message": "x"])))

@@ -18,7 +18,8 @@ private func mistakes() -> TableDecider {
   var overrides: [String: [Int: Decision.Outcome]] = [:]
   for index in 0..<12 where index % 3 == 0 {
     overrides["deploy-\(index)"] = [
-      1: .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"]))
+      1: .intent(
+        Intent(name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"]))
     ]
   }
   for index in 0..<12 where index % 4 == 1 {
@@ -27,17 +28,23 @@ private func mistakes() -> TableDecider {
   let table = oracle(threads, reducer: deployReducer, overrides: overrides)
   // In loop mode an invalid output is followed by another question: the agent wraps up.
   return TableDecider { thread, events in
-    if let answer = try? await table.decide(thread: thread, events: events) { return answer.outcome }
-    return events.last?.type == "error" ? .intent(Intent(name: "done_for_now", parameters: ["message": "done"])) : nil
+    if let answer = try? await table.decide(thread: thread, events: events) {
+      return answer.outcome
+    }
+    return events.last?.type == "error"
+      ? .intent(Intent(name: "done_for_now", parameters: ["message": "done"])) : nil
   }
 }
 
-private func evaluate(shard: Shard? = nil, concurrency: Int = 4, modes: [ReplayMode] = [.step, .loop])
+private func evaluate(
+  shard: Shard? = nil, concurrency: Int = 4, modes: [ReplayMode] = [.step, .loop]
+)
   async throws -> EvaluationOutcome
 {
   let evaluator = Evaluator(
     spec: deploySpec, decider: mistakes(),
-    options: Evaluator.Options(modes: modes, concurrency: concurrency, shard: shard, clock: fixedClock))
+    options: Evaluator.Options(
+      modes: modes, concurrency: concurrency, shard: shard, clock: fixedClock))
   var runInfo = info
   runInfo.shard = shard?.description
   return try await evaluator.run(threads: threads, info: runInfo)
@@ -49,7 +56,8 @@ private func evaluate(shard: Shard? = nil, concurrency: Int = 4, modes: [ReplayM
     let serial = try await evaluate(concurrency: 1)
     #expect(parallel.results == serial.results)
     let ids = parallel.results.cases.map(\.id)
-    #expect(ids.prefix(5) == ["deploy-0#0", "deploy-0#1", "deploy-0#2", "deploy-0#3", "deploy-0@loop"])
+    #expect(
+      ids.prefix(5) == ["deploy-0#0", "deploy-0#1", "deploy-0#2", "deploy-0#3", "deploy-0@loop"])
     #expect(ids.count == 12 * 5)
     let summary = parallel.results.summary
     #expect(summary.decisions == 48)

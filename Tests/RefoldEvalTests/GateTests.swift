@@ -26,7 +26,8 @@ private func run(_ id: String, failing: Set<Int>) -> RunResults {
     let baseline = run("a", failing: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     // Two cases got worse, two got better.
     let current = run("b", failing: [1, 2, 3, 4, 5, 6, 7, 8, 11, 12])
-    let outcome = Gate.evaluate(current, thresholds: Thresholds(minIntentAccuracy: 0.8), baseline: baseline)
+    let outcome = Gate.evaluate(
+      current, thresholds: Thresholds(minIntentAccuracy: 0.8), baseline: baseline)
     #expect(outcome.passed)
     let regression = outcome.regression
     #expect(regression?.newlyFailing == ["t11#0", "t12#0"])
@@ -59,8 +60,11 @@ private func run(_ id: String, failing: Set<Int>) -> RunResults {
     let current = run("b", failing: Set(0..<25))
     let strict = Gate.evaluate(current, thresholds: Thresholds(minIntentAccuracy: 0.8))
     #expect(!strict.passed)
-    #expect(strict.failures.first?.hasPrefix("intent accuracy 75.0% is below the threshold 80.0%") == true)
-    let relaxed = Gate.evaluate(current, thresholds: Thresholds(minIntentAccuracy: 0.8), minAccuracy: 0.7)
+    #expect(
+      strict.failures.first?.hasPrefix("intent accuracy 75.0% is below the threshold 80.0%") == true
+    )
+    let relaxed = Gate.evaluate(
+      current, thresholds: Thresholds(minIntentAccuracy: 0.8), minAccuracy: 0.7)
     #expect(relaxed.passed)
     let cases = Gate.evaluate(current, thresholds: Thresholds(minCasePassRate: 0.9))
     #expect(!cases.passed)

@@ -15,10 +15,12 @@ private func deployAgent(
     case "slack_message": return .intent(Intent(name: "list_git_tags"))
     case "list_git_tags_result", "error":
       if let escalateAfter, errorsInARow >= escalateAfter {
-        return .intent(Intent(name: "request_human_input", parameters: ["question": "deploys fail"]))
+        return .intent(
+          Intent(name: "request_human_input", parameters: ["question": "deploys fail"]))
       }
       return .intent(
-        Intent(name: "deploy_backend", parameters: ["tag": .string(tag), "environment": "production"]))
+        Intent(
+          name: "deploy_backend", parameters: ["tag": .string(tag), "environment": "production"]))
     case "deploy_backend_result":
       return .intent(
         Intent(
@@ -119,7 +121,10 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     let divergence = try #require(result.behaviour?.divergence)
     #expect(result.verdict == .diverged)
     #expect(divergence.step == 1)
-    #expect(divergence.actual == Intent(name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"]))
+    #expect(
+      divergence.actual
+        == Intent(
+          name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"]))
     #expect(divergence.expected?.parameters["tag"] == "v1.4.2")
     #expect(divergence.parameterDiff.map(\.path) == ["tag"])
     #expect(result.parameterDiff?.first?.actual == "v1.4.1")
@@ -131,9 +136,12 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     #expect(result.verdict == .diverged)
     #expect(divergence.step == 2)
     #expect(divergence.actual.name == "check_deployment_status")
-    #expect(divergence.parameterDiff == [
-      ParameterDifference(path: "environment", expected: "production", actual: "staging", matcher: "exact", reason: "differs")
-    ])
+    #expect(
+      divergence.parameterDiff == [
+        ParameterDifference(
+          path: "environment", expected: "production", actual: "staging", matcher: "exact",
+          reason: "differs")
+      ])
   }
 
   @Test func matchersLoosenWhatTheSimulatorAccepts() async throws {
@@ -170,10 +178,13 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     let agent = TableDecider { _, events in
       switch events.last?.type {
       case "slack_message":
-        return .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"]))
+        return .intent(
+          Intent(
+            name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"]))
       case "approval":
         return events.last?.data["feedback"] == "staging first"
-          ? .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "staging"]))
+          ? .intent(
+            Intent(name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "staging"]))
           : nil
       case "deploy_backend_result":
         return .intent(Intent(name: "done_for_now", parameters: ["message": "on staging"]))
@@ -197,14 +208,19 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     let agent = TableDecider { _, events in
       switch events.last?.type {
       case "slack_message":
-        return .intent(Intent(name: "request_clarification", parameters: ["question": "which service?"]))
-      case "human_response": return .intent(Intent(name: "done_for_now", parameters: ["message": "ok"]))
+        return .intent(
+          Intent(name: "request_clarification", parameters: ["question": "which service?"]))
+      case "human_response":
+        return .intent(Intent(name: "done_for_now", parameters: ["message": "ok"]))
       default: return nil
       }
     }
     let answered = try await run(agent, golden: golden)
     #expect(answered.verdict == .pass)
-    #expect(answered.behaviour?.events.map(\.type) == ["request_clarification", "human_response", "done_for_now"])
+    #expect(
+      answered.behaviour?.events.map(\.type) == [
+        "request_clarification", "human_response", "done_for_now",
+      ])
 
     let unanswered = thread("ask", Array(golden.prefix(2).map { ($0.type, $0.data) }))
     let paused = try await run(agent, golden: unanswered)

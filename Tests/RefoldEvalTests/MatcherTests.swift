@@ -36,8 +36,10 @@ import Testing
         expected: ["message": "done"], actual: ["message": "all good"], matchers: matchers
       ).isEmpty)
     #expect(
-      ParameterComparison.differences(expected: ["message": "done"], actual: [:], matchers: matchers)
-        .isEmpty)
+      ParameterComparison.differences(
+        expected: ["message": "done"], actual: [:], matchers: matchers
+      )
+      .isEmpty)
   }
 
   @Test func regexMatchesTheWholeString() {

@@ -18,7 +18,9 @@ private func afterError(_ next: (String, JSONValue)) -> [Event] {
     ])
 }
 
-private let corrected = ("deploy_backend", ["tag": "v1.4.1", "environment": "production"] as JSONValue)
+private let corrected = (
+  "deploy_backend", ["tag": "v1.4.1", "environment": "production"] as JSONValue
+)
 private let identical = ("deploy_backend", production)
 private let gaveUp = ("done_for_now", ["message": "could not deploy"] as JSONValue)
 private let unrelated = ("list_git_tags", JSONValue.emptyObject)
@@ -58,7 +60,9 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
       [events], reducer: deployReducer,
       overrides: [
         "happy": [
-          1: .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"])),
+          1: .intent(
+            Intent(
+              name: "deploy_backend", parameters: ["tag": "v1.4.1", "environment": "production"])),
           2: .intent(Intent(name: "run_smoke_tests", parameters: ["environment": "production"])),
           3: .failure("no tool call in the response"),
         ]
@@ -67,9 +71,14 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
       .run(GoldenThread(events: events, reducer: deployReducer))
     #expect(outcome.cases.map(\.id) == ["happy#0", "happy#1", "happy#2", "happy#3"])
     #expect(outcome.cases.map(\.seq) == [1, 3, 6, 8])
-    #expect(outcome.cases.map(\.verdict) == [.pass, .wrongParameters, .wrongIntent, .invalidOutput])
+    #expect(
+      outcome.cases.map(\.verdict) == [.pass, .wrongParameters, .wrongIntent, .invalidOutput])
     let diff = outcome.cases[1].parameterDiff ?? []
-    #expect(diff == [ParameterDifference(path: "tag", expected: "v1.4.2", actual: "v1.4.1", matcher: "exact", reason: "differs")])
+    #expect(
+      diff == [
+        ParameterDifference(
+          path: "tag", expected: "v1.4.2", actual: "v1.4.1", matcher: "exact", reason: "differs")
+      ])
     #expect(outcome.cases[3].failure == "no tool call in the response")
     // Context and raw response only where the case failed.
     #expect(outcome.cases[0].context == nil)
@@ -87,7 +96,9 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
       overrides: [
         "happy": [
           0: .intent(Intent(name: "request_clarification", parameters: ["question": "which?"])),
-          1: .intent(Intent(name: "deploy_backend", parameters: ["tag": "v1.4.9", "environment": "production"])),
+          1: .intent(
+            Intent(
+              name: "deploy_backend", parameters: ["tag": "v1.4.9", "environment": "production"])),
           3: .failure("garbage"),
         ]
       ])
@@ -100,8 +111,10 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
           StepExpectation(selector: .step(3), ignore: true),
         ])
     ])
-    let outcome = await StepReplay(reducer: deployReducer, decider: decider, expectations: expectations)
-      .run(GoldenThread(events: events, reducer: deployReducer))
+    let outcome = await StepReplay(
+      reducer: deployReducer, decider: decider, expectations: expectations
+    )
+    .run(GoldenThread(events: events, reducer: deployReducer))
     #expect(outcome.cases.map(\.id) == ["happy#0", "happy#1", "happy#2"])
     #expect(outcome.cases.allSatisfy { $0.passed })
     #expect(outcome.cases[0].accepted == ["request_clarification"])
@@ -119,8 +132,10 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
     #expect(keepGoing.cases[1].failure?.contains("no answer for thread happy") == true)
     #expect(keepGoing.sourceFailures.first?.description.contains("decision 1") == true)
 
-    let stopping = await StepReplay(reducer: deployReducer, decider: decider, stopOnSourceError: true)
-      .run(GoldenThread(events: events, reducer: deployReducer))
+    let stopping = await StepReplay(
+      reducer: deployReducer, decider: decider, stopOnSourceError: true
+    )
+    .run(GoldenThread(events: events, reducer: deployReducer))
     #expect(stopping.cases.map(\.verdict) == [.pass, .sourceError])
   }
 
@@ -183,7 +198,10 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
     let cases = await StepReplay(reducer: deployReducer, decider: decider)
       .run(GoldenThread(events: events, reducer: deployReducer)).cases
     #expect(cases.map { $0.overRetry } == [nil, false, false, true])
-    #expect(cases.map { $0.retryBehaviour } == [nil, "identical_retry", "identical_retry", "identical_retry"])
+    #expect(
+      cases.map { $0.retryBehaviour } == [
+        nil, "identical_retry", "identical_retry", "identical_retry",
+      ])
     var scorer = Scorer()
     scorer.add(contentsOf: cases)
     #expect(scorer.summary.retry.overRetries == 1)

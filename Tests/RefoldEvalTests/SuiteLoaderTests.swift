@@ -82,12 +82,17 @@ private let validSuite = """
     let suite = try folder.load(validSuite)
     #expect(suite.name == "deploybot")
     #expect(suite.variants.map(\.name) == ["baseline", "concise"])
-    #expect(suite.fixtureFiles.map { ($0 as NSString).lastPathComponent } == ["deploy-001.jsonl", "deploy-002.jsonl"])
+    #expect(
+      suite.fixtureFiles.map { ($0 as NSString).lastPathComponent } == [
+        "deploy-001.jsonl", "deploy-002.jsonl",
+      ])
     #expect(suite.modes == [.step, .loop])
     #expect(suite.thresholds == Thresholds(minIntentAccuracy: 0.8, maxRegressionP: 0.01))
     #expect(suite.redaction.count == 1)
     let concise = try #require(suite.variant(named: "concise"))
-    #expect(suite.cassettePath(for: concise)?.hasSuffix("fixtures/deploybot/cassettes/concise.jsonl") == true)
+    #expect(
+      suite.cassettePath(for: concise)?.hasSuffix("fixtures/deploybot/cassettes/concise.jsonl")
+        == true)
     let spec = suite.spec(for: concise)
     #expect(spec.contextFormat == .jsonEvents)
     #expect(spec.outputMode == .nextStep)
@@ -100,7 +105,10 @@ private let validSuite = """
     #expect(suite.spec(for: baseline) == deploySpec)
     let expectation = suite.expectations.forThread("deploy-001")
     #expect(expectation.step(1, seq: 3)?.parameters["tag"] == .regex(#"v1\.4\..*"#))
-    #expect(expectation.faults == [ToolFault(intent: "deploy_backend", fails: 2, message: "connection refused")])
+    #expect(
+      expectation.faults == [
+        ToolFault(intent: "deploy_backend", fails: 2, message: "connection refused")
+      ])
     #expect(expectation.behaviour == BehaviourExpectation(retriesAtMost: 2, escalates: false))
     #expect(suite.expectations.forThread("deploy-002").steps.isEmpty)
     let threads = try suite.loadThreads()
@@ -124,7 +132,8 @@ private let validSuite = """
         + "expectations: expectations.yaml\n")
     #expect(suite.variants.map(\.name) == ["default"])
     #expect(suite.modes == [.step])
-    #expect(suite.expectations.forThread("deploy-002").step(3, seq: 8)?.parameters["message"] == .any)
+    #expect(
+      suite.expectations.forThread("deploy-002").step(3, seq: 8)?.parameters["message"] == .any)
   }
 
   @Test(arguments: [
@@ -133,7 +142,8 @@ private let validSuite = """
       "suite.yaml:6: variants.concise.context_format: expected one of xml-tags, json-events, chat-messages"
     ),
     (
-      validSuite.replacingOccurrences(of: "min_intent_accuracy: 0.8", with: "min_intent_accuracy: 80"),
+      validSuite.replacingOccurrences(
+        of: "min_intent_accuracy: 0.8", with: "min_intent_accuracy: 80"),
       "suite.yaml:22: thresholds.min_intent_accuracy: expected a number between 0 and 1"
     ),
     (
@@ -157,7 +167,8 @@ private let validSuite = """
       "suite.yaml:7: variants.concise.output: unknown key; expected one of description, prompt, context_format, output_mode, model"
     ),
     (
-      validSuite.replacingOccurrences(of: "prompts/concise.mustache", with: "prompts/missing.mustache"),
+      validSuite.replacingOccurrences(
+        of: "prompts/concise.mustache", with: "prompts/missing.mustache"),
       "variants.concise.prompt: cannot read"
     ),
     ("agent: agent.yaml\n", "missing key \"fixtures\""),
@@ -176,7 +187,8 @@ private let validSuite = """
     defer { folder.remove() }
     try folder.write(
       "evals/deploybot/expectations.yaml",
-      "- thread: deploy-001\n  steps:\n    - step: 1\n      parameters:\n        tag: {regex: \"(\"}\n")
+      "- thread: deploy-001\n  steps:\n    - step: 1\n      parameters:\n        tag: {regex: \"(\"}\n"
+    )
     let failure = folder.failure(
       "agent: agent.yaml\nfixtures: ../../fixtures/deploybot/threads/*.jsonl\n"
         + "expectations: expectations.yaml\n")

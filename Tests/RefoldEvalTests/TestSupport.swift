@@ -42,7 +42,9 @@ final class TableDecider: Decider {
 
 /// A decider that replays the golden thread: at a context of n events, it answers with the
 /// next decision event of the golden thread (the right answer), with overrides by step.
-func oracle(_ threads: [[Event]], reducer: ThreadReducer, overrides: [String: [Int: Decision.Outcome]] = [:])
+func oracle(
+  _ threads: [[Event]], reducer: ThreadReducer, overrides: [String: [Int: Decision.Outcome]] = [:]
+)
   -> TableDecider
 {
   var table: [String: [Int: Decision.Outcome]] = [:]
