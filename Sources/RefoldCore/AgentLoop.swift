@@ -20,12 +20,15 @@
 /// - `terminal`: the loop stops, done.
 ///
 /// Output that is not a valid intent (undecodable, or an intent the vocabulary does not know)
-/// becomes `error {message}` and counts as an error. When consecutive errors reach the cap:
-/// with ``ControlPolicy/Escalation/deterministic`` the loop appends a `request_human_input`
-/// decision with `meta.escalation: true` and stops; with ``ControlPolicy/Escalation/model``
-/// the model is asked once more (it sees the errors and is expected to hand over itself), and
-/// only if the errors reach cap + 1 does the loop escalate the same way, with
-/// `meta.forced: true`.
+/// becomes `error {message}` (with the exchange key in `meta`) and counts as an error.
+///
+/// When consecutive errors reach the cap: with ``ControlPolicy/Escalation/deterministic`` the
+/// loop appends a `request_human_input` decision with `meta.escalation: true` and stops;
+/// with ``ControlPolicy/Escalation/model`` the model is asked once more (it sees the errors
+/// and is expected to hand over itself), and only if the errors reach cap + 1 does the loop
+/// escalate the same way, with `meta.forced: true`. The grace decision keeps the model in
+/// charge of how it hands over (its question, its urgency) while still bounding the damage
+/// of a model that ignores the cap to one extra call.
 public struct AgentLoop: Sendable {
   /// Produces the `at` timestamp of each appended event; nil leaves `at` out.
   public typealias Clock = @Sendable () -> String?
@@ -131,17 +134,17 @@ public struct AgentLoop: Sendable {
   }
 
   private func apply(_ decision: Decision, _ run: inout Run) {
+    let meta: JSONValue? = decision.exchangeKey.map { ["exchange_key": .string($0)] }
     switch decision.outcome {
     case .failure(let message):
-      run.append(type: "error", data: ["message": .string(message)], meta: nil, as: .error)
+      run.append(type: "error", data: ["message": .string(message)], meta: meta, as: .error)
     case .intent(let intent):
       let name = vocabulary.canonicalType(intent.name)
       guard let kind = vocabulary.kind(ofIntent: name, vocabulary.threadTypes(run.all)) else {
         let message = "unknown intent \"\(intent.name)\""
-        run.append(type: "error", data: ["message": .string(message)], meta: nil, as: .error)
+        run.append(type: "error", data: ["message": .string(message)], meta: meta, as: .error)
         return
       }
-      let meta: JSONValue? = decision.exchangeKey.map { ["exchange_key": .string($0)] }
       run.append(
         type: name, data: intent.parameters, meta: meta, as: .decision(intent: name, kind: kind))
     }

@@ -161,12 +161,17 @@ public struct Evaluator: Sendable {
       results: results, sourceFailures: failures, threadCount: selected.count)
   }
 
-  /// Evaluates `variant` of `suite`: its spec with the variant's overrides, the suite's
-  /// fixtures, expectations and modes (unless `options.modes` is narrowed by the caller).
+  /// Evaluates `variant` of `suite` over the suite's fixtures.
+  ///
+  /// Uses the spec with the variant's overrides and the suite's expectations, in `modes`
+  /// (the suite's modes when nil, as without `--mode`).
   public static func run(
     suite: Suite, variant: Variant, decider: any Decider, info: RunInfo,
-    options: Options, sink: (CaseResult) async throws -> Void = { _ in }
+    modes: [ReplayMode]? = nil, options: Options = Options(),
+    sink: (CaseResult) async throws -> Void = { _ in }
   ) async throws -> EvaluationOutcome {
+    var options = options
+    options.modes = modes ?? suite.modes
     let evaluator = Evaluator(
       spec: suite.spec(for: variant), decider: decider, expectations: suite.expectations,
       options: options)

@@ -119,11 +119,15 @@ public struct LoopReplay: Sendable {
     let run = GoldenThread(events: events, reducer: reducer)
     let policy = reducer.policy
     var retries = 0
+    var overRetried = false
     var actualEscalationErrors: Int?
     for point in run.decisions {
       guard let failed = point.failedCall else { continue }
       let behaviour = RetryBehaviour.classify(point.intent, kind: point.kind, after: failed)
-      if behaviour?.isRetry == true { retries += 1 }
+      if behaviour?.isRetry == true {
+        retries += 1
+        if failed.consecutiveErrors >= policy.errorCap { overRetried = true }
+      }
       if behaviour == .escalated, actualEscalationErrors == nil {
         actualEscalationErrors = failed.consecutiveErrors
       }
@@ -189,6 +193,7 @@ public struct LoopReplay: Sendable {
       parameterDiff: divergence?.parameterDiff.nonEmpty, usage: usage,
       latencyMilliseconds: latencies.isEmpty ? nil : latencies.reduce(0, +),
       behaviour: behaviour)
+    if overRetried { result.overRetry = true }
     if retention.keeps(verdict), let last = decisions.last {
       result.context = last.renderedContext
       result.rawResponse = last.rawResponse

@@ -11,6 +11,7 @@ import RefoldCore
 /// - case pass rate: passing cases of both modes over all cases the source answered;
 /// - retries: step cases right after an error (`expected_retry_behaviour` set);
 ///   `expected_behaviour` is the share whose behaviour equals the golden one;
+/// - over-retries: step decisions flagged `over_retry`, plus loop runs with at least one;
 /// - escalations: step cases where golden or actual escalated, plus loop runs' timings;
 /// - tokens: step cases that report usage (a loop case sums several exchanges, so it would
 ///   not be "per decision").
@@ -50,6 +51,7 @@ public struct Scorer: Sendable {
     }
     casesTotal += 1
     if result.passed { casesPassed += 1 }
+    if result.overRetry == true { overRetries += 1 }
     if result.mode == "loop" {
       addLoop(result)
     } else {
@@ -92,7 +94,6 @@ public struct Scorer: Sendable {
       case (false, false): break
       }
     }
-    if result.overRetry == true { overRetries += 1 }
   }
 
   private mutating func addLoop(_ result: CaseResult) {

@@ -237,3 +237,39 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     #expect(outcome.sourceFailure != nil)
   }
 }
+
+@Suite struct LoopOverRetryTests {
+  @Test func aRetryAtTheCapInModelModeIsAnOverRetry() async throws {
+    let modelMode = ThreadReducer(
+      vocabulary: deploySpec.vocabulary, policy: ControlPolicy(escalation: .model))
+    let replay = LoopReplay(
+      reducer: modelMode,
+      decider: TableDecider { _, events in
+        switch events.last?.type {
+        case "slack_message", "error": return .intent(Intent(name: "list_git_tags"))
+        default: return nil
+        }
+      },
+      expectations: Expectations(entries: [
+        ThreadExpectation(
+          thread: "happy",
+          faults: [ToolFault(intent: "list_git_tags", fails: 10, message: "timeout")],
+          behaviour: BehaviourExpectation(escalates: true))
+      ]), clock: fixedClock)
+    let outcome = try #require(
+      await replay.run(GoldenThread(events: happyThread("happy"), reducer: modelMode)))
+    let behaviour = try #require(outcome.result.behaviour)
+    // Three failures, one grace decision at the cap (a retry, failing again), then the
+    // runtime escalates by force.
+    #expect(behaviour.retries == 3)
+    #expect(behaviour.steps == 5)
+    #expect(behaviour.escalated)
+    #expect(behaviour.escalationTiming == "late")
+    #expect(behaviour.events.last?.meta == ["escalation": true, "forced": true])
+    #expect(outcome.result.overRetry == true)
+    var scorer = Scorer()
+    scorer.add(outcome.result)
+    #expect(scorer.summary.retry.overRetries == 1)
+    #expect(scorer.summary.escalation.late == 1)
+  }
+}
