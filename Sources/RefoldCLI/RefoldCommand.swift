@@ -9,6 +9,7 @@ public struct RefoldCommand: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "refold",
     abstract: "Record, replay, score and report LLM-agent threads.",
+    version: RefoldCommand.version,
     subcommands: RefoldCommand.storeCommands + RefoldCommand.evaluationCommands
   )
 
@@ -23,7 +24,15 @@ public struct RefoldCommand: AsyncParsableCommand {
   ]
 
   /// The commands that evaluate and report (eval, compare, report, proxy).
-  static let evaluationCommands: [any ParsableCommand.Type] = []
+  static let evaluationCommands: [any ParsableCommand.Type] = [
+    EvalCommand.self,
+    CompareCommand.self,
+    ReportCommand.self,
+    MergeCommand.self,
+  ]
+
+  /// The tool's version, recorded in every run.
+  public static let version = "0.1.0"
 
   public init() {}
 }

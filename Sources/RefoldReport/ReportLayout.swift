@@ -88,7 +88,7 @@ public struct ReportLayout: Sendable, Hashable {
   }
 
   /// `name` with path separators and leading dots replaced, never empty.
-  static func safeComponent(_ name: String) -> String {
+  public static func safeComponent(_ name: String) -> String {
     var safe = String(
       name.map { character -> Character in
         character == "/" || character == "\\" || character == "\0" ? "_" : character

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import RefoldCore
+import RefoldEval
+import RefoldReport
+import RefoldStore
+
+/// `refold merge RESULTS...`: combine the shards of one evaluation into one run.
+struct MergeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "merge",
+    abstract: "Merge shard results (--shard K/N) into one run, stored and written.",
+    discussion: "The summary is recomputed from the cases, so it equals an unsharded run.")
+
+  @Argument(help: "results.json files (or their directories) of the shards.")
+  var results: [String]
+
+  @Option(name: [.short, .long], help: "Where to write the merged results.json.")
+  var output: String = "results.json"
+
+  @OptionGroup var store: StoreOptions
+
+  func validate() throws {
+    guard !results.isEmpty else { throw ValidationError("give at least one results file") }
+  }
+
+  func run() throws {
+    let shards = try results.map { reference -> RunResults in
+      guard FileManager.default.fileExists(atPath: reference) else {
+        throw CLIError("no results file at \(reference)")
+      }
+      return try RunLocator.load(reference, store: store)
+    }
+    let merged: RunResults
+    do {
+      merged = try RunResults.merge(shards)
+    } catch {
+      throw CLIError(error.description)
+    }
+    let data = try JSONReportWriter().encode(merged)
+    let directory = (output as NSString).deletingLastPathComponent
+    let temporary = (directory.isEmpty ? "." : directory) + "/.\(UUID().uuidString).tmp"
+    try FileManager.default.createDirectory(
+      atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
+    try data.write(to: URL(fileURLWithPath: temporary))
+    if rename(temporary, output) != 0 {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))")
+    }
+    try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
+    let out = CLIContext.current.stdout
+    out.line(
+      "merged \(shards.count) shards into run \(merged.run.id): \(merged.cases.count) cases, "
+        + "written to \(output)")
+    out.line(EvalCommand.summaryTable([merged]))
+  }
+}

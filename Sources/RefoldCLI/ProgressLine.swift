@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+/// A one-line progress display (done / total, rate, ETA), drawn only on a terminal.
+final class ProgressLine: Sendable {
+  private struct State {
+    var label = ""
+    var total = 0
+    var done = 0
+    var started = Date()
+    var lastDrawn = Date.distantPast
+  }
+
+  private let enabled: Bool
+  private let output: any CLIOutput
+  private let state = Mutex(State())
+
+  init(enabled: Bool, output: any CLIOutput) {
+    self.enabled = enabled
+    self.output = output
+  }
+
+  func start(label: String, total: Int) {
+    state.withLock { $0 = State(label: label, total: total, done: 0, started: Date()) }
+  }
+
+  func advance() {
+    guard enabled else { return }
+    let line: String? = state.withLock { state in
+      state.done += 1
+      let now = Date()
+      guard now.timeIntervalSince(state.lastDrawn) > 0.1 || state.done == state.total else {
+        return nil
+      }
+      state.lastDrawn = now
+      let elapsed = max(now.timeIntervalSince(state.started), 0.001)
+      let rate = Double(state.done) / elapsed
+      let remaining = rate > 0 ? Double(max(0, state.total - state.done)) / rate : 0
+      return String(
+        format: "\r%@: %d/%d cases, %.1f/s, ETA %.0fs   ", state.label, state.done, state.total,
+        rate, remaining)
+    }
+    if let line { output.write(line) }
+  }
+
+  func finish() {
+    guard enabled else { return }
+    output.write("\r\u{1B}[2K")
+  }
+}

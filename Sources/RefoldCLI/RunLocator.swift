@@ -1,0 +1,65 @@
+import Foundation
+import RefoldCore
+import RefoldReport
+import RefoldStore
+
+/// Finds runs by id in the store or as results files, and names new ones.
+enum RunLocator {
+  /// Loads a run: an existing file is read as `results.json`, anything else is a run id in
+  /// the store.
+  static func load(_ reference: String, store: StoreOptions) throws -> RunResults {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
+      let file =
+        isDirectory.boolValue
+        ? (reference as NSString).appendingPathComponent(JSONReportWriter.fileName) : reference
+      do {
+        return try JSONReportWriter.read(from: file)
+      } catch {
+        throw CLIError("\(file) is not a readable refold results file: \(error)")
+      }
+    }
+    let database = try store.openDatabase(creating: false)
+    guard let run = try SQLiteRunStore(database: database).run(id: reference) else {
+      throw CLIError(
+        "no run \"\(reference)\" in \(store.databasePath) and no results file at that path")
+    }
+    return run
+  }
+
+  /// A sortable, path-safe stamp for run ids: `20261126-181502`.
+  static func stamp(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    return formatter.string(from: date)
+  }
+
+  /// An RFC 3339 UTC timestamp.
+  static func timestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: date)
+  }
+
+  /// The commit checked out in the working directory, if it is a git repository.
+  static func gitCommit() -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "rev-parse", "HEAD"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+    } catch {
+      return nil
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.isEmpty ? nil : text
+  }
+}
