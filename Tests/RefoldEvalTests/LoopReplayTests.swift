@@ -310,3 +310,27 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     #expect(behaviour.finalStatus == .done)
   }
 }
+
+@Suite struct LoopPauseTests {
+  @Test func aGoldenThreadEndingAwaitingApprovalEndsTheRunPaused() async throws {
+    let golden = Array(happyThread("pending").prefix(4))
+    let result = await LoopReplay(
+      reducer: deployReducer,
+      decider: TableDecider { _, events in
+        switch events.last?.type {
+        case "slack_message": return .intent(Intent(name: "list_git_tags"))
+        case "list_git_tags_result":
+          return .intent(
+            Intent(
+              name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"]))
+        default: return nil
+        }
+      }, clock: fixedClock
+    ).run(GoldenThread(events: golden, reducer: deployReducer))
+    let behaviour = try #require(result?.result.behaviour)
+    #expect(result?.result.verdict == .pass)
+    #expect(behaviour.divergence == nil)
+    #expect(behaviour.finalStatus == .awaitingApproval)
+    #expect(behaviour.checks.map(\.name) == ["ends_with"])
+  }
+}
