@@ -109,20 +109,15 @@ public struct AgentLoop: Sendable {
 
   private func escalateIfCapped(_ run: inout Run) -> AdvanceResult.Stop? {
     guard reducer.errorCapReached(run.state) else { return nil }
-    var meta: JSONValue = ["escalation": true]
-    switch policy.escalation {
-    case .deterministic:
-      break
-    case .model:
-      let count =
-        policy.countsErrorsPerIntent
-        ? (run.state.consecutiveErrorsByIntent.values.max() ?? 0) : run.state.consecutiveErrors
-      guard count > policy.errorCap else { return nil }
-      meta = ["escalation": true, "forced": true]
-    }
     let count =
       policy.countsErrorsPerIntent
       ? (run.state.consecutiveErrorsByIntent.values.max() ?? 0) : run.state.consecutiveErrors
+    var meta: JSONValue = ["escalation": true]
+    if policy.escalation == .model {
+      // The model had its decision at the cap; only a further error forces the hand-over.
+      guard count > policy.errorCap else { return nil }
+      meta = ["escalation": true, "forced": true]
+    }
     var question = "\(count) consecutive errors"
     if let last = run.lastErrorMessage { question += "; the last one: \(last)" }
     question += ". How should I proceed?"

@@ -4,8 +4,8 @@ import RefoldCore
 /// agent, with tools, approvals and human responses served from the recording.
 ///
 /// Approval-kind calls are approved or denied as the golden thread did (with its feedback);
-/// human-kind decisions get the golden thread's response when it has one, else the run ends
-/// paused. A call the recording cannot answer ends the run as a divergence. The run is then
+/// a call the golden thread ends waiting on ends the run paused. Human-kind decisions get
+/// the golden thread's response when it has one, else the run ends paused. A call the recording cannot answer ends the run as a divergence. The run is then
 /// checked against the expected behaviour (``BehaviourExpectation``); with none given and no
 /// scripted faults, the run is expected to end as the golden thread ends (`ends_with`).
 public struct LoopReplay: Sendable {
@@ -62,7 +62,7 @@ public struct LoopReplay: Sendable {
       case .awaitingApproval(let call):
         if let approval = simulator.approval(for: call) {
           answer = ("approval", approval)
-        } else {
+        } else if !simulator.endsAwaitingApproval(of: call) {
           let nearest = simulator.nearestApproval(for: call)
           divergence = Divergence(
             step: max(0, state.steps - 1), expected: nearest?.call, actual: call,

@@ -1,8 +1,10 @@
 import RefoldCore
 
 extension RunResults {
-  /// Merges the results of shards of one run into one: cases concatenated in the shards'
-  /// order of their first thread, summary and breakdown recomputed from the cases.
+  /// Merges the results of shards of one run into one.
+  ///
+  /// Cases are concatenated in the order the shards are given; summary and breakdown are
+  /// recomputed from the cases (so they do not depend on that order).
   ///
   /// The run info is the first shard's, with `shard` cleared, the earliest start and the
   /// latest finish. Merging the N shards of a run gives the same summary as the unsharded run.

@@ -72,12 +72,19 @@ public final class RunResultsWriter: Sendable {
     }
   }
 
-  /// Writes the summary and the breakdown, closes the object and the output.
-  public func finish(summary: RunSummary, byIntent: IntentBreakdown) throws {
+  /// Writes the summary, the breakdown and the golden threads when given, closes the
+  /// object and the output.
+  public func finish(
+    summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]? = nil
+  ) throws {
     var tail = Array(#"],"summary":"#.utf8)
     tail += Array(try encoder.encode(summary))
     tail += Array(#","by_intent":"#.utf8)
     tail += Array(try encoder.encode(byIntent))
+    if let threads {
+      tail += Array(#","threads":"#.utf8)
+      tail += Array(try encoder.encode(threads))
+    }
     tail += Array("}\n".utf8)
     try state.withLock { state in
       guard !state.finished else { return }

@@ -58,6 +58,8 @@ public final class ToolSimulator: ToolRunner {
   public let approvals: [RecordedApproval]
   public let responses: [RecordedResponse]
   public let faults: [ToolFault]
+  /// The approval-kind call the golden thread ends waiting on, if it does.
+  public let unansweredApproval: RecordedApproval?
   private let reducer: ThreadReducer
   private let usage = Mutex(Usage())
 
@@ -68,6 +70,7 @@ public final class ToolSimulator: ToolRunner {
     var calls: [RecordedCall] = []
     var approvals: [RecordedApproval] = []
     var responses: [RecordedResponse] = []
+    var unanswered: [RecordedApproval] = []
     let events = golden.events
     let classes = reducer.vocabulary.classify(events)
     func next(after index: Int) -> Int? {
@@ -99,7 +102,13 @@ public final class ToolSimulator: ToolRunner {
       case .approval:
         guard let approvalIndex = next(after: index),
           reducer.vocabulary.canonicalType(events[approvalIndex].type) == "approval"
-        else { continue }
+        else {
+          if next(after: index) == nil {
+            unanswered.append(
+              RecordedApproval(step: step, call: call, matchers: matchers, answer: .null))
+          }
+          continue
+        }
         approvals.append(
           RecordedApproval(
             step: step, call: call, matchers: matchers, answer: events[approvalIndex].data))
@@ -123,6 +132,7 @@ public final class ToolSimulator: ToolRunner {
     self.calls = calls
     self.approvals = approvals
     self.responses = responses
+    self.unansweredApproval = unanswered.first
   }
 
   public func run(_ intent: Intent, thread: String, events: [Event]) async throws -> ToolOutcome {
@@ -188,6 +198,13 @@ public final class ToolSimulator: ToolRunner {
       usage.responsesUsed.insert(index)
       return responses[index].response
     }
+  }
+
+  /// Whether the golden thread ends waiting for approval of a call matching `call` (a run
+  /// that gets there ends paused too, not diverged).
+  public func endsAwaitingApproval(of call: Intent) -> Bool {
+    guard let pending = unansweredApproval else { return false }
+    return ToolSimulator.matches(pending.call, pending.matchers, call)
   }
 
   /// The expected call at a divergence on an approval-kind call with no recorded approval.

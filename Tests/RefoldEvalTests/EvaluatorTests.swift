@@ -119,11 +119,17 @@ private func evaluate(
   }
 
   @Test func streamedResultsDecodeToTheInMemoryResults() async throws {
-    let outcome = try await evaluate()
+    let outcome = try await Evaluator(
+      spec: deploySpec, decider: mistakes(),
+      options: Evaluator.Options(modes: [.step, .loop], includesThreads: true, clock: fixedClock)
+    ).run(threads: threads, info: info)
+    #expect(outcome.results.threads?.count == 12)
     let bytes = Mutex<[UInt8]>([])
     let writer = try RunResultsWriter(run: info, sink: { chunk in bytes.withLock { $0 += chunk } })
     for result in outcome.results.cases { try writer.append(result) }
-    try writer.finish(summary: outcome.results.summary, byIntent: outcome.results.byIntent)
+    try writer.finish(
+      summary: outcome.results.summary, byIntent: outcome.results.byIntent,
+      threads: outcome.results.threads)
     let decoded = try JSONDecoder().decode(RunResults.self, from: Data(bytes.withLock { $0 }))
     #expect(decoded == outcome.results)
     #expect(writer.caseCount == outcome.results.cases.count)

@@ -273,3 +273,64 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     #expect(scorer.summary.escalation.late == 1)
   }
 }
+
+@Suite struct LoopEscalationResponseTests {
+  @Test func aRecordedEscalationIsAnsweredAndTheRunGoesOn() async throws {
+    let failure: (String, JSONValue) = ("error", ["intent": "list_git_tags", "message": "timeout"])
+    let golden = thread(
+      "flaky",
+      [
+        ("slack_message", ["text": "what can I ship?"]),
+        ("list_git_tags", [:]), failure,
+        ("list_git_tags", [:]), failure,
+        ("list_git_tags", [:]), failure,
+        ("request_human_input", ["question": "git keeps timing out", "urgency": "high"]),
+        ("human_response", ["from": "@alex", "text": "fixed, try again"]),
+        ("list_git_tags", [:]),
+        ("list_git_tags_result", ["tags": ["v1.4.2"]]),
+        ("done_for_now", ["message": "v1.4.2 is the latest"]),
+      ], meta: [7: ["escalation": true]])
+    let agent = TableDecider { _, events in
+      switch events.last?.type {
+      case "slack_message", "error", "human_response": return .intent(Intent(name: "list_git_tags"))
+      case "list_git_tags_result":
+        return .intent(
+          Intent(name: "done_for_now", parameters: ["message": "v1.4.2 is the latest"]))
+      default: return nil
+      }
+    }
+    let replay = LoopReplay(reducer: deployReducer, decider: agent, clock: fixedClock)
+    let outcome = try #require(
+      await replay.run(GoldenThread(events: golden, reducer: deployReducer)))
+    let behaviour = try #require(outcome.result.behaviour)
+    #expect(outcome.result.verdict == .pass)
+    #expect(behaviour.events.map(\.type) == golden.dropFirst().map(\.type))
+    #expect(behaviour.escalationTiming == "on_time")
+    #expect(behaviour.retries == 2)
+    #expect(behaviour.finalStatus == .done)
+  }
+}
+
+@Suite struct LoopPauseTests {
+  @Test func aGoldenThreadEndingAwaitingApprovalEndsTheRunPaused() async throws {
+    let golden = Array(happyThread("pending").prefix(4))
+    let result = await LoopReplay(
+      reducer: deployReducer,
+      decider: TableDecider { _, events in
+        switch events.last?.type {
+        case "slack_message": return .intent(Intent(name: "list_git_tags"))
+        case "list_git_tags_result":
+          return .intent(
+            Intent(
+              name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"]))
+        default: return nil
+        }
+      }, clock: fixedClock
+    ).run(GoldenThread(events: golden, reducer: deployReducer))
+    let behaviour = try #require(result?.result.behaviour)
+    #expect(result?.result.verdict == .pass)
+    #expect(behaviour.divergence == nil)
+    #expect(behaviour.finalStatus == .awaitingApproval)
+    #expect(behaviour.checks.map(\.name) == ["ends_with"])
+  }
+}
