@@ -7,7 +7,7 @@
 #   scripts/local-model.sh --status   say whether it runs
 #
 # Environment: REFOLD_VENV (the Python venv to use or create; default .refold/venv),
-# REFOLD_MODEL_PORT (default 8088), REFOLD_STATE_DIR (PID file, log and model; default .refold).
+# REFOLD_MODEL_PORT (default 8088), REFOLD_MODEL_THREADS (default 2), REFOLD_STATE_DIR (PID file, log and model; default .refold).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -86,7 +86,7 @@ fi
 
 echo "starting $gguf_name on $base_url (log: $logfile)" >&2
 nohup "$python" -m llama_cpp.server --model "$model" --model_alias smollm2-135m-instruct \
-  --chat_format chatml --host "$host" --port "$port" --n_ctx 8192 --n_threads 2 \
+  --chat_format chatml --host "$host" --port "$port" --n_ctx 8192 --n_threads "${REFOLD_MODEL_THREADS:-2}" \
   >"$logfile" 2>&1 &
 echo $! >"$pidfile"
 

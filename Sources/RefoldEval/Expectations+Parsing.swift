@@ -28,7 +28,8 @@ extension Expectations {
     throws(SuiteError) -> ThreadExpectation
   {
     let members = try reader.object(value, path)
-    try reader.onlyKeys(members, ["thread", "steps", "faults", "behaviour", "behavior"], path)
+    try reader.onlyKeys(
+      members, ["thread", "steps", "faults", "behaviour", "behavior", "intents"], path)
     guard let threadValue = members["thread"] else {
       throw reader.error(path, "missing key \"thread\" (a thread id or a pattern with *)")
     }
@@ -44,6 +45,16 @@ extension Expectations {
       let faultsPath = DocumentReader.join(path, "faults")
       for (index, fault) in try reader.array(faults, faultsPath).enumerated() {
         entry.faults.append(try parseFault(fault, reader, DocumentReader.join(faultsPath, index)))
+      }
+    }
+    if let intents = members["intents"] {
+      let intentsPath = DocumentReader.join(path, "intents")
+      for (intent, matchers) in try reader.object(intents, intentsPath) {
+        let intentPath = DocumentReader.join(intentsPath, intent)
+        for (key, matcher) in try reader.object(matchers, intentPath) {
+          entry.intents[intent, default: [:]][key] = try parseMatcher(
+            matcher, reader, DocumentReader.join(intentPath, key))
+        }
       }
     }
     let behaviourKey = members["behaviour"] != nil ? "behaviour" : "behavior"

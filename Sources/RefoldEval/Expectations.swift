@@ -19,6 +19,9 @@ import RefoldCore
 ///   faults:
 ///     - {intent: deploy_backend, fails: 2, message: connection refused}
 ///   behaviour: {retries_at_most: 2, escalates: false, ends_with: done_for_now, max_steps: 12}
+/// - thread: "*"
+///   intents:                          # matchers for every decision of an intent
+///     done_for_now: {message: any}
 /// ```
 public struct Expectations: Sendable, Hashable {
   public var entries: [ThreadExpectation]
@@ -36,6 +39,9 @@ public struct Expectations: Sendable, Hashable {
       merged.steps += entry.steps
       merged.faults += entry.faults
       merged.behaviour.merge(entry.behaviour)
+      for (intent, matchers) in entry.intents {
+        merged.intents[intent, default: [:]].merge(matchers) { _, later in later }
+      }
     }
     return merged
   }

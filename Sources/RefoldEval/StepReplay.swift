@@ -34,7 +34,7 @@ public struct StepReplay: Sendable {
     let expectation = expectations.forThread(golden.id)
     var outcome = StepReplayOutcome()
     for point in golden.decisions {
-      let override = expectation.step(point.step, seq: point.seq)
+      let override = expectation.step(point.step, seq: point.seq, intent: point.intent.name)
       if override?.ignore == true { continue }
       let context = Array(golden.events[..<point.eventIndex])
       do {
