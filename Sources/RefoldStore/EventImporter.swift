@@ -106,7 +106,7 @@ public struct EventImporter: Sendable {
     }
     return Summary(
       files: files.count, lines: lines, written: counts.written, skipped: counts.skipped,
-      threads: counts.threads.count)
+      threads: counts.threads)
   }
 
   private struct StopReading: Error {}
