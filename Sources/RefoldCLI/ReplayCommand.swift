@@ -10,7 +10,12 @@ import RefoldStore
 struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replay",
-    abstract: "Fold a thread (from the store or a JSONL file) and report its state.")
+    abstract: "Fold a thread (from the store or a JSONL file) and report its state.",
+    discussion: """
+      An argument that names an existing file (or - for standard input) is replayed from that \
+      file without touching the store; anything else is a thread id in the store. --at N \
+      folds the first N events; the integrity report lists every broken invariant.
+      """)
 
   @OptionGroup var store: StoreOptions
 
@@ -33,6 +38,10 @@ struct ReplayCommand: ParsableCommand {
     if source == "-" || FileManager.default.fileExists(atPath: source) {
       threads = try Self.readThreads(file: source)
     } else {
+      let path = store.databasePath
+      guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+        throw CLIError("\(source) is neither a file nor a thread: no event store at \(path)")
+      }
       let eventStore = try store.openEventStore(creating: false)
       guard try eventStore.containsThread(source) else {
         throw CLIError(

@@ -35,6 +35,9 @@ struct EventAppender {
     "SELECT seq, type, data, at, meta FROM events WHERE thread = ? AND id = ?"
   static let threadSQL = "SELECT event_count, last_type, last_at FROM threads WHERE thread = ?"
 
+  /// The number of threads lines were appended to or skipped in.
+  var threadCount: Int { cursors.count }
+
   /// The next `seq` of `thread` as this transaction sees it.
   mutating func nextSeq(of thread: String) throws -> Int {
     try cursor(of: thread).nextSeq

@@ -2,10 +2,10 @@ import RefoldCore
 
 /// Imports event JSONL files into an ``SQLiteEventStore``: all files or nothing.
 ///
-/// Pass 1 reads every line of every file and validates it (``EventLine/parse(bytes:)``),
-/// collecting problems as `file:line: reason`. Pass 2 reads the files again and appends every
-/// line in ONE transaction through a prepared statement, so a `seq` or `id` conflict anywhere
-/// rolls everything back and names the file and line. Neither pass keeps lines in memory.
+/// Every line of every file is validated (``EventLine/parse(bytes:)``), problems collected as
+/// `file:line: reason`, and every valid line appended in ONE transaction through a prepared
+/// statement, so an invalid line or a `seq`/`id` conflict anywhere rolls everything back and
+/// names the file and line. Lines are parsed once and never kept in memory.
 /// Importing the same file twice is idempotent when its events carry `id`s, and a conflict
 /// otherwise (the `seq`s are taken).
 ///
@@ -64,34 +64,49 @@ public struct EventImporter: Sendable {
     return lines
   }
 
-  /// Validates, then appends every line of `files` in one transaction.
+  /// Validates and appends every line of `files` in one transaction.
+  ///
+  /// Each line is parsed once: valid lines are appended as they are read, and the first
+  /// invalid line stops the appending (the transaction is rolled back) while the rest of the
+  /// files are still checked, so the error lists every invalid line as ``validate(_:)``
+  /// would. The write lock is held for the whole read.
   ///
   /// - Throws: ``StoreError/invalidLines(_:)`` (nothing written),
   ///   ``StoreError/rejectedLine(file:line:reason:)`` for a `seq`/`id` conflict (nothing
   ///   written), ``StoreError/file(path:reason:)``, or an SQLite ``StoreError``.
   public func importFiles(_ files: [String]) throws -> Summary {
-    let lines = try validate(files)
+    var problems: [StoreError.LineProblem] = []
+    var rejection: StoreError?
+    var lines = 0
     let counts = try store.appendStreaming { append in
-      for file in files {
-        try JSONLReader(path: file, chunkSize: chunkSize).forEachLine { number, bytes in
-          let line: EventLine
-          do {
-            line = try EventLine.parse(bytes: bytes)
-          } catch let error as EventLine.Invalid {
-            // The file changed between the passes.
-            throw StoreError.invalidLines([.init(file: file, line: number, reason: error.reason)])
-          }
-          do {
-            _ = try append(line)
-          } catch let error as EventStoreError {
-            throw StoreError.rejectedLine(file: file, line: number, reason: error)
+      do {
+        for file in files {
+          try JSONLReader(path: file, chunkSize: chunkSize).forEachLine { number, bytes in
+            lines += 1
+            let line: EventLine
+            do {
+              line = try EventLine.parse(bytes: bytes)
+            } catch let error as EventLine.Invalid {
+              problems.append(.init(file: file, line: number, reason: error.reason))
+              if problems.count >= maximumProblems { throw StopReading() }
+              return
+            }
+            guard problems.isEmpty, rejection == nil else { return }
+            do {
+              _ = try append(line)
+            } catch let error as EventStoreError {
+              // Keep reading: an invalid line later on is reported first, as validation is.
+              rejection = .rejectedLine(file: file, line: number, reason: error)
+            }
           }
         }
-      }
+      } catch is StopReading {}
+      if !problems.isEmpty { throw StoreError.invalidLines(problems) }
+      if let rejection { throw rejection }
     }
     return Summary(
       files: files.count, lines: lines, written: counts.written, skipped: counts.skipped,
-      threads: counts.threads.count)
+      threads: counts.threads)
   }
 
   private struct StopReading: Error {}

@@ -95,15 +95,14 @@ public final class SQLiteEventStore: EventStore {
           switch try appender.append(line) {
           case .written(let event):
             counts.written += 1
-            counts.threads.insert(event.thread)
             return .written(seq: event.seq)
           case .skipped:
             counts.skipped += 1
-            counts.threads.insert(line.thread)
             return .skipped
           }
         }
         try appender.finish()
+        counts.threads = appender.threadCount
         return counts
       }
     }
@@ -271,10 +270,10 @@ public enum AppendOutcome: Sendable, Hashable {
 public struct AppendCounts: Sendable, Hashable {
   public var written = 0
   public var skipped = 0
-  /// The threads the lines belonged to.
-  public var threads: Set<String> = []
+  /// The number of threads the lines belonged to.
+  public var threads = 0
 
-  public init(written: Int = 0, skipped: Int = 0, threads: Set<String> = []) {
+  public init(written: Int = 0, skipped: Int = 0, threads: Int = 0) {
     self.written = written
     self.skipped = skipped
     self.threads = threads

@@ -112,6 +112,13 @@ import Testing
     #expect(unknownThread.code == 2)
     #expect(unknownThread.stderr == "refold: no thread \"nope\" in the store\n")
 
+    let neither = await refold(["replay", "no-such-thread", "--db", db])
+    #expect(neither.code == 2)
+    #expect(neither.stderr.contains("no thread \"no-such-thread\""))
+    let noFile = await refold(["replay", "typo.jsonl", "--db", directory.path("none.sqlite")])
+    #expect(noFile.code == 2)
+    #expect(noFile.stderr.contains("typo.jsonl is neither a file nor a thread"))
+
     let noStore = await refold(["threads", "--db", directory.path("none.sqlite")])
     #expect(noStore.code == 2)
     #expect(noStore.stderr.contains("no event store at"))

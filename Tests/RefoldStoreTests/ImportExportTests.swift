@@ -113,6 +113,27 @@ import Testing
     #expect(try store.events(in: "new").isEmpty)
   }
 
+  @Test func invalidLinesAreReportedEvenAfterAConflict() throws {
+    let directory = try TemporaryDirectory()
+    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let file = try directory.write(
+      "mixed.jsonl",
+      """
+      {"thread":"a","seq":4,"type":"note","data":{}}
+      {"thread":"a","type":"note","data":{}}
+      {"thread":"a","type":"note","data":[1,]}
+      """)
+    #expect(throws: StoreError.self) { try EventImporter(store: store).importFiles([file]) }
+    do {
+      _ = try EventImporter(store: store).importFiles([file])
+    } catch StoreError.invalidLines(let problems) {
+      #expect(problems.map(\.line) == [3])
+    } catch {
+      Issue.record("expected invalid lines, got \(error)")
+    }
+    #expect(try store.totalEventCount() == 0)
+  }
+
   @Test func missingFileIsAFileError() throws {
     let directory = try TemporaryDirectory()
     let store = try SQLiteEventStore(path: ":memory:")
