@@ -83,7 +83,10 @@ let package = Package(
     ),
     .testTarget(
       name: "RefoldCLITests",
-      dependencies: ["RefoldCLI", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore"]
+      dependencies: [
+        "RefoldCLI", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -31,12 +31,14 @@ struct MergeCommand: ParsableCommand {
       }
       return try RunLocator.load(reference, store: store)
     }
-    let merged: RunResults
+    var merged: RunResults
     do {
       merged = try RunResults.merge(shards)
     } catch {
       throw CLIError(error.description)
     }
+    // The merged run is a run of its own, next to the shards in the store.
+    merged.run.id = "\(RunLocator.stamp(Date()))-\(merged.run.variant)"
     let data = try JSONReportWriter().encode(merged)
     let directory = (output as NSString).deletingLastPathComponent
     let temporary = (directory.isEmpty ? "." : directory) + "/.\(UUID().uuidString).tmp"

@@ -27,13 +27,17 @@ enum RunLocator {
     return run
   }
 
-  /// A sortable, path-safe stamp for run ids: `20261126-181502`.
+  /// A sortable, path-safe, unique stamp for run ids: `20261126-181502-3f9a`.
+  ///
+  /// The random suffix keeps two runs started in the same second (CI shards, retries) apart.
   static func stamp(_ date: Date) -> String {
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")
     formatter.timeZone = TimeZone(identifier: "UTC")
     formatter.dateFormat = "yyyyMMdd-HHmmss"
-    return formatter.string(from: date)
+    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count)
+      + suffix
   }
 
   /// An RFC 3339 UTC timestamp.

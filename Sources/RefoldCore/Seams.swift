@@ -49,6 +49,11 @@ public struct TokenUsage: Sendable, Hashable, Codable {
   public var inputTokens: Int
   public var outputTokens: Int
 
+  enum CodingKeys: String, CodingKey {
+    case inputTokens = "input_tokens"
+    case outputTokens = "output_tokens"
+  }
+
   public init(inputTokens: Int, outputTokens: Int) {
     self.inputTokens = inputTokens
     self.outputTokens = outputTokens

@@ -1,0 +1,263 @@
+import FlyingFox
+import Foundation
+import RefoldCLI
+import RefoldCore
+import RefoldReport
+import Testing
+
+/// `refold eval`, `merge`, `compare` and `report` end to end: a suite on disk, a model served
+/// by a real HTTP server on 127.0.0.1, cassettes, results files and exit codes.
+@Suite(.serialized) struct EvalCommandTests {
+  static let repository = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+  static let threads = [
+    "deploy-staging-backend-latest-tag", "deploy-prod-denied-staging-first",
+    "retry-wrong-tag-format", "clarify-environment-then-deploy",
+  ]
+
+  func refold(_ arguments: [String]) async -> (code: Int32, stdout: String, stderr: String) {
+    let stdout = CapturedOutput()
+    let stderr = CapturedOutput()
+    let code = await CLI.run(arguments: arguments, stdout: stdout, stderr: stderr, environment: [:])
+    return (code, stdout.text, stderr.text)
+  }
+
+  /// A copy of the deploy-bot agent with four golden threads and an empty cassette folder.
+  func suite(thresholds: String = "", cassette: String = "cassettes/{variant}.jsonl") throws
+    -> TemporaryDirectory
+  {
+    let directory = try TemporaryDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(
+      atPath: directory.path("threads"), withIntermediateDirectories: true)
+    try manager.createDirectory(
+      atPath: directory.path("prompts"), withIntermediateDirectories: true)
+    for thread in Self.threads {
+      try manager.copyItem(
+        atPath: "\(Self.repository)/fixtures/deploybot/threads/\(thread).jsonl",
+        toPath: directory.path("threads/\(thread).jsonl"))
+    }
+    for file in ["agent.yaml", "prompts/default.mustache", "prompts/concise.mustache"] {
+      try manager.copyItem(
+        atPath: "\(Self.repository)/evals/deploybot/\(file)", toPath: directory.path(file))
+    }
+    try directory.write(
+      "suite.yaml",
+      """
+      name: mini
+      agent: agent.yaml
+      variants:
+        baseline: {}
+        concise-json:
+          prompt: prompts/concise.mustache
+          context_format: json-events
+      fixtures: [threads/*.jsonl]
+      expectations:
+        - thread: "*"
+          intents:
+            done_for_now: {message: any}
+      cassette: \(cassette)
+      modes: [step, loop]
+      \(thresholds)
+      """)
+    return directory
+  }
+
+  /// An OpenAI-compatible server that answers every request with a fixed policy: list the
+  /// tags, then deploy the newest to staging, then finish.
+  static func startModel() async throws -> (HTTPServer, Task<Void, any Error>, String) {
+    let server = HTTPServer(
+      address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
+    await server.appendRoute("POST /v1/chat/completions") { request in
+      let body = String(decoding: try await request.bodyData, as: UTF8.self)
+      let arguments: String
+      if body.contains("deploy_backend_result") {
+        arguments = #"{"intent":"done_for_now","message":"Deployed."}"#
+      } else if body.contains("list_git_tags_result") {
+        arguments = #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"staging"}"#
+      } else {
+        arguments = #"{"intent":"list_git_tags"}"#
+      }
+      let response: RefoldCore.JSONValue = [
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "fake",
+        "choices": [
+          [
+            "index": 0, "finish_reason": "tool_calls",
+            "message": [
+              "role": "assistant",
+              "tool_calls": [
+                [
+                  "id": "call_1", "type": "function",
+                  "function": ["name": "next_step", "arguments": .string(arguments)],
+                ]
+              ],
+            ],
+          ]
+        ],
+        "usage": ["prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110],
+      ]
+      var headers = HTTPHeaders()
+      headers[HTTPHeader("Content-Type")] = "application/json"
+      return HTTPResponse(
+        statusCode: .ok, headers: headers, body: Data(response.canonicalString.utf8))
+    }
+    let task = Task { try await server.run() }
+    try await server.waitUntilListening()
+    guard case .ip4(_, let port) = await server.listeningAddress else {
+      throw URLError(.cannotConnectToHost)
+    }
+    return (server, task, "http://127.0.0.1:\(port)/v1")
+  }
+
+  func results(_ path: String) throws -> RunResults {
+    try JSONReportWriter.read(from: path)
+  }
+
+  @Test func recordsThenReplaysWithTheServerGoneAndWritesValidReports() async throws {
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let (server, task, baseURL) = try await Self.startModel()
+    let recorded = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", baseURL,
+      "--db", db, "--out", directory.path("recorded"),
+    ])
+    await server.stop(timeout: 1)
+    task.cancel()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    #expect(recorded.stdout.contains("baseline"))
+    #expect(recorded.stdout.contains("concise-json"))
+    let cassette = try String(
+      contentsOfFile: directory.path("cassettes/baseline.jsonl"), encoding: .utf8)
+    #expect(cassette.split(separator: "\n").count > 4)
+
+    let replayed = await refold([
+      "eval", directory.path("suite.yaml"), "--db", db, "--out", directory.path("replayed"),
+    ])
+    #expect(replayed.code == 0, "\(replayed.stderr)")
+    let first = try results(directory.path("recorded/results.json"))
+    let second = try results(directory.path("replayed/results.json"))
+    #expect(first.summary == second.summary)
+    #expect(first.cases.map(\.verdict) == second.cases.map(\.verdict))
+    #expect(first.summary.decisions > 0)
+    #expect(first.summary.loop?.runs == Self.threads.count)
+    #expect(second.run.modelSource == "recorded")
+    for file in ["report.html", "junit.xml", "summary.md", "comparison.json", "comparison.html"] {
+      #expect(FileManager.default.fileExists(atPath: directory.path("replayed/\(file)")), "\(file)")
+    }
+    #expect(
+      FileManager.default.fileExists(atPath: directory.path("replayed/concise-json/results.json")))
+
+    // Every results file written validates against the published schema.
+    let validation = try Self.runScript(
+      "scripts/report-validate-results.py", [directory.path("recorded"), directory.path("replayed")])
+    #expect(validation.status == 0, "\(validation.output)")
+
+    // Both runs are in the store: compare and report work from run ids.
+    let compared = await refold([
+      "compare", first.run.id, second.run.id, "--db", db,
+    ])
+    #expect(compared.code == 0, "\(compared.stderr)")
+    #expect(compared.stdout.contains("McNemar"))
+    let rendered = await refold([
+      "report", second.run.id, "--db", db, "--out", directory.path("rerendered"),
+    ])
+    #expect(rendered.code == 0, "\(rendered.stderr)")
+    #expect(FileManager.default.fileExists(atPath: directory.path("rerendered/report.html")))
+  }
+
+  @Test func gateExitCodes() async throws {
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let (server, task, baseURL) = try await Self.startModel()
+    let recorded = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", baseURL,
+      "--db", db, "--out", directory.path("recorded"),
+    ])
+    await server.stop(timeout: 1)
+    task.cancel()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+
+    // Below a threshold: exit 1, with the failed check named.
+    let strict = await refold([
+      "eval", directory.path("suite.yaml"), "--min-accuracy", "0.99", "--db", db,
+      "--out", directory.path("strict"),
+    ])
+    #expect(strict.code == 1)
+    #expect(strict.stderr.contains("intent accuracy"))
+
+    // The same run as its own baseline is no regression.
+    let same = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--baseline",
+      directory.path("recorded/results.json"), "--db", db, "--out", directory.path("same"),
+    ])
+    #expect(same.code == 0, "\(same.stderr)")
+    #expect(same.stdout.contains("McNemar p = 1.0000"))
+
+    // A cassette miss: exit 3, naming the key.
+    try FileManager.default.removeItem(atPath: directory.path("cassettes/baseline.jsonl"))
+    try directory.write("cassettes/baseline.jsonl", "")
+    let missing = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--db", db,
+      "--out", directory.path("missing"),
+    ])
+    #expect(missing.code == 3)
+    #expect(missing.stderr.contains("cassette miss"))
+
+    // An unknown variant and a broken suite: exit 2.
+    let unknown = await refold(["eval", directory.path("suite.yaml"), "--variant", "nope"])
+    #expect(unknown.code == 2)
+    #expect(unknown.stderr.contains("no variant \"nope\""))
+    try directory.write(
+      "suite.yaml", "agent: agent.yaml\nfixtures: [threads/*.jsonl]\nmodes: [sideways]\n")
+    let broken = await refold(["eval", directory.path("suite.yaml"), "--db", db])
+    #expect(broken.code == 2)
+    #expect(broken.stderr.contains("suite.yaml"))
+    #expect(broken.stderr.contains("modes"))
+  }
+
+  @Test func shardsMergeIntoTheUnshardedRun() async throws {
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let (server, task, baseURL) = try await Self.startModel()
+    let whole = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--model", "record",
+      "--base-url", baseURL, "--db", db, "--out", directory.path("whole"),
+    ])
+    await server.stop(timeout: 1)
+    task.cancel()
+    #expect(whole.code == 0, "\(whole.stderr)")
+    for shard in ["1/2", "2/2"] {
+      let part = await refold([
+        "eval", directory.path("suite.yaml"), "--variant", "baseline", "--shard", shard,
+        "--db", db, "--out", directory.path("shard-\(shard.prefix(1))"),
+      ])
+      #expect(part.code == 0, "\(part.stderr)")
+    }
+    let merged = await refold([
+      "merge", directory.path("shard-1/results.json"), directory.path("shard-2/results.json"),
+      "-o", directory.path("merged/results.json"), "--db", db,
+    ])
+    #expect(merged.code == 0, "\(merged.stderr)")
+    let unsharded = try results(directory.path("whole/results.json"))
+    let combined = try results(directory.path("merged/results.json"))
+    #expect(combined.summary == unsharded.summary)
+    #expect(combined.byIntent == unsharded.byIntent)
+    #expect(Set(combined.cases.map(\.id)) == Set(unsharded.cases.map(\.id)))
+  }
+
+  static func runScript(_ script: String, _ arguments: [String]) throws
+    -> (status: Int32, output: String)
+  {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "\(repository)/\(script)"] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+}
