@@ -80,7 +80,6 @@ struct EvalCommand: AsyncParsableCommand {
       throw CLIError(error.description)
     }
     let variants = try selectedVariants(of: loaded)
-    let modes = mode.isEmpty ? loaded.modes : mode.compactMap(ReplayMode.init(rawValue:))
     let slice: Shard?
     do {
       slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
@@ -106,6 +105,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     for variant in variants {
       let spec = loaded.spec(for: variant)
+      let modes =
+        mode.isEmpty ? loaded.modes(for: variant) : mode.compactMap(ReplayMode.init(rawValue:))
       let decider = try makeDecider(spec: spec, suite: loaded, variant: variant, kind: kind)
       let started = Date()
       let total = Self.expectedCases(threads: threads, spec: spec, modes: modes, shard: slice)

@@ -171,7 +171,7 @@ public struct Evaluator: Sendable {
     sink: (CaseResult) async throws -> Void = { _ in }
   ) async throws -> EvaluationOutcome {
     var options = options
-    options.modes = modes ?? suite.modes
+    options.modes = modes ?? suite.modes(for: variant)
     let evaluator = Evaluator(
       spec: suite.spec(for: variant), decider: decider, expectations: suite.expectations,
       options: options)

@@ -52,6 +52,9 @@ public struct Suite: Sendable, Hashable {
   /// The agent spec with `variant`'s overrides applied.
   public func spec(for variant: Variant) -> AgentSpec { variant.apply(to: agent) }
 
+  /// The replay modes of `variant`: its own, else the suite's.
+  public func modes(for variant: Variant) -> [ReplayMode] { variant.modes ?? modes }
+
   /// The cassette path for `variant`, with `{variant}` replaced.
   public func cassettePath(for variant: Variant) -> String? {
     cassette?.replacingOccurrences(of: "{variant}", with: variant.name)

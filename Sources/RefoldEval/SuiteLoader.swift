@@ -152,7 +152,20 @@ public struct SuiteLoader: Sendable {
     if value.isNull { return variant }
     let members = try reader.object(value, path)
     try reader.onlyKeys(
-      members, ["description", "prompt", "context_format", "output_mode", "model"], path)
+      members, ["description", "prompt", "context_format", "output_mode", "model", "modes"], path)
+    if let modes = members["modes"] {
+      var parsed: [ReplayMode] = []
+      for (index, mode) in try reader.stringList(modes, "\(path).modes").enumerated() {
+        guard let value = ReplayMode(rawValue: mode) else {
+          throw reader.error("\(path).modes[\(index)]", "expected one of step, loop")
+        }
+        if !parsed.contains(value) { parsed.append(value) }
+      }
+      if parsed.isEmpty {
+        throw reader.error("\(path).modes", "expected at least one of step, loop")
+      }
+      variant.modes = parsed
+    }
     if let prompt = members["prompt"] {
       let promptPath = SuiteLoader.resolve(
         try reader.string(prompt, "\(path).prompt"), in: directory)

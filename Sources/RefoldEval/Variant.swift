@@ -9,13 +9,17 @@ public struct Variant: Sendable, Hashable {
   public var contextFormat: ContextFormatKind?
   public var outputMode: OutputMode?
   public var model: ModelOverride
+  /// Replay modes for this variant, when they differ from the suite's (a costly live
+  /// variant may run in step mode only).
+  public var modes: [ReplayMode]?
 
   public init(
     name: String, promptPath: String? = nil, promptTemplate: String? = nil,
     contextFormat: ContextFormatKind? = nil, outputMode: OutputMode? = nil,
-    model: ModelOverride = ModelOverride()
+    model: ModelOverride = ModelOverride(), modes: [ReplayMode]? = nil
   ) {
     self.name = name
+    self.modes = modes
     self.promptPath = promptPath
     self.promptTemplate = promptTemplate
     self.contextFormat = contextFormat

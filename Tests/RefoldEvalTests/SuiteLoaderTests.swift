@@ -116,6 +116,31 @@ private let validSuite = """
     #expect(threads[0] == happyThread("deploy-001"))
   }
 
+  @Test func variantsMayNarrowTheModes() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    let suite = try folder.load(
+      """
+      agent: agent.yaml
+      variants:
+        baseline: {}
+        cheap: {modes: [step]}
+      fixtures: [../../fixtures/deploybot/threads/*.jsonl]
+      modes: [step, loop]
+      """)
+    let baseline = try #require(suite.variant(named: "baseline"))
+    let cheap = try #require(suite.variant(named: "cheap"))
+    #expect(suite.modes(for: baseline) == [.step, .loop])
+    #expect(suite.modes(for: cheap) == [.step])
+    let failure = folder.failure(
+      """
+      agent: agent.yaml
+      variants: {cheap: {modes: [sideways]}}
+      fixtures: [../../fixtures/deploybot/threads/*.jsonl]
+      """)
+    #expect(failure.contains("variants.cheap.modes[0]: expected one of step, loop"))
+  }
+
   @Test func expectationsFromAFile() throws {
     let folder = try SuiteFolder()
     defer { folder.remove() }
