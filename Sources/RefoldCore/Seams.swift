@@ -10,6 +10,18 @@ public protocol Decider: Sendable {
   ///   Output that cannot be decoded into a valid intent is not thrown: it comes back as
   ///   ``Decision/Outcome/failure(_:)`` and becomes an `error` event.
   func decide(thread: String, events: [Event]) async throws -> Decision
+
+  /// A decider for one independent replay (one thread in one mode).
+  ///
+  /// Recorded sources answer identical requests in recorded order; a session restarts that
+  /// order, so that the step replay and the loop replay of a thread, or two threads that
+  /// open with the same message, each get the first recorded answer. Deciders without such
+  /// state return themselves.
+  func session() -> any Decider
+}
+
+extension Decider {
+  public func session() -> any Decider { self }
 }
 
 /// One decision, with what it took to get it.

@@ -94,12 +94,10 @@ public struct Evaluator: Sendable {
     var kept: [CaseResult] = []
     var failures: [SuiteError] = []
     let reducer = spec.reducer
-    let step = StepReplay(
-      reducer: reducer, decider: decider, expectations: expectations,
-      retention: options.retention, stopOnSourceError: options.stopOnSourceError)
-    let loop = LoopReplay(
-      reducer: reducer, decider: decider, expectations: expectations,
-      retention: options.retention, clock: options.clock)
+    let decider = self.decider
+    let expectations = self.expectations
+    let retention = options.retention
+    let clock = options.clock
     let modes = options.modes
     let stopOnSourceError = options.stopOnSourceError
 
@@ -112,11 +110,18 @@ public struct Evaluator: Sendable {
         group.addTask {
           let golden = GoldenThread(events: events, reducer: reducer)
           var outcome = ThreadOutcome(index: index, cases: [], failures: [])
+          // Each replay is its own session: recorded answers count from the first again.
           if modes.contains(.step) {
+            let step = StepReplay(
+              reducer: reducer, decider: decider.session(), expectations: expectations,
+              retention: retention, stopOnSourceError: stopOnSourceError)
             let replayed = await step.run(golden)
             outcome.cases += replayed.cases
             outcome.failures += replayed.sourceFailures
           }
+          let loop = LoopReplay(
+            reducer: reducer, decider: decider.session(), expectations: expectations,
+            retention: retention, clock: clock)
           if modes.contains(.loop), !(stopOnSourceError && !outcome.failures.isEmpty),
             let replayed = await loop.run(golden)
           {

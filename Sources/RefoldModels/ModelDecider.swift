@@ -32,6 +32,20 @@ public struct ModelDecider: Decider {
   /// - Throws: ``ModelSourceError`` when the source cannot answer, ``AgentSpecError`` when
   ///   the template cannot be rendered. An answer that is not a valid intent is returned as
   ///   ``Decision/Outcome/failure(_:)``, not thrown.
+  private init(
+    spec: AgentSpec, source: any ModelSource, builder: RequestBuilder, decoder: ResponseDecoder
+  ) {
+    self.spec = spec
+    self.source = source
+    self.builder = builder
+    self.decoder = decoder
+  }
+
+  /// A decider over a fresh session of the source (see ``Decider/session()``).
+  public func session() -> any Decider {
+    ModelDecider(spec: spec, source: source.session(), builder: builder, decoder: decoder)
+  }
+
   public func decide(thread: String, events: [Event]) async throws -> Decision {
     let request = try builder.request(thread: thread, events: events)
     let response = try await source.respond(to: request)

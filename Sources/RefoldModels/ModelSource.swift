@@ -15,4 +15,12 @@ public protocol ModelSource: Sendable {
   ///   unreachable endpoint, an HTTP error after retries, a timeout). An answer whose content
   ///   is not a valid intent is not an error here: the decoder reports it.
   func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse
+
+  /// A source for one independent replay: identical requests are counted from the first
+  /// recorded answer again. Sources without such state return themselves.
+  func session() -> any ModelSource
+}
+
+extension ModelSource {
+  public func session() -> any ModelSource { self }
 }

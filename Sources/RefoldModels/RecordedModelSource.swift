@@ -13,6 +13,9 @@ public final class RecordedModelSource: ModelSource {
 
   public init(cassette: any CassetteStore) { self.cassette = cassette }
 
+  /// The same cassette with the occurrence counts started afresh.
+  public func session() -> any ModelSource { RecordedModelSource(cassette: cassette) }
+
   public func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse {
     let n = counters.withLock { counters in
       defer { counters[request.key, default: 0] += 1 }

@@ -19,6 +19,11 @@ public final class RecordingModelSource: ModelSource {
     self.clock = clock
   }
 
+  /// The same live endpoint and cassette with the occurrence counts started afresh.
+  public func session() -> any ModelSource {
+    RecordingModelSource(live: live, cassette: cassette, clock: clock)
+  }
+
   public func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse {
     let n = counters.withLock { counters in
       defer { counters[request.key, default: 0] += 1 }

@@ -166,6 +166,31 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: directory.path("rerendered/report.html")))
   }
 
+  @Test func stepAndLoopRecordedApartReplayTogether() async throws {
+    // Each replay (a thread in one mode) is its own cassette session: the loop's first
+    // request, identical to the step replay's, gets the first recorded answer too.
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let (server, task, baseURL) = try await Self.startModel()
+    for mode in ["step", "loop"] {
+      let recorded = await refold([
+        "eval", directory.path("suite.yaml"), "--variant", "baseline", "--mode", mode,
+        "--model", "record", "--base-url", baseURL, "--db", db, "--out", directory.path(mode),
+      ])
+      #expect(recorded.code == 0, "\(recorded.stderr)")
+    }
+    await server.stop(timeout: 1)
+    task.cancel()
+    let both = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--db", db,
+      "--out", directory.path("both"),
+    ])
+    #expect(both.code == 0, "\(both.stderr)")
+    let results = try results(directory.path("both/results.json"))
+    #expect(results.summary.sourceErrors == 0)
+    #expect(results.summary.loop?.runs == Self.threads.count)
+  }
+
   @Test func gateExitCodes() async throws {
     let directory = try suite()
     let db = directory.path("refold.sqlite")
