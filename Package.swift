@@ -41,21 +41,10 @@ let package = Package(
     ),
     .target(name: "RefoldReport", dependencies: ["RefoldCore"]),
     .target(
-      name: "RefoldServer",
-      dependencies: [
-        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval",
-        .product(name: "FlyingFox", package: "FlyingFox"),
-        .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "Yams", package: "Yams"),
-      ]
-    ),
-    .target(
       name: "RefoldCLI",
       dependencies: [
         "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
-        "RefoldServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
@@ -74,13 +63,6 @@ let package = Package(
     .testTarget(
       name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
     .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
-    .testTarget(
-      name: "RefoldServerTests",
-      dependencies: [
-        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
-        .product(name: "FlyingFox", package: "FlyingFox"),
-      ]
-    ),
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
