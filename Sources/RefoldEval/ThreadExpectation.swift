@@ -7,8 +7,10 @@ public struct ThreadExpectation: Sendable, Hashable {
   public var steps: [StepExpectation]
   public var faults: [ToolFault]
   public var behaviour: BehaviourExpectation
-  /// Matchers for every decision of an intent (`done_for_now: {message: any}`): free text
-  /// such as a closing message is rarely worth comparing exactly. A step's own matchers win.
+  /// Matchers for every decision of an intent, such as `done_for_now: {message: any}`.
+  ///
+  /// Free text such as a closing message is rarely worth comparing exactly. A step's own
+  /// matchers win.
   public var intents: [String: [String: ParameterMatcher]]
 
   public init(

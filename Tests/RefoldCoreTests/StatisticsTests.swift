@@ -20,7 +20,7 @@ import Testing
     #expect(rate.rate == Double(passed) / Double(total))
   }
 
-  /// Full-precision values from the closed form with scipy's normal quantile:
+  /// Full-precision values from the closed form with scipy's normal quantile.
   /// `python3 -c "from scipy.stats import norm; import math; z=norm.ppf(0.975);
   ///  w=lambda x,n:((x/n+z*z/(2*n))/(1+z*z/n), z*math.sqrt(x/n*(1-x/n)/n+z*z/(4*n*n))/(1+z*z/n));
   ///  print([(max(0,c-m),min(1,c+m)) for c,m in [w(29,29),w(0,1),w(1,1),w(5,10),w(40,50),
@@ -51,7 +51,7 @@ import Testing
     #expect(Statistics.z95 == 1.959963984540054)
   }
 
-  /// Two-sided exact binomial p-values (p = 0.5) from scipy 1.x:
+  /// Two-sided exact binomial p-values (p = 0.5) from scipy 1.x.
   /// `python3 -c "from scipy.stats import binomtest; print([binomtest(b, b + c, 0.5).pvalue
   ///  for b, c in [(0,1),(1,0),(0,5),(2,8),(3,3),(5,15),(10,20),(0,20),(12,30),(40,60),(1,9),(7,2)]])"`
   @Test(arguments: [

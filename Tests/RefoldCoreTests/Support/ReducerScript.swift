@@ -22,7 +22,9 @@ struct ReducerScript {
     self.states = reducer.states(events)
   }
 
-  /// Folds the next event; `update` turns the previous expected state into the new one.
+  /// Folds the next event.
+  ///
+  /// `update` turns the previous expected state into the new one.
   /// `eventCount` and `nextSeq` advance by themselves for in-order events.
   mutating func step(
     _ update: (inout ThreadState) -> Void = { _ in },
