@@ -9,12 +9,26 @@
 /// print(state.status, state.steps)
 /// ```
 public struct ThreadReducer: Sendable, Hashable {
-  public var vocabulary: Vocabulary
+  public var vocabulary: Vocabulary {
+    didSet { typeCache = TypeClassCache() }
+  }
   public var policy: ControlPolicy
+  /// What the vocabulary says of each event type met so far, shared by copies of this
+  /// reducer until one changes its vocabulary.
+  private var typeCache = TypeClassCache()
 
   public init(vocabulary: Vocabulary = .default, policy: ControlPolicy = .default) {
     self.vocabulary = vocabulary
     self.policy = policy
+  }
+
+  public static func == (lhs: ThreadReducer, rhs: ThreadReducer) -> Bool {
+    lhs.vocabulary == rhs.vocabulary && lhs.policy == rhs.policy
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(vocabulary)
+    hasher.combine(policy)
   }
 
   /// The state after all `events`.
@@ -24,21 +38,40 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after the first `count` events (`--at N`); classification sees the whole thread.
   public func fold(_ events: [Event], upTo count: Int) -> ThreadState {
-    let context = vocabulary.threadTypes(events)
+    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
     var state = ThreadState.initial
-    let thread = events.first?.thread
-    for event in events.prefix(max(0, count)) {
-      step(&state, event, context, thread: thread)
+    let end = min(max(0, count), events.count)
+    events.withUnsafeBufferPointer { buffer in
+      let thread = buffer.first?.thread
+      for position in 0..<end {
+        step(&state, buffer[position], at: position, &classification, thread: thread)
+      }
     }
+    // Decisions of types classified once are counted per type, then added up here.
+    classification.flushDecisions(into: &state.intentCounts)
     return state
   }
 
-  /// Folds one event of a thread whose first event names `thread`.
+  /// Folds event `position` of a thread whose first event names `thread`.
+  ///
+  /// Unless `countsNow`, a decision of a type classified once is counted in `classification`
+  /// (see ``ThreadClassification/flushDecisions(into:)``), not yet in `state.intentCounts`.
+  @inline(__always)
   private func step(
-    _ state: inout ThreadState, _ event: Event, _ context: Vocabulary.ThreadTypes,
-    thread: String?
+    _ state: inout ThreadState, _ event: Event, at position: Int,
+    _ classification: inout ThreadClassification, thread: String?, countsNow: Bool = false
   ) {
-    reduce(into: &state, event: event, as: vocabulary.classify(event, in: context))
+    let slot = Int(classification.slots[position])
+    let eventClass = classification.eventClass(at: position, of: event, vocabulary: vocabulary)
+    let defers = !countsNow && classification.entries[slot].eventClass != nil
+    apply(
+      &state, event, as: eventClass,
+      type: TypeFlags(
+        isApproval: classification.entries[slot].isApproval,
+        isHumanResponse: classification.entries[slot].isHumanResponse,
+        isToolCall: classification.entries[slot].isToolCall),
+      countsDecision: !defers)
+    if defers, case .decision = eventClass { classification.countDecision(at: position) }
     if let thread, event.thread != thread {
       state.violations.append(
         InvariantViolation(
@@ -49,14 +82,18 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after each event: `states[k]` is the state after events `0...k`.
   public func states(_ events: [Event]) -> [ThreadState] {
-    let context = vocabulary.threadTypes(events)
+    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
     var state = ThreadState.initial
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)
-    let thread = events.first?.thread
-    for event in events {
-      step(&state, event, context, thread: thread)
-      result.append(state)
+    events.withUnsafeBufferPointer { buffer in
+      let thread = buffer.first?.thread
+      for position in buffer.indices {
+        step(
+          &state, buffer[position], at: position, &classification, thread: thread,
+          countsNow: true)
+        result.append(state)
+      }
     }
     return result
   }
@@ -71,13 +108,32 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// Applies one classified event to `state`.
   public func reduce(into state: inout ThreadState, event: Event, as eventClass: EventClass) {
+    apply(&state, event, as: eventClass, type: nil, countsDecision: true)
+  }
+
+  /// What the reducer asks of an event's canonical type besides its class.
+  struct TypeFlags {
+    var isApproval: Bool
+    var isHumanResponse: Bool
+    var isToolCall: Bool
+  }
+
+  /// ``reduce(into:event:as:)``, given the flags of the event's canonical type when known
+  /// (`type` nil: worked out here), and counting a decision in `intentCounts` or not.
+  @inline(__always)
+  private func apply(
+    _ state: inout ThreadState, _ event: Event, as eventClass: EventClass, type: TypeFlags?,
+    countsDecision: Bool
+  ) {
     checkSequence(&state, event)
     state.eventCount += 1
     switch eventClass {
     case .input:
-      applyInput(&state, event)
+      applyInput(&state, event, type: type ?? flags(of: event))
     case .decision(let intent, let kind):
-      applyDecision(&state, event, intent: intent, kind: kind)
+      if countsDecision { state.intentCounts[intent, default: 0] += 1 }
+      let isToolCall = type?.isToolCall ?? (vocabulary.canonicalType(event.type) == "tool_call")
+      applyDecision(&state, event, intent: intent, kind: kind, isToolCall: isToolCall)
     case .result(let intent):
       applyResult(&state, event, intent: intent)
     case .error:
@@ -102,9 +158,15 @@ public struct ThreadReducer: Sendable, Hashable {
     state.nextSeq = max(expected, event.seq + 1)
   }
 
-  private func applyInput(_ state: inout ThreadState, _ event: Event) {
+  private func flags(of event: Event) -> TypeFlags {
     let type = vocabulary.canonicalType(event.type)
-    if type == "approval" {
+    return TypeFlags(
+      isApproval: type == "approval", isHumanResponse: type == "human_response",
+      isToolCall: type == "tool_call")
+  }
+
+  private func applyInput(_ state: inout ThreadState, _ event: Event, type: TypeFlags) {
+    if type.isApproval {
       guard let pending = state.pending, pending.kind == .approval else {
         state.violations.append(
           InvariantViolation(
@@ -125,7 +187,7 @@ public struct ThreadReducer: Sendable, Hashable {
       resume(&state)
       return
     }
-    if type == "human_response" {
+    if type.isHumanResponse {
       guard state.status == .awaitingHuman || state.status == .escalated else {
         state.violations.append(
           InvariantViolation(
@@ -154,12 +216,12 @@ public struct ThreadReducer: Sendable, Hashable {
   }
 
   private func applyDecision(
-    _ state: inout ThreadState, _ event: Event, intent: String, kind: IntentKind
+    _ state: inout ThreadState, _ event: Event, intent: String, kind: IntentKind,
+    isToolCall: Bool
   ) {
     state.steps += 1
-    state.intentCounts[intent, default: 0] += 1
     state.feedback = nil
-    let parameters = parameters(of: event)
+    let parameters = isToolCall ? toolCallParameters(event) : event.data
     switch kind {
     case .sync:
       state.pending = .init(intent: intent, kind: .sync, seq: event.seq, parameters: parameters)
@@ -192,7 +254,9 @@ public struct ThreadReducer: Sendable, Hashable {
     }
     state.pending = nil
     state.consecutiveErrors = 0
-    state.consecutiveErrorsByIntent[pending.intent] = nil
+    if !state.consecutiveErrorsByIntent.isEmpty {
+      state.consecutiveErrorsByIntent[pending.intent] = nil
+    }
   }
 
   private func applyError(_ state: inout ThreadState, _ event: Event) {
@@ -211,9 +275,11 @@ public struct ThreadReducer: Sendable, Hashable {
   /// The parameters of a decision event: `data`, or `data.parameters`/`data.arguments` for a
   /// generic `tool_call`.
   public func parameters(of event: Event) -> JSONValue {
-    if vocabulary.canonicalType(event.type) == "tool_call" {
-      return event.data["parameters"] ?? event.data["arguments"] ?? .emptyObject
-    }
+    if vocabulary.canonicalType(event.type) == "tool_call" { return toolCallParameters(event) }
     return event.data
+  }
+
+  private func toolCallParameters(_ event: Event) -> JSONValue {
+    event.data["parameters"] ?? event.data["arguments"] ?? .emptyObject
   }
 }
