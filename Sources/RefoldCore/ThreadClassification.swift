@@ -46,10 +46,12 @@ struct ThreadClassification {
 
   init(_ events: [Event], vocabulary: Vocabulary, cache: TypeClassCache? = nil) {
     slots.reserveCapacity(events.count)
+    entries.reserveCapacity(Self.scanLimit)
     var hasToolCall = false
     events.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
       for position in buffer.indices {
-        let slot = intern(buffer[position].type, at: position, vocabulary: vocabulary)
+        let slot = intern(base[position].type, at: position, vocabulary: vocabulary)
         slots.append(slot)
         if entries[Int(slot)].isToolCall { hasToolCall = true }
       }
@@ -103,10 +105,13 @@ struct ThreadClassification {
 
   /// The class of event `position` (which is `event`).
   @inline(__always)
-  func eventClass(at position: Int, of event: Event, vocabulary: Vocabulary) -> EventClass {
+  func eventClass(at position: Int, of event: UnsafePointer<Event>, vocabulary: Vocabulary)
+    -> EventClass
+  {
     let slot = Int(slots[position])
     if let eventClass = entries[slot].eventClass { return eventClass }
-    return vocabulary.classify(data: event.data, canonical: entries[slot].canonical, in: context)
+    return vocabulary.classify(
+      data: event.pointee.data, canonical: entries[slot].canonical, in: context)
   }
 
   /// Counts one decision of event `position` for later (see ``flushDecisions(into:)``).

@@ -41,10 +41,12 @@ public struct ThreadReducer: Sendable, Hashable {
     var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
     var state = ThreadState.initial
     let end = min(max(0, count), events.count)
+    // Events are read in place through a pointer: copying one retains all of its fields.
     events.withUnsafeBufferPointer { buffer in
-      let thread = buffer.first?.thread
+      guard let base = buffer.baseAddress else { return }
+      let thread = base.pointee.thread
       for position in 0..<end {
-        step(&state, buffer[position], at: position, &classification, thread: thread)
+        step(&state, base + position, at: position, &classification, thread: thread)
       }
     }
     // Decisions of types classified once are counted per type, then added up here.
@@ -58,8 +60,8 @@ public struct ThreadReducer: Sendable, Hashable {
   /// (see ``ThreadClassification/flushDecisions(into:)``), not yet in `state.intentCounts`.
   @inline(__always)
   private func step(
-    _ state: inout ThreadState, _ event: Event, at position: Int,
-    _ classification: inout ThreadClassification, thread: String?, countsNow: Bool = false
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, at position: Int,
+    _ classification: inout ThreadClassification, thread: String, countsNow: Bool = false
   ) {
     let slot = Int(classification.slots[position])
     let eventClass = classification.eventClass(at: position, of: event, vocabulary: vocabulary)
@@ -72,11 +74,11 @@ public struct ThreadReducer: Sendable, Hashable {
         isToolCall: classification.entries[slot].isToolCall),
       countsDecision: !defers)
     if defers, case .decision = eventClass { classification.countDecision(at: position) }
-    if let thread, event.thread != thread {
+    if event.pointee.thread != thread {
       state.violations.append(
         InvariantViolation(
-          rule: .foreignThread, seq: event.seq,
-          detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
+          rule: .foreignThread, seq: event.pointee.seq,
+          detail: "event belongs to thread \"\(event.pointee.thread)\", not \"\(thread)\""))
     }
   }
 
@@ -87,10 +89,11 @@ public struct ThreadReducer: Sendable, Hashable {
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)
     events.withUnsafeBufferPointer { buffer in
-      let thread = buffer.first?.thread
+      guard let base = buffer.baseAddress else { return }
+      let thread = base.pointee.thread
       for position in buffer.indices {
         step(
-          &state, buffer[position], at: position, &classification, thread: thread,
+          &state, base + position, at: position, &classification, thread: thread,
           countsNow: true)
         result.append(state)
       }
@@ -108,7 +111,9 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// Applies one classified event to `state`.
   public func reduce(into state: inout ThreadState, event: Event, as eventClass: EventClass) {
-    apply(&state, event, as: eventClass, type: nil, countsDecision: true)
+    withUnsafePointer(to: event) {
+      apply(&state, $0, as: eventClass, type: nil, countsDecision: true)
+    }
   }
 
   /// What the reducer asks of an event's canonical type besides its class.
@@ -122,7 +127,8 @@ public struct ThreadReducer: Sendable, Hashable {
   /// (`type` nil: worked out here), and counting a decision in `intentCounts` or not.
   @inline(__always)
   private func apply(
-    _ state: inout ThreadState, _ event: Event, as eventClass: EventClass, type: TypeFlags?,
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, as eventClass: EventClass,
+    type: TypeFlags?,
     countsDecision: Bool
   ) {
     checkSequence(&state, event)
@@ -132,7 +138,7 @@ public struct ThreadReducer: Sendable, Hashable {
       applyInput(&state, event, type: type ?? flags(of: event))
     case .decision(let intent, let kind):
       if countsDecision { state.intentCounts[intent, default: 0] += 1 }
-      let isToolCall = type?.isToolCall ?? (vocabulary.canonicalType(event.type) == "tool_call")
+      let isToolCall = type?.isToolCall ?? (vocabulary.canonicalType(event.pointee.type) == "tool_call")
       applyDecision(&state, event, intent: intent, kind: kind, isToolCall: isToolCall)
     case .result(let intent):
       applyResult(&state, event, intent: intent)
@@ -143,42 +149,44 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
-  private func checkSequence(_ state: inout ThreadState, _ event: Event) {
+  private func checkSequence(_ state: inout ThreadState, _ event: UnsafePointer<Event>) {
     let expected = state.nextSeq
-    if event.seq > expected {
+    if event.pointee.seq > expected {
       state.violations.append(
         InvariantViolation(
-          rule: .seqGap, seq: event.seq, detail: "expected seq \(expected), found \(event.seq)"))
-    } else if event.seq < expected {
+          rule: .seqGap, seq: event.pointee.seq, detail: "expected seq \(expected), found \(event.pointee.seq)"))
+    } else if event.pointee.seq < expected {
       state.violations.append(
         InvariantViolation(
-          rule: .seqRepeat, seq: event.seq,
-          detail: "seq \(event.seq) repeats or goes back (expected \(expected))"))
+          rule: .seqRepeat, seq: event.pointee.seq,
+          detail: "seq \(event.pointee.seq) repeats or goes back (expected \(expected))"))
     }
-    state.nextSeq = max(expected, event.seq + 1)
+    state.nextSeq = max(expected, event.pointee.seq + 1)
   }
 
-  private func flags(of event: Event) -> TypeFlags {
-    let type = vocabulary.canonicalType(event.type)
+  private func flags(of event: UnsafePointer<Event>) -> TypeFlags {
+    let type = vocabulary.canonicalType(event.pointee.type)
     return TypeFlags(
       isApproval: type == "approval", isHumanResponse: type == "human_response",
       isToolCall: type == "tool_call")
   }
 
-  private func applyInput(_ state: inout ThreadState, _ event: Event, type: TypeFlags) {
+  private func applyInput(
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, type: TypeFlags
+  ) {
     if type.isApproval {
       guard let pending = state.pending, pending.kind == .approval else {
         state.violations.append(
           InvariantViolation(
-            rule: .approvalWithoutPending, seq: event.seq,
+            rule: .approvalWithoutPending, seq: event.pointee.seq,
             detail: "an approval arrived with no decision awaiting approval"))
         resume(&state)
         return
       }
-      if event.data["approved"]?.boolValue == false {
+      if event.pointee.data["approved"]?.boolValue == false {
         state.feedback =
-          event.data["feedback"]?.stringValue ?? event.data["comment"]?.stringValue
-          ?? event.data["text"]?.stringValue ?? ""
+          event.pointee.data["feedback"]?.stringValue ?? event.pointee.data["comment"]?.stringValue
+          ?? event.pointee.data["text"]?.stringValue ?? ""
         state.pending = nil
       } else {
         // Approved: the tool now runs, and its result is awaited like a sync call's.
@@ -191,7 +199,7 @@ public struct ThreadReducer: Sendable, Hashable {
       guard state.status == .awaitingHuman || state.status == .escalated else {
         state.violations.append(
           InvariantViolation(
-            rule: .responseWithoutRequest, seq: event.seq,
+            rule: .responseWithoutRequest, seq: event.pointee.seq,
             detail: "a human response arrived while no decision asked for one"))
         resume(&state)
         return
@@ -216,22 +224,22 @@ public struct ThreadReducer: Sendable, Hashable {
   }
 
   private func applyDecision(
-    _ state: inout ThreadState, _ event: Event, intent: String, kind: IntentKind,
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, intent: String, kind: IntentKind,
     isToolCall: Bool
   ) {
     state.steps += 1
     state.feedback = nil
-    let parameters = isToolCall ? toolCallParameters(event) : event.data
+    let parameters = isToolCall ? toolCallParameters(event) : event.pointee.data
     switch kind {
     case .sync:
-      state.pending = .init(intent: intent, kind: .sync, seq: event.seq, parameters: parameters)
+      state.pending = .init(intent: intent, kind: .sync, seq: event.pointee.seq, parameters: parameters)
       state.status = .running
     case .approval:
-      state.pending = .init(intent: intent, kind: .approval, seq: event.seq, parameters: parameters)
+      state.pending = .init(intent: intent, kind: .approval, seq: event.pointee.seq, parameters: parameters)
       state.status = .awaitingApproval
     case .human:
-      state.pending = .init(intent: intent, kind: .human, seq: event.seq, parameters: parameters)
-      state.status = event.isEscalation ? .escalated : .awaitingHuman
+      state.pending = .init(intent: intent, kind: .human, seq: event.pointee.seq, parameters: parameters)
+      state.status = event.pointee.isEscalation ? .escalated : .awaitingHuman
     case .terminal:
       state.pending = nil
       state.status = .done
@@ -241,13 +249,15 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
-  private func applyResult(_ state: inout ThreadState, _ event: Event, intent: String?) {
+  private func applyResult(
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, intent: String?
+  ) {
     guard let pending = state.pending, pending.kind == .sync,
       intent == nil || intent == pending.intent
     else {
       state.violations.append(
         InvariantViolation(
-          rule: .resultWithoutCall, seq: event.seq,
+          rule: .resultWithoutCall, seq: event.pointee.seq,
           detail: "a result for \(intent.map { "\"\($0)\"" } ?? "a tool") arrived with no call "
             + "waiting for it"))
       return
@@ -259,9 +269,9 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
-  private func applyError(_ state: inout ThreadState, _ event: Event) {
+  private func applyError(_ state: inout ThreadState, _ event: UnsafePointer<Event>) {
     let intent =
-      event.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?.intent
+      event.pointee.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?.intent
       ?? ThreadReducer.undecodableIntent
     state.consecutiveErrors += 1
     state.consecutiveErrorsByIntent[intent, default: 0] += 1
@@ -275,11 +285,13 @@ public struct ThreadReducer: Sendable, Hashable {
   /// The parameters of a decision event: `data`, or `data.parameters`/`data.arguments` for a
   /// generic `tool_call`.
   public func parameters(of event: Event) -> JSONValue {
-    if vocabulary.canonicalType(event.type) == "tool_call" { return toolCallParameters(event) }
+    if vocabulary.canonicalType(event.type) == "tool_call" {
+      return withUnsafePointer(to: event) { toolCallParameters($0) }
+    }
     return event.data
   }
 
-  private func toolCallParameters(_ event: Event) -> JSONValue {
-    event.data["parameters"] ?? event.data["arguments"] ?? .emptyObject
+  private func toolCallParameters(_ event: UnsafePointer<Event>) -> JSONValue {
+    event.pointee.data["parameters"] ?? event.pointee.data["arguments"] ?? .emptyObject
   }
 }

@@ -81,8 +81,11 @@ public struct Vocabulary: Sendable, Hashable {
   /// Classifies every event of a thread; inference looks at the whole thread.
   public func classify(_ events: [Event]) -> [EventClass] {
     let classification = ThreadClassification(events, vocabulary: self)
-    return events.indices.map {
-      classification.eventClass(at: $0, of: events[$0], vocabulary: self)
+    return events.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return [] }
+      return buffer.indices.map {
+        classification.eventClass(at: $0, of: base + $0, vocabulary: self)
+      }
     }
   }
 
