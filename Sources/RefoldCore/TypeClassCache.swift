@@ -41,6 +41,9 @@ final class TypeClassCache: Sendable {
     let type: TypeKey
     /// The bytes when `type` does not hold them all; empty otherwise.
     let bytes: [UInt8]
+
+    // The short key tells types apart well enough; `==` still compares every byte.
+    func hash(into hasher: inout Hasher) { hasher.combine(type) }
   }
 
   private let table = Mutex<[Key: TypeFacts]>([:])
