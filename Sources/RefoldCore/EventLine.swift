@@ -50,6 +50,14 @@ public struct EventLine: Sendable, Hashable {
 
   /// Parses and validates one line of event JSONL from its UTF-8 bytes.
   public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws(Invalid) -> EventLine {
+    // An event is a small object: read its members without building a dictionary.
+    let members: [(key: String, value: JSONValue)]?
+    do {
+      members = try JSONParser.parseSmallObject(bytes: bytes)
+    } catch {
+      throw Invalid("invalid JSON at \(error)")
+    }
+    if let members { return try from(members: members) }
     let value: JSONValue
     do {
       value = try JSONParser.parse(bytes: bytes)
@@ -59,44 +67,91 @@ public struct EventLine: Sendable, Hashable {
     return try from(value)
   }
 
+  /// ``from(_:)`` for an object given as its members in order (keys are distinct).
+  static func from(members: [(key: String, value: JSONValue)]) throws(Invalid) -> EventLine {
+    var thread, type, data, seq, at, id, meta: JSONValue?
+    for member in members {
+      switch member.key {
+      case "thread": thread = member.value
+      case "type": type = member.value
+      case "data": data = member.value
+      case "seq": seq = member.value
+      case "at": at = member.value
+      case "id": id = member.value
+      case "meta": meta = member.value
+      default: throw Invalid("unknown field \"\(member.key)\"")
+      }
+    }
+    return try validate(
+      thread: thread, type: type, data: data, seq: seq, at: at, id: id, meta: meta)
+  }
+
   /// Validates an already parsed JSON object as an event line.
   public static func from(_ value: JSONValue) throws(Invalid) -> EventLine {
     guard case .object(let members) = value else { throw Invalid("an event must be a JSON object") }
-    for key in members.keys where !knownFields.contains(key) {
-      throw Invalid("unknown field \"\(key)\"")
+    let threadField = members["thread"]
+    let typeField = members["type"]
+    let dataField = members["data"]
+    let seqField = members["seq"]
+    let atField = members["at"]
+    let idField = members["id"]
+    let metaField = members["meta"]
+    var known = 0
+    if threadField != nil { known += 1 }
+    if typeField != nil { known += 1 }
+    if dataField != nil { known += 1 }
+    if seqField != nil { known += 1 }
+    if atField != nil { known += 1 }
+    if idField != nil { known += 1 }
+    if metaField != nil { known += 1 }
+    if known != members.count {
+      for key in members.keys where !knownFields.contains(key) {
+        throw Invalid("unknown field \"\(key)\"")
+      }
     }
-    guard let threadValue = members["thread"] else { throw Invalid("missing field \"thread\"") }
+    return try validate(
+      thread: threadField, type: typeField, data: dataField, seq: seqField, at: atField,
+      id: idField, meta: metaField)
+  }
+
+  /// The checks shared by ``from(_:)`` and ``from(members:)``, on the known fields.
+  private static func validate(
+    thread threadField: JSONValue?, type typeField: JSONValue?, data dataField: JSONValue?,
+    seq seqField: JSONValue?, at atField: JSONValue?, id idField: JSONValue?,
+    meta metaField: JSONValue?
+  ) throws(Invalid) -> EventLine {
+    guard let threadValue = threadField else { throw Invalid("missing field \"thread\"") }
     guard case .string(let thread) = threadValue, !thread.isEmpty else {
       throw Invalid("\"thread\" must be a non-empty string")
     }
-    guard let typeValue = members["type"] else { throw Invalid("missing field \"type\"") }
+    guard let typeValue = typeField else { throw Invalid("missing field \"type\"") }
     guard case .string(let type) = typeValue, !type.isEmpty else {
       throw Invalid("\"type\" must be a non-empty string")
     }
-    guard let data = members["data"] else { throw Invalid("missing field \"data\"") }
+    guard let data = dataField else { throw Invalid("missing field \"data\"") }
     var seq: Int?
-    if let seqValue = members["seq"] {
+    if let seqValue = seqField {
       guard case .int(let raw) = seqValue, raw >= 0, let value = Int(exactly: raw) else {
         throw Invalid("\"seq\" must be a non-negative integer")
       }
       seq = value
     }
     var at: String?
-    if let atValue = members["at"] {
+    if let atValue = atField {
       guard case .string(let text) = atValue, Timestamp.isRFC3339(text) else {
         throw Invalid("\"at\" must be an RFC 3339 timestamp such as 2026-11-20T10:00:00Z")
       }
       at = text
     }
     var id: String?
-    if let idValue = members["id"] {
+    if let idValue = idField {
       guard case .string(let text) = idValue, !text.isEmpty else {
         throw Invalid("\"id\" must be a non-empty string")
       }
       id = text
     }
     var meta: JSONValue?
-    if let metaValue = members["meta"] {
+    if let metaValue = metaField {
       guard case .object = metaValue else { throw Invalid("\"meta\" must be an object") }
       meta = metaValue
     }

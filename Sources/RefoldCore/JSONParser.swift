@@ -39,6 +39,28 @@ public struct JSONParser {
     return value
   }
 
+  /// Parses one complete JSON text whose value is an object of at most a dozen members,
+  /// returning the members in order without building the object's dictionary (duplicate
+  /// keys are still refused); nil when the value is something else, to be parsed with
+  /// ``parse(bytes:)``.
+  static func parseSmallObject(bytes: UnsafeBufferPointer<UInt8>) throws(Failure)
+    -> [(key: String, value: JSONValue)]?
+  {
+    var parser = Cursor(bytes: bytes)
+    parser.skipWhitespace()
+    guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
+      return nil
+    }
+    parser.keepsTopMembers = true
+    let value = try parser.parseValue(depth: 0)
+    parser.skipWhitespace()
+    if parser.index < bytes.count {
+      throw parser.failure("unexpected content after the JSON value")
+    }
+    if case .object(let members) = value, !members.isEmpty { return nil }
+    return parser.topMembers
+  }
+
   /// Parses one complete JSON text from bytes.
   public static func parse<Bytes: Collection>(bytes: Bytes) throws(Failure) -> JSONValue
   where Bytes.Element == UInt8 {
@@ -52,6 +74,11 @@ public struct JSONParser {
 private struct Cursor {
   let bytes: UnsafeBufferPointer<UInt8>
   var index = 0
+  /// Members of the objects being parsed, innermost last.
+  var pending: [(key: String, value: JSONValue)] = []
+  /// Whether the outermost object's members go to `topMembers` instead of a dictionary.
+  var keepsTopMembers = false
+  var topMembers: [(key: String, value: JSONValue)] = []
 
   init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -103,12 +130,16 @@ private struct Cursor {
   mutating func parseObject(depth: Int) throws(JSONParser.Failure) -> JSONValue {
     guard depth <= JSONParser.maximumDepth else { throw failure("nesting too deep") }
     index += 1
-    var members: [String: JSONValue] = [:]
     skipWhitespace()
     if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
       index += 1
-      return .object(members)
+      return .object([:])
     }
+    // The first members wait on a stack shared by every object of the text, so that a small
+    // object's dictionary is built once at its final size; a larger one moves to a dictionary.
+    let base = pending.count
+    defer { pending.removeSubrange(base...) }
+    var members: [String: JSONValue]?
     while true {
       skipWhitespace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -123,7 +154,17 @@ private struct Cursor {
       index += 1
       skipWhitespace()
       let value = try parseValue(depth: depth)
-      if members.updateValue(value, forKey: key) != nil {
+      let isDuplicate: Bool
+      if members != nil {
+        isDuplicate = members?.updateValue(value, forKey: key) != nil
+      } else {
+        isDuplicate = pending[base...].contains { $0.key == key }
+        pending.append((key, value))
+        if pending.count - base > Self.stackedMembers {
+          members = Self.dictionary(pending[base...], capacity: 2 * Self.stackedMembers)
+        }
+      }
+      if isDuplicate {
         throw JSONParser.Failure(column: keyStart + 1, reason: "duplicate key \"\(key)\"")
       }
       skipWhitespace()
@@ -134,10 +175,25 @@ private struct Cursor {
       }
       if bytes[index] == UInt8(ascii: "}") {
         index += 1
-        return .object(members)
+        if members == nil, keepsTopMembers, depth == 1 {
+          topMembers = Array(pending[base...])
+          return .object([:])
+        }
+        return .object(members ?? Self.dictionary(pending[base...], capacity: 0))
       }
       throw failure("expected ',' or '}' in an object")
     }
+  }
+
+  /// Members kept on the stack before an object moves to a dictionary.
+  static let stackedMembers = 12
+
+  static func dictionary(_ members: ArraySlice<(key: String, value: JSONValue)>, capacity: Int)
+    -> [String: JSONValue]
+  {
+    var dictionary = [String: JSONValue](minimumCapacity: max(capacity, members.count))
+    for member in members { dictionary[member.key] = member.value }
+    return dictionary
   }
 
   mutating func parseArray(depth: Int) throws(JSONParser.Failure) -> JSONValue {
@@ -169,12 +225,14 @@ private struct Cursor {
   mutating func parseString() throws(JSONParser.Failure) -> String {
     index += 1
     let start = index
-    // Fast path: no escapes.
+    // Fast path: no escapes. ASCII needs no UTF-8 validation.
+    var ascii = true
     while index < bytes.count {
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
         let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
         index += 1
+        if ascii { return String(decoding: slice, as: UTF8.self) }
         guard let string = String(validating: slice, as: UTF8.self) else {
           throw JSONParser.Failure(column: start, reason: "invalid UTF-8 in a string")
         }
@@ -182,6 +240,7 @@ private struct Cursor {
       }
       if byte == UInt8(ascii: "\\") { break }
       if byte < 0x20 { throw failure("control character in a string") }
+      if byte >= 0x80 { ascii = false }
       index += 1
     }
     var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))

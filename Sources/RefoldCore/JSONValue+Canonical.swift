@@ -29,12 +29,18 @@ extension JSONValue {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-      for (offset, key) in keys.enumerated() {
-        if offset > 0 { output.append(UInt8(ascii: ",")) }
-        JSONValue.writeString(key, into: &output)
+      if members.count == 1, let member = members.first {
+        JSONValue.writeString(member.key, into: &output)
         output.append(UInt8(ascii: ":"))
-        members[key, default: .null].writeCanonical(into: &output)
+        member.value.writeCanonical(into: &output)
+      } else {
+        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        for (offset, member) in sorted.enumerated() {
+          if offset > 0 { output.append(UInt8(ascii: ",")) }
+          JSONValue.writeString(member.key, into: &output)
+          output.append(UInt8(ascii: ":"))
+          member.value.writeCanonical(into: &output)
+        }
       }
       output.append(UInt8(ascii: "}"))
     }
@@ -43,6 +49,12 @@ extension JSONValue {
   /// Writes a JSON string literal with the minimal escapes.
   public static func writeString(_ string: String, into output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
+    // Most strings need no escape: copy them whole.
+    if !string.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+      output.append(contentsOf: string.utf8)
+      output.append(UInt8(ascii: "\""))
+      return
+    }
     for byte in string.utf8 {
       switch byte {
       case 0x22: output.append(contentsOf: [0x5C, 0x22])

@@ -9,12 +9,26 @@
 /// print(state.status, state.steps)
 /// ```
 public struct ThreadReducer: Sendable, Hashable {
-  public var vocabulary: Vocabulary
+  public var vocabulary: Vocabulary {
+    didSet { typeCache = TypeClassCache() }
+  }
   public var policy: ControlPolicy
+  /// What the vocabulary says of each event type met so far, shared by copies of this
+  /// reducer until one changes its vocabulary.
+  private var typeCache = TypeClassCache()
 
   public init(vocabulary: Vocabulary = .default, policy: ControlPolicy = .default) {
     self.vocabulary = vocabulary
     self.policy = policy
+  }
+
+  public static func == (lhs: ThreadReducer, rhs: ThreadReducer) -> Bool {
+    lhs.vocabulary == rhs.vocabulary && lhs.policy == rhs.policy
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(vocabulary)
+    hasher.combine(policy)
   }
 
   /// The state after all `events`.
@@ -24,39 +38,65 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after the first `count` events (`--at N`); classification sees the whole thread.
   public func fold(_ events: [Event], upTo count: Int) -> ThreadState {
-    let context = vocabulary.threadTypes(events)
+    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
     var state = ThreadState.initial
-    let thread = events.first?.thread
-    for event in events.prefix(max(0, count)) {
-      step(&state, event, context, thread: thread)
+    let end = min(max(0, count), events.count)
+    // Events are read in place through a pointer: copying one retains all of its fields.
+    events.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      let thread = base.pointee.thread
+      for position in 0..<end {
+        step(&state, base + position, at: position, &classification, thread: thread)
+      }
     }
+    // Decisions of types classified once are counted per type, then added up here.
+    classification.flushDecisions(into: &state.intentCounts)
     return state
   }
 
-  /// Folds one event of a thread whose first event names `thread`.
+  /// Folds event `position` of a thread whose first event names `thread`.
+  ///
+  /// Unless `countsNow`, a decision of a type classified once is counted in `classification`
+  /// (see ``ThreadClassification/flushDecisions(into:)``), not yet in `state.intentCounts`.
+  @inline(__always)
   private func step(
-    _ state: inout ThreadState, _ event: Event, _ context: Vocabulary.ThreadTypes,
-    thread: String?
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, at position: Int,
+    _ classification: inout ThreadClassification, thread: String, countsNow: Bool = false
   ) {
-    reduce(into: &state, event: event, as: vocabulary.classify(event, in: context))
-    if let thread, event.thread != thread {
+    let slot = Int(classification.slots[position])
+    let eventClass = classification.eventClass(at: position, of: event, vocabulary: vocabulary)
+    let defers = !countsNow && classification.entries[slot].eventClass != nil
+    apply(
+      &state, event, as: eventClass,
+      type: TypeFlags(
+        isApproval: classification.entries[slot].isApproval,
+        isHumanResponse: classification.entries[slot].isHumanResponse,
+        isToolCall: classification.entries[slot].isToolCall),
+      countsDecision: !defers)
+    if defers, case .decision = eventClass { classification.countDecision(at: position) }
+    if event.pointee.thread != thread {
       state.violations.append(
         InvariantViolation(
-          rule: .foreignThread, seq: event.seq,
-          detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
+          rule: .foreignThread, seq: event.pointee.seq,
+          detail: "event belongs to thread \"\(event.pointee.thread)\", not \"\(thread)\""))
     }
   }
 
   /// The state after each event: `states[k]` is the state after events `0...k`.
   public func states(_ events: [Event]) -> [ThreadState] {
-    let context = vocabulary.threadTypes(events)
+    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
     var state = ThreadState.initial
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)
-    let thread = events.first?.thread
-    for event in events {
-      step(&state, event, context, thread: thread)
-      result.append(state)
+    events.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      let thread = base.pointee.thread
+      for position in buffer.indices {
+        step(
+          &state, base + position, at: position, &classification, thread: thread,
+          countsNow: true)
+        result.append(state)
+      }
     }
     return result
   }
@@ -71,13 +111,35 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// Applies one classified event to `state`.
   public func reduce(into state: inout ThreadState, event: Event, as eventClass: EventClass) {
+    withUnsafePointer(to: event) {
+      apply(&state, $0, as: eventClass, type: nil, countsDecision: true)
+    }
+  }
+
+  /// What the reducer asks of an event's canonical type besides its class.
+  struct TypeFlags {
+    var isApproval: Bool
+    var isHumanResponse: Bool
+    var isToolCall: Bool
+  }
+
+  /// ``reduce(into:event:as:)``, given the flags of the event's canonical type when known
+  /// (`type` nil: worked out here), and counting a decision in `intentCounts` or not.
+  @inline(__always)
+  private func apply(
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, as eventClass: EventClass,
+    type: TypeFlags?,
+    countsDecision: Bool
+  ) {
     checkSequence(&state, event)
     state.eventCount += 1
     switch eventClass {
     case .input:
-      applyInput(&state, event)
+      applyInput(&state, event, type: type ?? flags(of: event))
     case .decision(let intent, let kind):
-      applyDecision(&state, event, intent: intent, kind: kind)
+      if countsDecision { state.intentCounts[intent, default: 0] += 1 }
+      let isToolCall = type?.isToolCall ?? (vocabulary.canonicalType(event.pointee.type) == "tool_call")
+      applyDecision(&state, event, intent: intent, kind: kind, isToolCall: isToolCall)
     case .result(let intent):
       applyResult(&state, event, intent: intent)
     case .error:
@@ -87,36 +149,44 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
-  private func checkSequence(_ state: inout ThreadState, _ event: Event) {
+  private func checkSequence(_ state: inout ThreadState, _ event: UnsafePointer<Event>) {
     let expected = state.nextSeq
-    if event.seq > expected {
+    if event.pointee.seq > expected {
       state.violations.append(
         InvariantViolation(
-          rule: .seqGap, seq: event.seq, detail: "expected seq \(expected), found \(event.seq)"))
-    } else if event.seq < expected {
+          rule: .seqGap, seq: event.pointee.seq, detail: "expected seq \(expected), found \(event.pointee.seq)"))
+    } else if event.pointee.seq < expected {
       state.violations.append(
         InvariantViolation(
-          rule: .seqRepeat, seq: event.seq,
-          detail: "seq \(event.seq) repeats or goes back (expected \(expected))"))
+          rule: .seqRepeat, seq: event.pointee.seq,
+          detail: "seq \(event.pointee.seq) repeats or goes back (expected \(expected))"))
     }
-    state.nextSeq = max(expected, event.seq + 1)
+    state.nextSeq = max(expected, event.pointee.seq + 1)
   }
 
-  private func applyInput(_ state: inout ThreadState, _ event: Event) {
-    let type = vocabulary.canonicalType(event.type)
-    if type == "approval" {
+  private func flags(of event: UnsafePointer<Event>) -> TypeFlags {
+    let type = vocabulary.canonicalType(event.pointee.type)
+    return TypeFlags(
+      isApproval: type == "approval", isHumanResponse: type == "human_response",
+      isToolCall: type == "tool_call")
+  }
+
+  private func applyInput(
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, type: TypeFlags
+  ) {
+    if type.isApproval {
       guard let pending = state.pending, pending.kind == .approval else {
         state.violations.append(
           InvariantViolation(
-            rule: .approvalWithoutPending, seq: event.seq,
+            rule: .approvalWithoutPending, seq: event.pointee.seq,
             detail: "an approval arrived with no decision awaiting approval"))
         resume(&state)
         return
       }
-      if event.data["approved"]?.boolValue == false {
+      if event.pointee.data["approved"]?.boolValue == false {
         state.feedback =
-          event.data["feedback"]?.stringValue ?? event.data["comment"]?.stringValue
-          ?? event.data["text"]?.stringValue ?? ""
+          event.pointee.data["feedback"]?.stringValue ?? event.pointee.data["comment"]?.stringValue
+          ?? event.pointee.data["text"]?.stringValue ?? ""
         state.pending = nil
       } else {
         // Approved: the tool now runs, and its result is awaited like a sync call's.
@@ -125,11 +195,11 @@ public struct ThreadReducer: Sendable, Hashable {
       resume(&state)
       return
     }
-    if type == "human_response" {
+    if type.isHumanResponse {
       guard state.status == .awaitingHuman || state.status == .escalated else {
         state.violations.append(
           InvariantViolation(
-            rule: .responseWithoutRequest, seq: event.seq,
+            rule: .responseWithoutRequest, seq: event.pointee.seq,
             detail: "a human response arrived while no decision asked for one"))
         resume(&state)
         return
@@ -154,22 +224,22 @@ public struct ThreadReducer: Sendable, Hashable {
   }
 
   private func applyDecision(
-    _ state: inout ThreadState, _ event: Event, intent: String, kind: IntentKind
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, intent: String, kind: IntentKind,
+    isToolCall: Bool
   ) {
     state.steps += 1
-    state.intentCounts[intent, default: 0] += 1
     state.feedback = nil
-    let parameters = parameters(of: event)
+    let parameters = isToolCall ? toolCallParameters(event) : event.pointee.data
     switch kind {
     case .sync:
-      state.pending = .init(intent: intent, kind: .sync, seq: event.seq, parameters: parameters)
+      state.pending = .init(intent: intent, kind: .sync, seq: event.pointee.seq, parameters: parameters)
       state.status = .running
     case .approval:
-      state.pending = .init(intent: intent, kind: .approval, seq: event.seq, parameters: parameters)
+      state.pending = .init(intent: intent, kind: .approval, seq: event.pointee.seq, parameters: parameters)
       state.status = .awaitingApproval
     case .human:
-      state.pending = .init(intent: intent, kind: .human, seq: event.seq, parameters: parameters)
-      state.status = event.isEscalation ? .escalated : .awaitingHuman
+      state.pending = .init(intent: intent, kind: .human, seq: event.pointee.seq, parameters: parameters)
+      state.status = event.pointee.isEscalation ? .escalated : .awaitingHuman
     case .terminal:
       state.pending = nil
       state.status = .done
@@ -179,25 +249,29 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
-  private func applyResult(_ state: inout ThreadState, _ event: Event, intent: String?) {
+  private func applyResult(
+    _ state: inout ThreadState, _ event: UnsafePointer<Event>, intent: String?
+  ) {
     guard let pending = state.pending, pending.kind == .sync,
       intent == nil || intent == pending.intent
     else {
       state.violations.append(
         InvariantViolation(
-          rule: .resultWithoutCall, seq: event.seq,
+          rule: .resultWithoutCall, seq: event.pointee.seq,
           detail: "a result for \(intent.map { "\"\($0)\"" } ?? "a tool") arrived with no call "
             + "waiting for it"))
       return
     }
     state.pending = nil
     state.consecutiveErrors = 0
-    state.consecutiveErrorsByIntent[pending.intent] = nil
+    if !state.consecutiveErrorsByIntent.isEmpty {
+      state.consecutiveErrorsByIntent[pending.intent] = nil
+    }
   }
 
-  private func applyError(_ state: inout ThreadState, _ event: Event) {
+  private func applyError(_ state: inout ThreadState, _ event: UnsafePointer<Event>) {
     let intent =
-      event.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?.intent
+      event.pointee.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?.intent
       ?? ThreadReducer.undecodableIntent
     state.consecutiveErrors += 1
     state.consecutiveErrorsByIntent[intent, default: 0] += 1
@@ -212,8 +286,12 @@ public struct ThreadReducer: Sendable, Hashable {
   /// generic `tool_call`.
   public func parameters(of event: Event) -> JSONValue {
     if vocabulary.canonicalType(event.type) == "tool_call" {
-      return event.data["parameters"] ?? event.data["arguments"] ?? .emptyObject
+      return withUnsafePointer(to: event) { toolCallParameters($0) }
     }
     return event.data
+  }
+
+  private func toolCallParameters(_ event: UnsafePointer<Event>) -> JSONValue {
+    event.pointee.data["parameters"] ?? event.pointee.data["arguments"] ?? .emptyObject
   }
 }

@@ -80,8 +80,13 @@ public struct Vocabulary: Sendable, Hashable {
 
   /// Classifies every event of a thread; inference looks at the whole thread.
   public func classify(_ events: [Event]) -> [EventClass] {
-    let context = threadTypes(events)
-    return events.map { classify($0, in: context) }
+    let classification = ThreadClassification(events, vocabulary: self)
+    return events.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return [] }
+      return buffer.indices.map {
+        classification.eventClass(at: $0, of: base + $0, vocabulary: self)
+      }
+    }
   }
 
   /// What the default inference rules need to know about a thread.
@@ -130,23 +135,32 @@ public struct Vocabulary: Sendable, Hashable {
 
   /// Classifies one event given the types present in its thread.
   public func classify(_ event: Event, in context: ThreadTypes) -> EventClass {
-    let type = canonicalType(event.type)
+    classify(data: event.data, canonical: canonicalType(event.type), in: context)
+  }
+
+  /// Classifies one event whose canonical type is `type` and whose data is `data` (read for a
+  /// `tool_call` only); ``classify(_:in:)`` and the reducer's per-type classification
+  /// (``ThreadClassification``, ``TypeFacts``) share these rules.
+  @inline(__always)
+  func classify<Context: ThreadTypeFacts>(
+    data: JSONValue, canonical type: String, in context: Context
+  ) -> EventClass {
     if inputTypes.contains(type) { return .input }
     if errorTypes.contains(type) { return .error }
     if type == "tool_response" { return .result(intent: nil) }
     if type == "tool_call" {
-      if let name = event.data["intent"]?.stringValue ?? event.data["name"]?.stringValue {
+      if let name = data["intent"]?.stringValue ?? data["name"]?.stringValue {
         let canonical = canonicalType(name)
-        return .decision(intent: canonical, kind: kind(ofIntent: canonical, context) ?? .sync)
+        return .decision(intent: canonical, kind: kind(ofIntent: canonical, in: context) ?? .sync)
       }
-      return .decision(intent: "tool_call", kind: kind(ofIntent: "tool_call", context) ?? .sync)
+      return .decision(intent: "tool_call", kind: kind(ofIntent: "tool_call", in: context) ?? .sync)
     }
     if let kind = intents[type] { return .decision(intent: type, kind: kind) }
     if let base = resultBase(of: type), intents[base] != nil || infersUndeclared {
       return .result(intent: base)
     }
     if infersUndeclared, !Vocabulary.defaultInputTypes.contains(type),
-      let kind = defaultKind(of: type, context)
+      let kind = defaultKind(of: type, in: context)
     {
       return .decision(intent: type, kind: kind)
     }
@@ -155,17 +169,44 @@ public struct Vocabulary: Sendable, Hashable {
 
   /// The kind of an intent by name: declared, or inferred by the default rules.
   public func kind(ofIntent name: String, _ context: ThreadTypes? = nil) -> IntentKind? {
-    if let kind = intents[name] { return kind }
-    guard infersUndeclared else { return nil }
-    return defaultKind(of: name, context)
+    if let context { return kind(ofIntent: name, in: context) }
+    return kind(ofIntent: name, in: NoThreadTypes())
   }
 
-  func defaultKind(of type: String, _ context: ThreadTypes?) -> IntentKind? {
+  func kind<Context: ThreadTypeFacts>(ofIntent name: String, in context: Context) -> IntentKind? {
+    if let kind = intents[name] { return kind }
+    guard infersUndeclared else { return nil }
+    return defaultKind(of: name, in: context)
+  }
+
+  func defaultKind<Context: ThreadTypeFacts>(of type: String, in context: Context)
+    -> IntentKind?
+  {
     if type == "done_for_now" { return .terminal }
     if Vocabulary.defaultHumanIntents.contains(type) { return .human }
     if type.hasPrefix("request_approval") { return .approval }
-    if let context, context.approvalRequested.contains(type) { return .approval }
-    if let context, context.types.contains(type + "_result") { return .sync }
+    if context.requestsApproval(type) { return .approval }
+    if context.hasResult(for: type) { return .sync }
     return nil
   }
+}
+
+/// What the default inference rules ask about a thread: answered by
+/// ``Vocabulary/ThreadTypes`` from sets, and by ``ThreadClassification`` from its entries.
+protocol ThreadTypeFacts {
+  /// Whether an event of (canonical) `type` is directly followed by an `approval`.
+  func requestsApproval(_ type: String) -> Bool
+  /// Whether the thread holds a `type_result` event.
+  func hasResult(for type: String) -> Bool
+}
+
+extension Vocabulary.ThreadTypes: ThreadTypeFacts {
+  func requestsApproval(_ type: String) -> Bool { approvalRequested.contains(type) }
+  func hasResult(for type: String) -> Bool { types.contains(type + "_result") }
+}
+
+/// No thread at hand: nothing is inferred from it.
+struct NoThreadTypes: ThreadTypeFacts {
+  func requestsApproval(_ type: String) -> Bool { false }
+  func hasResult(for type: String) -> Bool { false }
 }

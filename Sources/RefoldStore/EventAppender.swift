@@ -22,11 +22,15 @@ struct EventAppender {
 
   private let connection: SQLiteConnection
   private var cursors: [String: Cursor] = [:]
-  private var output: [UInt8] = []
+  /// Canonical `data` and `meta` of the line being appended, reused from line to line.
+  private var dataBytes: [UInt8] = []
+  private var metaBytes: [UInt8] = []
+  /// The insert statement, prepared on first use.
+  private var insert: SQLiteStatement?
 
   init(connection: SQLiteConnection) {
     self.connection = connection
-    output.reserveCapacity(512)
+    dataBytes.reserveCapacity(512)
   }
 
   static let insertSQL =
@@ -62,30 +66,36 @@ struct EventAppender {
   /// `seq`, inserts it.
   mutating func append(_ line: EventLine) throws -> Outcome {
     var cursor = try cursor(of: line.thread)
-    output.removeAll(keepingCapacity: true)
-    line.data.writeCanonical(into: &output)
-    let data = output
-    var meta: [UInt8]?
+    dataBytes.removeAll(keepingCapacity: true)
+    line.data.writeCanonical(into: &dataBytes)
     if let value = line.meta {
-      output.removeAll(keepingCapacity: true)
-      value.writeCanonical(into: &output)
-      meta = output
+      metaBytes.removeAll(keepingCapacity: true)
+      value.writeCanonical(into: &metaBytes)
     }
-    if let id = line.id, try storedMatch(line, id: id, data: data, meta: meta) {
+    if let id = line.id,
+      try storedMatch(line, id: id, data: dataBytes, meta: line.meta == nil ? nil : metaBytes)
+    {
       return .skipped
     }
     let seq = cursor.nextSeq
     if let given = line.seq, given != seq {
       throw EventStoreError.versionConflict(thread: line.thread, expected: given, actual: seq)
     }
-    let insert = try connection.prepare(Self.insertSQL)
+    // Every parameter is bound on every use, and `run` resets, so the cached statement is
+    // reused as it is.
+    let insert = try self.insert ?? connection.prepare(Self.insertSQL)
+    self.insert = insert
     insert.bind(line.thread, at: 1)
     insert.bind(seq, at: 2)
     insert.bind(line.id, at: 3)
     insert.bind(line.type, at: 4)
-    insert.bind(utf8: data, at: 5)
+    insert.bind(utf8: dataBytes, at: 5)
     insert.bind(line.at, at: 6)
-    if let meta { insert.bind(utf8: meta, at: 7) } else { insert.bind(nil as String?, at: 7) }
+    if line.meta != nil {
+      insert.bind(utf8: metaBytes, at: 7)
+    } else {
+      insert.bind(nil as String?, at: 7)
+    }
     do {
       try insert.run()
     } catch let error as StoreError {

@@ -1,0 +1,95 @@
+import Testing
+
+@testable import RefoldCore
+
+/// The fold classifies each distinct event type once and caches what it learns; it must give
+/// exactly what classifying every event with `classify(_:in:)` and reducing one by one gives.
+@Suite struct FoldEquivalenceTests {
+  static let types = [
+    "slack_message", "approval", "human_response", "error", "tool_response", "tool_call",
+    "list_git_tags", "list_git_tags_result", "deploy_backend", "deploy_backend_result",
+    "check_deployment_status", "check_deployment_status_result", "request_human_input",
+    "request_approval_to_ship", "done_for_now", "ship", "ship_result", "note", "_result",
+    "a_very_long_event_type_name_beyond_sixteen", "a_very_long_event_type_name_beyond_sixteem",
+    "K", "\u{212A}", "caf\u{E9}", "cafe\u{301}", "caf\u{E9}_result",
+  ]
+
+  static let vocabularies = [
+    Vocabulary.default,
+    Vocabulary(
+      intents: ["deploy_backend": .approval, "ship": .sync, "note": .terminal],
+      aliases: ["ship": "deploy_backend", "K": "note", "deploy": "deploy_backend"]),
+    Vocabulary(intents: ["list_git_tags": .sync], infersUndeclared: false),
+    Vocabulary(aliases: ["ship_result": "deploy_backend_result", "cafe\u{301}": "ship"]),
+  ]
+
+  func randomThread(_ random: inout SplitMix64, extraTypes: Int) -> [Event] {
+    let count = Int(random.next() % 40)
+    var events: [Event] = []
+    for position in 0..<count {
+      var type = Self.types[Int(random.next() % UInt64(Self.types.count))]
+      if extraTypes > 0, random.next() % 3 == 0 { type = "generated_\(random.next() % 40)" }
+      var data: JSONValue = [:]
+      switch random.next() % 5 {
+      case 0: data = ["intent": .string(Self.types[Int(random.next() % 12)])]
+      case 1: data = ["approved": .bool(random.next() % 2 == 0), "feedback": "no"]
+      default: break
+      }
+      let seq = random.next() % 17 == 0 ? position + 1 : position
+      let thread = random.next() % 29 == 0 ? "other" : "t"
+      let meta: JSONValue? = random.next() % 4 == 0 ? ["escalation": true] : nil
+      events.append(Event(thread: thread, seq: seq, type: type, data: data, meta: meta))
+    }
+    return events
+  }
+
+  func reference(_ reducer: ThreadReducer, _ events: [Event], upTo count: Int) -> ThreadState {
+    let context = reducer.vocabulary.threadTypes(events)
+    var state = ThreadState.initial
+    for event in events.prefix(max(0, count)) {
+      reducer.reduce(
+        into: &state, event: event, as: reducer.vocabulary.classify(event, in: context))
+      if let thread = events.first?.thread, event.thread != thread {
+        state.violations.append(
+          InvariantViolation(
+            rule: .foreignThread, seq: event.seq,
+            detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
+      }
+    }
+    return state
+  }
+
+  @Test(arguments: 0..<4)
+  func foldMatchesPerEventClassification(vocabularyIndex: Int) {
+    let reducer = ThreadReducer(vocabulary: Self.vocabularies[vocabularyIndex])
+    var random = SplitMix64(seed: UInt64(vocabularyIndex) + 1)
+    for round in 0..<400 {
+      let events = randomThread(&random, extraTypes: round % 2)
+      let context = reducer.vocabulary.threadTypes(events)
+      #expect(
+        reducer.vocabulary.classify(events)
+          == events.map { reducer.vocabulary.classify($0, in: context) })
+      #expect(reducer.fold(events) == reference(reducer, events, upTo: events.count))
+      let cut = events.isEmpty ? 0 : Int(random.next() % UInt64(events.count + 2)) - 1
+      #expect(reducer.fold(events, upTo: cut) == reference(reducer, events, upTo: cut))
+      let states = reducer.states(events)
+      #expect(states.count == events.count)
+      for position in events.indices where position % 7 == 0 {
+        #expect(states[position] == reference(reducer, events, upTo: position + 1))
+      }
+    }
+  }
+
+  @Test func changingTheVocabularyForgetsCachedClasses() {
+    var reducer = ThreadReducer()
+    let events = [
+      Event(thread: "t", seq: 0, type: "wiggle"),
+      Event(thread: "t", seq: 1, type: "done_for_now"),
+    ]
+    #expect(reducer.fold(events).intentCounts == ["done_for_now": 1])
+    reducer.vocabulary.intents["wiggle"] = .sync
+    #expect(reducer.fold(events).intentCounts == ["wiggle": 1, "done_for_now": 1])
+    reducer.vocabulary.aliases["wiggle"] = "done_for_now"
+    #expect(reducer.fold(events).intentCounts == ["done_for_now": 2])
+  }
+}
