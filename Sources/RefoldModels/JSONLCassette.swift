@@ -2,11 +2,20 @@ import Foundation
 import RefoldCore
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A cassette kept as a JSONL file: one exchange per line.
 ///
-/// Existing lines are loaded when the cassette is opened and are never rewritten; new
-/// exchanges are appended as lines and flushed at once. Parent folders are created on the
-/// first write. Secrets are never part of an exchange, so never part of the file.
+/// Every line is validated when the cassette is opened (streamed in chunks), but only an
+/// index stays in memory: for each key, where its lines are in the file. An exchange is read
+/// back from the file when asked for, so a cassette of any size costs memory for its keys
+/// only. Existing lines are never rewritten; new exchanges are appended as lines and flushed
+/// at once. Parent folders are created on the first write. Secrets are never part of an
+/// exchange, so never part of the file.
 ///
 /// ```swift
 /// let cassette = try JSONLCassette(path: "fixtures/cassettes/deploybot.jsonl")
@@ -16,9 +25,19 @@ public final class JSONLCassette: CassetteStore {
   public let path: String
   private let state: Mutex<State>
 
+  /// Where one line is in the file.
+  private struct Span {
+    var offset: Int64
+    var length: Int
+    var line: Int
+  }
+
   private struct State {
-    var exchanges: [Exchange] = []
-    var byKey: [String: [Exchange]] = [:]
+    var byKey: [String: [Span]] = [:]
+    /// Lines in the file so far (blank ones included), for line numbers of appends.
+    var lines = 0
+    /// A descriptor open for reading, once the file exists; closed with the cassette.
+    var descriptor: Int32 = -1
   }
 
   /// Opens the cassette at `path`; a missing file is an empty cassette.
@@ -29,40 +48,64 @@ public final class JSONLCassette: CassetteStore {
     self.path = path
     var state = State()
     if FileManager.default.fileExists(atPath: path) {
-      let text: String
-      do {
-        text = try String(contentsOfFile: path, encoding: .utf8)
-      } catch {
-        throw .cassette(path: path, line: nil, reason: "cannot read the file (\(error))")
+      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+      guard descriptor >= 0 else {
+        throw .cassette(
+          path: path, line: nil, reason: "cannot read the file (\(String(cString: strerror(errno))))")
       }
-      for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
-        .enumerated() where !line.allSatisfy(\.isWhitespace)
-      {
-        do {
-          let exchange = try Exchange(jsonValue: JSONParser.parse(String(line)))
+      state.descriptor = descriptor
+      do {
+        let lines = try Self.scan(descriptor: descriptor, path: path) {
+          line, offset, bytes throws(ModelSourceError) in
+          let exchange = try Self.exchange(bytes, path: path, line: line)
           let count = state.byKey[exchange.key]?.count ?? 0
           guard exchange.n == count else {
-            throw ExchangeLineError(
-              "expected n \(count) for key \(exchange.key), found \(exchange.n)")
+            throw .cassette(
+              path: path, line: line,
+              reason: "expected n \(count) for key \(exchange.key), found \(exchange.n)")
           }
-          state.exchanges.append(exchange)
-          state.byKey[exchange.key, default: []].append(exchange)
-        } catch let error as ExchangeLineError {
-          throw .cassette(path: path, line: offset + 1, reason: error.reason)
-        } catch {
-          throw .cassette(path: path, line: offset + 1, reason: "invalid JSON (\(error))")
+          state.byKey[exchange.key, default: []].append(
+            Span(offset: offset, length: bytes.count, line: line))
         }
+        state.lines = lines
+      } catch let error as ModelSourceError {
+        close(descriptor)
+        throw error
+      } catch {
+        close(descriptor)
+        throw .cassette(path: path, line: nil, reason: "\(error)")
       }
     }
     self.state = Mutex(state)
   }
 
-  public func exchanges(forKey key: String) throws -> [Exchange] {
-    state.withLock { $0.byKey[key] ?? [] }
+  deinit {
+    let descriptor = state.withLock { $0.descriptor }
+    if descriptor >= 0 { close(descriptor) }
   }
 
+  public func exchanges(forKey key: String) throws -> [Exchange] {
+    let path = self.path
+    return try state.withLock { state throws(ModelSourceError) in
+      guard let spans = state.byKey[key] else { return [] }
+      return try spans.map { span throws(ModelSourceError) in
+        try Self.read(span, descriptor: state.descriptor, path: path)
+      }
+    }
+  }
+
+  /// Every exchange in file order, read from the file.
   public func allExchanges() throws -> [Exchange] {
-    state.withLock { $0.exchanges }
+    let path = self.path
+    return try state.withLock { state throws(ModelSourceError) in
+      guard state.descriptor >= 0 else { return [] }
+      var all: [Exchange] = []
+      _ = try Self.scan(descriptor: state.descriptor, path: path) {
+        line, _, bytes throws(ModelSourceError) in
+        all.append(try Self.exchange(bytes, path: path, line: line))
+      }
+      return all
+    }
   }
 
   /// Appends `exchange` as a new line.
@@ -75,13 +118,130 @@ public final class JSONLCassette: CassetteStore {
     try state.withLock { state throws(ModelSourceError) in
       let count = state.byKey[exchange.key]?.count ?? 0
       guard exchange.n == count else { throw .cassetteConflict(key: exchange.key, n: exchange.n) }
-      try Self.append(exchange.jsonLine + "\n", to: path)
-      state.exchanges.append(exchange)
-      state.byKey[exchange.key, default: []].append(exchange)
+      let line = exchange.jsonLine
+      let offset = try Self.append(line + "\n", to: path)
+      if state.descriptor < 0 {
+        state.descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard state.descriptor >= 0 else {
+          throw .cassette(path: path, line: nil, reason: "cannot read the file back")
+        }
+      }
+      state.lines += 1
+      state.byKey[exchange.key, default: []].append(
+        Span(offset: offset, length: line.utf8.count, line: state.lines))
     }
   }
 
-  private static func append(_ line: String, to path: String) throws(ModelSourceError) {
+  /// Parses one line into an exchange.
+  private static func exchange(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int)
+    throws(ModelSourceError) -> Exchange
+  {
+    let value: JSONValue
+    do {
+      value = try JSONParser.parse(bytes: bytes)
+    } catch {
+      throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
+    }
+    do {
+      return try Exchange(jsonValue: value)
+    } catch let error as ExchangeLineError {
+      throw .cassette(path: path, line: line, reason: error.reason)
+    } catch {
+      throw .cassette(path: path, line: line, reason: "\(error)")
+    }
+  }
+
+  /// Reads back the line at `span`.
+  private static func read(_ span: Span, descriptor: Int32, path: String)
+    throws(ModelSourceError) -> Exchange
+  {
+    var buffer = [UInt8](repeating: 0, count: span.length)
+    let complete = buffer.withUnsafeMutableBytes { raw -> Bool in
+      var done = 0
+      while done < span.length {
+        let got = pread(
+          descriptor, raw.baseAddress.map { $0 + done }, span.length - done,
+          off_t(span.offset) + off_t(done))
+        if got < 0, errno == EINTR { continue }
+        guard got > 0 else { return false }
+        done += got
+      }
+      return true
+    }
+    guard complete else {
+      throw .cassette(path: path, line: span.line, reason: "cannot read the line back")
+    }
+    return try buffer.withUnsafeBufferPointer { bytes throws(ModelSourceError) in
+      try exchange(bytes, path: path, line: span.line)
+    }
+  }
+
+  /// Streams the file from the start in chunks and calls `body` with each non-blank line
+  /// (its 1-based number, byte offset and bytes, without the newline); returns the number
+  /// of lines (blank ones included).
+  private static func scan(
+    descriptor: Int32, path: String,
+    _ body: (Int, Int64, UnsafeBufferPointer<UInt8>) throws(ModelSourceError) -> Void
+  ) throws(ModelSourceError) -> Int {
+    let chunkSize = 1 << 20
+    var pending: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: chunkSize)
+    var fileOffset: Int64 = 0
+    /// File offset of `pending[0]`.
+    var pendingOffset: Int64 = 0
+    var line = 0
+    func emit(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int64) throws(ModelSourceError) {
+      line += 1
+      let blank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+      if !blank { try body(line, offset, bytes) }
+    }
+    while true {
+      let got = chunk.withUnsafeMutableBytes { raw in
+        pread(descriptor, raw.baseAddress, chunkSize, off_t(fileOffset))
+      }
+      if got < 0, errno == EINTR { continue }
+      guard got >= 0 else {
+        throw .cassette(
+          path: path, line: nil, reason: "cannot read the file (\(String(cString: strerror(errno))))")
+      }
+      if got == 0 { break }
+      let chunkStart = fileOffset
+      fileOffset += Int64(got)
+      var start = 0
+      try chunk.withUnsafeBufferPointer { buffer throws(ModelSourceError) in
+        guard let base = buffer.baseAddress else { return }
+        while start < got, let found = memchr(base + start, 0x0A, got - start) {
+          let index = base.distance(to: UnsafePointer(found.assumingMemoryBound(to: UInt8.self)))
+          if pending.isEmpty {
+            try emit(
+              UnsafeBufferPointer(rebasing: buffer[start..<index]),
+              at: chunkStart + Int64(start))
+          } else {
+            pending += buffer[start..<index]
+            try pending.withUnsafeBufferPointer { whole throws(ModelSourceError) in
+              try emit(whole, at: pendingOffset)
+            }
+            pending.removeAll(keepingCapacity: true)
+          }
+          start = index + 1
+        }
+        if start < got {
+          if pending.isEmpty { pendingOffset = chunkStart + Int64(start) }
+          pending += buffer[start..<got]
+        }
+      }
+    }
+    // The text after the last newline is a line too.
+    if !pending.isEmpty {
+      try pending.withUnsafeBufferPointer { whole throws(ModelSourceError) in
+        try emit(whole, at: pendingOffset)
+      }
+    }
+    return line
+  }
+
+  /// Appends `line` at the end of the file and returns the offset it was written at.
+  private static func append(_ line: String, to path: String) throws(ModelSourceError) -> Int64 {
     let manager = FileManager.default
     let directory = (path as NSString).deletingLastPathComponent
     do {
@@ -95,9 +255,10 @@ public final class JSONLCassette: CassetteStore {
       }
       let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
       defer { try? handle.close() }
-      try handle.seekToEnd()
+      let offset = try handle.seekToEnd()
       try handle.write(contentsOf: Data(line.utf8))
       try handle.synchronize()
+      return Int64(offset)
     } catch let error as ExchangeLineError {
       throw .cassette(path: path, line: nil, reason: error.reason)
     } catch {

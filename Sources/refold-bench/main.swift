@@ -15,7 +15,11 @@ import RefoldStore
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
          refold-bench import [--events N]    import an N-event JSONL file (default 200000)
-         refold-bench all                    fold 1M; import 50k and 200k, each in a child process
+         refold-bench eval [--decisions N] [--phases]
+                                             step-mode eval of N decisions from a JSONL cassette
+                                             (default 10000), end to end
+         refold-bench all                    fold 1M; import 50k, 200k, 800k; eval 10k and
+                                             100k decisions, each in a child process
   """
 
 func option(_ name: String, in arguments: [String], default value: Int) -> Int {
@@ -182,11 +186,32 @@ do {
     benchFold(events: option("--events", in: arguments, default: 1_000_000))
   case "import":
     try benchImport(events: option("--events", in: arguments, default: 200_000))
+  case "eval":
+    let decisions = option("--decisions", in: arguments, default: 10_000)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "refold-bench-eval-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let cassette = directory.appendingPathComponent("cassette.jsonl").path
+    try runChild(["eval-setup", "--decisions", String(decisions), "--cassette", cassette])
+    try await EvalBench.measure(
+      decisions: decisions, cassettePath: cassette,
+      resultsPath: directory.appendingPathComponent("results.json").path,
+      phases: arguments.contains("--phases"))
+  case "eval-setup":
+    guard let index = arguments.firstIndex(of: "--cassette"), index + 1 < arguments.count else {
+      print(usage)
+      exit(2)
+    }
+    try EvalBench.setup(
+      decisions: option("--decisions", in: arguments, default: 10_000), path: arguments[index + 1])
   case "all":
     try runChild(["fold", "--events", "1000000"])
     try runChild(["import", "--events", "50000"])
     try runChild(["import", "--events", "200000"])
     try runChild(["import", "--events", "800000"])
+    try runChild(["eval", "--decisions", "10000"])
+    try runChild(["eval", "--decisions", "100000"])
   default:
     print(usage)
     exit(arguments.isEmpty ? 0 : 2)
