@@ -251,7 +251,9 @@ struct EvalCommand: AsyncParsableCommand {
     var total = 0
     for events in threads {
       guard let id = events.first?.thread, shard?.includes(id) ?? true else { continue }
-      if modes.contains(.step) { total += GoldenThread(events: events, reducer: reducer).decisions.count }
+      if modes.contains(.step) {
+        total += GoldenThread(events: events, reducer: reducer).decisions.count
+      }
       if modes.contains(.loop) { total += 1 }
     }
     return total

@@ -69,7 +69,13 @@ public struct EventLine: Sendable, Hashable {
 
   /// ``from(_:)`` for an object given as its members in order (keys are distinct).
   static func from(members: [(key: String, value: JSONValue)]) throws(Invalid) -> EventLine {
-    var thread, type, data, seq, at, id, meta: JSONValue?
+    var thread: JSONValue?
+    var type: JSONValue?
+    var data: JSONValue?
+    var seq: JSONValue?
+    var at: JSONValue?
+    var id: JSONValue?
+    var meta: JSONValue?
     for member in members {
       switch member.key {
       case "thread": thread = member.value
@@ -175,7 +181,7 @@ public enum Timestamp {
       }
       return value
     }
-    guard bytes.count >= 20, let _ = digits(0..<4), bytes[4] == 0x2D, let month = digits(5..<7),
+    guard bytes.count >= 20, digits(0..<4) != nil, bytes[4] == 0x2D, let month = digits(5..<7),
       bytes[7] == 0x2D, let day = digits(8..<10),
       bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == 0x20,
       let hour = digits(11..<13), bytes[13] == 0x3A, let minute = digits(14..<16),

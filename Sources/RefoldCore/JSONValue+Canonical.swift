@@ -121,7 +121,8 @@ extension JSONValue {
       let first = digits.prefix(1)
       let rest = digits.dropFirst()
       let e = n - 1
-      result += first + (rest.isEmpty ? "" : "." + rest) + "e" + (e >= 0 ? "+" : "-")
+      result +=
+        first + (rest.isEmpty ? "" : "." + rest) + "e" + (e >= 0 ? "+" : "-")
         + String(abs(e))
     }
     return result

@@ -9,7 +9,9 @@ public enum Statistics {
   ///
   /// Unlike the normal approximation it stays inside [0, 1] and behaves at 0 and n.
   public static func wilson(passed: Int, total: Int, z: Double = z95) -> Rate {
-    guard total > 0 else { return Rate(passed: passed, total: total, rate: nil, low: nil, high: nil) }
+    guard total > 0 else {
+      return Rate(passed: passed, total: total, rate: nil, low: nil, high: nil)
+    }
     let n = Double(total)
     let p = Double(passed) / n
     let z2 = z * z

@@ -138,7 +138,8 @@ public struct ThreadReducer: Sendable, Hashable {
       applyInput(&state, event, type: type ?? flags(of: event))
     case .decision(let intent, let kind):
       if countsDecision { state.intentCounts[intent, default: 0] += 1 }
-      let isToolCall = type?.isToolCall ?? (vocabulary.canonicalType(event.pointee.type) == "tool_call")
+      let isToolCall =
+        type?.isToolCall ?? (vocabulary.canonicalType(event.pointee.type) == "tool_call")
       applyDecision(&state, event, intent: intent, kind: kind, isToolCall: isToolCall)
     case .result(let intent):
       applyResult(&state, event, intent: intent)
@@ -154,7 +155,8 @@ public struct ThreadReducer: Sendable, Hashable {
     if event.pointee.seq > expected {
       state.violations.append(
         InvariantViolation(
-          rule: .seqGap, seq: event.pointee.seq, detail: "expected seq \(expected), found \(event.pointee.seq)"))
+          rule: .seqGap, seq: event.pointee.seq,
+          detail: "expected seq \(expected), found \(event.pointee.seq)"))
     } else if event.pointee.seq < expected {
       state.violations.append(
         InvariantViolation(
@@ -232,13 +234,16 @@ public struct ThreadReducer: Sendable, Hashable {
     let parameters = isToolCall ? toolCallParameters(event) : event.pointee.data
     switch kind {
     case .sync:
-      state.pending = .init(intent: intent, kind: .sync, seq: event.pointee.seq, parameters: parameters)
+      state.pending = .init(
+        intent: intent, kind: .sync, seq: event.pointee.seq, parameters: parameters)
       state.status = .running
     case .approval:
-      state.pending = .init(intent: intent, kind: .approval, seq: event.pointee.seq, parameters: parameters)
+      state.pending = .init(
+        intent: intent, kind: .approval, seq: event.pointee.seq, parameters: parameters)
       state.status = .awaitingApproval
     case .human:
-      state.pending = .init(intent: intent, kind: .human, seq: event.pointee.seq, parameters: parameters)
+      state.pending = .init(
+        intent: intent, kind: .human, seq: event.pointee.seq, parameters: parameters)
       state.status = event.pointee.isEscalation ? .escalated : .awaitingHuman
     case .terminal:
       state.pending = nil
@@ -271,7 +276,8 @@ public struct ThreadReducer: Sendable, Hashable {
 
   private func applyError(_ state: inout ThreadState, _ event: UnsafePointer<Event>) {
     let intent =
-      event.pointee.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?.intent
+      event.pointee.data["intent"]?.stringValue.map(vocabulary.canonicalType) ?? state.pending?
+      .intent
       ?? ThreadReducer.undecodableIntent
     state.consecutiveErrors += 1
     state.consecutiveErrorsByIntent[intent, default: 0] += 1

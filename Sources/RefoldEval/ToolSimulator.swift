@@ -92,7 +92,9 @@ public final class ToolSimulator: ToolRunner {
       guard case .decision(let name, let kind) = classes[index] else { continue }
       let point = golden.decisions.first { $0.eventIndex == index }
       let step = point?.step ?? -1
-      let matchers = point.flatMap { expectation.step($0.step, seq: $0.seq, intent: $0.intent.name)?.parameters } ?? [:]
+      let matchers =
+        point.flatMap { expectation.step($0.step, seq: $0.seq, intent: $0.intent.name)?.parameters }
+        ?? [:]
       let call = Intent(name: name, parameters: reducer.parameters(of: event))
       switch kind {
       case .sync:

@@ -51,7 +51,8 @@ public final class JSONLCassette: CassetteStore {
       let descriptor = open(path, O_RDONLY | O_CLOEXEC)
       guard descriptor >= 0 else {
         throw .cassette(
-          path: path, line: nil, reason: "cannot read the file (\(String(cString: strerror(errno))))")
+          path: path, line: nil,
+          reason: "cannot read the file (\(String(cString: strerror(errno))))")
       }
       state.descriptor = descriptor
       do {
@@ -202,7 +203,8 @@ public final class JSONLCassette: CassetteStore {
       if got < 0, errno == EINTR { continue }
       guard got >= 0 else {
         throw .cassette(
-          path: path, line: nil, reason: "cannot read the file (\(String(cString: strerror(errno))))")
+          path: path, line: nil,
+          reason: "cannot read the file (\(String(cString: strerror(errno))))")
       }
       if got == 0 { break }
       let chunkStart = fileOffset

@@ -150,7 +150,8 @@ import Testing
 
     // Every results file written validates against the published schema.
     let validation = try Self.runScript(
-      "scripts/report-validate-results.py", [directory.path("recorded"), directory.path("replayed")])
+      "scripts/report-validate-results.py",
+      [directory.path("recorded"), directory.path("replayed")])
     #expect(validation.status == 0, "\(validation.output)")
 
     // Both runs are in the store: compare and report work from run ids.

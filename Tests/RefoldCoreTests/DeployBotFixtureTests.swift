@@ -182,7 +182,8 @@ import Testing
     let reducer = DeployBot.reducer
     let states = reducer.states(events)
     for (index, event) in events.enumerated() {
-      let capReached = index > 0 && reducer.errorCapReached(states[index - 1])
+      let capReached =
+        index > 0 && reducer.errorCapReached(states[index - 1])
         && events[index - 1].type == "error"
       if event.isEscalation {
         #expect(event.type == "request_human_input", "\(fixture.id) seq \(event.seq)")

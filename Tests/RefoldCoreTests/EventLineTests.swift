@@ -59,8 +59,14 @@ import Testing
     (#"{"thread":"t","seq":1.5,"type":"x","data":{}}"#, "\"seq\" must be a non-negative integer"),
     (#"{"thread":"t","seq":"3","type":"x","data":{}}"#, "\"seq\" must be a non-negative integer"),
     (#"{"thread":"t","seq":2.0,"type":"x","data":{}}"#, "\"seq\" must be a non-negative integer"),
-    (#"{"thread":"t","type":"x","data":{},"at":"yesterday"}"#, "\"at\" must be an RFC 3339 timestamp such as 2026-11-20T10:00:00Z"),
-    (#"{"thread":"t","type":"x","data":{},"at":1763632800}"#, "\"at\" must be an RFC 3339 timestamp such as 2026-11-20T10:00:00Z"),
+    (
+      #"{"thread":"t","type":"x","data":{},"at":"yesterday"}"#,
+      "\"at\" must be an RFC 3339 timestamp such as 2026-11-20T10:00:00Z"
+    ),
+    (
+      #"{"thread":"t","type":"x","data":{},"at":1763632800}"#,
+      "\"at\" must be an RFC 3339 timestamp such as 2026-11-20T10:00:00Z"
+    ),
     (#"{"thread":"t","type":"x","data":{},"id":""}"#, "\"id\" must be a non-empty string"),
     (#"{"thread":"t","type":"x","data":{},"id":12}"#, "\"id\" must be a non-empty string"),
     (#"{"thread":"t","type":"x","data":{},"meta":[]}"#, "\"meta\" must be an object"),
@@ -68,7 +74,10 @@ import Testing
     (#"{"thread":"t","type":"x","data":{},"meta":null}"#, "\"meta\" must be an object"),
     (#"{"thread":"t","typ":"x","type":"x","data":{}}"#, "unknown field \"typ\""),
     (#"{"thread":"t","type":"x","data":{}"#, "invalid JSON at column 35: unterminated object"),
-    (#"{"thread":"t","thread":"u","type":"x","data":{}}"#, "invalid JSON at column 15: duplicate key \"thread\""),
+    (
+      #"{"thread":"t","thread":"u","type":"x","data":{}}"#,
+      "invalid JSON at column 15: duplicate key \"thread\""
+    ),
     ("", "invalid JSON at column 1: unexpected end of input"),
   ])
   func refusesInvalidLines(line: String, expected: String) {

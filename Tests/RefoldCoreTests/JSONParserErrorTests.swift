@@ -54,7 +54,8 @@ import Testing
   }
 
   @Test func nestingLimit() throws {
-    let deepest = String(repeating: "[", count: JSONParser.maximumDepth)
+    let deepest =
+      String(repeating: "[", count: JSONParser.maximumDepth)
       + String(repeating: "]", count: JSONParser.maximumDepth)
     #expect(throws: Never.self) { try JSONParser.parse(deepest) }
     let tooDeep = "[" + deepest + "]"

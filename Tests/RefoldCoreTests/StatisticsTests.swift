@@ -80,11 +80,18 @@ import Testing
 
   /// SplitMix64 reference outputs (Steele, Lea & Flood; Vigna's `splitmix64.c`), computed in
   /// Python with 64-bit masking.
-  @Test(arguments: [
-    (UInt64(0), [UInt64(0xE220_A839_7B1D_CDAF), 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F]),
-    (UInt64(0x5EED), [UInt64(0x09F1_FD9D_03F0_A9B4), 0x5532_7416_1BBF_8475, 0x5D5B_CA46_96B3_43B3]),
-    (UInt64(1_234_567), [UInt64(0x599E_D017_FB08_FC85), 0x2C73_F084_5854_0FA5, 0x883E_BCE5_A3F2_7C77]),
-  ] as [(UInt64, [UInt64])])
+  @Test(
+    arguments: [
+      (UInt64(0), [UInt64(0xE220_A839_7B1D_CDAF), 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F]),
+      (
+        UInt64(0x5EED),
+        [UInt64(0x09F1_FD9D_03F0_A9B4), 0x5532_7416_1BBF_8475, 0x5D5B_CA46_96B3_43B3]
+      ),
+      (
+        UInt64(1_234_567),
+        [UInt64(0x599E_D017_FB08_FC85), 0x2C73_F084_5854_0FA5, 0x883E_BCE5_A3F2_7C77]
+      ),
+    ] as [(UInt64, [UInt64])])
   func splitMixReferenceOutputs(seed: UInt64, expected: [UInt64]) {
     var generator = SplitMix64(seed: seed)
     #expect((0..<3).map { _ in generator.next() } == expected)

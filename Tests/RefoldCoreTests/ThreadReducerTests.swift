@@ -278,7 +278,8 @@ import Testing
     let states = perIntent.states(thread.events)
     // After three errors on two intents: the global cap is reached, the per-intent one is not.
     #expect(states[5].consecutiveErrors == 3)
-    #expect(states[5].consecutiveErrorsByIntent == ["list_git_tags": 2, "check_deployment_status": 1])
+    #expect(
+      states[5].consecutiveErrorsByIntent == ["list_git_tags": 2, "check_deployment_status": 1])
     #expect(global.errorCapReached(states[5]))
     #expect(!perIntent.errorCapReached(states[5]))
     // A check_deployment_status result clears only its own count.

@@ -26,9 +26,10 @@ import Testing
         .input, .input, .input, .input, .input, .input, .error, .result(intent: nil),
         .result(intent: "anything"), .other,
       ])
-    #expect(classes.map(\.kind) == [
-      .input, .input, .input, .input, .input, .input, .error, .result, .result, .other,
-    ])
+    #expect(
+      classes.map(\.kind) == [
+        .input, .input, .input, .input, .input, .input, .error, .result, .result, .other,
+      ])
   }
 
   @Test func defaultInferenceRules() {
@@ -79,9 +80,10 @@ import Testing
   @Test func declaredIntentsWinAndInferenceCanBeOff() {
     let declared = Vocabulary(intents: ["wiggle": .sync, "done_for_now": .sync])
     let classes = classify(declared, [("wiggle", [:]), ("done_for_now", [:])])
-    #expect(classes == [
-      .decision(intent: "wiggle", kind: .sync), .decision(intent: "done_for_now", kind: .sync),
-    ])
+    #expect(
+      classes == [
+        .decision(intent: "wiggle", kind: .sync), .decision(intent: "done_for_now", kind: .sync),
+      ])
     let strict = Vocabulary(intents: ["deploy_backend": .approval], infersUndeclared: false)
     let strictClasses = classify(
       strict,
@@ -98,8 +100,10 @@ import Testing
   @Test func aliasesReadAsTheirTarget() {
     let vocabulary = Vocabulary(
       intents: DeployBot.intents,
-      aliases: ["deploy": "deploy_backend", "status": "check_deployment_status",
-        "msg": "slack_message"])
+      aliases: [
+        "deploy": "deploy_backend", "status": "check_deployment_status",
+        "msg": "slack_message",
+      ])
     let reducer = ThreadReducer(vocabulary: vocabulary)
     var thread = ThreadBuilder()
     thread.add("msg", ["from": "@tom", "text": "deploy v1 to staging"])
@@ -145,7 +149,8 @@ import Testing
   @Test func aliasedResultsUnderTheDefaultVocabulary() {
     let vocabulary = Vocabulary(aliases: ["fetch": "fetch_logs"])
     let classes = classify(vocabulary, [("fetch", [:]), ("fetch_result", [:])])
-    #expect(classes == [.decision(intent: "fetch_logs", kind: .sync), .result(intent: "fetch_logs")])
+    #expect(
+      classes == [.decision(intent: "fetch_logs", kind: .sync), .result(intent: "fetch_logs")])
   }
 
   @Test func toolCallNamesItsIntent() {
@@ -206,7 +211,8 @@ import Testing
 
   @Test func defaultVocabularyFoldsAWholeThread() {
     var thread = ThreadBuilder()
-    thread.add("slack_message", ["from": "@tom", "channel": "#deploys", "text": "latest to staging"])
+    thread.add(
+      "slack_message", ["from": "@tom", "channel": "#deploys", "text": "latest to staging"])
     thread.add("list_git_tags")
     thread.add("list_git_tags_result", ["tags": ["v3.0.2"]])
     thread.add("deploy_backend", ["tag": "v3.0.2", "environment": "staging"])

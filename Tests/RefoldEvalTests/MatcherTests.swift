@@ -146,13 +146,15 @@ import Testing
     let expectations = try Expectations.parse(document, reader: reader)
     let deploy = expectations.forThread("deploy-001")
     #expect(deploy.step(5, seq: 9, intent: "done_for_now")?.parameters == ["message": .any])
-    #expect(deploy.step(1, seq: 3, intent: "deploy_backend")?.parameters == ["tag": .regex("v[0-9.]+")])
+    #expect(
+      deploy.step(1, seq: 3, intent: "deploy_backend")?.parameters == ["tag": .regex("v[0-9.]+")])
     #expect(deploy.step(2, seq: 5, intent: "deploy_backend")?.parameters == ["tag": .exactGolden])
     #expect(deploy.step(1, seq: 3, intent: "list_git_tags") == nil)
     let other = expectations.forThread("status-001")
     #expect(other.step(0, seq: 1, intent: "deploy_backend") == nil)
     #expect(throws: SuiteError.self) {
-      try Expectations.parse([["thread": "*", "intents": ["done_for_now": ["message": "fuzzy"]]]], reader: reader)
+      try Expectations.parse(
+        [["thread": "*", "intents": ["done_for_now": ["message": "fuzzy"]]]], reader: reader)
     }
   }
 }

@@ -41,7 +41,9 @@ struct JSONValueGenerator {
       for _ in 0..<Int(abs(exponent)) { power *= 10 }
       let mantissa = Double(below(999) + 1)
       return exponent < 0 ? mantissa / power : mantissa * power
-    default: return [0.0, -0.0, 0.1, 0.5, 1e21, 1e-7, .leastNonzeroMagnitude, .greatestFiniteMagnitude][below(8)]
+    default:
+      return [0.0, -0.0, 0.1, 0.5, 1e21, 1e-7, .leastNonzeroMagnitude, .greatestFiniteMagnitude][
+        below(8)]
     }
   }
 

@@ -41,7 +41,8 @@ struct ReducerScript {
     let context = "after seq \(event.seq) (\(event.type))"
     expectState(states[index], equals: expected, context, sourceLocation: sourceLocation)
     expectState(
-      reducer.fold(events, upTo: index + 1), equals: states[index], "fold(upTo:) vs states "
+      reducer.fold(events, upTo: index + 1), equals: states[index],
+      "fold(upTo:) vs states "
         + context, sourceLocation: sourceLocation)
     index += 1
   }
@@ -49,7 +50,8 @@ struct ReducerScript {
   /// Asserts every event was stepped through and the full fold matches the last state.
   func finish(sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(index == events.count, "events left unchecked", sourceLocation: sourceLocation)
-    expectState(reducer.fold(events), equals: expected, "after the whole fold",
+    expectState(
+      reducer.fold(events), equals: expected, "after the whole fold",
       sourceLocation: sourceLocation)
   }
 }

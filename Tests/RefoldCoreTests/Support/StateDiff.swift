@@ -18,7 +18,8 @@ enum StateDiff {
       describe(actual.consecutiveErrorsByIntent))
     compare("pending", describe(expected.pending), describe(actual.pending))
     compare("intentCounts", describe(expected.intentCounts), describe(actual.intentCounts))
-    compare("feedback", expected.feedback.map { "\"\($0)\"" } ?? "nil",
+    compare(
+      "feedback", expected.feedback.map { "\"\($0)\"" } ?? "nil",
       actual.feedback.map { "\"\($0)\"" } ?? "nil")
     compare("eventCount", expected.eventCount, actual.eventCount)
     compare("nextSeq", expected.nextSeq, actual.nextSeq)
