@@ -316,6 +316,9 @@ public struct CaseResult: Sendable, Hashable, Codable {
   public var retryBehaviour: String?
   /// What the golden thread did at that point (same vocabulary).
   public var expectedRetryBehaviour: String?
+  /// True when the decision retried the failed intent although consecutive errors had
+  /// already reached the error cap (a retry the runtime would not have allowed).
+  public var overRetry: Bool?
   public var exchangeKey: String?
   public var usage: TokenUsage?
   public var latencyMilliseconds: Double?
@@ -332,6 +335,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
     case parameterDiff = "parameter_diff"
     case retryBehaviour = "retry_behaviour"
     case expectedRetryBehaviour = "expected_retry_behaviour"
+    case overRetry = "over_retry"
     case exchangeKey = "exchange_key"
     case latencyMilliseconds = "latency_ms"
     case rawResponse = "raw_response"
@@ -343,7 +347,8 @@ public struct CaseResult: Sendable, Hashable, Codable {
     failure: String? = nil, verdict: Verdict, parameterDiff: [ParameterDifference]? = nil,
     retryBehaviour: String? = nil, expectedRetryBehaviour: String? = nil,
     exchangeKey: String? = nil, usage: TokenUsage? = nil, latencyMilliseconds: Double? = nil,
-    context: String? = nil, rawResponse: JSONValue? = nil, behaviour: LoopBehaviour? = nil
+    context: String? = nil, rawResponse: JSONValue? = nil, behaviour: LoopBehaviour? = nil,
+    overRetry: Bool? = nil
   ) {
     self.id = id
     self.thread = thread
@@ -364,6 +369,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
     self.context = context
     self.rawResponse = rawResponse
     self.behaviour = behaviour
+    self.overRetry = overRetry
   }
 
   /// Whether the case passed.

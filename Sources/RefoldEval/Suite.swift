@@ -1,0 +1,72 @@
+import RefoldCore
+
+/// A suite as loaded from `evals/<suite>/suite.yaml`.
+///
+/// The agent, its variants, its golden fixtures, expectations, cassette, modes and
+/// thresholds. Paths are resolved against the suite's directory.
+public struct Suite: Sendable, Hashable {
+  public var name: String
+  /// The suite's directory.
+  public var directory: String
+  /// The `suite.yaml` file.
+  public var file: String
+  /// The agent spec file, resolved.
+  public var agentPath: String
+  /// The agent as its spec file defines it (before variant overrides).
+  public var agent: AgentSpec
+  /// The variants in file order; a suite without `variants` has one, `default`, with no
+  /// overrides.
+  public var variants: [Variant]
+  /// The fixture files the globs matched, sorted within each glob.
+  public var fixtureFiles: [String]
+  public var expectations: Expectations
+  /// The cassette path template, resolved; may contain `{variant}`.
+  public var cassette: String?
+  public var modes: [ReplayMode]
+  public var thresholds: Thresholds
+  /// Redaction rules for promoting threads to fixtures, kept as written.
+  public var redaction: [JSONValue]
+
+  public init(
+    name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
+    variants: [Variant], fixtureFiles: [String], expectations: Expectations, cassette: String?,
+    modes: [ReplayMode], thresholds: Thresholds, redaction: [JSONValue]
+  ) {
+    self.name = name
+    self.directory = directory
+    self.file = file
+    self.agentPath = agentPath
+    self.agent = agent
+    self.variants = variants
+    self.fixtureFiles = fixtureFiles
+    self.expectations = expectations
+    self.cassette = cassette
+    self.modes = modes
+    self.thresholds = thresholds
+    self.redaction = redaction
+  }
+
+  /// The variant named `name`.
+  public func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
+
+  /// The agent spec with `variant`'s overrides applied.
+  public func spec(for variant: Variant) -> AgentSpec { variant.apply(to: agent) }
+
+  /// The cassette path for `variant`, with `{variant}` replaced.
+  public func cassettePath(for variant: Variant) -> String? {
+    cassette?.replacingOccurrences(of: "{variant}", with: variant.name)
+  }
+
+  /// The golden threads of all fixture files.
+  public func loadThreads() throws(SuiteError) -> [[Event]] {
+    try FixtureLoader.load(fixtureFiles)
+  }
+}
+
+/// A replay mode a suite runs in.
+public enum ReplayMode: String, Sendable, Hashable, Codable, CaseIterable {
+  /// Teacher-forced: every decision point of every golden thread.
+  case step
+  /// Closed loop from each thread's trigger.
+  case loop
+}

@@ -1,0 +1,38 @@
+import RefoldCore
+
+/// A named set of overrides to the agent spec.
+public struct Variant: Sendable, Hashable {
+  public var name: String
+  /// The prompt template file, resolved, and its text (read by the loader).
+  public var promptPath: String?
+  public var promptTemplate: String?
+  public var contextFormat: ContextFormatKind?
+  public var outputMode: OutputMode?
+  public var model: ModelOverride
+
+  public init(
+    name: String, promptPath: String? = nil, promptTemplate: String? = nil,
+    contextFormat: ContextFormatKind? = nil, outputMode: OutputMode? = nil,
+    model: ModelOverride = ModelOverride()
+  ) {
+    self.name = name
+    self.promptPath = promptPath
+    self.promptTemplate = promptTemplate
+    self.contextFormat = contextFormat
+    self.outputMode = outputMode
+    self.model = model
+  }
+
+  /// `spec` with this variant's overrides; pure.
+  public func apply(to spec: AgentSpec) -> AgentSpec {
+    var result = spec
+    if let promptTemplate {
+      result.promptTemplate = promptTemplate
+      result.promptPath = promptPath
+    }
+    if let contextFormat { result.contextFormat = contextFormat }
+    if let outputMode { result.outputMode = outputMode }
+    result.model = model.apply(to: spec.model)
+    return result
+  }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import RefoldCore
+import Testing
+
+@testable import RefoldEval
+
+/// A suite directory in a temporary folder: `evals/deploybot/` with an agent file, a prompt,
+/// and fixtures two levels up, like the repository lays them out.
+private struct SuiteFolder {
+  let root: URL
+  var suiteDirectory: URL { root.appendingPathComponent("evals/deploybot") }
+
+  init() throws {
+    root = try temporaryDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(
+      at: suiteDirectory.appendingPathComponent("prompts"), withIntermediateDirectories: true)
+    let fixtures = root.appendingPathComponent("fixtures/deploybot/threads")
+    try manager.createDirectory(at: fixtures, withIntermediateDirectories: true)
+    try write("evals/deploybot/agent.yaml", "name: deploybot\n")
+    try write("evals/deploybot/prompts/concise.mustache", "Be brief.\n{{context}}\n")
+    for name in ["deploy-001", "deploy-002"] {
+      let lines = happyThread(name).map(\.jsonLine).joined(separator: "\n")
+      try write("fixtures/deploybot/threads/\(name).jsonl", lines + "\n")
+    }
+    try write("fixtures/deploybot/threads/notes.txt", "not a fixture\n")
+  }
+
+  func write(_ relative: String, _ text: String) throws {
+    try text.write(to: root.appendingPathComponent(relative), atomically: true, encoding: .utf8)
+  }
+
+  func load(_ suiteYAML: String) throws -> Suite {
+    try write("evals/deploybot/suite.yaml", suiteYAML)
+    return try SuiteLoader(loadAgent: { _ in deploySpec }).load(suiteDirectory.path)
+  }
+
+  /// The error loading `suiteYAML` throws, as text.
+  func failure(_ suiteYAML: String) -> String {
+    do {
+      _ = try load(suiteYAML)
+      return "no error"
+    } catch {
+      return String(describing: error)
+    }
+  }
+
+  func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+private let validSuite = """
+  agent: agent.yaml
+  variants:
+    baseline: {}
+    concise:
+      prompt: prompts/concise.mustache
+      context_format: json-events
+      output_mode: next-step
+      model: {name: small-model, temperature: 0, base_url: "http://127.0.0.1:8080/v1"}
+  fixtures:
+    - ../../fixtures/deploybot/threads/*.jsonl
+  expectations:
+    - thread: deploy-001
+      steps:
+        - step: 1
+          parameters:
+            tag: {regex: "v1\\\\.4\\\\..*"}
+      faults:
+        - {intent: deploy_backend, fails: 2, message: connection refused}
+      behaviour: {retries_at_most: 2, escalates: false}
+  cassette: ../../fixtures/deploybot/cassettes/{variant}.jsonl
+  modes: [step, loop]
+  thresholds: {min_intent_accuracy: 0.8, max_regression_p: 0.01}
+  redaction:
+    - {path: data.text, pattern: "@[a-z]+"}
+  """
+
+@Suite struct SuiteLoaderTests {
+  @Test func loadsAValidSuite() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    let suite = try folder.load(validSuite)
+    #expect(suite.name == "deploybot")
+    #expect(suite.variants.map(\.name) == ["baseline", "concise"])
+    #expect(
+      suite.fixtureFiles.map { ($0 as NSString).lastPathComponent } == [
+        "deploy-001.jsonl", "deploy-002.jsonl",
+      ])
+    #expect(suite.modes == [.step, .loop])
+    #expect(suite.thresholds == Thresholds(minIntentAccuracy: 0.8, maxRegressionP: 0.01))
+    #expect(suite.redaction.count == 1)
+    let concise = try #require(suite.variant(named: "concise"))
+    #expect(
+      suite.cassettePath(for: concise)?.hasSuffix("fixtures/deploybot/cassettes/concise.jsonl")
+        == true)
+    let spec = suite.spec(for: concise)
+    #expect(spec.contextFormat == .jsonEvents)
+    #expect(spec.outputMode == .nextStep)
+    #expect(spec.promptTemplate == "Be brief.\n{{context}}\n")
+    #expect(spec.model.name == "small-model")
+    #expect(spec.model.temperature == 0)
+    #expect(spec.model.baseURL == "http://127.0.0.1:8080/v1")
+    #expect(spec.intents == deploySpec.intents)
+    let baseline = try #require(suite.variant(named: "baseline"))
+    #expect(suite.spec(for: baseline) == deploySpec)
+    let expectation = suite.expectations.forThread("deploy-001")
+    #expect(expectation.step(1, seq: 3)?.parameters["tag"] == .regex(#"v1\.4\..*"#))
+    #expect(
+      expectation.faults == [
+        ToolFault(intent: "deploy_backend", fails: 2, message: "connection refused")
+      ])
+    #expect(expectation.behaviour == BehaviourExpectation(retriesAtMost: 2, escalates: false))
+    #expect(suite.expectations.forThread("deploy-002").steps.isEmpty)
+    let threads = try suite.loadThreads()
+    #expect(threads.map { $0[0].thread } == ["deploy-001", "deploy-002"])
+    #expect(threads[0] == happyThread("deploy-001"))
+  }
+
+  @Test func expectationsFromAFile() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    try folder.write(
+      "evals/deploybot/expectations.yaml",
+      """
+      expectations:
+        - thread: "deploy-*"
+          steps:
+            - {seq: 8, parameters: {message: any}}
+      """)
+    let suite = try folder.load(
+      "agent: agent.yaml\nfixtures: ../../fixtures/deploybot/threads/*.jsonl\n"
+        + "expectations: expectations.yaml\n")
+    #expect(suite.variants.map(\.name) == ["default"])
+    #expect(suite.modes == [.step])
+    #expect(
+      suite.expectations.forThread("deploy-002").step(3, seq: 8)?.parameters["message"] == .any)
+  }
+
+  @Test(arguments: [
+    (
+      validSuite.replacingOccurrences(of: "json-events", with: "markdown"),
+      "suite.yaml:6: variants.concise.context_format: expected one of xml-tags, json-events, chat-messages"
+    ),
+    (
+      validSuite.replacingOccurrences(
+        of: "min_intent_accuracy: 0.8", with: "min_intent_accuracy: 80"),
+      "suite.yaml:22: thresholds.min_intent_accuracy: expected a number between 0 and 1"
+    ),
+    (
+      validSuite.replacingOccurrences(of: "threads/*.jsonl", with: "threads/*.json"),
+      "suite.yaml:10: fixtures[0]: matches no file"
+    ),
+    (
+      validSuite.replacingOccurrences(of: "{regex: \"v1", with: "{regexp: \"v1"),
+      "suite.yaml:16: expectations[0].steps[0].parameters.tag.regexp: unknown matcher; expected one of exact, any, regex, one_of, tolerance, subset"
+    ),
+    (
+      validSuite.replacingOccurrences(of: "fails: 2", with: "fails: 0"),
+      "expectations[0].faults[0].fails: expected an integer of at least 1, found 0"
+    ),
+    (
+      validSuite.replacingOccurrences(of: "modes: [step, loop]", with: "modes: [step, replay]"),
+      "suite.yaml:21: modes[1]: expected one of step, loop"
+    ),
+    (
+      validSuite.replacingOccurrences(of: "output_mode: next-step", with: "output: next-step"),
+      "suite.yaml:7: variants.concise.output: unknown key; expected one of description, prompt, context_format, output_mode, model"
+    ),
+    (
+      validSuite.replacingOccurrences(
+        of: "prompts/concise.mustache", with: "prompts/missing.mustache"),
+      "variants.concise.prompt: cannot read"
+    ),
+    ("agent: agent.yaml\n", "missing key \"fixtures\""),
+    ("agent: [unclosed\n", "not valid YAML"),
+  ])
+  func validationErrorsNameTheFileAndThePath(yaml: String, message: String) throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    let failure = folder.failure(yaml)
+    #expect(failure.contains(message), "\(failure)")
+    #expect(failure.contains("suite.yaml"), "\(failure)")
+  }
+
+  @Test func expectationFileErrorsNameThatFile() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    try folder.write(
+      "evals/deploybot/expectations.yaml",
+      "- thread: deploy-001\n  steps:\n    - step: 1\n      parameters:\n        tag: {regex: \"(\"}\n"
+    )
+    let failure = folder.failure(
+      "agent: agent.yaml\nfixtures: ../../fixtures/deploybot/threads/*.jsonl\n"
+        + "expectations: expectations.yaml\n")
+    #expect(
+      failure.hasSuffix(
+        "expectations.yaml:5: [0].steps[0].parameters.tag.regex: not a valid regular expression"),
+      "\(failure)")
+  }
+
+  @Test func badFixtureLinesNameFileAndLine() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    try folder.write(
+      "fixtures/deploybot/threads/deploy-003.jsonl",
+      #"{"thread":"deploy-003","seq":0,"type":"slack_message","data":{}}"# + "\n"
+        + #"{"thread":"deploy-003","type":"list_git_tags"}"# + "\n")
+    let suite = try folder.load(validSuite)
+    #expect(throws: SuiteError.self) { try suite.loadThreads() }
+    do {
+      _ = try suite.loadThreads()
+    } catch {
+      #expect(error.description.hasSuffix("deploy-003.jsonl:2: missing field \"data\""))
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import RefoldCore
+import Synchronization
+
+@testable import RefoldEval
+
+/// A decider answering from a table keyed by (thread, number of events in the context), or
+/// by a closure; unknown keys throw like a cassette miss.
+final class TableDecider: Decider {
+  struct Miss: Error, CustomStringConvertible {
+    var thread: String
+    var count: Int
+    var description: String { "no answer for thread \(thread) at \(count) events" }
+  }
+
+  private let answer: @Sendable (String, [Event]) async throws -> Decision.Outcome?
+  private let asked = Mutex(0)
+
+  init(_ answer: @escaping @Sendable (String, [Event]) async throws -> Decision.Outcome?) {
+    self.answer = answer
+  }
+
+  /// Answers `table[thread][k]` at the k-th decision of the context (counted as decisions
+  /// and errors the model produced so far).
+  convenience init(byEventCount table: [String: [Int: Decision.Outcome]]) {
+    self.init { thread, events in table[thread]?[events.count] }
+  }
+
+  func decide(thread: String, events: [Event]) async throws -> Decision {
+    asked.withLock { $0 += 1 }
+    guard let outcome = try await answer(thread, events) else {
+      throw Miss(thread: thread, count: events.count)
+    }
+    return Decision(
+      outcome: outcome, exchangeKey: "k\(events.count)",
+      usage: TokenUsage(inputTokens: 100, outputTokens: 10), renderedContext: "ctx",
+      rawResponse: ["raw": true])
+  }
+
+  var calls: Int { asked.withLock { $0 } }
+}
+
+/// A decider that replays the golden thread: at a context of n events, it answers with the
+/// next decision event of the golden thread (the right answer), with overrides by step.
+func oracle(
+  _ threads: [[Event]], reducer: ThreadReducer, overrides: [String: [Int: Decision.Outcome]] = [:]
+)
+  -> TableDecider
+{
+  var table: [String: [Int: Decision.Outcome]] = [:]
+  for events in threads {
+    let golden = GoldenThread(events: events, reducer: reducer)
+    for point in golden.decisions {
+      table[golden.id, default: [:]][point.eventIndex] =
+        overrides[golden.id]?[point.step] ?? .intent(point.intent)
+    }
+  }
+  let frozen = table
+  return TableDecider(byEventCount: frozen)
+}
+
+let deployIntents: [IntentSpec] = [
+  IntentSpec(name: "list_git_tags", kind: .sync),
+  IntentSpec(name: "deploy_backend", kind: .approval),
+  IntentSpec(name: "deploy_frontend", kind: .approval),
+  IntentSpec(name: "rollback_backend", kind: .approval),
+  IntentSpec(name: "check_deployment_status", kind: .sync),
+  IntentSpec(name: "run_smoke_tests", kind: .sync),
+  IntentSpec(name: "request_clarification", kind: .human),
+  IntentSpec(name: "request_human_input", kind: .human),
+  IntentSpec(name: "done_for_now", kind: .terminal),
+]
+
+let deploySpec = AgentSpec(
+  name: "deploybot", model: ModelSettings(name: "test-model"), promptTemplate: "{{context}}",
+  intents: deployIntents)
+
+let deployReducer = deploySpec.reducer
+
+/// Builds a thread from (type, data) pairs, numbering seq from 0.
+func thread(_ id: String, _ items: [(String, JSONValue)], meta: [Int: JSONValue] = [:]) -> [Event] {
+  items.enumerated().map { index, item in
+    Event(thread: id, seq: index, type: item.0, data: item.1, meta: meta[index])
+  }
+}
+
+let fixedClock: AgentLoop.Clock = { "2026-11-20T10:00:00Z" }
+
+/// The happy path: list tags, deploy (approved), check status, done.
+func happyThread(_ id: String) -> [Event] {
+  thread(
+    id,
+    [
+      ("slack_message", ["from": "@alex", "text": "ship latest backend to prod"]),
+      ("list_git_tags", [:]),
+      ("list_git_tags_result", ["tags": ["v1.4.2", "v1.4.1"]]),
+      ("deploy_backend", ["tag": "v1.4.2", "environment": "production"]),
+      ("approval", ["approved": true, "by": "@sam"]),
+      ("deploy_backend_result", ["status": "deployed"]),
+      ("check_deployment_status", ["service": "backend", "environment": "production"]),
+      ("check_deployment_status_result", ["healthy": true]),
+      ("done_for_now", ["message": "v1.4.2 is live"]),
+    ])
+}
+
+/// A temporary directory removed by the caller.
+func temporaryDirectory() throws -> URL {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "refold-eval-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
