@@ -10,6 +10,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     commandName: "refold",
     abstract: "Record, replay, score and report LLM-agent threads.",
     subcommands: RefoldCommand.storeCommands + RefoldCommand.evaluationCommands
+      + RefoldCommand.recordingCommands
   )
 
   /// The commands on the event store.

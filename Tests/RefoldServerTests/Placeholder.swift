@@ -1,2 +1,0 @@
-// Replaced by this module's tests.
-import Testing
