@@ -17,7 +17,20 @@ public struct CommandToolRunner: ToolRunner {
   /// Commands by intent name.
   public var commands: [String: ToolCommand]
 
-  public init(commands: [String: ToolCommand]) { self.commands = commands }
+  public init(commands: [String: ToolCommand]) {
+    Self.ignoreBrokenPipes()
+    self.commands = commands
+  }
+
+  /// A command that exits without reading its input closes the pipe; writing the parameters
+  /// then raises SIGPIPE, whose default action ends the whole server. Ignored, the write
+  /// fails with EPIPE instead, which the runner tolerates.
+  private static let brokenPipesIgnored: Bool = {
+    signal(SIGPIPE, SIG_IGN)
+    return true
+  }()
+
+  static func ignoreBrokenPipes() { _ = brokenPipesIgnored }
 
   public func run(_ intent: Intent, thread: String, events: [Event]) async throws -> ToolOutcome {
     guard let command = commands[intent.name] else {
