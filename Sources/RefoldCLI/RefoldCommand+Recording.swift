@@ -5,6 +5,6 @@ extension RefoldCommand {
   static let recordingCommands: [any ParsableCommand.Type] = [
     ProxyCommand.self,
     ServeCommand.self,
-
+    PromoteCommand.self,
   ]
 }
