@@ -11,29 +11,32 @@ public struct Redactor: Sendable {
   public init(rules: [RedactionRule]) { self.rules = rules }
 
   /// The redacted events and exchanges.
+  ///
+  /// Order: path rules first (collecting what they removed), then the removed values
+  /// wherever else they appear, then the patterns; so a pattern never rewrites part of a
+  /// value a path rule hides as a whole.
   public func redact(events: [Event], exchanges: [Exchange]) -> ([Event], [Exchange]) {
-    var removed: [String] = []
+    var replacements: [String: String] = [:]
+    let wholeValueRules = rules.filter { $0.path != nil && $0.pattern == nil }
+    let patternRules = rules.filter { $0.pattern != nil }
     var redactedEvents = events.map { event -> Event in
       var copy = event
-      for rule in rules {
-        if let path = rule.path {
-          var root: JSONValue = ["data": copy.data, "meta": copy.meta ?? .null]
-          root = rule.apply(atPath: path[...], to: root, removed: &removed)
-          copy.data = root["data"] ?? copy.data
-          if let meta = root["meta"], !meta.isNull { copy.meta = meta }
-        } else {
-          copy.data = rule.replacingMatches(inAll: copy.data)
+      for rule in wholeValueRules {
+        var found: [String] = []
+        apply(rule, to: &copy, removed: &found)
+        for literal in found where replacements[literal] == nil {
+          replacements[literal] = rule.replacement
         }
       }
       return copy
     }
-    let literals = Array(Set(removed)).sorted { $0.count > $1.count }
+    let literals = replacements.keys.sorted { ($0.count, $0) > ($1.count, $1) }
     func scrub(_ value: JSONValue) -> JSONValue {
       guard !literals.isEmpty else { return value }
       switch value {
       case .string(var text):
         for literal in literals where text.contains(literal) {
-          text = text.replacingOccurrences(of: literal, with: replacement(for: literal))
+          text = text.replacingOccurrences(of: literal, with: replacements[literal] ?? "")
         }
         return .string(text)
       case .array(let items): return .array(items.map(scrub))
@@ -44,29 +47,33 @@ public struct Redactor: Sendable {
     redactedEvents = redactedEvents.map { event in
       var copy = event
       copy.data = scrub(copy.data)
+      // Pattern rules replace matches only; they remove no whole value.
+      var none: [String] = []
+      for rule in patternRules { apply(rule, to: &copy, removed: &none) }
       return copy
     }
     let redactedExchanges = exchanges.map { exchange -> Exchange in
       var copy = exchange
-      for rule in rules where rule.pattern != nil && rule.path == nil {
-        copy.request = rule.replacingMatches(inAll: copy.request)
-        copy.response = rule.replacingMatches(inAll: copy.response)
-      }
-      for rule in rules where rule.pattern != nil && rule.path != nil {
-        // A rule scoped to an event path still hides the same text inside prompts.
-        copy.request = rule.replacingMatches(inAll: copy.request)
-        copy.response = rule.replacingMatches(inAll: copy.response)
-      }
       copy.request = scrub(copy.request)
       copy.response = scrub(copy.response)
+      // A pattern scoped to an event path still hides the same text inside prompts.
+      for rule in patternRules {
+        copy.request = rule.replacingMatches(inAll: copy.request)
+        copy.response = rule.replacingMatches(inAll: copy.response)
+      }
       return copy
     }
     return (redactedEvents, redactedExchanges)
   }
 
-  /// The replacement a path rule gives `literal` (the first path rule's).
-  private func replacement(for literal: String) -> String {
-    rules.first { $0.path != nil && $0.pattern == nil }?.replacement
-      ?? RedactionRule.defaultReplacement
+  private func apply(_ rule: RedactionRule, to event: inout Event, removed: inout [String]) {
+    guard let path = rule.path else {
+      event.data = rule.replacingMatches(inAll: event.data)
+      return
+    }
+    var root: JSONValue = ["data": event.data, "meta": event.meta ?? .null]
+    root = rule.apply(atPath: path[...], to: root, removed: &removed)
+    event.data = root["data"] ?? event.data
+    if let meta = root["meta"], !meta.isNull { event.meta = meta }
   }
 }
