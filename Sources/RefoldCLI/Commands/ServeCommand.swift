@@ -51,6 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("The cassette JSONL for --model recorded.", valueName: "file"))
   var cassette: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "The model endpoint, overriding the spec (and $REFOLD_BASE_URL).", valueName: "url"))
+  var baseURL: String?
+
   func validate() throws {
     if model == .recorded && cassette == nil {
       throw ValidationError("--model recorded needs --cassette FILE")
@@ -61,7 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
     let context = CLIContext.current
     do {
       let address = try ListenAddress(parsing: listen)
-      let agent = try AgentSpecLoader(environment: context.environment).load(path: spec)
+      let agent = try AgentSpecLoader(environment: context.environment, baseURLOverride: baseURL)
+        .load(path: spec)
       var secret: String?
       if let webhookSecretEnv {
         guard let value = context.environment[webhookSecretEnv], !value.isEmpty else {
