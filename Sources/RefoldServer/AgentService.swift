@@ -67,7 +67,8 @@ public final class AgentService: Sendable {
     do {
       parsed = try JSONParser.parse(bytes: [UInt8](body))
     } catch {
-      return .jsonError(.badRequest, type: "invalid_request", message: "the body is not JSON: \(error)")
+      return .jsonError(
+        .badRequest, type: "invalid_request", message: "the body is not JSON: \(error)")
     }
     var trigger = parsed
     var thread = "thread-" + UUID().uuidString.lowercased().prefix(12)
@@ -344,6 +345,7 @@ public final class AgentService: Sendable {
 
   private func busyResponse(_ thread: String) -> HTTPResponse {
     .jsonError(
-      .conflict, type: "busy", message: "thread \"\(thread)\" is advancing; try again when it pauses")
+      .conflict, type: "busy",
+      message: "thread \"\(thread)\" is advancing; try again when it pauses")
   }
 }

@@ -22,6 +22,8 @@ public struct CommandToolRunner: ToolRunner {
     self.commands = commands
   }
 
+  /// Ignores SIGPIPE for the process, once.
+  ///
   /// A command that exits without reading its input closes the pipe; writing the parameters
   /// then raises SIGPIPE, whose default action ends the whole server. Ignored, the write
   /// fails with EPIPE instead, which the runner tolerates.
@@ -119,7 +121,8 @@ public struct CommandToolRunner: ToolRunner {
       try process.run()
     } catch {
       throw ServerError.toolNotRunnable(
-        intent: intent, reason: "cannot start \(command.arguments.joined(separator: " ")): "
+        intent: intent,
+        reason: "cannot start \(command.arguments.joined(separator: " ")): "
           + "\(error.localizedDescription)")
     }
     let timedOut = TimeoutFlag()

@@ -66,7 +66,7 @@ extension OTLPImporter {
       }
       let provider =
         (span.attributes["gen_ai.provider.name"] ?? span.attributes["gen_ai.system"])?.stringValue
-        == "anthropic" ? "anthropic" : "openai"
+          == "anthropic" ? "anthropic" : "openai"
       let latency = span.end > span.start ? Double(span.end - span.start) / 1e6 : nil
       exchanges.append(
         Exchange(

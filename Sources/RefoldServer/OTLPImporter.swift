@@ -301,7 +301,8 @@ extension OTLPImporter {
         let base = "\(prefix).\(index)"
         let role = attributes[base + ".role"]?.stringValue
         let content = attributes[base + ".content"]
-        let hasCalls = attributes[base + ".tool_calls.0.name"] != nil
+        let hasCalls =
+          attributes[base + ".tool_calls.0.name"] != nil
           || attributes[base + ".function_call.name"] != nil
         guard role != nil || content != nil || hasCalls else { break }
         var calls: [OTLPMessage.ToolCall] = []
@@ -310,7 +311,8 @@ extension OTLPImporter {
           calls.append(
             OTLPMessage.ToolCall(
               id: attributes["\(base).tool_calls.\(callIndex).id"]?.stringValue, name: name,
-              arguments: OTLPMessage.arguments(attributes["\(base).tool_calls.\(callIndex).arguments"])))
+              arguments: OTLPMessage.arguments(
+                attributes["\(base).tool_calls.\(callIndex).arguments"])))
           callIndex += 1
         }
         if let name = attributes[base + ".function_call.name"]?.stringValue {
@@ -320,7 +322,11 @@ extension OTLPImporter {
               arguments: OTLPMessage.arguments(attributes[base + ".function_call.arguments"])))
         }
         var text: String?
-        if case .string(let value)? = content { text = value } else { text = content?.canonicalString }
+        if case .string(let value)? = content {
+          text = value
+        } else {
+          text = content?.canonicalString
+        }
         messages.append(
           OTLPMessage(
             role: role ?? defaultRole, text: text, toolCalls: calls,

@@ -64,12 +64,14 @@ public struct Promoter: Sendable {
     let recorded = try events.events(in: thread)
     guard !recorded.isEmpty else { throw ServerError.unknownThread(thread) }
     let target = name ?? thread
-    let chosen = try variant.map { wanted -> Variant in
-      guard let found = suite.variant(named: wanted) else {
-        throw ServerError.promotion(thread: thread, reason: "the suite has no variant \"\(wanted)\"")
-      }
-      return found
-    } ?? suite.variants[0]
+    let chosen =
+      try variant.map { wanted -> Variant in
+        guard let found = suite.variant(named: wanted) else {
+          throw ServerError.promotion(
+            thread: thread, reason: "the suite has no variant \"\(wanted)\"")
+        }
+        return found
+      } ?? suite.variants[0]
     guard let cassettePath = suite.cassettePath(for: chosen) else {
       throw ServerError.promotion(thread: thread, reason: "\(suite.file) names no cassette")
     }
@@ -84,8 +86,9 @@ public struct Promoter: Sendable {
     // The exchanges the decisions name, in thread order.
     var references: [(index: Int, key: String, n: Int?)] = []
     for (index, event) in recorded.enumerated() {
-      guard let key = event.meta?["exchange_key"]?.stringValue
-        ?? event.meta?["exchange"]?.stringValue
+      guard
+        let key = event.meta?["exchange_key"]?.stringValue
+          ?? event.meta?["exchange"]?.stringValue
       else { continue }
       references.append((index, key, event.meta?["exchange_n"]?.intValue))
     }

@@ -80,7 +80,8 @@ struct ProxyIntentDecoder: Sendable {
     }
     guard let text, let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"),
       open < close, let object = try? JSONParser.parse(String(text[open...close])),
-      var members = object.objectValue, let name = members.removeValue(forKey: "intent")?
+      var members = object.objectValue,
+      let name = members.removeValue(forKey: "intent")?
         .stringValue
     else { return nil }
     if members.count == 1,

@@ -62,7 +62,9 @@ public final class RecordingProxy: Sendable {
     let server = HTTPServer(
       address: try listen.socketAddress(), timeout: forwarder.timeout + 30,
       logger: .disabled)
-    await server.appendRoute("POST /v1/chat/completions") { [self] in await self.forward($0, .openai) }
+    await server.appendRoute("POST /v1/chat/completions") { [self] in
+      await self.forward($0, .openai)
+    }
     await server.appendRoute("POST /chat/completions") { [self] in await self.forward($0, .openai) }
     await server.appendRoute("POST /v1/messages") { [self] in await self.forward($0, .anthropic) }
     await server.appendRoute("POST /messages") { [self] in await self.forward($0, .anthropic) }

@@ -49,7 +49,8 @@ public struct RedactionRule: Sendable {
       do {
         expression = RegexBox(try NSRegularExpression(pattern: pattern))
       } catch {
-        throw .invalidRedaction(file: "", rule: 0, reason: "\"\(pattern)\" is not a valid regular expression")
+        throw .invalidRedaction(
+          file: "", rule: 0, reason: "\"\(pattern)\" is not a valid regular expression")
       }
     } else {
       expression = nil
@@ -70,7 +71,8 @@ public struct RedactionRule: Sendable {
       }
       for key in members.keys where !["pattern", "path", "replace", "replacement"].contains(key) {
         throw .invalidRedaction(
-          file: file, rule: index, reason: "unknown key \"\(key)\" (expected pattern, path, replace)")
+          file: file, rule: index,
+          reason: "unknown key \"\(key)\" (expected pattern, path, replace)")
       }
       func string(_ key: String) throws(ServerError) -> String? {
         guard let value = members[key] else { return nil }

@@ -23,7 +23,8 @@ public enum ToolCommands {
     do {
       text = try String(contentsOfFile: path, encoding: .utf8)
     } catch {
-      throw .invalidTools(file: path, reason: "cannot read the file (\(error.localizedDescription))")
+      throw .invalidTools(
+        file: path, reason: "cannot read the file (\(error.localizedDescription))")
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     return try parse(text, file: path, directory: directory)
@@ -60,7 +61,8 @@ public enum ToolCommands {
       } else if let entry = value as? [String: Any] {
         for key in entry.keys where key != "command" && key != "timeout" {
           throw .invalidTools(
-            file: file, reason: "tools.\(intent): unknown key \"\(key)\" (expected command, timeout)")
+            file: file,
+            reason: "tools.\(intent): unknown key \"\(key)\" (expected command, timeout)")
         }
         if let line = entry["command"] as? String {
           arguments = ["/bin/sh", "-c", line]

@@ -68,7 +68,8 @@ struct UpstreamForwarder: Sendable {
     let (data, response) = try await perform(request)
     let elapsed = clock.now - started
     let (seconds, attoseconds) = elapsed.components
-    let milliseconds = ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded()
+    let milliseconds =
+      ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded()
       / 1000
     let http = response as? HTTPURLResponse
     return Answer(

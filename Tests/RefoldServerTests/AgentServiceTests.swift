@@ -12,7 +12,8 @@ struct ScriptedDeployBot: Decider {
     if let approval = events.last(where: { $0.type == "approval" }),
       approval.data["approved"] == false
     {
-      return Decision(outcome: .intent(Intent(name: "done_for_now", parameters: ["message": "Cancelled."])))
+      return Decision(
+        outcome: .intent(Intent(name: "done_for_now", parameters: ["message": "Cancelled."])))
     }
     if types.contains("deploy_backend_result") {
       return Decision(
@@ -37,7 +38,10 @@ struct ScriptedDeployBot: Decider {
       "list_git_tags": ToolCommand(
         arguments: ["/bin/sh", "-c", "echo '{\"tags\":[\"v1.4.2\",\"v1.4.1\"]}'"]),
       "deploy_backend": ToolCommand(
-        arguments: ["/bin/sh", "-c", "cat > \"\(directory)/deploy-input.json\"; echo '{\"status\":\"deployed\"}'"]),
+        arguments: [
+          "/bin/sh", "-c",
+          "cat > \"\(directory)/deploy-input.json\"; echo '{\"status\":\"deployed\"}'",
+        ]),
     ])
   }
 
@@ -65,7 +69,9 @@ struct ScriptedDeployBot: Decider {
       .start(listen: any)
     let trigger: JSONValue = [
       "thread": "deploy-042",
-      "events": [["type": "slack_message", "data": ["from": "@alex", "text": "ship latest backend"]]],
+      "events": [
+        ["type": "slack_message", "data": ["from": "@alex", "text": "ship latest backend"]]
+      ],
     ]
     let (launchBody, launchHeaders) = Self.signed(trigger)
     let launched = try await Support.send(
@@ -152,7 +158,9 @@ struct ScriptedDeployBot: Decider {
 
   @Test func commandToolsReportExitStatusStandardErrorAndTimeouts() async throws {
     let runner = CommandToolRunner(commands: [
-      "fails": ToolCommand(arguments: ["/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3"]),
+      "fails": ToolCommand(arguments: [
+        "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
+      ]),
       "slow": ToolCommand(arguments: ["/bin/sh", "-c", "sleep 5"], timeout: 0.5),
       "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
       "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
@@ -203,7 +211,9 @@ struct ScriptedDeployBot: Decider {
     #expect(signature.hasPrefix("sha256="))
     #expect(signature.count == 7 + 64)
     #expect(signer.verify(signature, body: body))
-    #expect(signer.verify(signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="), body: body))
+    #expect(
+      signer.verify(
+        signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="), body: body))
     #expect(!signer.verify(signature, body: Data("{\"a\":2}".utf8)))
     #expect(!signer.verify(String(signature.dropLast()), body: body))
     #expect(!signer.verify(nil, body: body))

@@ -36,8 +36,12 @@ import Testing
   /// Three conversations: current attributes, deprecated attributes, deprecated events; plus
   /// an HTTP span that is not a model call.
   static let document: JSONValue = {
-    let system: JSONValue = ["role": "system", "parts": [["type": "text", "content": "You are deploybot."]]]
-    let user: JSONValue = ["role": "user", "parts": [["type": "text", "content": "deploy latest backend to staging"]]]
+    let system: JSONValue = [
+      "role": "system", "parts": [["type": "text", "content": "You are deploybot."]],
+    ]
+    let user: JSONValue = [
+      "role": "user", "parts": [["type": "text", "content": "deploy latest backend to staging"]],
+    ]
     let listCall: JSONValue = [
       "role": "assistant",
       "parts": [["type": "tool_call", "id": "call_1", "name": "list_git_tags", "arguments": [:]]],
@@ -45,7 +49,9 @@ import Testing
     ]
     let listResult: JSONValue = [
       "role": "tool",
-      "parts": [["type": "tool_call_response", "id": "call_1", "response": ["tags": ["v1.4.2", "v1.4.1"]]]],
+      "parts": [
+        ["type": "tool_call_response", "id": "call_1", "response": ["tags": ["v1.4.2", "v1.4.1"]]]
+      ],
     ]
     let deployCall: JSONValue = [
       "role": "assistant",
@@ -149,7 +155,10 @@ import Testing
         [
           "resource": ["attributes": [attribute("service.name", "deploybot")]],
           "scopeSpans": [
-            ["scope": ["name": "opentelemetry.instrumentation.openai"], "spans": .array(current + [http])],
+            [
+              "scope": ["name": "opentelemetry.instrumentation.openai"],
+              "spans": .array(current + [http]),
+            ],
             ["scope": ["name": "legacy"], "spans": .array(deprecated + [events])],
           ],
         ]
@@ -171,7 +180,10 @@ import Testing
     #expect(summary.exchanges == 5)
 
     let current = try events.events(in: "conv-current")
-    #expect(current.map(\.type) == ["user_input", "list_git_tags", "list_git_tags_result", "deploy_backend"])
+    #expect(
+      current.map(\.type) == [
+        "user_input", "list_git_tags", "list_git_tags_result", "deploy_backend",
+      ])
     #expect(current[0].data == ["text": "deploy latest backend to staging"])
     #expect(current[2].data == ["tags": ["v1.4.2", "v1.4.1"]])
     #expect(current[3].data == ["tag": "v1.4.2", "environment": "staging"])
@@ -210,8 +222,10 @@ import Testing
   }
 
   @Test func aFileThatIsNotOTLPIsRefusedWithItsName() throws {
-    #expect(throws: ServerError.invalidOTLP(
-      file: "x.json", reason: "no resourceSpans: not an OTLP JSON trace export")) {
+    #expect(
+      throws: ServerError.invalidOTLP(
+        file: "x.json", reason: "no resourceSpans: not an OTLP JSON trace export")
+    ) {
       try OTLPImporter().parse(["spans": []], file: "x.json")
     }
   }

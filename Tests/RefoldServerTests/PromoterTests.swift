@@ -23,15 +23,15 @@ import Testing
     try FileManager.default.copyItem(atPath: seed, toPath: suite + "/fixtures/seed.jsonl")
     try expectations.write(toFile: suite + "/expectations.yaml", atomically: true, encoding: .utf8)
     try """
-      agent: \(Support.deploybotPath)
-      fixtures: [fixtures/*.jsonl]
-      cassette: cassettes/{variant}.jsonl
-      expectations: expectations.yaml
-      redaction:
-        - {pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\\\.[A-Za-z]{2,}", replace: "<email>"}
-        - {pattern: "sk-[A-Za-z0-9_-]{8,}", replace: "<api-key>"}
-        - {path: $.data.customer_id, replace: "<customer>"}
-      """.write(toFile: suite + "/suite.yaml", atomically: true, encoding: .utf8)
+    agent: \(Support.deploybotPath)
+    fixtures: [fixtures/*.jsonl]
+    cassette: cassettes/{variant}.jsonl
+    expectations: expectations.yaml
+    redaction:
+      - {pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\\\.[A-Za-z]{2,}", replace: "<email>"}
+      - {pattern: "sk-[A-Za-z0-9_-]{8,}", replace: "<api-key>"}
+      - {path: $.data.customer_id, replace: "<customer>"}
+    """.write(toFile: suite + "/suite.yaml", atomically: true, encoding: .utf8)
     return suite
   }
 
@@ -88,7 +88,8 @@ import Testing
     let database = try RefoldDatabase(path: try Support.temporaryDirectory() + "/db.sqlite")
     let spec = try Self.record(into: database)
     let promoter = Promoter(
-      events: SQLiteEventStore(database: database), cassette: SQLiteCassetteStore(database: database),
+      events: SQLiteEventStore(database: database),
+      cassette: SQLiteCassetteStore(database: database),
       loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
 
     let summary = try promoter.promote(thread: "prod-0193", suite: suitePath)
@@ -118,9 +119,10 @@ import Testing
       _ = try EventLine.parse(String(line))
     }
     let threads = try FixtureLoader.load([summary.fixture])
-    #expect(threads.first?.map(\.type) == [
-      "slack_message", "list_git_tags", "list_git_tags_result", "deploy_backend",
-    ])
+    #expect(
+      threads.first?.map(\.type) == [
+        "slack_message", "list_git_tags", "list_git_tags_result", "deploy_backend",
+      ])
     let suite = try SuiteLoader(loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
       .load(suitePath)
     #expect(suite.fixtureFiles.contains(summary.fixture))
@@ -132,7 +134,9 @@ import Testing
       spec: spec, source: RecordedModelSource(cassette: try JSONLCassette(path: summary.cassette)))
     for index in [1, 3] {
       let decision = try await decider.decide(thread: "prod-0193", events: Array(fixture[..<index]))
-      #expect(decision.outcome == .intent(Intent(name: fixture[index].type, parameters: fixture[index].data)))
+      #expect(
+        decision.outcome
+          == .intent(Intent(name: fixture[index].type, parameters: fixture[index].data)))
       #expect(decision.exchangeKey == fixture[index].meta?["exchange_key"]?.stringValue)
     }
 

@@ -16,7 +16,9 @@ import Testing
     "tools": [
       [
         "type": "function",
-        "function": ["name": "list_git_tags", "parameters": ["type": "object", "properties": [:]]],
+        "function": [
+          "name": "list_git_tags", "parameters": ["type": "object", "properties": [:]],
+        ],
       ],
       [
         "type": "function",
@@ -195,7 +197,8 @@ import Testing
     proxy.close()
 
     #expect(reply.status == 200)
-    #expect(try events.events(in: "prod-004").map(\.type) == ["slack_message", "list_git_tags_result"])
+    #expect(
+      try events.events(in: "prod-004").map(\.type) == ["slack_message", "list_git_tags_result"])
   }
 
   @Test(arguments: ["127.0.0.1:8787", "localhost:0", "[::1]:9000", "9001"])

@@ -155,7 +155,9 @@ enum Responses {
             "tool_calls": [
               [
                 "id": "call_1", "type": "function",
-                "function": ["name": .string(name), "arguments": .string(arguments.canonicalString)],
+                "function": [
+                  "name": .string(name), "arguments": .string(arguments.canonicalString),
+                ],
               ]
             ],
           ],

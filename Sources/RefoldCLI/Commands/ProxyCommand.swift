@@ -20,13 +20,15 @@ struct ProxyCommand: AsyncParsableCommand {
 
   @OptionGroup var store: StoreOptions
 
-  @Option(help: ArgumentHelp("The upstream base URL (https://api.openai.com/v1).", valueName: "url"))
+  @Option(
+    help: ArgumentHelp("The upstream base URL (https://api.openai.com/v1).", valueName: "url"))
   var upstream: String
 
   @Option(help: ArgumentHelp("Where to listen, HOST:PORT.", valueName: "address"))
   var listen: String = ListenAddress.loopbackDefault.description
 
-  @Option(help: ArgumentHelp("An agent spec whose intents decode the answers.", valueName: "agent.yaml"))
+  @Option(
+    help: ArgumentHelp("An agent spec whose intents decode the answers.", valueName: "agent.yaml"))
   var spec: String?
 
   @Option(help: ArgumentHelp("Seconds to wait for the upstream.", valueName: "seconds"))
@@ -36,7 +38,9 @@ struct ProxyCommand: AsyncParsableCommand {
     let context = CLIContext.current
     do {
       let address = try ListenAddress(parsing: listen)
-      let agent = try spec.map { try AgentSpecLoader(environment: context.environment).load(path: $0) }
+      let agent = try spec.map {
+        try AgentSpecLoader(environment: context.environment).load(path: $0)
+      }
       let database = try store.openDatabase(creating: true)
       let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
       let proxy = try RecordingProxy(
