@@ -223,3 +223,29 @@ struct ScriptedDeployBot: Decider {
         == "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
   }
 }
+
+@Suite struct StoringModelSourceTests {
+  @Test func everyLiveAnswerIsRecordedAndNeverReplayed() async throws {
+    let upstream = try await UpstreamServer { _, _ in
+      Responses.openAIToolCall(name: "list_git_tags", arguments: [:])
+    }
+    let cassette = InMemoryCassette()
+    let source = StoringModelSource(
+      live: LiveModelSource(client: OpenAIChatClient(baseURL: upstream.baseURL, apiKey: "sk-x")),
+      cassette: cassette, clock: { "2026-11-20T10:00:00Z" })
+    let request = ModelRequest(
+      provider: .openai,
+      body: ["model": "m", "messages": [["role": "user", "content": "ship it"]]], thread: "t1")
+    let first = try await source.respond(to: request)
+    let second = try await source.respond(to: request)
+    await upstream.stop()
+
+    #expect(upstream.received.count == 2)
+    #expect(first.n == 0)
+    #expect(second.n == 1)
+    let recorded = try cassette.exchanges(forKey: request.key)
+    #expect(recorded.map(\.n) == [0, 1])
+    #expect(recorded.first?.thread == "t1")
+    #expect(recorded.first?.usage == TokenUsage(inputTokens: 412, outputTokens: 23))
+  }
+}
