@@ -17,7 +17,7 @@ struct ImportCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("Event JSONL files.", valueName: "file"))
   var files: [String]
 
-  @Flag(help: "The files are OTLP JSON traces (GenAI semantic conventions); see docs/recording.md.")
+  @Flag(help: "The files are OTLP JSON traces (GenAI semantic conventions).")
   var otel = false
 
   func validate() throws {
