@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "RefoldModels", targets: ["RefoldModels"]),
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
     .library(name: "RefoldReport", targets: ["RefoldReport"]),
+    .library(name: "RefoldServer", targets: ["RefoldServer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,9 +42,19 @@ let package = Package(
     ),
     .target(name: "RefoldReport", dependencies: ["RefoldCore"]),
     .target(
+      name: "RefoldServer",
+      dependencies: [
+        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .target(
       name: "RefoldCLI",
       dependencies: [
         "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
+        "RefoldServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -63,6 +74,13 @@ let package = Package(
     .testTarget(
       name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
     .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
+    .testTarget(
+      name: "RefoldServerTests",
+      dependencies: [
+        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
+    ),
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [

@@ -17,6 +17,9 @@ struct ImportCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("Event JSONL files.", valueName: "file"))
   var files: [String]
 
+  @Flag(help: "The files are OTLP JSON traces (GenAI semantic conventions).")
+  var otel = false
+
   func validate() throws {
     if files.isEmpty { throw ValidationError("give at least one event JSONL file") }
     if files.contains("-") {
@@ -26,6 +29,7 @@ struct ImportCommand: ParsableCommand {
   }
 
   func run() throws {
+    if otel { return try importOTLP() }
     let output = CLIContext.current.stdout
     let eventStore = try store.openEventStore(creating: true)
     let summary = try EventImporter(store: eventStore).importFiles(files)

@@ -11,6 +11,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     abstract: "Record, replay, score and report LLM-agent threads.",
     version: RefoldCommand.version,
     subcommands: RefoldCommand.storeCommands + RefoldCommand.evaluationCommands
+      + RefoldCommand.recordingCommands
   )
 
   /// The commands on the event store.

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import RefoldCore
+import RefoldModels
+import RefoldServer
+import RefoldStore
+
+/// `refold serve --spec agent.yaml`: the agent as an HTTP service.
+struct ServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "Run an agent spec live: launch threads, pause for people, resume on webhooks.",
+    discussion: """
+      POST /threads launches a thread from a trigger event and advances it until it pauses; \
+      GET /threads/ID returns its events and state; POST /threads/ID/events appends an \
+      approval or human_response and advances again. Sync tools run as the commands the \
+      tools file names (parameters as JSON on stdin, result as JSON on stdout). With \
+      --webhook-secret-env every POST must carry X-Refold-Signature: sha256=<HMAC-SHA256 of \
+      the body>. Threads live in the store; a restarted server continues them.
+      """)
+
+  enum ModelMode: String, ExpressibleByArgument, CaseIterable {
+    case live, recorded
+  }
+
+  @OptionGroup var store: StoreOptions
+
+  @Option(help: ArgumentHelp("The agent spec.", valueName: "agent.yaml"))
+  var spec: String
+
+  @Option(help: ArgumentHelp("Where to listen, HOST:PORT.", valueName: "address"))
+  var listen: String = ListenAddress.loopbackDefault.description
+
+  @Option(
+    help: ArgumentHelp(
+      "The tools file (default: tools.yaml next to the spec, when it exists).",
+      valueName: "tools.yaml"))
+  var tools: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The environment variable holding the webhook HMAC secret.", valueName: "variable"))
+  var webhookSecretEnv: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "live: ask the spec's model and record each exchange in the store; recorded: answer "
+        + "from --cassette only."))
+  var model: ModelMode = .live
+
+  @Option(help: ArgumentHelp("The cassette JSONL for --model recorded.", valueName: "file"))
+  var cassette: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The model endpoint, overriding the spec (and $REFOLD_BASE_URL).", valueName: "url"))
+  var baseURL: String?
+
+  func validate() throws {
+    if model == .recorded && cassette == nil {
+      throw ValidationError("--model recorded needs --cassette FILE")
+    }
+  }
+
+  func run() async throws {
+    let context = CLIContext.current
+    do {
+      let address = try ListenAddress(parsing: listen)
+      let agent = try AgentSpecLoader(environment: context.environment, baseURLOverride: baseURL)
+        .load(path: spec)
+      var secret: String?
+      if let webhookSecretEnv {
+        guard let value = context.environment[webhookSecretEnv], !value.isEmpty else {
+          throw CLIError("the webhook secret variable \(webhookSecretEnv) is not set")
+        }
+        secret = value
+      }
+      let database = try store.openDatabase(creating: true)
+      let source: any ModelSource
+      switch model {
+      case .live:
+        source = StoringModelSource(
+          live: try LiveModelSource(settings: agent.model, environment: context.environment),
+          cassette: SQLiteCassetteStore(database: database))
+      case .recorded:
+        source = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
+      }
+      let toolsPath = tools ?? Self.defaultToolsPath(spec: spec)
+      let commands = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
+      let loop = AgentLoop(
+        spec: agent, decider: try ModelDecider(spec: agent, source: source),
+        tools: CommandToolRunner(commands: commands))
+      let service = AgentService(
+        loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
+        webhookSecret: secret)
+      let running = try await service.start(listen: address)
+      context.stdout.line(
+        "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
+          + "\(commands.count) tool command(s), store \(store.databasePath)"
+          + (secret == nil ? "" : ", webhooks signed"))
+      try await running.wait()
+    } catch let error as ServerError {
+      throw CLIError(error.description)
+    } catch let error as AgentSpecError {
+      throw CLIError("\(error)")
+    } catch let error as ModelSourceError {
+      throw CLIError("\(error)", exitCode: CLIError.modelSourceFailed)
+    }
+  }
+
+  /// `tools.yaml` next to the spec, when it exists.
+  static func defaultToolsPath(spec: String) -> String? {
+    let path = URL(fileURLWithPath: spec).deletingLastPathComponent()
+      .appendingPathComponent("tools.yaml").path
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+  }
+}

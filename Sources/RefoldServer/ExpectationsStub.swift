@@ -1,0 +1,100 @@
+import Foundation
+import RefoldCore
+import RefoldEval
+import Yams
+
+/// An expectations entry for a promoted thread, for a person to edit.
+///
+/// Every decision is listed as a step with its recorded intent and parameters in a comment;
+/// as written the entry changes nothing (every decision is expected exactly as recorded).
+/// It goes where the suite reads expectations: appended to the suite's expectations file
+/// when that file is a YAML list (or does not exist yet); otherwise into
+/// `<suite>/expectations/<thread>.yaml`, with a note saying so.
+struct ExpectationsStub {
+  let suite: Suite
+  let text: String
+  let path: String
+  let appends: Bool
+  let note: String?
+
+  init(suite: Suite, raw: [String: Any], thread: String, events: [Event], from recorded: String)
+    throws
+  {
+    self.suite = suite
+    let reducer = suite.agent.reducer
+    let context = reducer.vocabulary.threadTypes(events)
+    var lines = [
+      "",
+      "# Promoted from recorded thread \(recorded). As written this entry changes nothing: every",
+      "# decision is expected exactly as recorded. If a decision was wrong, correct its event in",
+      "# the fixture, or loosen it here (accept: [other_intent], parameters: {tag: any},",
+      "# ignore: true). See docs/suites.md.",
+      "- thread: \(Self.quoted(thread))",
+      "  steps:",
+    ]
+    var step = 0
+    for event in events {
+      guard case .decision(let intent, _) = reducer.vocabulary.classify(event, in: context),
+        !event.isEscalation
+      else { continue }
+      var summary = "\(intent) \(reducer.parameters(of: event).canonicalString)"
+      summary = summary.replacingOccurrences(of: "\n", with: " ")
+      if summary.count > 90 { summary = String(summary.prefix(90)) + "…" }
+      lines.append("    - step: \(step)    # seq \(event.seq): \(summary)")
+      step += 1
+    }
+    if step == 0 { lines[lines.count - 1] = "  steps: []" }
+    text = lines.joined(separator: "\n") + "\n"
+
+    let separate = (suite.directory as NSString).appendingPathComponent(
+      "expectations/\(thread).yaml")
+    if let relative = raw["expectations"] as? String {
+      let file = Promoter.resolve(relative, in: suite.directory)
+      let existing = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+      let parsed = try? Yams.load(yaml: existing)
+      if existing.trimmingCharacters(in: .whitespacesAndNewlines) == "[]" {
+        path = file
+        appends = false
+        note = nil
+        return
+      }
+      if existing.isEmpty || parsed == nil || parsed is [Any] {
+        path = file
+        appends = true
+        note = nil
+        return
+      }
+      note =
+        "\(file) is not a plain list, so the stub is in \(separate); move its entry there"
+    } else if raw["expectations"] != nil {
+      note = "\(suite.file) lists expectations inline; copy the stub from \(separate) into it"
+    } else {
+      note = "add `expectations: expectations/\(thread).yaml` to \(suite.file) to use the stub"
+    }
+    path = separate
+    appends = false
+  }
+
+  /// Writes or appends the stub; returns its file.
+  func write() throws -> String {
+    let manager = FileManager.default
+    try manager.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    if appends, manager.fileExists(atPath: path) {
+      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+      defer { try? handle.close() }
+      try handle.seekToEnd()
+      try handle.write(contentsOf: Data(text.utf8))
+    } else {
+      try Data(text.drop(while: { $0 == "\n" }).utf8).write(to: URL(fileURLWithPath: path))
+    }
+    return path
+  }
+
+  static func quoted(_ text: String) -> String {
+    "\""
+      + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+        of: "\"", with: "\\\"")
+      + "\""
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+/// Posts a client's request body to the upstream endpoint as it came, with the client's
+/// headers, and hands back the upstream answer as it came.
+///
+/// Credentials (`Authorization`, `x-api-key`) pass through in memory only; nothing here
+/// writes anything down.
+struct UpstreamForwarder: Sendable {
+  /// The upstream base URL, without a trailing slash (`https://api.openai.com/v1`).
+  let base: String
+  let session: URLSession
+  let timeout: Double
+
+  /// Headers that describe one hop, not the request; they are never forwarded.
+  static let hopHeaders: Set<String> = [
+    "host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
+    "trailer", "upgrade", "proxy-authorization", "proxy-connection", "accept-encoding",
+    "expect",
+  ]
+
+  /// The upstream's answer.
+  struct Answer: Sendable {
+    var status: Int
+    var body: Data
+    var contentType: String?
+    /// Milliseconds from sending to the full answer.
+    var latencyMilliseconds: Double
+  }
+
+  init(base: String, timeout: Double) throws(ServerError) {
+    var trimmed = base
+    while trimmed.hasSuffix("/") { trimmed.removeLast() }
+    guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+      scheme == "http" || scheme == "https", url.host != nil
+    else { throw .invalidUpstream(base) }
+    self.base = trimmed
+    self.timeout = timeout
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.timeoutIntervalForRequest = timeout
+    configuration.timeoutIntervalForResource = timeout
+    configuration.httpCookieStorage = nil
+    configuration.urlCache = nil
+    self.session = URLSession(configuration: configuration)
+  }
+
+  /// Posts `body` to `base + path` with `headers` (hop-by-hop and `X-Refold-*` dropped).
+  ///
+  /// - Throws: the transport's error when the upstream cannot be reached or times out.
+  func post(path: String, body: Data, headers: [(String, String)]) async throws -> Answer {
+    guard let url = URL(string: base + path) else { throw ServerError.invalidUpstream(base) }
+    var request = URLRequest(url: url, timeoutInterval: timeout)
+    request.httpMethod = "POST"
+    request.httpBody = body
+    for (name, value) in headers {
+      let lower = name.lowercased()
+      if Self.hopHeaders.contains(lower) || lower.hasPrefix("x-refold-") { continue }
+      request.addValue(value, forHTTPHeaderField: name)
+    }
+    if request.value(forHTTPHeaderField: "Content-Type") == nil {
+      request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    let clock = ContinuousClock()
+    let started = clock.now
+    let (data, response) = try await perform(request)
+    let elapsed = clock.now - started
+    let (seconds, attoseconds) = elapsed.components
+    let milliseconds =
+      ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded()
+      / 1000
+    let http = response as? HTTPURLResponse
+    return Answer(
+      status: http?.statusCode ?? 502, body: data,
+      contentType: http?.value(forHTTPHeaderField: "Content-Type"),
+      latencyMilliseconds: milliseconds)
+  }
+
+  private func perform(_ request: URLRequest) async throws -> (Data, URLResponse) {
+    try await withCheckedThrowingContinuation { continuation in
+      let task = session.dataTask(with: request) { data, response, error in
+        if let error {
+          continuation.resume(throwing: error)
+        } else if let response {
+          continuation.resume(returning: (data ?? Data(), response))
+        } else {
+          continuation.resume(throwing: URLError(.badServerResponse))
+        }
+      }
+      task.resume()
+    }
+  }
+
+  /// Releases the session's connections.
+  func invalidate() { session.finishTasksAndInvalidate() }
+}
