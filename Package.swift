@@ -84,7 +84,7 @@ let package = Package(
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
-        "RefoldCLI", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
         .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),

@@ -21,9 +21,13 @@ public struct SuiteLoader: Sendable {
   public typealias AgentLoader = @Sendable (String) throws -> AgentSpec
 
   public var loadAgent: AgentLoader
+  /// Whether a `fixtures` pattern that matches no file is an error: it is for evaluation (a
+  /// typo would silently shrink the suite), not for `refold promote` filling a new suite.
+  public var requiresFixtures: Bool
 
-  public init(loadAgent: @escaping AgentLoader) {
+  public init(loadAgent: @escaping AgentLoader, requiresFixtures: Bool = true) {
     self.loadAgent = loadAgent
+    self.requiresFixtures = requiresFixtures
   }
 
   static let topLevelKeys = [
@@ -88,7 +92,9 @@ public struct SuiteLoader: Sendable {
       } catch {
         throw reader.error(path, "* is allowed in the file name only, not in directories")
       }
-      guard !matched.isEmpty else { throw reader.error(path, "matches no file") }
+      guard !matched.isEmpty || !requiresFixtures else {
+        throw reader.error(path, "matches no file")
+      }
       fixtureFiles += matched
     }
 

@@ -60,7 +60,7 @@ public struct Promoter: Sendable {
     thread: String, suite suitePath: String, as name: String? = nil, variant: String? = nil,
     replace: Bool = false
   ) throws -> Summary {
-    let suite = try SuiteLoader(loadAgent: loadAgent).load(suitePath)
+    let suite = try SuiteLoader(loadAgent: loadAgent, requiresFixtures: false).load(suitePath)
     let recorded = try events.events(in: thread)
     guard !recorded.isEmpty else { throw ServerError.unknownThread(thread) }
     let target = name ?? thread

@@ -46,9 +46,14 @@ public final class RunningServer: Sendable {
   /// `http://HOST:PORT`, without a trailing slash.
   public var baseURL: String { "http://\(address)" }
 
-  /// Runs until the server stops (or the surrounding task is cancelled).
+  /// Runs until the server stops or the calling task is cancelled, which stops the server.
   public func wait() async throws {
-    try await task.value
+    let task = self.task
+    try await withTaskCancellationHandler {
+      try await task.value
+    } onCancel: {
+      task.cancel()
+    }
   }
 
   /// Stops accepting connections, lets running requests finish for up to `timeout` seconds.

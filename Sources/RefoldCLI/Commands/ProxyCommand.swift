@@ -50,7 +50,12 @@ struct ProxyCommand: AsyncParsableCommand {
       context.stdout.line(
         "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
           + "recording into \(store.databasePath)")
-      try await running.wait()
+      do {
+        try await running.wait()
+      } catch  where Task.isCancelled {
+        // Interrupted: the server stopped, nothing is half written (every append is a
+        // transaction).
+      }
     } catch let error as ServerError {
       throw CLIError(error.description)
     } catch let error as AgentSpecError {
