@@ -116,15 +116,23 @@ public struct IntentSpec: Sendable, Hashable {
   /// The parameter schema, a JSON Schema subset (type, properties, required, enum, items,
   /// maxLength, description) as JSON.
   public var parameters: JSONValue
+  /// The program and arguments that carry out this intent when the agent runs as a service
+  /// (`refold serve`); a shell line is `["/bin/sh", "-c", line]`. Nil: no command in the spec.
+  public var command: [String]?
+  /// Seconds the command may run before the call fails; nil is the service's default.
+  public var timeout: Double?
 
   public init(
     name: String, kind: IntentKind, description: String = "",
-    parameters: JSONValue = ["type": "object", "properties": [:]]
+    parameters: JSONValue = ["type": "object", "properties": [:]], command: [String]? = nil,
+    timeout: Double? = nil
   ) {
     self.name = name
     self.kind = kind
     self.description = description
     self.parameters = parameters
+    self.command = command
+    self.timeout = timeout
   }
 }
 

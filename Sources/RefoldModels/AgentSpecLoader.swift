@@ -193,7 +193,8 @@ public struct AgentSpecLoader: Sendable {
           value, path: path, "expected an intent name of letters, digits and underscores")
       }
       let intent = try reader.mapping(value, path: path)
-      try reader.rejectUnknown(intent, allowed: ["kind", "description", "params"], path: path)
+      try reader.rejectUnknown(
+        intent, allowed: ["kind", "description", "params", "command", "timeout"], path: path)
       let kind: IntentKind = try reader.choice(
         reader.required(intent, "kind", path: path), path: "\(path).kind")
       var description = ""
@@ -219,10 +220,41 @@ public struct AgentSpecLoader: Sendable {
             reader.node(at: problem.path, in: node) ?? node, path: problemPath, problem.message)
         }
       }
+      var command: [String]?
+      if let node = intent["command"] {
+        command = try readCommand(reader, node, path: "\(path).command")
+      }
+      var timeout: Double?
+      if let node = intent["timeout"] {
+        timeout = try reader.number(node, path: "\(path).timeout", in: 0.001...86_400)
+      }
       intents.append(
-        IntentSpec(name: name, kind: kind, description: description, parameters: parameters))
+        IntentSpec(
+          name: name, kind: kind, description: description, parameters: parameters,
+          command: command, timeout: timeout))
     }
     return intents
+  }
+
+  /// A tool command: a shell line (run with `/bin/sh -c`) or a list of program and arguments.
+  private func readCommand(_ reader: SpecReader, _ node: Node, path: String)
+    throws(AgentSpecError) -> [String]
+  {
+    if case .sequence(let items) = node {
+      var arguments: [String] = []
+      for (index, item) in items.enumerated() {
+        arguments.append(try reader.string(item, path: "\(path)[\(index)]"))
+      }
+      guard !arguments.isEmpty else {
+        throw reader.error(node, path: path, "expected a program and its arguments")
+      }
+      return arguments
+    }
+    let line = try reader.string(node, path: path)
+    guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw reader.error(node, path: path, "expected a shell line or a list")
+    }
+    return ["/bin/sh", "-c", line]
   }
 
   private func readPolicy(_ reader: SpecReader, _ node: Node) throws(AgentSpecError)

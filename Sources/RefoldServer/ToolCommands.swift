@@ -15,6 +15,21 @@ import Yams
 ///
 /// Commands run in the tools file's directory, so relative paths are relative to it.
 public enum ToolCommands {
+  /// The commands an agent spec names on its intents (`command:`, `timeout:`), run in
+  /// `directory` (the spec's).
+  public static func named(in spec: AgentSpec, directory: String, defaultTimeout: Double = 30)
+    -> [String: ToolCommand]
+  {
+    var commands: [String: ToolCommand] = [:]
+    for intent in spec.intents {
+      guard let arguments = intent.command else { continue }
+      commands[intent.name] = ToolCommand(
+        arguments: arguments, workingDirectory: directory,
+        timeout: intent.timeout ?? defaultTimeout)
+    }
+    return commands
+  }
+
   /// The commands in the tools file at `path`.
   ///
   /// - Throws: ``ServerError/invalidTools(file:reason:)``.

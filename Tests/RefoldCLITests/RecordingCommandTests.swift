@@ -134,12 +134,20 @@ import Testing
 
       """)
     try directory.write("suite/expectations.yaml", "")
+    // One tool named in the spec, one in a tools file.
+    let agent = try String(contentsOfFile: directory.path("suite/agent.yaml"), encoding: .utf8)
+    let listing = "  list_git_tags:\n    kind: sync\n"
+    #expect(agent.contains(listing))
+    try directory.write(
+      "suite/agent.yaml",
+      agent.replacingOccurrences(
+        of: listing,
+        with: listing + "    command: echo '{\"tags\":[\"v1.4.2\",\"v1.4.1\"]}'\n    timeout: 5\n"))
     try directory.write(
       "tools/tools.yaml",
       """
       timeout: 10
       tools:
-        list_git_tags: echo '{"tags":["v1.4.2","v1.4.1"]}'
         deploy_backend: cat > deploy-input.json; echo '{"status":"deployed"}'
 
       """)

@@ -92,6 +92,31 @@ import Testing
       spec.intent(named: "done_for_now")?.parameters == ["type": "object", "properties": [:]])
   }
 
+  @Test func intentsNameTheirToolCommands() throws {
+    let yaml = Self.minimal.replacingOccurrences(
+      of: "    description: Deploy.\n",
+      with: "    description: Deploy.\n    command: [./deploy.sh, --backend]\n    timeout: 120\n"
+    ).replacingOccurrences(
+      of: "    kind: terminal", with: "    kind: terminal\n    command: echo '{}' | cat")
+    let spec = try load(yaml)
+    #expect(spec.intent(named: "deploy_backend")?.command == ["./deploy.sh", "--backend"])
+    #expect(spec.intent(named: "deploy_backend")?.timeout == 120)
+    #expect(spec.intent(named: "done_for_now")?.command == ["/bin/sh", "-c", "echo '{}' | cat"])
+    #expect(spec.intent(named: "done_for_now")?.timeout == nil)
+
+    let empty = try #require(
+      failure(
+        Self.minimal.replacingOccurrences(
+          of: "    kind: terminal", with: "    kind: terminal\n    command: []")))
+    #expect(empty.path == "intents.done_for_now.command")
+    #expect(empty.line == 20)
+    let negative = try #require(
+      failure(
+        Self.minimal.replacingOccurrences(
+          of: "    kind: terminal", with: "    kind: terminal\n    command: x\n    timeout: -1")))
+    #expect(negative.path == "intents.done_for_now.timeout")
+  }
+
   @Test func baseURLComesFromTheFlagThenTheEnvironmentThenTheFile() throws {
     let yaml = Self.minimal.replacingOccurrences(
       of: "  temperature: 0.2", with: "  temperature: 0.2\n  base_url: http://file:1/v1")

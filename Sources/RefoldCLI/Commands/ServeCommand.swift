@@ -13,8 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
     discussion: """
       POST /threads launches a thread from a trigger event and advances it until it pauses; \
       GET /threads/ID returns its events and state; POST /threads/ID/events appends an \
-      approval or human_response and advances again. Sync tools run as the commands the \
-      tools file names (parameters as JSON on stdin, result as JSON on stdout). With \
+      approval or human_response and advances again. Tools run as the commands the spec's \
+      intents name (`command:`), or a tools file (parameters as JSON on stdin, result as JSON \
+      on stdout). With \
       --webhook-secret-env every POST must carry X-Refold-Signature: sha256=<HMAC-SHA256 of \
       the body>. Threads live in the store; a restarted server continues them.
       """)
@@ -33,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The tools file (default: tools.yaml next to the spec, when it exists).",
+      "A tools file whose commands add to (and override) the spec's intent commands "
+        + "(default: tools.yaml next to the spec, when it exists).",
       valueName: "tools.yaml"))
   var tools: String?
 
@@ -85,8 +87,11 @@ struct ServeCommand: AsyncParsableCommand {
       case .recorded:
         source = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
       }
+      let specDirectory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
       let toolsPath = tools ?? Self.defaultToolsPath(spec: spec)
-      let commands = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
+      let fromFile = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
+      let commands = ToolCommands.named(in: agent, directory: specDirectory)
+        .merging(fromFile) { _, file in file }
       let loop = AgentLoop(
         spec: agent, decider: try ModelDecider(spec: agent, source: source),
         tools: CommandToolRunner(commands: commands))
