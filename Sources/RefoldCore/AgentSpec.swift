@@ -116,8 +116,10 @@ public struct IntentSpec: Sendable, Hashable {
   /// The parameter schema, a JSON Schema subset (type, properties, required, enum, items,
   /// maxLength, description) as JSON.
   public var parameters: JSONValue
-  /// The program and arguments that carry out this intent when the agent runs as a service
-  /// (`refold serve`); a shell line is `["/bin/sh", "-c", line]`. Nil: no command in the spec.
+  /// The tool command that carries this intent out when the agent runs as a service.
+  ///
+  /// Program and arguments for `refold serve`; a shell line is `["/bin/sh", "-c", line]`.
+  /// Nil when the spec names no command.
   public var command: [String]?
   /// Seconds the command may run before the call fails; nil is the service's default.
   public var timeout: Double?
