@@ -63,7 +63,7 @@ struct HTTPTransport: Sendable {
       let attemptStart = clock.now
       var failure: AttemptFailure
       do {
-        let (data, response) = try await perform(request)
+        let (data, response) = try await session.dataAndResponse(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if (200..<300).contains(status) {
           let latency = Self.milliseconds(clock.now - attemptStart)
@@ -132,25 +132,7 @@ struct HTTPTransport: Sendable {
     }
   }
 
-  private func perform(_ request: URLRequest) async throws -> (Data, URLResponse) {
-    try await withCheckedThrowingContinuation { continuation in
-      let task = session.dataTask(with: request) { data, response, error in
-        if let error {
-          continuation.resume(throwing: error)
-        } else if let response {
-          continuation.resume(returning: (data ?? Data(), response))
-        } else {
-          continuation.resume(throwing: URLError(.badServerResponse))
-        }
-      }
-      task.resume()
-    }
-  }
-
-  static func milliseconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
-  }
+  static func milliseconds(_ duration: Duration) -> Double { duration.milliseconds }
 }
 
 extension Double {
@@ -169,4 +151,31 @@ final class SessionOwner: Sendable {
   init(_ session: URLSession) { self.session = session }
 
   deinit { session.finishTasksAndInvalidate() }
+}
+
+extension Duration {
+  /// The duration in milliseconds, rounded to microseconds: how latencies are recorded.
+  public var milliseconds: Double {
+    let (seconds, attoseconds) = components
+    return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded(toPlaces: 3)
+  }
+}
+
+extension URLSession {
+  /// The body and response of one request, through a data task (the async `data(for:)` of
+  /// FoundationNetworking is missing on older toolchains).
+  public func dataAndResponse(for request: URLRequest) async throws -> (Data, URLResponse) {
+    try await withCheckedThrowingContinuation { continuation in
+      let task = dataTask(with: request) { data, response, error in
+        if let error {
+          continuation.resume(throwing: error)
+        } else if let response {
+          continuation.resume(returning: (data ?? Data(), response))
+        } else {
+          continuation.resume(throwing: URLError(.badServerResponse))
+        }
+      }
+      task.resume()
+    }
+  }
 }

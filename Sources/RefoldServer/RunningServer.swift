@@ -56,6 +56,16 @@ public final class RunningServer: Sendable {
     }
   }
 
+  /// Like ``wait()``, but an interruption (the calling task cancelled) is a normal end: the
+  /// server stops, and nothing is half written, since every append is a transaction.
+  public func waitUntilInterrupted() async throws {
+    do {
+      try await wait()
+    } catch  where Task.isCancelled {
+      return
+    }
+  }
+
   /// Stops accepting connections, lets running requests finish for up to `timeout` seconds.
   public func stop(timeout: TimeInterval = 2) async {
     await server.stop(timeout: timeout)

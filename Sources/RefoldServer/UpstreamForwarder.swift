@@ -1,4 +1,5 @@
 import Foundation
+import RefoldModels
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -65,32 +66,13 @@ struct UpstreamForwarder: Sendable {
     }
     let clock = ContinuousClock()
     let started = clock.now
-    let (data, response) = try await perform(request)
-    let elapsed = clock.now - started
-    let (seconds, attoseconds) = elapsed.components
-    let milliseconds =
-      ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded()
-      / 1000
+    let (data, response) = try await session.dataAndResponse(for: request)
+    let milliseconds = (clock.now - started).milliseconds
     let http = response as? HTTPURLResponse
     return Answer(
       status: http?.statusCode ?? 502, body: data,
       contentType: http?.value(forHTTPHeaderField: "Content-Type"),
       latencyMilliseconds: milliseconds)
-  }
-
-  private func perform(_ request: URLRequest) async throws -> (Data, URLResponse) {
-    try await withCheckedThrowingContinuation { continuation in
-      let task = session.dataTask(with: request) { data, response, error in
-        if let error {
-          continuation.resume(throwing: error)
-        } else if let response {
-          continuation.resume(returning: (data ?? Data(), response))
-        } else {
-          continuation.resume(throwing: URLError(.badServerResponse))
-        }
-      }
-      task.resume()
-    }
   }
 
   /// Releases the session's connections.

@@ -53,18 +53,7 @@ enum Support {
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let session = URLSession(configuration: .ephemeral)
     defer { session.finishTasksAndInvalidate() }
-    let (data, response): (Data, URLResponse) = try await withCheckedThrowingContinuation {
-      continuation in
-      session.dataTask(with: request) { data, response, error in
-        if let error {
-          continuation.resume(throwing: error)
-        } else if let response {
-          continuation.resume(returning: (data ?? Data(), response))
-        } else {
-          continuation.resume(throwing: URLError(.badServerResponse))
-        }
-      }.resume()
-    }
+    let (data, response) = try await session.dataAndResponse(for: request)
     let http = try #require(response as? HTTPURLResponse)
     var fields: [String: String] = [:]
     for (name, value) in http.allHeaderFields {

@@ -50,12 +50,7 @@ struct ProxyCommand: AsyncParsableCommand {
       context.stdout.line(
         "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
           + "recording into \(store.databasePath)")
-      do {
-        try await running.wait()
-      } catch  where Task.isCancelled {
-        // Interrupted: the server stopped, nothing is half written (every append is a
-        // transaction).
-      }
+      try await running.waitUntilInterrupted()
     } catch let error as ServerError {
       throw CLIError(error.description)
     } catch let error as AgentSpecError {

@@ -103,12 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
           + "\(commands.count) tool command(s), store \(store.databasePath)"
           + (secret == nil ? "" : ", webhooks signed"))
-      do {
-        try await running.wait()
-      } catch  where Task.isCancelled {
-        // Interrupted: the server stopped, nothing is half written (every append is a
-        // transaction).
-      }
+      try await running.waitUntilInterrupted()
     } catch let error as ServerError {
       throw CLIError(error.description)
     } catch let error as AgentSpecError {
