@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldModels
 import Yams
 
 /// Reads a YAML file into a ``JSONValue`` with the line of every path, so that validation
@@ -15,7 +16,8 @@ public enum YAMLDocument {
     do {
       root = try Yams.compose(yaml: text)
     } catch {
-      throw .unreadable(file: file, message: "not valid YAML: \(error)")
+      throw .unreadable(
+        file: file, message: "not valid YAML at \(YAMLErrorSentence.describe(error))")
     }
     var lines: [String: Int] = [:]
     guard let root else { return (.null, DocumentReader(file: file, lines: lines)) }

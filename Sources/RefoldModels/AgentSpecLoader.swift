@@ -38,7 +38,10 @@ public struct AgentSpecLoader: Sendable {
     do {
       text = try String(contentsOfFile: path, encoding: .utf8)
     } catch {
-      throw AgentSpecError(file: path, path: "", message: "cannot read the file (\(error))")
+      let reason =
+        FileManager.default.fileExists(atPath: path)
+        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file"
+      throw AgentSpecError(file: path, path: "", message: reason)
     }
     let directory = (path as NSString).deletingLastPathComponent
     return try load(yaml: text, file: path) { relative throws(AgentSpecError) in
@@ -61,7 +64,8 @@ public struct AgentSpecLoader: Sendable {
     } catch let error as AgentSpecError {
       throw error
     } catch {
-      throw AgentSpecError(file: file, path: "", message: "invalid YAML (\(error))")
+      throw AgentSpecError(
+        file: file, path: "", message: "invalid YAML at \(YAMLErrorSentence.describe(error))")
     }
     let reader = SpecReader(file: file)
     let top = try reader.mapping(root, path: "")

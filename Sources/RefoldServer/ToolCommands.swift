@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldModels
 import Yams
 
 /// Reads a tools file: which command runs each sync intent.
@@ -38,8 +39,10 @@ public enum ToolCommands {
     do {
       text = try String(contentsOfFile: path, encoding: .utf8)
     } catch {
-      throw .invalidTools(
-        file: path, reason: "cannot read the file (\(error.localizedDescription))")
+      let reason =
+        FileManager.default.fileExists(atPath: path)
+        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file"
+      throw .invalidTools(file: path, reason: reason)
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     return try parse(text, file: path, directory: directory)
@@ -53,7 +56,8 @@ public enum ToolCommands {
     do {
       node = try Yams.load(yaml: text)
     } catch {
-      throw .invalidTools(file: file, reason: "not valid YAML (\(error))")
+      throw .invalidTools(
+        file: file, reason: "not valid YAML at \(YAMLErrorSentence.describe(error))")
     }
     guard let root = node as? [String: Any] else {
       throw .invalidTools(file: file, reason: "expected a mapping with `tools`")

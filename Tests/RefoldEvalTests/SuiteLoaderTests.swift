@@ -205,6 +205,7 @@ private let validSuite = """
     let failure = folder.failure(yaml)
     #expect(failure.contains(message), "\(failure)")
     #expect(failure.contains("suite.yaml"), "\(failure)")
+    #expect(!failure.contains("\n"), "\(failure)")
   }
 
   @Test func expectationFileErrorsNameThatFile() throws {

@@ -187,7 +187,9 @@ import Testing
   @Test func invalidYAMLIsReportedWithTheFile() throws {
     let error = try #require(failure("name: [unclosed"))
     #expect(error.file == "agent.yaml")
-    #expect(error.message.hasPrefix("invalid YAML"))
+    #expect(error.message.hasPrefix("invalid YAML at 2:1: "), "\(error.message)")
+    #expect(error.message.hasSuffix("did not find expected ',' or ']'"), "\(error.message)")
+    #expect(!error.description.contains("\n"))
   }
 
   @Test func aTemplateNamingAnUnknownVariableFailsTheLoad() throws {
