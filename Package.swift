@@ -63,8 +63,10 @@ let package = Package(
       name: "refold-bench",
       dependencies: ["RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport"]
     ),
+    .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
     .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore"]),
-    .testTarget(name: "RefoldStoreTests", dependencies: ["RefoldStore", "RefoldCore"]),
+    .testTarget(
+      name: "RefoldStoreTests", dependencies: ["RefoldStore", "RefoldCore", "RefoldTestSupport"]),
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
@@ -85,7 +87,7 @@ let package = Package(
       name: "RefoldCLITests",
       dependencies: [
         "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
-        .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldTestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
   ],

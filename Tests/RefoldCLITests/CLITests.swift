@@ -2,6 +2,7 @@ import Foundation
 import RefoldCLI
 import RefoldCore
 import RefoldStore
+import RefoldTestSupport
 import Testing
 
 /// The command line end to end: arguments in, files, output and exit code out.

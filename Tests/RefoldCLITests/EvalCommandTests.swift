@@ -3,6 +3,7 @@ import Foundation
 import RefoldCLI
 import RefoldCore
 import RefoldReport
+import RefoldTestSupport
 import Testing
 
 /// `refold eval`, `merge`, `compare` and `report` end to end: a suite on disk, a model served

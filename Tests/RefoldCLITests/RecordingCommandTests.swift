@@ -4,6 +4,7 @@ import RefoldCore
 import RefoldReport
 import RefoldServer
 import RefoldStore
+import RefoldTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

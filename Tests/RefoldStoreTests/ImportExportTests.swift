@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldStore
+import RefoldTestSupport
 import Testing
 
 @Suite struct ImportExportTests {
