@@ -238,7 +238,7 @@ import Testing
       try loadDeploybot(replacing: "step_budget: 20", with: "step_budjet: 20"))
     #expect(
       typo.description.hasSuffix(
-        "agent.yaml:127: step_budjet: unknown key (did you mean step_budget?); expected one of "
+        "agent.yaml:130: step_budjet: unknown key (did you mean step_budget?); expected one of "
           + "aliases, context_format, error_policy, hide_resolved_errors, intents, model, name, "
           + "output_mode, prompt, step_budget"))
     let type = try #require(
