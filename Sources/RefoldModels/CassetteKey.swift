@@ -31,10 +31,85 @@ public enum CassetteKey {
 
   /// The key: lowercase hex SHA-256 of ``canonicalString(_:)``.
   public static func key(for body: JSONValue) -> String {
-    let digest = SHA256.hash(data: Array(canonicalString(body).utf8))
-    return digest.map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+    var bytes: [UInt8] = []
+    canonicalRequest(body).writeCanonical(into: &bytes)
+    return key(canonicalBytes: bytes)
+  }
+
+  /// Lowercase hex SHA-256 of canonical request bytes.
+  static func key(canonicalBytes bytes: [UInt8]) -> String {
+    let digest = SHA256.hash(data: bytes)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(2 * SHA256.byteCount)
+    for byte in digest {
+      hex.append(hexDigits[Int(byte >> 4)])
+      hex.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: hex, as: UTF8.self)
+  }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  /// Keys of request bodies that share most of their members, such as every request one
+  /// ``RequestBuilder`` makes (same model, sampling and tools; other messages).
+  ///
+  /// The canonical bytes of the shared members are written once; each key then writes only
+  /// the members that vary and hashes the same bytes ``CassetteKey/key(for:)`` would.
+  struct SharedMembers: Sendable {
+    /// The shared members that decide the answer, canonical, in key order.
+    private let written: [(key: String, bytes: [UInt8])]
+    /// The bytes of the shared members (to size the buffer).
+    private let sharedSize: Int
+
+    init(_ members: [String: JSONValue]) {
+      var written: [(key: String, bytes: [UInt8])] = []
+      for (key, value) in members where CassetteKey.decidingFields.contains(key) {
+        var bytes: [UInt8] = []
+        JSONValue.writeString(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        value.writeCanonical(into: &bytes)
+        written.append((key, bytes))
+      }
+      written.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      self.written = written
+      self.sharedSize = written.reduce(0) { $0 + $1.bytes.count + 1 }
+    }
+
+    /// The key of the body made of the shared members and `varying` (whose values win
+    /// where both have a key).
+    func key(adding varying: [String: JSONValue]) -> String {
+      let added = varying.filter { CassetteKey.decidingFields.contains($0.key) }
+        .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      var bytes: [UInt8] = []
+      // Room for the shared members and a prompt of a few pages.
+      bytes.reserveCapacity(sharedSize + 16_384)
+      bytes.append(UInt8(ascii: "{"))
+      var next = 0
+      var first = true
+      func separate() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+      }
+      for member in written where varying[member.key] == nil {
+        while next < added.count, added[next].key.utf8.lexicographicallyPrecedes(member.key.utf8) {
+          separate()
+          JSONValue.writeString(added[next].key, into: &bytes)
+          bytes.append(UInt8(ascii: ":"))
+          added[next].value.writeCanonical(into: &bytes)
+          next += 1
+        }
+        separate()
+        bytes.append(contentsOf: member.bytes)
+      }
+      while next < added.count {
+        separate()
+        JSONValue.writeString(added[next].key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        added[next].value.writeCanonical(into: &bytes)
+        next += 1
+      }
+      bytes.append(UInt8(ascii: "}"))
+      return CassetteKey.key(canonicalBytes: bytes)
+    }
   }
 }

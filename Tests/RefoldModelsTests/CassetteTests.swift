@@ -54,6 +54,55 @@ import Testing
     }
   }
 
+  @Test func aLineIsReadInFullOnlyWhenAskedFor() throws {
+    let path = try Support.temporaryDirectory() + "/lazy.jsonl"
+    let good = exchange("k", 0, answer: "a").jsonLine
+    // Key and n are valid, the rest of the line is not: opening does not notice.
+    let broken = #"{"key":"b","n":0,"provider":"openai","request":{"model":"m","#
+    try (good + "\n" + broken + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let cassette = try JSONLCassette(path: path)
+    #expect(try cassette.exchanges(forKey: "k") == [exchange("k", 0, answer: "a")])
+    var answer = exchange("k", 0, answer: "a")
+    answer.request = .null
+    #expect(try cassette.answers(forKey: "k") == [answer])
+    for read in [cassette.exchanges(forKey:), cassette.answers(forKey:)] {
+      let error = try #require(throws: ModelSourceError.self) { try read("b") }
+      guard case .cassette(let errorPath, let line, let reason) = error else {
+        Issue.record("expected a cassette error, got \(error)")
+        continue
+      }
+      #expect(errorPath == path)
+      #expect(line == 2)
+      #expect(reason.hasPrefix("invalid JSON (column "))
+    }
+    #expect(throws: ModelSourceError.self) { try cassette.allExchanges() }
+  }
+
+  @Test(arguments: [
+    (#"{"n":0,"key":"k"}"#, "k", ""),
+    (#" { "key" : "k\u0031" , "n" : 1.0 }"#, "", "expected n 0 for key k1, found 1"),
+    (#"{"key":"k","key":"k","n":0}"#, "", "invalid JSON (column 12: duplicate key \"key\")"),
+    (#"{"key":"k""#, "", "invalid JSON (column 11: unterminated object)"),
+    (#"["key","n"]"#, "", "invalid JSON (column 1: expected a JSON object)"),
+    (#"{"key":7,"n":0}"#, "", "missing key"),
+    (#"{"key":"k","n":-1}"#, "", "missing n"),
+  ])
+  func openingReadsKeyAndNOnly(line: String, key: String, reason: String) throws {
+    let path = try Support.temporaryDirectory() + "/keys.jsonl"
+    try (line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    if reason.isEmpty {
+      let cassette = try JSONLCassette(path: path)
+      // The line is not an exchange: reading it says so, with its number.
+      #expect(throws: ModelSourceError.cassette(path: path, line: 1, reason: "missing provider")) {
+        try cassette.answers(forKey: key)
+      }
+    } else {
+      #expect(throws: ModelSourceError.cassette(path: path, line: 1, reason: reason)) {
+        try JSONLCassette(path: path)
+      }
+    }
+  }
+
   @Test func recordedSourceAnswersIdenticalRequestsInRecordedOrder() async throws {
     let request = ModelRequest(
       provider: .openai, body: ["model": "m", "messages": []], thread: "t")
