@@ -92,8 +92,20 @@ extension ContextFormat {
 
   private static func needsQuotes(_ text: String) -> Bool {
     if text.isEmpty || text != text.trimmingSpaces { return true }
-    if ["true", "false", "null", "~", "yes", "no"].contains(text.lowercased()) { return true }
-    if (try? JSONParser.parse(text))?.doubleValue != nil { return true }
+    // A text of more than 20 bytes has more than five scalars, so it cannot lowercase to
+    // one of these words (the checks are costly, and most texts are neither).
+    if text.utf8.count <= 20,
+      ["true", "false", "null", "~", "yes", "no"].contains(text.lowercased())
+    {
+      return true
+    }
+    // A JSON number starts with a digit or a minus sign (after JSON whitespace).
+    let first = text.utf8.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+    if let first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
+      (try? JSONParser.parse(text))?.doubleValue != nil
+    {
+      return true
+    }
     if text.hasPrefix("- ") || text.hasPrefix("\"") || text == "{}" || text == "[]" { return true }
     return false
   }

@@ -55,24 +55,46 @@ extension JSONValue {
       output.append(UInt8(ascii: "\""))
       return
     }
-    for byte in string.utf8 {
-      switch byte {
-      case 0x22: output.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-      case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-      case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-      case 0..<0x20:
-        let hex = Array("0123456789abcdef".utf8)
-        output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-        output.append(hex[Int(byte >> 4)])
-        output.append(hex[Int(byte & 0x0F)])
-      default: output.append(byte)
+    // Copy the runs between escapes whole: prompts are long and escape every line break.
+    let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+      var runStart = 0
+      for index in bytes.indices {
+        let byte = bytes[index]
+        guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+        writeEscape(byte, into: &output)
+        runStart = index + 1
       }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+    }
+    if copied == nil {
+      for byte in string.utf8 { writeEscape(byte, into: &output) }
     }
     output.append(UInt8(ascii: "\""))
+  }
+
+  /// Appends `byte` of a string literal, escaped if it must be.
+  private static func writeEscape(_ byte: UInt8, into output: inout [UInt8]) {
+    let escaped: UInt8
+    switch byte {
+    case 0x22, 0x5C: escaped = byte
+    case 0x0A: escaped = UInt8(ascii: "n")
+    case 0x0D: escaped = UInt8(ascii: "r")
+    case 0x09: escaped = UInt8(ascii: "t")
+    case 0x08: escaped = UInt8(ascii: "b")
+    case 0x0C: escaped = UInt8(ascii: "f")
+    case 0..<0x20:
+      let hex = "0123456789abcdef".utf8
+      output.append(contentsOf: "\\u00".utf8)
+      output.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte >> 4))])
+      output.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte & 0x0F))])
+      return
+    default:
+      output.append(byte)
+      return
+    }
+    output.append(0x5C)
+    output.append(escaped)
   }
 
   /// Formats a finite double the way ECMAScript does (shortest round-trip digits).
