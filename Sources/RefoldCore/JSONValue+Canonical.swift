@@ -49,13 +49,8 @@ extension JSONValue {
   /// Writes a JSON string literal with the minimal escapes.
   public static func writeString(_ string: String, into output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    // Most strings need no escape: copy them whole.
-    if !string.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
-      output.append(contentsOf: string.utf8)
-      output.append(UInt8(ascii: "\""))
-      return
-    }
-    // Copy the runs between escapes whole: prompts are long and escape every line break.
+    // Copy the runs between escapes whole: most strings have none, and prompts are long
+    // and escape every line break.
     let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
       var runStart = 0
       for index in bytes.indices {

@@ -1,5 +1,11 @@
 import RefoldCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A cassette line split into its top-level members without parsing their values.
 ///
 /// Opening a cassette needs only each line's `key` and `n`, and replaying needs everything
@@ -124,19 +130,23 @@ private struct Splitter {
   }
 
   /// Steps over a string, from its opening quote to just after its closing one.
+  ///
+  /// Strings are most of a cassette line (the prompt), so the next quote is found with
+  /// `memchr`; it closes the string unless an odd number of backslashes precede it.
   mutating func skipString() throws(CassetteLine.Invalid) {
     let start = index
     index += 1
-    while index < bytes.count {
-      switch bytes[index] {
-      case UInt8(ascii: "\""):
-        index += 1
-        return
-      case UInt8(ascii: "\\"):
-        index += 2
-      default:
-        index += 1
+    guard let base = bytes.baseAddress else {
+      throw CassetteLine.Invalid(column: start + 1, reason: "unterminated string")
+    }
+    while index < bytes.count, let found = memchr(base + index, 0x22, bytes.count - index) {
+      let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      var backslashes = 0
+      while quote - backslashes - 1 > start, bytes[quote - backslashes - 1] == 0x5C {
+        backslashes += 1
       }
+      index = quote + 1
+      if backslashes % 2 == 0 { return }
     }
     throw CassetteLine.Invalid(column: start + 1, reason: "unterminated string")
   }
