@@ -119,6 +119,22 @@ import Testing
     #expect(ContextFormat.xmlBlock(event) == expected)
   }
 
+  @Test(arguments: [
+    JSONValue.object([:]), [], "plain", "two\nlines", "crlf\r\nand\nlf\n", " padded", "-3.5",
+    "True", "- dash", 42, 0.25, .null, true,
+    [
+      "list": [["a": 1, "b": ["x", "y"]], [["deep": []], []], [:], "l1\nl2", ["m": "a\r\nb"]],
+      "nested": ["inner": ["k": "v", "empty": [:]], "ünï": "côde"], "Z": "z", "a": "",
+    ],
+    [[1, [2, [3]]], ["k": [["j": 1]]]],
+  ])
+  func xmlBlocksAreTheYAMLLinesOfTheData(_ data: JSONValue) {
+    let lines = ContextFormat.yamlLines(data, indent: 1)
+    let expected =
+      lines.isEmpty ? "<x></x>" : "<x>\n" + lines.joined(separator: "\n") + "\n</x>"
+    #expect(ContextFormat.xmlBlock(Event(thread: "t", seq: 0, type: "x", data: data)) == expected)
+  }
+
   @Test func jsonEventsWritesOneCanonicalObjectPerLine() {
     let expected = """
       {"type":"slack_message","data":{"channel":"#deploys","from":"@kim","text":"deploy it\\nthe usual way"}}
