@@ -111,7 +111,7 @@ extension ContextFormat {
       for element in elements {
         writeListElement(element, indent: indent, into: &output)
       }
-    case .string(let text) where text.contains("\n"):
+    case .string(let text) where isMultiline(text):
       // Split by characters, as yamlLines does ("\r\n" is one character).
       for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         writePad(indent, into: &output)
@@ -137,7 +137,7 @@ extension ContextFormat {
     case .array(let elements) where !elements.isEmpty:
       output.append(contentsOf: ":\n".utf8)
       writeYAML(value, indent: indent + 1, into: &output)
-    case .string(let text) where text.contains("\n"):
+    case .string(let text) where isMultiline(text):
       output.append(contentsOf: ": |\n".utf8)
       writeYAML(value, indent: indent + 1, into: &output)
     default:
@@ -154,7 +154,7 @@ extension ContextFormat {
       writeHanging(value, indent: indent, into: &output)
     case .array(let elements) where !elements.isEmpty:
       writeHanging(value, indent: indent, into: &output)
-    case .string(let text) where text.contains("\n"):
+    case .string(let text) where isMultiline(text):
       writePad(indent, into: &output)
       output.append(contentsOf: "- |\n".utf8)
       writeYAML(value, indent: indent + 1, into: &output)
@@ -172,6 +172,12 @@ extension ContextFormat {
     let start = output.count
     writeYAML(value, indent: indent + 1, into: &output)
     output[start + 2 * indent] = UInt8(ascii: "-")
+  }
+
+  /// Whether `text` is written as a `|` block, as `yamlLines` decides it
+  /// (`text.contains("\n")`), without the costly search when it has no line feed at all.
+  private static func isMultiline(_ text: String) -> Bool {
+    text.utf8.contains(0x0A) && text.contains("\n")
   }
 
   private static func writePad(_ indent: Int, into output: inout [UInt8]) {
@@ -203,17 +209,25 @@ extension ContextFormat {
     }
   }
 
+  /// Words a YAML reader would take for a boolean or null.
+  private static let otherTypeWords: Set<String> = ["true", "false", "null", "~", "yes", "no"]
+
   private static func needsQuotes(_ text: String) -> Bool {
-    if text.isEmpty || text != text.trimmingSpaces { return true }
-    // A text of more than 20 bytes has more than five scalars, so it cannot lowercase to
-    // one of these words (the checks are costly, and most texts are neither).
-    if text.utf8.count <= 20,
-      ["true", "false", "null", "~", "yes", "no"].contains(text.lowercased())
+    if text.isEmpty { return true }
+    // Only a text that starts or ends with a space or tab can lose one to trimming.
+    func isSpaceOrTab(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    if let first = text.utf8.first, let last = text.utf8.last,
+      isSpaceOrTab(first) || isSpaceOrTab(last), text != text.trimmingSpaces
     {
       return true
     }
+    // A text of more than 20 bytes has more than five scalars, so it cannot lowercase to
+    // one of these words (the checks are costly, and most texts are neither).
+    if text.utf8.count <= 20, otherTypeWords.contains(text.lowercased()) {
+      return true
+    }
     // A JSON number starts with a digit or a minus sign (after JSON whitespace).
-    let first = text.utf8.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+    let first = text.utf8.first { !isSpaceOrTab($0) && $0 != 0x0A && $0 != 0x0D }
     if let first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
       (try? JSONParser.parse(text))?.doubleValue != nil
     {

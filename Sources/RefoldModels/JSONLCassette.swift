@@ -218,18 +218,20 @@ public final class JSONLCassette: CassetteStore {
   private static func read(_ span: Span, descriptor: Int32, path: String, parts: Parts)
     throws(ModelSourceError) -> Exchange
   {
-    var buffer = [UInt8](repeating: 0, count: span.length)
-    let complete = buffer.withUnsafeMutableBytes { raw -> Bool in
+    var complete = true
+    // Not zero-filled first: every byte is read from the file, or the line is refused.
+    let buffer = [UInt8](unsafeUninitializedCapacity: span.length) { raw, count in
       var done = 0
       while done < span.length {
         let got = pread(
           descriptor, raw.baseAddress.map { $0 + done }, span.length - done,
           off_t(span.offset) + off_t(done))
         if got < 0, errno == EINTR { continue }
-        guard got > 0 else { return false }
+        guard got > 0 else { break }
         done += got
       }
-      return true
+      complete = done == span.length
+      count = done
     }
     guard complete else {
       throw .cassette(path: path, line: span.line, reason: "cannot read the line back")

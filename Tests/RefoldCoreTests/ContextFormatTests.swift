@@ -91,6 +91,9 @@ import Testing
     (JSONValue.string("3"), "\"3\""), (.string("true"), "\"true\""), (.string(""), "\"\""),
     (.string(" padded"), "\" padded\""), (.string("v1.4.2"), "v1.4.2"), (.int(3), "3"),
     (.double(0.5), "0.5"), (.null, "null"), (.emptyObject, "{}"), (.array([]), "[]"),
+    (.string("-3.5"), #""-3.5""#), (.string("padded\t"), #""padded\t""#),
+    (.string("\r5"), #""\r5""#), (.string("NO"), #""NO""#), (.string("1e5"), #""1e5""#),
+    (.string("12abc"), "12abc"), (.string("-"), "-"), (.string("- x"), #""- x""#),
   ])
   func scalarsStayDistinguishable(value: JSONValue, expected: String) {
     let event = Event(thread: "t", seq: 0, type: "x", data: ["v": value])
