@@ -49,16 +49,30 @@ extension JSONValue {
   /// Writes a JSON string literal with the minimal escapes.
   public static func writeString(_ string: String, into output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    // Copy the runs between escapes whole: most strings have none, and prompts are long
-    // and escape every line break.
+    // Copy the runs between escapes whole, looking at eight bytes at a time: most strings
+    // have no escape, and prompts are long and escape every line break.
     let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+      output.reserveCapacity(output.count + bytes.count + 1)
+      let raw = UnsafeRawBufferPointer(bytes)
       var runStart = 0
-      for index in bytes.indices {
-        let byte = bytes[index]
-        guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-        writeEscape(byte, into: &output)
-        runStart = index + 1
+      var index = 0
+      while index < bytes.count {
+        let end = min(index + 8, bytes.count)
+        if end - index == 8,
+          !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        {
+          index = end
+          continue
+        }
+        while index < end {
+          let byte = bytes[index]
+          if byte == 0x22 || byte == 0x5C || byte < 0x20 {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            writeEscape(byte, into: &output)
+            runStart = index + 1
+          }
+          index += 1
+        }
       }
       output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }
@@ -66,6 +80,22 @@ extension JSONValue {
       for byte in string.utf8 { writeEscape(byte, into: &output) }
     }
     output.append(UInt8(ascii: "\""))
+  }
+
+  /// Whether any of the eight bytes of `word` is a quote, a backslash or a control
+  /// character.
+  ///
+  /// The classic bit tests: `(v - 0x01…01) & ~v & 0x80…80` is non-zero exactly when some
+  /// byte of `v` is zero, and with `0x20…20` in place of `0x01…01` when some byte is below
+  /// 0x20. A byte from 0x80 up never counts, so UTF-8 text passes through.
+  static func mayNeedEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    func hasByteBelow(_ value: UInt64, _ limit: UInt64) -> Bool {
+      (value &- ones &* limit) & ~value & high != 0
+    }
+    return hasByteBelow(word, 0x20) || hasByteBelow(word ^ (ones &* 0x22), 1)
+      || hasByteBelow(word ^ (ones &* 0x5C), 1)
   }
 
   /// Appends `byte` of a string literal, escaped if it must be.
