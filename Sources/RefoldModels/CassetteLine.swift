@@ -131,11 +131,25 @@ private struct Splitter {
 
   /// Steps over a string, from its opening quote to just after its closing one.
   ///
-  /// Strings are most of a cassette line (the prompt), so the next quote is found with
-  /// `memchr`; it closes the string unless an odd number of backslashes precede it.
+  /// Most strings of a line are short (names, schema words) and end within a few bytes;
+  /// the long ones (the prompt) are most of its bytes, so past the first few bytes the next
+  /// quote is found with `memchr`; it closes the string unless an odd number of
+  /// backslashes precede it.
   mutating func skipString() throws(CassetteLine.Invalid) {
     let start = index
     index += 1
+    let shortEnd = min(index + 32, bytes.count)
+    while index < shortEnd {
+      switch bytes[index] {
+      case UInt8(ascii: "\""):
+        index += 1
+        return
+      case UInt8(ascii: "\\"):
+        index += 2
+      default:
+        index += 1
+      }
+    }
     guard let base = bytes.baseAddress else {
       throw CassetteLine.Invalid(column: start + 1, reason: "unterminated string")
     }

@@ -103,6 +103,31 @@ import Testing
     }
   }
 
+  @Test func lineMembersEndWhereTheParserSaysWhateverTheEscapes() throws {
+    // Strings short and long, with escaped quotes and backslashes at every offset around
+    // the point where the splitter switches from looking byte by byte to memchr.
+    for length in [0, 1, 30, 31, 32, 33, 34, 64, 200] {
+      for position in Set([0, length / 2, max(0, length - 1), length]) {
+        for escape in [#"\""#, #"\\"#, #"\\\""#, #"\n"#] {
+          var text = String(repeating: "x", count: length)
+          text.insert(contentsOf: escape, at: text.index(text.startIndex, offsetBy: position))
+          let line = #"{"a":""# + text + #"","b":[{"c":""# + text + #""}],"n":7}"#
+          let bytes = Array(line.utf8)
+          let members = try bytes.withUnsafeBufferPointer { buffer in
+            try CassetteLine(buffer).members.map { member in
+              (member.name, String(decoding: buffer[member.value], as: UTF8.self))
+            }
+          }
+          let parsed = try JSONParser.parse(line)
+          #expect(members.map(\.0) == ["a", "b", "n"], "\(line)")
+          for (name, value) in members {
+            #expect(try JSONParser.parse(value) == parsed[name], "\(line)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func recordedSourceAnswersIdenticalRequestsInRecordedOrder() async throws {
     let request = ModelRequest(
       provider: .openai, body: ["model": "m", "messages": []], thread: "t")
