@@ -38,7 +38,11 @@ public enum CassetteKey {
 
   /// Lowercase hex SHA-256 of canonical request bytes.
   static func key(canonicalBytes bytes: [UInt8]) -> String {
-    let digest = SHA256.hash(data: bytes)
+    hex(SHA256.hash(data: bytes))
+  }
+
+  /// Lowercase hex of a digest.
+  static func hex(_ digest: SHA256.Digest) -> String {
     var hex: [UInt8] = []
     hex.reserveCapacity(2 * SHA256.byteCount)
     for byte in digest {
@@ -78,6 +82,11 @@ public enum CassetteKey {
     /// The key of the body made of the shared members and `varying` (whose values win
     /// where both have a key).
     func key(adding varying: [String: JSONValue]) -> String {
+      CassetteKey.key(canonicalBytes: canonicalBytes(adding: varying))
+    }
+
+    /// The canonical bytes of the body made of the shared members and `varying`.
+    func canonicalBytes(adding varying: [String: JSONValue]) -> [UInt8] {
       let added = varying.filter { CassetteKey.decidingFields.contains($0.key) }
         .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
       var bytes: [UInt8] = []
@@ -109,7 +118,74 @@ public enum CassetteKey {
         next += 1
       }
       bytes.append(UInt8(ascii: "}"))
-      return CassetteKey.key(canonicalBytes: bytes)
+      return bytes
+    }
+  }
+
+  /// Keys of bodies that differ only in one text, inserted as it is into their strings at
+  /// the same places: the requests of one ``RequestBuilder`` whose prompt differs only in
+  /// the thread.
+  ///
+  /// JSON escapes a string byte by byte, so the canonical body for a text is the same
+  /// pieces around the escaped text each time. The pieces are written once, and SHA-256 of
+  /// the first one (most of the prompt, when the thread comes last) is kept: a key hashes
+  /// only the escaped text and the pieces after it.
+  struct Spliced: Sendable {
+    private let start: SHA256
+    private let rest: [[UInt8]]
+
+    /// Splits the canonical bodies `body(text)` around the text; nil unless the pieces
+    /// give back the body for two other texts too, the empty one included.
+    init?(_ body: (String) -> [UInt8]) {
+      let marks = ["\u{1}Refold-Text-A\u{2}", "\u{1}Refold-Text-B\u{2}", ""]
+      let pieces = Self.split(body(marks[0]), at: Self.escaped(marks[0]))
+      guard pieces.count > 1 else { return nil }
+      for mark in marks.dropFirst() {
+        let escaped = Self.escaped(mark)
+        var joined = pieces[0]
+        for piece in pieces.dropFirst() { joined += escaped + piece }
+        guard joined == body(mark) else { return nil }
+      }
+      var start = SHA256()
+      start.update(data: pieces[0])
+      self.start = start
+      self.rest = Array(pieces.dropFirst())
+    }
+
+    /// The key of the body for `text`.
+    func key(inserting text: String) -> String {
+      let escaped = Self.escaped(text)
+      var hasher = start
+      for piece in rest {
+        hasher.update(data: escaped)
+        hasher.update(data: piece)
+      }
+      return CassetteKey.hex(hasher.finalize())
+    }
+
+    /// The escaped UTF-8 of `text` inside a JSON string literal (without the quotes).
+    private static func escaped(_ text: String) -> [UInt8] {
+      var literal: [UInt8] = []
+      JSONValue.writeString(text, into: &literal)
+      return Array(literal.dropFirst().dropLast())
+    }
+
+    /// The bytes between the occurrences of `mark` in `bytes`.
+    private static func split(_ bytes: [UInt8], at mark: [UInt8]) -> [[UInt8]] {
+      var pieces: [[UInt8]] = []
+      var start = 0
+      var index = 0
+      while index + mark.count <= bytes.count {
+        if bytes[index..<index + mark.count].elementsEqual(mark) {
+          pieces.append(Array(bytes[start..<index]))
+          index += mark.count
+          start = index
+        } else {
+          index += 1
+        }
+      }
+      pieces.append(Array(bytes[start...]))
+      return pieces
     }
   }
 }

@@ -36,6 +36,9 @@ public struct RequestBuilder: Sendable {
   /// The body members every request has: model, sampling, tools, tool choice, response format.
   private let sharedMembers: [String: JSONValue]
   private let sharedKey: CassetteKey.SharedMembers
+  /// For a prepared prompt in a text format: the canonical body around the thread (set
+  /// last in `init`, as working it out takes a whole builder).
+  private var splicedKey: CassetteKey.Spliced?
 
   /// Prepares a builder; the template is checked here.
   ///
@@ -54,8 +57,23 @@ public struct RequestBuilder: Sendable {
         agentName: spec.name))
     let shared = Self.sharedMembers(for: spec)
     sharedMembers = shared
-    sharedKey = CassetteKey.SharedMembers(shared)
+    let sharedKey = CassetteKey.SharedMembers(shared)
+    self.sharedKey = sharedKey
+    splicedKey = nil
+    if let prepared = self.prepared, spec.contextFormat != .chatMessages {
+      let builder = self
+      splicedKey = CassetteKey.Spliced { thread in
+        let prompt = prepared.render(thread: thread)
+        return sharedKey.canonicalBytes(
+          adding: builder.varyingMembers(
+            system: nil, messages: [ContextFormat.Message(role: .user, content: prompt)]))
+      }
+    }
   }
+
+  /// Whether a request's key hashes only its thread and what follows it (see
+  /// `CassetteKey.Spliced`).
+  var splicesKeys: Bool { splicedKey != nil }
 
   /// The request asking for the decision after `events`.
   ///
@@ -85,9 +103,15 @@ public struct RequestBuilder: Sendable {
       varying = varyingMembers(system: prompt, messages: messages)
     }
     let body = sharedMembers.merging(varying) { _, new in new }
+    let key: String
+    if let splicedKey, prepared != nil, case .text = rendered {
+      key = splicedKey.key(inserting: threadText)
+    } else {
+      key = sharedKey.key(adding: varying)
+    }
     return ModelRequest(
-      provider: spec.model.provider, body: .object(body), key: sharedKey.key(adding: varying),
-      thread: thread, renderedContext: transcript)
+      provider: spec.model.provider, body: .object(body), key: key, thread: thread,
+      renderedContext: transcript)
   }
 
   /// The sentence telling the model how to answer in the spec's output mode.

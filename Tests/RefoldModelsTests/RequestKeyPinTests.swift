@@ -163,6 +163,8 @@ import Testing
         encoding: .utf8)
     }
     let builder = try RequestBuilder(spec: spec)
+    // The fast path is taken wherever it applies, so the pins cover it.
+    #expect(builder.splicesKeys == (spec.contextFormat != .chatMessages))
     var lines: [String] = []
     for end in [0, 1, 3, 5, Self.thread.count] {
       let request = try builder.request(thread: "pin-7", events: Array(Self.thread[..<end]))
