@@ -154,11 +154,16 @@ public enum CassetteKey {
 
     /// The key of the body for `text`.
     func key(inserting text: String) -> String {
-      let escaped = Self.escaped(text)
+      var literal: [UInt8] = []
+      JSONValue.writeString(text, into: &literal)
       var hasher = start
-      for piece in rest {
-        hasher.update(data: escaped)
-        hasher.update(data: piece)
+      literal.withUnsafeBytes { bytes in
+        // The escaped text, without the literal's quotes.
+        let escaped = UnsafeRawBufferPointer(rebasing: bytes[1..<(bytes.count - 1)])
+        for piece in rest {
+          hasher.update(bufferPointer: escaped)
+          hasher.update(data: piece)
+        }
       }
       return CassetteKey.hex(hasher.finalize())
     }
