@@ -6,13 +6,11 @@ extension RunResultsWriter {
   /// that is not finite), which is then encoded with `JSONEncoder`.
   ///
   /// Writing a case this way is several times faster than through `Codable`, which matters
-  /// for a run of many thousands of decisions. The output is the same byte for byte: members
-  /// in the order of their keys' UTF-8 bytes, optional fields left out when nil, strings
-  /// escaped like
-  /// canonical JSON, and fractional numbers written as Swift's `description` without a
-  /// trailing `.0`, as `JSONEncoder` does on every platform Refold runs on. The tests compare
-  /// both on every kind of case, and count ``CaseResult``'s fields so that a new one is not
-  /// forgotten here.
+  /// for a run of many thousands of decisions. The output is meant to be the same byte for
+  /// byte: members in the order of their keys' UTF-8 bytes, optional fields left out when
+  /// nil, strings escaped like canonical JSON, fractional numbers written as Swift's
+  /// `description` without a trailing `.0`. The tests compare both on every kind of case,
+  /// and count ``CaseResult``'s fields so that a new one is not forgotten here.
   static func encodedCase(_ result: CaseResult) -> [UInt8]? {
     guard result.behaviour == nil, result.latencyMilliseconds?.isFinite ?? true else {
       return nil
