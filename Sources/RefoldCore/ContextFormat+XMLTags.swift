@@ -8,9 +8,29 @@ extension ContextFormat {
   /// </slack_message>
   /// ```
   public static func xmlBlock(_ event: Event) -> String {
-    let lines = yamlLines(event.data, indent: 1)
-    if lines.isEmpty { return "<\(event.type)></\(event.type)>" }
-    return "<\(event.type)>\n" + lines.joined(separator: "\n") + "\n</\(event.type)>"
+    var output: [UInt8] = []
+    writeXMLBlock(event, into: &output)
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  /// Appends the ``xmlBlock(_:)`` of `event` to `output`.
+  ///
+  /// A thread is rendered for every decision of every replay, so the block is written into
+  /// one buffer rather than assembled from lines.
+  static func writeXMLBlock(_ event: Event, into output: inout [UInt8]) {
+    output.append(UInt8(ascii: "<"))
+    output.append(contentsOf: event.type.utf8)
+    output.append(UInt8(ascii: ">"))
+    switch event.data {
+    case .object(let members) where members.isEmpty: break
+    case .array(let elements) where elements.isEmpty: break
+    default:
+      output.append(0x0A)
+      writeYAML(event.data, indent: 1, into: &output)
+    }
+    output.append(contentsOf: "</".utf8)
+    output.append(contentsOf: event.type.utf8)
+    output.append(UInt8(ascii: ">"))
   }
 
   /// The YAML-like lines of a value, indented by `indent` levels of two spaces.
@@ -79,6 +99,105 @@ extension ContextFormat {
     return lines
   }
 
+  /// Appends the ``yamlLines(_:indent:)`` of `value` to `output`, each line ending in a
+  /// line break.
+  private static func writeYAML(_ value: JSONValue, indent: Int, into output: inout [UInt8]) {
+    switch value {
+    case .object(let members):
+      for key in members.keys.sorted() {
+        writeMember(key, members[key, default: .null], indent: indent, into: &output)
+      }
+    case .array(let elements):
+      for element in elements {
+        writeListElement(element, indent: indent, into: &output)
+      }
+    case .string(let text) where isMultiline(text):
+      // Split by characters, as yamlLines does ("\r\n" is one character).
+      for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        writePad(indent, into: &output)
+        output.append(contentsOf: line.utf8)
+        output.append(0x0A)
+      }
+    default:
+      writePad(indent, into: &output)
+      writeScalar(value, into: &output)
+      output.append(0x0A)
+    }
+  }
+
+  private static func writeMember(
+    _ key: String, _ value: JSONValue, indent: Int, into output: inout [UInt8]
+  ) {
+    writePad(indent, into: &output)
+    output.append(contentsOf: key.utf8)
+    switch value {
+    case .object(let members) where !members.isEmpty:
+      output.append(contentsOf: ":\n".utf8)
+      writeYAML(value, indent: indent + 1, into: &output)
+    case .array(let elements) where !elements.isEmpty:
+      output.append(contentsOf: ":\n".utf8)
+      writeYAML(value, indent: indent + 1, into: &output)
+    case .string(let text) where isMultiline(text):
+      output.append(contentsOf: ": |\n".utf8)
+      writeYAML(value, indent: indent + 1, into: &output)
+    default:
+      output.append(contentsOf: ": ".utf8)
+      writeScalar(value, into: &output)
+      output.append(0x0A)
+    }
+  }
+
+  private static func writeListElement(_ value: JSONValue, indent: Int, into output: inout [UInt8])
+  {
+    switch value {
+    case .object(let members) where !members.isEmpty:
+      writeHanging(value, indent: indent, into: &output)
+    case .array(let elements) where !elements.isEmpty:
+      writeHanging(value, indent: indent, into: &output)
+    case .string(let text) where isMultiline(text):
+      writePad(indent, into: &output)
+      output.append(contentsOf: "- |\n".utf8)
+      writeYAML(value, indent: indent + 1, into: &output)
+    default:
+      writePad(indent, into: &output)
+      output.append(contentsOf: "- ".utf8)
+      writeScalar(value, into: &output)
+      output.append(0x0A)
+    }
+  }
+
+  /// A non-empty container as a list element: its lines two spaces deeper, the first one's
+  /// indentation ending in `- ` instead (the first line always starts with that indentation).
+  private static func writeHanging(_ value: JSONValue, indent: Int, into output: inout [UInt8]) {
+    let start = output.count
+    writeYAML(value, indent: indent + 1, into: &output)
+    output[start + 2 * indent] = UInt8(ascii: "-")
+  }
+
+  /// Whether `text` is written as a `|` block, as `yamlLines` decides it
+  /// (`text.contains("\n")`), without the costly search when it has no line feed at all.
+  private static func isMultiline(_ text: String) -> Bool {
+    text.utf8.contains(0x0A) && text.contains("\n")
+  }
+
+  private static func writePad(_ indent: Int, into output: inout [UInt8]) {
+    for _ in 0..<indent { output.append(contentsOf: "  ".utf8) }
+  }
+
+  private static func writeScalar(_ value: JSONValue, into output: inout [UInt8]) {
+    switch value {
+    case .string(let text):
+      if needsQuotes(text) {
+        value.writeCanonical(into: &output)
+      } else {
+        output.append(contentsOf: text.utf8)
+      }
+    case .object: output.append(contentsOf: "{}".utf8)
+    case .array: output.append(contentsOf: "[]".utf8)
+    default: value.writeCanonical(into: &output)
+    }
+  }
+
   /// A scalar (or an empty container) on one line.
   static func scalar(_ value: JSONValue) -> String {
     switch value {
@@ -90,10 +209,30 @@ extension ContextFormat {
     }
   }
 
+  /// Words a YAML reader would take for a boolean or null.
+  private static let otherTypeWords: Set<String> = ["true", "false", "null", "~", "yes", "no"]
+
   private static func needsQuotes(_ text: String) -> Bool {
-    if text.isEmpty || text != text.trimmingSpaces { return true }
-    if ["true", "false", "null", "~", "yes", "no"].contains(text.lowercased()) { return true }
-    if (try? JSONParser.parse(text))?.doubleValue != nil { return true }
+    if text.isEmpty { return true }
+    // Only a text that starts or ends with a space or tab can lose one to trimming.
+    func isSpaceOrTab(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    if let first = text.utf8.first, let last = text.utf8.last,
+      isSpaceOrTab(first) || isSpaceOrTab(last), text != text.trimmingSpaces
+    {
+      return true
+    }
+    // A text of more than 20 bytes has more than five scalars, so it cannot lowercase to
+    // one of these words (the checks are costly, and most texts are neither).
+    if text.utf8.count <= 20, otherTypeWords.contains(text.lowercased()) {
+      return true
+    }
+    // A JSON number starts with a digit or a minus sign (after JSON whitespace).
+    let first = text.utf8.first { !isSpaceOrTab($0) && $0 != 0x0A && $0 != 0x0D }
+    if let first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
+      (try? JSONParser.parse(text))?.doubleValue != nil
+    {
+      return true
+    }
     if text.hasPrefix("- ") || text.hasPrefix("\"") || text == "{}" || text == "[]" { return true }
     return false
   }

@@ -51,7 +51,13 @@ public enum ContextFormat {
   /// One `<type>` block per event, the data as YAML-like `key: value` lines; blocks are
   /// separated by a blank line.
   public static func xmlTags(_ events: [Event], options: Options = Options()) -> String {
-    visibleEvents(events, options: options).map(xmlBlock).joined(separator: "\n\n")
+    var output: [UInt8] = []
+    output.reserveCapacity(128 * events.count)
+    for (offset, event) in visibleEvents(events, options: options).enumerated() {
+      if offset > 0 { output.append(contentsOf: "\n\n".utf8) }
+      writeXMLBlock(event, into: &output)
+    }
+    return String(decoding: output, as: UTF8.self)
   }
 
   /// One JSON object per event per line: `{"type":…,"data":…}` with canonical data.

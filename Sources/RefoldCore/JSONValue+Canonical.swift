@@ -48,31 +48,121 @@ extension JSONValue {
 
   /// Writes a JSON string literal with the minimal escapes.
   public static func writeString(_ string: String, into output: inout [UInt8]) {
-    output.append(UInt8(ascii: "\""))
-    // Most strings need no escape: copy them whole.
-    if !string.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
-      output.append(contentsOf: string.utf8)
+    let written: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+      writeString(bytes: bytes, into: &output)
+    }
+    if written == nil {
+      Array(string.utf8).withUnsafeBufferPointer { writeString(bytes: $0, into: &output) }
+    }
+  }
+
+  /// Writes the string literal of UTF-8 `bytes`.
+  ///
+  /// Prompts are long and escape every line break and every quote of the schemas they
+  /// show, so this is on the hot path of hashing a request: one pass measures the literal,
+  /// looking at eight bytes at a time where nothing needs escaping, and a second one fills
+  /// a buffer of that size, copying the runs between escapes whole.
+  private static func writeString(bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    let raw = UnsafeRawBufferPointer(bytes)
+    /// Calls `visit` with each byte that needs an escape and its offset, in order.
+    func forEachEscape(_ visit: (Int, UInt8) -> Void) {
+      var index = 0
+      while index < bytes.count {
+        let end = min(index + 8, bytes.count)
+        if end - index == 8,
+          !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        {
+          index = end
+          continue
+        }
+        while index < end {
+          let byte = bytes[index]
+          if byte == 0x22 || byte == 0x5C || byte < 0x20 { visit(index, byte) }
+          index += 1
+        }
+      }
+    }
+    var length = bytes.count + 2
+    forEachEscape { _, byte in length += literalBytes[Int(byte)].count - 1 }
+    if length == bytes.count + 2 {
+      output.append(UInt8(ascii: "\""))
+      output.append(contentsOf: bytes)
       output.append(UInt8(ascii: "\""))
       return
     }
-    for byte in string.utf8 {
-      switch byte {
-      case 0x22: output.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-      case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-      case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-      case 0..<0x20:
-        let hex = Array("0123456789abcdef".utf8)
-        output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-        output.append(hex[Int(byte >> 4)])
-        output.append(hex[Int(byte & 0x0F)])
-      default: output.append(byte)
+    // Both passes visit the same escapes, so exactly `length` bytes are written.
+    let literal = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+      var at = 0
+      func put(_ byte: UInt8) {
+        buffer[at] = byte
+        at += 1
       }
+      func copy(_ range: Range<Int>) {
+        guard !range.isEmpty, let target = buffer.baseAddress, let source = bytes.baseAddress
+        else { return }
+        (target + at).initialize(from: source + range.lowerBound, count: range.count)
+        at += range.count
+      }
+      put(UInt8(ascii: "\""))
+      var runStart = 0
+      forEachEscape { index, byte in
+        copy(runStart..<index)
+        for escaped in literalBytes[Int(byte)] { put(escaped) }
+        runStart = index + 1
+      }
+      copy(runStart..<bytes.count)
+      put(UInt8(ascii: "\""))
+      count = at
     }
-    output.append(UInt8(ascii: "\""))
+    output.append(contentsOf: literal)
+  }
+
+  /// The literal bytes of each byte up to the backslash (the highest that needs an escape),
+  /// worked out once.
+  private static let literalBytes: [[UInt8]] = (0...0x5C).map { byte in
+    var bytes: [UInt8] = []
+    writeEscape(UInt8(byte), into: &bytes)
+    return bytes
+  }
+
+  /// Whether any of the eight bytes of `word` is a quote, a backslash or a control
+  /// character.
+  ///
+  /// The classic bit tests: `(v - 0x01…01) & ~v & 0x80…80` is non-zero exactly when some
+  /// byte of `v` is zero, and with `0x20…20` in place of `0x01…01` when some byte is below
+  /// 0x20. A byte from 0x80 up never counts, so UTF-8 text passes through.
+  static func mayNeedEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    func hasByteBelow(_ value: UInt64, _ limit: UInt64) -> Bool {
+      (value &- ones &* limit) & ~value & high != 0
+    }
+    return hasByteBelow(word, 0x20) || hasByteBelow(word ^ (ones &* 0x22), 1)
+      || hasByteBelow(word ^ (ones &* 0x5C), 1)
+  }
+
+  /// Appends `byte` of a string literal, escaped if it must be.
+  private static func writeEscape(_ byte: UInt8, into output: inout [UInt8]) {
+    let escaped: UInt8
+    switch byte {
+    case 0x22, 0x5C: escaped = byte
+    case 0x0A: escaped = UInt8(ascii: "n")
+    case 0x0D: escaped = UInt8(ascii: "r")
+    case 0x09: escaped = UInt8(ascii: "t")
+    case 0x08: escaped = UInt8(ascii: "b")
+    case 0x0C: escaped = UInt8(ascii: "f")
+    case 0..<0x20:
+      let hex = "0123456789abcdef".utf8
+      output.append(contentsOf: "\\u00".utf8)
+      output.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte >> 4))])
+      output.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte & 0x0F))])
+      return
+    default:
+      output.append(byte)
+      return
+    }
+    output.append(0x5C)
+    output.append(escaped)
   }
 
   /// Formats a finite double the way ECMAScript does (shortest round-trip digits).

@@ -119,11 +119,11 @@ public struct Evaluator: Sendable {
             outcome.cases += replayed.cases
             outcome.failures += replayed.sourceFailures
           }
-          let loop = LoopReplay(
-            reducer: reducer, decider: decider.session(), expectations: expectations,
-            retention: retention, clock: clock)
           if modes.contains(.loop), !(stopOnSourceError && !outcome.failures.isEmpty),
-            let replayed = await loop.run(golden)
+            let replayed = await LoopReplay(
+              reducer: reducer, decider: decider.session(), expectations: expectations,
+              retention: retention, clock: clock
+            ).run(golden)
           {
             outcome.cases.append(replayed.result)
             if let failure = replayed.sourceFailure { outcome.failures.append(failure) }

@@ -60,7 +60,7 @@ public final class RunResultsWriter: Sendable {
 
   /// Appends one case.
   public func append(_ result: CaseResult) throws {
-    let encoded = try encoder.encode(result)
+    let encoded = try RunResultsWriter.encodedCase(result) ?? Array(encoder.encode(result))
     try state.withLock { state in
       if state.cases > 0 { state.buffer.append(UInt8(ascii: ",")) }
       state.buffer += encoded

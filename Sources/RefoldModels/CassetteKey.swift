@@ -31,10 +31,166 @@ public enum CassetteKey {
 
   /// The key: lowercase hex SHA-256 of ``canonicalString(_:)``.
   public static func key(for body: JSONValue) -> String {
-    let digest = SHA256.hash(data: Array(canonicalString(body).utf8))
-    return digest.map { byte in
-      let hex = String(byte, radix: 16)
-      return byte < 16 ? "0" + hex : hex
-    }.joined()
+    var bytes: [UInt8] = []
+    canonicalRequest(body).writeCanonical(into: &bytes)
+    return key(canonicalBytes: bytes)
+  }
+
+  /// Lowercase hex SHA-256 of canonical request bytes.
+  static func key(canonicalBytes bytes: [UInt8]) -> String {
+    hex(SHA256.hash(data: bytes))
+  }
+
+  /// Lowercase hex of a digest.
+  static func hex(_ digest: SHA256.Digest) -> String {
+    var hex: [UInt8] = []
+    hex.reserveCapacity(2 * SHA256.byteCount)
+    for byte in digest {
+      hex.append(hexDigits[Int(byte >> 4)])
+      hex.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: hex, as: UTF8.self)
+  }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
+
+  /// Keys of request bodies that share most of their members, such as every request one
+  /// ``RequestBuilder`` makes (same model, sampling and tools; other messages).
+  ///
+  /// The canonical bytes of the shared members are written once; each key then writes only
+  /// the members that vary and hashes the same bytes ``CassetteKey/key(for:)`` would.
+  struct SharedMembers: Sendable {
+    /// The shared members that decide the answer, canonical, in key order.
+    private let written: [(key: String, bytes: [UInt8])]
+    /// The bytes of the shared members (to size the buffer).
+    private let sharedSize: Int
+
+    init(_ members: [String: JSONValue]) {
+      var written: [(key: String, bytes: [UInt8])] = []
+      for (key, value) in members where CassetteKey.decidingFields.contains(key) {
+        var bytes: [UInt8] = []
+        JSONValue.writeString(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        value.writeCanonical(into: &bytes)
+        written.append((key, bytes))
+      }
+      written.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      self.written = written
+      self.sharedSize = written.reduce(0) { $0 + $1.bytes.count + 1 }
+    }
+
+    /// The key of the body made of the shared members and `varying` (whose values win
+    /// where both have a key).
+    func key(adding varying: [String: JSONValue]) -> String {
+      CassetteKey.key(canonicalBytes: canonicalBytes(adding: varying))
+    }
+
+    /// The canonical bytes of the body made of the shared members and `varying`.
+    func canonicalBytes(adding varying: [String: JSONValue]) -> [UInt8] {
+      let added = varying.filter { CassetteKey.decidingFields.contains($0.key) }
+        .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      var bytes: [UInt8] = []
+      // Room for the shared members and a prompt of a few pages.
+      bytes.reserveCapacity(sharedSize + 16_384)
+      bytes.append(UInt8(ascii: "{"))
+      var next = 0
+      var first = true
+      func separate() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+      }
+      for member in written where varying[member.key] == nil {
+        while next < added.count, added[next].key.utf8.lexicographicallyPrecedes(member.key.utf8) {
+          separate()
+          JSONValue.writeString(added[next].key, into: &bytes)
+          bytes.append(UInt8(ascii: ":"))
+          added[next].value.writeCanonical(into: &bytes)
+          next += 1
+        }
+        separate()
+        bytes.append(contentsOf: member.bytes)
+      }
+      while next < added.count {
+        separate()
+        JSONValue.writeString(added[next].key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        added[next].value.writeCanonical(into: &bytes)
+        next += 1
+      }
+      bytes.append(UInt8(ascii: "}"))
+      return bytes
+    }
+  }
+
+  /// Keys of bodies that differ only in one text, inserted as it is into their strings at
+  /// the same places: the requests of one ``RequestBuilder`` whose prompt differs only in
+  /// the thread.
+  ///
+  /// JSON escapes a string byte by byte, so the canonical body for a text is the same
+  /// pieces around the escaped text each time. The pieces are written once, and SHA-256 of
+  /// the first one (most of the prompt, when the thread comes last) is kept: a key hashes
+  /// only the escaped text and the pieces after it.
+  struct Spliced: Sendable {
+    private let start: SHA256
+    private let rest: [[UInt8]]
+
+    /// Splits the canonical bodies `body(text)` around the text; nil unless the pieces
+    /// give back the body for two other texts too, the empty one included.
+    init?(_ body: (String) -> [UInt8]) {
+      let marks = ["\u{1}Refold-Text-A\u{2}", "\u{1}Refold-Text-B\u{2}", ""]
+      let pieces = Self.split(body(marks[0]), at: Self.escaped(marks[0]))
+      guard pieces.count > 1 else { return nil }
+      for mark in marks.dropFirst() {
+        let escaped = Self.escaped(mark)
+        var joined = pieces[0]
+        for piece in pieces.dropFirst() { joined += escaped + piece }
+        guard joined == body(mark) else { return nil }
+      }
+      var start = SHA256()
+      start.update(data: pieces[0])
+      self.start = start
+      self.rest = Array(pieces.dropFirst())
+    }
+
+    /// The key of the body for `text`.
+    func key(inserting text: String) -> String {
+      var literal: [UInt8] = []
+      JSONValue.writeString(text, into: &literal)
+      var hasher = start
+      literal.withUnsafeBytes { bytes in
+        // The escaped text, without the literal's quotes.
+        let escaped = UnsafeRawBufferPointer(rebasing: bytes[1..<(bytes.count - 1)])
+        for piece in rest {
+          hasher.update(bufferPointer: escaped)
+          hasher.update(data: piece)
+        }
+      }
+      return CassetteKey.hex(hasher.finalize())
+    }
+
+    /// The escaped UTF-8 of `text` inside a JSON string literal (without the quotes).
+    private static func escaped(_ text: String) -> [UInt8] {
+      var literal: [UInt8] = []
+      JSONValue.writeString(text, into: &literal)
+      return Array(literal.dropFirst().dropLast())
+    }
+
+    /// The bytes between the occurrences of `mark` in `bytes`.
+    private static func split(_ bytes: [UInt8], at mark: [UInt8]) -> [[UInt8]] {
+      var pieces: [[UInt8]] = []
+      var start = 0
+      var index = 0
+      while index + mark.count <= bytes.count {
+        if bytes[index..<index + mark.count].elementsEqual(mark) {
+          pieces.append(Array(bytes[start..<index]))
+          index += mark.count
+          start = index
+        } else {
+          index += 1
+        }
+      }
+      pieces.append(Array(bytes[start...]))
+      return pieces
+    }
   }
 }

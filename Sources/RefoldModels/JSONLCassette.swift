@@ -10,10 +10,11 @@ import Synchronization
 
 /// A cassette kept as a JSONL file: one exchange per line.
 ///
-/// Every line is validated when the cassette is opened (streamed in chunks), but only an
-/// index stays in memory: for each key, where its lines are in the file. An exchange is read
-/// back from the file when asked for, so a cassette of any size costs memory for its keys
-/// only. Existing lines are never rewritten; new exchanges are appended as lines and flushed
+/// Opening the cassette streams the file in chunks and reads each line's `key` and `n` only
+/// (checking that every key's `n` counts 0, 1, 2, …); just an index stays in memory: for
+/// each key, where its lines are in the file. An exchange is read back from the file and
+/// parsed when asked for, so a cassette of any size costs memory for its keys only, and a
+/// line that is not a valid exchange is reported, with its number, when it is read. Existing lines are never rewritten; new exchanges are appended as lines and flushed
 /// at once. Parent folders are created on the first write. Secrets are never part of an
 /// exchange, so never part of the file.
 ///
@@ -42,8 +43,8 @@ public final class JSONLCassette: CassetteStore {
 
   /// Opens the cassette at `path`; a missing file is an empty cassette.
   ///
-  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for an unreadable file or an
-  ///   invalid line (with its number).
+  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for an unreadable file, or a
+  ///   line (with its number) whose key or n is missing or out of order.
   public init(path: String) throws(ModelSourceError) {
     self.path = path
     var state = State()
@@ -58,14 +59,13 @@ public final class JSONLCassette: CassetteStore {
       do {
         let lines = try Self.scan(descriptor: descriptor, path: path) {
           line, offset, bytes throws(ModelSourceError) in
-          let exchange = try Self.exchange(bytes, path: path, line: line)
-          let count = state.byKey[exchange.key]?.count ?? 0
-          guard exchange.n == count else {
+          let (key, n) = try Self.keyAndN(bytes, path: path, line: line)
+          let count = state.byKey[key]?.count ?? 0
+          guard n == count else {
             throw .cassette(
-              path: path, line: line,
-              reason: "expected n \(count) for key \(exchange.key), found \(exchange.n)")
+              path: path, line: line, reason: "expected n \(count) for key \(key), found \(n)")
           }
-          state.byKey[exchange.key, default: []].append(
+          state.byKey[key, default: []].append(
             Span(offset: offset, length: bytes.count, line: line))
         }
         state.lines = lines
@@ -86,12 +86,21 @@ public final class JSONLCassette: CassetteStore {
   }
 
   public func exchanges(forKey key: String) throws -> [Exchange] {
-    let path = self.path
-    return try state.withLock { state throws(ModelSourceError) in
-      guard let spans = state.byKey[key] else { return [] }
-      return try spans.map { span throws(ModelSourceError) in
-        try Self.read(span, descriptor: state.descriptor, path: path)
-      }
+    try read(key: key, parts: .whole)
+  }
+
+  /// The exchanges for `key` without their requests (`request` is `null`): the request is
+  /// most of a line, and replaying does not need it.
+  public func answers(forKey key: String) throws -> [Exchange] {
+    try read(key: key, parts: .withoutRequest)
+  }
+
+  /// Reads the lines of `key` back, outside the lock: lines are never rewritten, and the
+  /// descriptor stays open as long as the cassette.
+  private func read(key: String, parts: Parts) throws(ModelSourceError) -> [Exchange] {
+    let (spans, descriptor) = state.withLock { state in (state.byKey[key] ?? [], state.descriptor) }
+    return try spans.map { span throws(ModelSourceError) in
+      try Self.read(span, descriptor: descriptor, path: path, parts: parts)
     }
   }
 
@@ -133,13 +142,66 @@ public final class JSONLCassette: CassetteStore {
     }
   }
 
-  /// Parses one line into an exchange.
-  private static func exchange(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int)
-    throws(ModelSourceError) -> Exchange
+  /// What of a line to parse.
+  private enum Parts {
+    case whole
+    /// Everything but the request, which becomes `null`.
+    case withoutRequest
+  }
+
+  /// The key and n of a line, parsing nothing else.
+  private static func keyAndN(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int)
+    throws(ModelSourceError) -> (key: String, n: Int)
   {
+    do {
+      let members = try CassetteLine(bytes, until: ["key", "n"])
+      guard let range = members.range(of: "key"),
+        let key = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[range]))
+          .stringValue
+      else {
+        throw ExchangeLineError("missing key")
+      }
+      guard let range = members.range(of: "n"),
+        let n = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[range])).intValue,
+        n >= 0
+      else {
+        throw ExchangeLineError("missing n")
+      }
+      return (key, n)
+    } catch let error as ExchangeLineError {
+      throw .cassette(path: path, line: line, reason: error.reason)
+    } catch {
+      throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
+    }
+  }
+
+  /// Parses one line into an exchange.
+  private static func exchange(
+    _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, parts: Parts = .whole
+  ) throws(ModelSourceError) -> Exchange {
     let value: JSONValue
     do {
-      value = try JSONParser.parse(bytes: bytes)
+      switch parts {
+      case .whole:
+        value = try JSONParser.parse(bytes: bytes)
+      case .withoutRequest:
+        var members: [String: JSONValue] = [:]
+        for member in try CassetteLine(bytes).members {
+          if member.name == "request" {
+            members[member.name] = .null
+            continue
+          }
+          do throws(JSONParser.Failure) {
+            members[member.name] = try JSONParser.parse(
+              bytes: UnsafeBufferPointer(rebasing: bytes[member.value]))
+          } catch {
+            // Columns count from the start of the line.
+            throw CassetteLine.Invalid(
+              column: error.column + member.value.lowerBound, reason: error.reason)
+          }
+        }
+        value = .object(members)
+      }
     } catch {
       throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
     }
@@ -153,27 +215,29 @@ public final class JSONLCassette: CassetteStore {
   }
 
   /// Reads back the line at `span`.
-  private static func read(_ span: Span, descriptor: Int32, path: String)
+  private static func read(_ span: Span, descriptor: Int32, path: String, parts: Parts)
     throws(ModelSourceError) -> Exchange
   {
-    var buffer = [UInt8](repeating: 0, count: span.length)
-    let complete = buffer.withUnsafeMutableBytes { raw -> Bool in
+    var complete = true
+    // Not zero-filled first: every byte is read from the file, or the line is refused.
+    let buffer = [UInt8](unsafeUninitializedCapacity: span.length) { raw, count in
       var done = 0
       while done < span.length {
         let got = pread(
           descriptor, raw.baseAddress.map { $0 + done }, span.length - done,
           off_t(span.offset) + off_t(done))
         if got < 0, errno == EINTR { continue }
-        guard got > 0 else { return false }
+        guard got > 0 else { break }
         done += got
       }
-      return true
+      complete = done == span.length
+      count = done
     }
     guard complete else {
       throw .cassette(path: path, line: span.line, reason: "cannot read the line back")
     }
     return try buffer.withUnsafeBufferPointer { bytes throws(ModelSourceError) in
-      try exchange(bytes, path: path, line: span.line)
+      try exchange(bytes, path: path, line: span.line, parts: parts)
     }
   }
 

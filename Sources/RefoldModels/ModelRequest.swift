@@ -27,4 +27,17 @@ public struct ModelRequest: Sendable, Hashable {
     self.renderedContext = renderedContext
     self.key = CassetteKey.key(for: body)
   }
+
+  /// A request whose key was computed along with its body; `key` must be
+  /// `CassetteKey.key(for: body)`.
+  init(
+    provider: ModelSettings.Provider, body: JSONValue, key: String, thread: String?,
+    renderedContext: String
+  ) {
+    self.provider = provider
+    self.body = body
+    self.thread = thread
+    self.renderedContext = renderedContext
+    self.key = key
+  }
 }

@@ -27,7 +27,12 @@ struct TemplateChecker {
   let text: String
   let file: String
 
-  func check() throws(AgentSpecError) {
+  /// Checks every tag; returns whether `thread` is only ever inserted as it is (never a
+  /// section, nor the argument of a transform), so that its value cannot change what the
+  /// rest of the template renders.
+  @discardableResult
+  func check() throws(AgentSpecError) -> Bool {
+    var threadIsPlainText = true
     var start = "{{"
     var end = "}}"
     var scopes: [PromptTemplate.Shape] = [PromptTemplate.rootShape]
@@ -65,6 +70,7 @@ struct TemplateChecker {
         throw failure(line, "partials and blocks are not supported in prompt templates")
       case "#", "^":
         let shape = try resolve(body, scopes: scopes, line: line)
+        if Self.innermostName(body).hasPrefix("thread") { threadIsPlainText = false }
         sections.append(body)
         if sigil == "#" {
           switch shape {
@@ -82,21 +88,36 @@ struct TemplateChecker {
         scopes.removeLast()
       case "&":
         _ = try resolve(body, scopes: scopes, line: line)
+        if Self.isTransformed(thread: body) { threadIsPlainText = false }
       default:
         _ = try resolve(trimmed, scopes: scopes, line: line)
+        if Self.isTransformed(thread: trimmed) { threadIsPlainText = false }
       }
     }
     if let open = sections.last { throw failure(line, "the section {{#\(open)}} is never closed") }
+    return threadIsPlainText
+  }
+
+  /// The name a transform call such as `upper(name)` applies to; the name itself otherwise.
+  private static func innermostName(_ rawName: String) -> String {
+    var name = rawName
+    while let open = name.firstIndex(of: "("), name.hasSuffix(")") {
+      name = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
+    }
+    return name
+  }
+
+  /// Whether `rawName` is a transform applied to the thread.
+  private static func isTransformed(thread rawName: String) -> Bool {
+    let name = innermostName(rawName)
+    return name != rawName && name.hasPrefix("thread")
   }
 
   private func resolve(_ rawName: String, scopes: [PromptTemplate.Shape], line: Int)
     throws(AgentSpecError) -> PromptTemplate.Shape
   {
     // A transform call `upper(name)` applies to the innermost name.
-    var name = rawName
-    while let open = name.firstIndex(of: "("), name.hasSuffix(")") {
-      name = String(name[name.index(after: open)..<name.index(before: name.endIndex)])
-    }
+    let name = Self.innermostName(rawName)
     if name == "." || name.isEmpty { return scopes.last ?? .text }
     let components = name.split(separator: ".", omittingEmptySubsequences: true).map(String.init)
     guard let first = components.first else { return .text }

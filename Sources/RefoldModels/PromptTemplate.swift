@@ -25,6 +25,8 @@ public struct PromptTemplate: Sendable {
   /// Where the template came from, for error messages.
   public let path: String?
   private let template: MustacheTemplate
+  /// Whether `thread` is only ever inserted as it is (see ``prepared(_:)``).
+  private let threadIsPlainText: Bool
 
   /// The variables a template may use, with what each holds.
   static let rootShape = Shape.object([
@@ -42,7 +44,7 @@ public struct PromptTemplate: Sendable {
   public init(_ text: String, path: String? = nil) throws(AgentSpecError) {
     self.text = text
     self.path = path
-    try TemplateChecker(text: text, file: path ?? "prompt template").check()
+    threadIsPlainText = try TemplateChecker(text: text, file: path ?? "prompt template").check()
     do {
       template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
     } catch let error as MustacheTemplate.ParserError {
@@ -72,6 +74,54 @@ public struct PromptTemplate: Sendable {
     return output
   }
 
+  /// The template rendered once with every value but the thread, when the thread is only
+  /// ever inserted as it is; nil otherwise, or when rendering fails (``render(_:)`` then
+  /// reports why).
+  ///
+  /// A builder that renders the same spec for many threads renders the template once this
+  /// way and then only splices each thread in; the text is byte for byte what ``render(_:)``
+  /// gives. As a check, the pieces must reproduce two more full renderings (with another
+  /// thread and with an empty one), or nil is returned.
+  func prepared(_ values: PromptValues) -> PreparedPrompt? {
+    guard threadIsPlainText else { return nil }
+    // Mixed case and control characters: no transform leaves them as they are, and no
+    // spec text is likely to contain them (if one does, the checks below fail).
+    let marks = ["\u{1}Refold-Thread-A\u{2}", "\u{1}Refold-Thread-B\u{2}", ""]
+    var rendered: [String] = []
+    for mark in marks {
+      var withMark = values
+      withMark.thread = mark
+      guard let text = try? render(withMark) else { return nil }
+      rendered.append(text)
+    }
+    let prepared = PreparedPrompt(pieces: Self.split(rendered[0], at: marks[0]))
+    for (mark, text) in zip(marks, rendered)
+    where !prepared.render(thread: mark).utf8.elementsEqual(text.utf8) {
+      return nil
+    }
+    return prepared
+  }
+
+  /// The texts between the occurrences of the ASCII `mark` in `text`.
+  private static func split(_ text: String, at mark: String) -> [String] {
+    let bytes = Array(text.utf8)
+    let markBytes = Array(mark.utf8)
+    var pieces: [String] = []
+    var start = 0
+    var index = 0
+    while index + markBytes.count <= bytes.count {
+      if bytes[index..<index + markBytes.count].elementsEqual(markBytes) {
+        pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+        index += markBytes.count
+        start = index
+      } else {
+        index += 1
+      }
+    }
+    pieces.append(String(decoding: bytes[start...], as: UTF8.self))
+    return pieces
+  }
+
   static var variableNames: String {
     "agent.name, intents (name, kind, description, params), output_instructions, thread"
   }
@@ -82,4 +132,13 @@ public struct PromptTemplate: Sendable {
     case list(Shape)
     case object([String: Shape])
   }
+}
+
+/// A prompt template rendered with every value but the thread: the texts between the places
+/// where the thread goes.
+struct PreparedPrompt: Sendable, Hashable {
+  let pieces: [String]
+
+  /// The prompt for `thread`.
+  func render(thread: String) -> String { pieces.joined(separator: thread) }
 }

@@ -23,7 +23,7 @@ public final class RecordedModelSource: ModelSource {
     }
     let recorded: [Exchange]
     do {
-      recorded = try cassette.exchanges(forKey: request.key)
+      recorded = try cassette.answers(forKey: request.key)
     } catch let error as ModelSourceError {
       throw error
     } catch {

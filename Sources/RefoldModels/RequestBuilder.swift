@@ -15,6 +15,12 @@ import RefoldCore
 ///
 /// `next_step`'s arguments are `{"intent": <one of the intent names>, …}` plus the union of
 /// all intents' parameters; only `intent` is required, and no other field is allowed.
+///
+/// What every request of a spec shares is worked out once, when the builder is made: the
+/// output instructions, the prompt template rendered with everything but the thread, the
+/// body's model, sampling and tool members and their canonical bytes for the key. A request
+/// then renders its thread, splices it into the prompt, and writes and hashes only the
+/// messages.
 public struct RequestBuilder: Sendable {
   public let spec: AgentSpec
   public let template: PromptTemplate
@@ -22,40 +28,90 @@ public struct RequestBuilder: Sendable {
   /// The function name of the `next-step` output mode.
   public static let nextStepName = "next_step"
 
+  private let options: ContextFormat.Options
+  private let instructions: String
+  /// The template rendered with everything but the thread; nil when the template uses the
+  /// thread other than as plain text (it is then rendered for every request).
+  private let prepared: PreparedPrompt?
+  /// The body members every request has: model, sampling, tools, tool choice, response format.
+  private let sharedMembers: [String: JSONValue]
+  private let sharedKey: CassetteKey.SharedMembers
+  /// For a prepared prompt in a text format: the canonical body around the thread (set
+  /// last in `init`, as working it out takes a whole builder).
+  private var splicedKey: CassetteKey.Spliced?
+
   /// Prepares a builder; the template is checked here.
   ///
   /// - Throws: ``AgentSpecError`` when the spec's prompt template is invalid.
   public init(spec: AgentSpec) throws(AgentSpecError) {
     self.spec = spec
-    self.template = try PromptTemplate(spec.promptTemplate, path: spec.promptPath)
+    let template = try PromptTemplate(spec.promptTemplate, path: spec.promptPath)
+    self.template = template
+    options = ContextFormat.Options(
+      vocabulary: spec.vocabulary, hidesResolvedErrors: spec.hidesResolvedErrors)
+    let instructions = Self.outputInstructions(for: spec)
+    self.instructions = instructions
+    prepared = template.prepared(
+      PromptValues(
+        thread: "", intents: spec.intents, outputInstructions: instructions,
+        agentName: spec.name))
+    let shared = Self.sharedMembers(for: spec)
+    sharedMembers = shared
+    let sharedKey = CassetteKey.SharedMembers(shared)
+    self.sharedKey = sharedKey
+    splicedKey = nil
+    if let prepared = self.prepared, spec.contextFormat != .chatMessages {
+      let builder = self
+      splicedKey = CassetteKey.Spliced { thread in
+        let prompt = prepared.render(thread: thread)
+        return sharedKey.canonicalBytes(
+          adding: builder.varyingMembers(
+            system: nil, messages: [ContextFormat.Message(role: .user, content: prompt)]))
+      }
+    }
   }
+
+  /// Whether a request's key hashes only its thread and what follows it (see
+  /// `CassetteKey.Spliced`).
+  var splicesKeys: Bool { splicedKey != nil }
 
   /// The request asking for the decision after `events`.
   ///
   /// - Throws: ``AgentSpecError`` only if rendering the template fails.
   public func request(thread: String, events: [Event]) throws(AgentSpecError) -> ModelRequest {
-    let options = ContextFormat.Options(
-      vocabulary: spec.vocabulary, hidesResolvedErrors: spec.hidesResolvedErrors)
     let rendered = ContextFormat.render(events, as: spec.contextFormat, options: options)
-    let instructions = Self.outputInstructions(for: spec)
     var threadText = ""
     if case .text(let text) = rendered { threadText = text }
-    let prompt = try template.render(
-      PromptValues(
-        thread: threadText, intents: spec.intents, outputInstructions: instructions,
-        agentName: spec.name))
-    let body: JSONValue
+    let prompt: String
+    if let prepared {
+      prompt = prepared.render(thread: threadText)
+    } else {
+      prompt = try template.render(
+        PromptValues(
+          thread: threadText, intents: spec.intents, outputInstructions: instructions,
+          agentName: spec.name))
+    }
+    let varying: [String: JSONValue]
     let transcript: String
     switch rendered {
     case .text:
       transcript = prompt
-      body = makeBody(system: nil, messages: [ContextFormat.Message(role: .user, content: prompt)])
+      varying = varyingMembers(
+        system: nil, messages: [ContextFormat.Message(role: .user, content: prompt)])
     case .messages(let messages):
       transcript = "[system]\n" + prompt + "\n" + rendered.transcript
-      body = makeBody(system: prompt, messages: messages)
+      varying = varyingMembers(system: prompt, messages: messages)
+    }
+    let body = sharedMembers.merging(varying) { _, new in new }
+    let key: String
+    if let splicedKey, prepared != nil, case .text = rendered {
+      key = splicedKey.key(inserting: threadText)
+    } else {
+      key = sharedKey.key(adding: varying)
     }
     return ModelRequest(
-      provider: spec.model.provider, body: body, thread: thread, renderedContext: transcript)
+      provider: spec.model.provider, body: .object(body), key: key, thread: thread,
+      renderedContext: transcript)
   }
 
   /// The sentence telling the model how to answer in the spec's output mode.
@@ -133,11 +189,59 @@ public struct RequestBuilder: Sendable {
 
   // MARK: Bodies
 
-  private func makeBody(system: String?, messages: [ContextFormat.Message]) -> JSONValue {
+  /// The members that depend on the thread: the messages, and Anthropic's system prompt.
+  private func varyingMembers(system: String?, messages: [ContextFormat.Message])
+    -> [String: JSONValue]
+  {
     switch spec.model.provider {
-    case .openai: return openAIBody(system: system, messages: messages)
-    case .anthropic: return anthropicBody(system: system, messages: messages)
+    case .openai:
+      return ["messages": .array(openAIMessages(system: system, messages: messages))]
+    case .anthropic:
+      var members: [String: JSONValue] = [
+        "messages": .array(anthropicMessages(messages))
+      ]
+      if let system { members["system"] = .string(system) }
+      return members
     }
+  }
+
+  /// The members every request of `spec` has: model, sampling, tools, tool choice and
+  /// response format.
+  private static func sharedMembers(for spec: AgentSpec) -> [String: JSONValue] {
+    var body: [String: JSONValue] = ["model": .string(spec.model.name)]
+    let model = spec.model
+    if let temperature = model.temperature { body["temperature"] = .double(temperature) }
+    if let topP = model.topP { body["top_p"] = .double(topP) }
+    if let maxTokens = model.maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
+    switch model.provider {
+    case .openai:
+      if let seed = model.seed { body["seed"] = .int(Int64(seed)) }
+      switch spec.outputMode {
+      case .tools:
+        body["tools"] = .array(functions(for: spec).map(openAITool))
+        body["tool_choice"] = "required"
+      case .nextStep:
+        body["tools"] = .array(functions(for: spec).map(openAITool))
+        body["tool_choice"] = ["type": "function", "function": ["name": .string(nextStepName)]]
+      case .json:
+        body["response_format"] = [
+          "type": "json_object", "schema": nextStepSchema(spec.intents),
+        ]
+      }
+    case .anthropic:
+      if body["max_tokens"] == nil { body["max_tokens"] = 1024 }
+      switch spec.outputMode {
+      case .tools:
+        body["tools"] = .array(functions(for: spec).map(anthropicTool))
+        body["tool_choice"] = ["type": "any"]
+      case .nextStep:
+        body["tools"] = .array(functions(for: spec).map(anthropicTool))
+        body["tool_choice"] = ["type": "tool", "name": .string(nextStepName)]
+      case .json:
+        break
+      }
+    }
+    return body
   }
 
   /// How past decisions appear in a `chat-messages` history: native calls of the intent's
@@ -155,15 +259,17 @@ public struct RequestBuilder: Sendable {
     return JSONValue.object(arguments).canonicalString
   }
 
-  private var functions: [(name: String, description: String, schema: JSONValue)] {
+  private static func functions(for spec: AgentSpec)
+    -> [(name: String, description: String, schema: JSONValue)]
+  {
     switch spec.outputMode {
     case .tools:
       return spec.intents.map { ($0.name, $0.description, $0.parameters) }
     case .nextStep:
       return [
         (
-          Self.nextStepName, "Choose the next step: an intent and its parameters.",
-          Self.nextStepSchema(spec.intents)
+          nextStepName, "Choose the next step: an intent and its parameters.",
+          nextStepSchema(spec.intents)
         )
       ]
     case .json:
@@ -171,15 +277,7 @@ public struct RequestBuilder: Sendable {
     }
   }
 
-  private func sampling(into body: inout [String: JSONValue], includeSeed: Bool) {
-    let model = spec.model
-    if let temperature = model.temperature { body["temperature"] = .double(temperature) }
-    if let topP = model.topP { body["top_p"] = .double(topP) }
-    if let maxTokens = model.maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
-    if includeSeed, let seed = model.seed { body["seed"] = .int(Int64(seed)) }
-  }
-
-  private func openAIBody(system: String?, messages: [ContextFormat.Message]) -> JSONValue {
+  private func openAIMessages(system: String?, messages: [ContextFormat.Message]) -> [JSONValue] {
     var wire: [JSONValue] = []
     if let system { wire.append(["role": "system", "content": .string(system)]) }
     let native = spec.outputMode != .json
@@ -213,26 +311,12 @@ public struct RequestBuilder: Sendable {
         }
       }
     }
-    var body: [String: JSONValue] = ["model": .string(spec.model.name), "messages": .array(wire)]
-    sampling(into: &body, includeSeed: true)
-    switch spec.outputMode {
-    case .tools:
-      body["tools"] = .array(functions.map(openAITool))
-      body["tool_choice"] = "required"
-    case .nextStep:
-      body["tools"] = .array(functions.map(openAITool))
-      body["tool_choice"] = ["type": "function", "function": ["name": .string(Self.nextStepName)]]
-    case .json:
-      body["response_format"] = [
-        "type": "json_object", "schema": Self.nextStepSchema(spec.intents),
-      ]
-    }
-    return .object(body)
+    return wire
   }
 
-  private func openAITool(_ function: (name: String, description: String, schema: JSONValue))
-    -> JSONValue
-  {
+  private static func openAITool(
+    _ function: (name: String, description: String, schema: JSONValue)
+  ) -> JSONValue {
     [
       "type": "function",
       "function": [
@@ -242,7 +326,7 @@ public struct RequestBuilder: Sendable {
     ]
   }
 
-  private func anthropicBody(system: String?, messages: [ContextFormat.Message]) -> JSONValue {
+  private func anthropicMessages(_ messages: [ContextFormat.Message]) -> [JSONValue] {
     var wire: [JSONValue] = []
     var pendingUser: [JSONValue] = []
     let native = spec.outputMode != .json
@@ -284,26 +368,12 @@ public struct RequestBuilder: Sendable {
       }
     }
     flushUser()
-    var body: [String: JSONValue] = ["model": .string(spec.model.name), "messages": .array(wire)]
-    if let system { body["system"] = .string(system) }
-    sampling(into: &body, includeSeed: false)
-    if body["max_tokens"] == nil { body["max_tokens"] = 1024 }
-    switch spec.outputMode {
-    case .tools:
-      body["tools"] = .array(functions.map(anthropicTool))
-      body["tool_choice"] = ["type": "any"]
-    case .nextStep:
-      body["tools"] = .array(functions.map(anthropicTool))
-      body["tool_choice"] = ["type": "tool", "name": .string(Self.nextStepName)]
-    case .json:
-      break
-    }
-    return .object(body)
+    return wire
   }
 
-  private func anthropicTool(_ function: (name: String, description: String, schema: JSONValue))
-    -> JSONValue
-  {
+  private static func anthropicTool(
+    _ function: (name: String, description: String, schema: JSONValue)
+  ) -> JSONValue {
     [
       "name": .string(function.name), "description": .string(function.description),
       "input_schema": function.schema,

@@ -89,7 +89,9 @@ public struct ResponseDecoder: Sendable {
     case .none, .some(.null):
       return .success(Call(name: name, arguments: .emptyObject))
     case .some(.string(let text)):
-      if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      // Arguments usually start with "{": no need to trim them to see they are not blank.
+      let startsVisibly = text.utf8.first.map { $0 > 0x20 && $0 < 0x7F } ?? false
+      if !startsVisibly, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
         return .success(Call(name: name, arguments: .emptyObject))
       }
       do {

@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import Synchronization
 
 /// The `eval` benchmark: step-mode evaluation of a synthetic deploy-bot suite from a JSONL
 /// cassette on disk, end to end as `refold eval` does it per decision (render, build and hash
@@ -177,6 +178,7 @@ enum EvalBench {
   static func measurePhases(spec: AgentSpec, threads: [[Event]], cassette: JSONLCassette)
     async throws
   {
+    let written = Mutex(0)
     let builder = try RequestBuilder(spec: spec)
     let decoder = ResponseDecoder(spec: spec)
     let reducer = spec.reducer
@@ -184,20 +186,32 @@ enum EvalBench {
       reducer: reducer,
       decider: try ModelDecider(spec: spec, source: RecordedModelSource(cassette: cassette)))
     var golden = 0.0
+    var context = 0.0
     var render = 0.0
     var hash = 0.0
     var lookup = 0.0
     var decode = 0.0
     var score = 0.0
     var encode = 0.0
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    var bytes = 0
+    let writer = try RunResultsWriter(
+      run: RunInfo(
+        id: "phases", suite: "bench", variant: "baseline", modes: ["step"],
+        modelSource: "recorded", startedAt: "2026-11-20T10:00:00Z",
+        finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench")
+    ) { chunk in
+      written.withLock { $0 += chunk.count }
+    }
+    let options = ContextFormat.Options(
+      vocabulary: spec.vocabulary, hidesResolvedErrors: spec.hidesResolvedErrors)
     for events in threads {
       var mark = now()
       let thread = GoldenThread(events: events, reducer: reducer)
       golden += now() - mark
       for point in thread.decisions {
+        mark = now()
+        _ = ContextFormat.render(
+          Array(events[..<point.eventIndex]), as: spec.contextFormat, options: options)
+        context += now() - mark
         mark = now()
         let request = try builder.request(
           thread: thread.id, events: Array(events[..<point.eventIndex]))
@@ -206,7 +220,7 @@ enum EvalBench {
         _ = CassetteKey.key(for: request.body)
         hash += now() - mark
         mark = now()
-        let recorded = try cassette.exchanges(forKey: request.key)
+        let recorded = try cassette.answers(forKey: request.key)
         lookup += now() - mark
         mark = now()
         let outcome = decoder.decode(recorded.first?.response ?? .null)
@@ -217,7 +231,7 @@ enum EvalBench {
           override: nil)
         score += now() - mark
         mark = now()
-        bytes += try encoder.encode(result).count
+        try writer.append(result)
         encode += now() - mark
       }
     }
@@ -225,12 +239,13 @@ enum EvalBench {
       print("phase: \(name) \(String(format: "%.3f", seconds)) s")
     }
     line("golden threads (decision points)", golden)
-    line("render + build request (includes key hash)", render)
-    line("key hash alone (again)", hash)
-    line("cassette lookup (read + parse line)", lookup)
+    line("render context alone", context)
+    line("render + build request (includes context and key hash)", render)
+    line("key hash alone, from the body (again)", hash)
+    line("cassette lookup (read + parse line but the request)", lookup)
     line("decode response", decode)
     line("score", score)
-    line("encode case (\(format(Double(bytes))) bytes)", encode)
+    line("write case (\(format(Double(written.withLock { $0 }))) bytes)", encode)
   }
 }
 

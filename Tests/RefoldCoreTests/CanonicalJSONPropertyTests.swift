@@ -150,4 +150,39 @@ import Testing
     let value = try JSONParser.parse(#"{"z":{"y":[{"b":1,"a":2}],"x":null},"a":[]}"#)
     #expect(value.canonicalString == #"{"a":[],"z":{"x":null,"y":[{"a":2,"b":1}]}}"#)
   }
+
+  @Test func stringsAreEscapedWhereverTheEscapeFalls() {
+    // Every escape at every offset of strings around the eight-byte word size, between
+    // ASCII and multi-byte characters.
+    func reference(_ text: String) -> String {
+      var output = "\""
+      for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": output += "\\\""
+        case "\\": output += "\\\\"
+        case "\n": output += "\\n"
+        case "\r": output += "\\r"
+        case "\t": output += "\\t"
+        case "\u{8}": output += "\\b"
+        case "\u{C}": output += "\\f"
+        case "\u{0}"..."\u{1F}":
+          let hex = String(scalar.value, radix: 16)
+          output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: output.unicodeScalars.append(scalar)
+        }
+      }
+      return output + "\""
+    }
+    for special in ["\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}", "é", "😀", " ", "~"] {
+      for length in 0..<20 {
+        for position in 0...length {
+          var characters = Array(repeating: Character("a"), count: length)
+          characters.insert(Character(special), at: position)
+          let text = String(characters) + (length % 3 == 0 ? "ü" : "")
+          #expect(
+            JSONValue.string(text).canonicalString == reference(text), "\(text.debugDescription)")
+        }
+      }
+    }
+  }
 }

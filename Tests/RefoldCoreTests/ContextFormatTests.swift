@@ -91,6 +91,9 @@ import Testing
     (JSONValue.string("3"), "\"3\""), (.string("true"), "\"true\""), (.string(""), "\"\""),
     (.string(" padded"), "\" padded\""), (.string("v1.4.2"), "v1.4.2"), (.int(3), "3"),
     (.double(0.5), "0.5"), (.null, "null"), (.emptyObject, "{}"), (.array([]), "[]"),
+    (.string("-3.5"), #""-3.5""#), (.string("padded\t"), #""padded\t""#),
+    (.string("\r5"), #""\r5""#), (.string("NO"), #""NO""#), (.string("1e5"), #""1e5""#),
+    (.string("12abc"), "12abc"), (.string("-"), "-"), (.string("- x"), #""- x""#),
   ])
   func scalarsStayDistinguishable(value: JSONValue, expected: String) {
     let event = Event(thread: "t", seq: 0, type: "x", data: ["v": value])
@@ -117,6 +120,22 @@ import Testing
       </list_git_tags_result>
       """
     #expect(ContextFormat.xmlBlock(event) == expected)
+  }
+
+  @Test(arguments: [
+    JSONValue.object([:]), [], "plain", "two\nlines", "crlf\r\nand\nlf\n", " padded", "-3.5",
+    "True", "- dash", 42, 0.25, .null, true,
+    [
+      "list": [["a": 1, "b": ["x", "y"]], [["deep": []], []], [:], "l1\nl2", ["m": "a\r\nb"]],
+      "nested": ["inner": ["k": "v", "empty": [:]], "ünï": "côde"], "Z": "z", "a": "",
+    ],
+    [[1, [2, [3]]], ["k": [["j": 1]]]],
+  ])
+  func xmlBlocksAreTheYAMLLinesOfTheData(_ data: JSONValue) {
+    let lines = ContextFormat.yamlLines(data, indent: 1)
+    let expected =
+      lines.isEmpty ? "<x></x>" : "<x>\n" + lines.joined(separator: "\n") + "\n</x>"
+    #expect(ContextFormat.xmlBlock(Event(thread: "t", seq: 0, type: "x", data: data)) == expected)
   }
 
   @Test func jsonEventsWritesOneCanonicalObjectPerLine() {

@@ -54,6 +54,80 @@ import Testing
     }
   }
 
+  @Test func aLineIsReadInFullOnlyWhenAskedFor() throws {
+    let path = try Support.temporaryDirectory() + "/lazy.jsonl"
+    let good = exchange("k", 0, answer: "a").jsonLine
+    // Key and n are valid, the rest of the line is not: opening does not notice.
+    let broken = #"{"key":"b","n":0,"provider":"openai","request":{"model":"m","#
+    try (good + "\n" + broken + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let cassette = try JSONLCassette(path: path)
+    #expect(try cassette.exchanges(forKey: "k") == [exchange("k", 0, answer: "a")])
+    var answer = exchange("k", 0, answer: "a")
+    answer.request = .null
+    #expect(try cassette.answers(forKey: "k") == [answer])
+    for read in [cassette.exchanges(forKey:), cassette.answers(forKey:)] {
+      let error = try #require(throws: ModelSourceError.self) { try read("b") }
+      guard case .cassette(let errorPath, let line, let reason) = error else {
+        Issue.record("expected a cassette error, got \(error)")
+        continue
+      }
+      #expect(errorPath == path)
+      #expect(line == 2)
+      #expect(reason.hasPrefix("invalid JSON (column "))
+    }
+    #expect(throws: ModelSourceError.self) { try cassette.allExchanges() }
+  }
+
+  @Test(arguments: [
+    (#"{"n":0,"key":"k"}"#, "k", ""),
+    (#" { "key" : "k\u0031" , "n" : 1.0 }"#, "", "expected n 0 for key k1, found 1"),
+    (#"{"key":"k","key":"k","n":0}"#, "", "invalid JSON (column 12: duplicate key \"key\")"),
+    (#"{"key":"k""#, "", "invalid JSON (column 11: unterminated object)"),
+    (#"["key","n"]"#, "", "invalid JSON (column 1: expected a JSON object)"),
+    (#"{"key":7,"n":0}"#, "", "missing key"),
+    (#"{"key":"k","n":-1}"#, "", "missing n"),
+  ])
+  func openingReadsKeyAndNOnly(line: String, key: String, reason: String) throws {
+    let path = try Support.temporaryDirectory() + "/keys.jsonl"
+    try (line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    if reason.isEmpty {
+      let cassette = try JSONLCassette(path: path)
+      // The line is not an exchange: reading it says so, with its number.
+      #expect(throws: ModelSourceError.cassette(path: path, line: 1, reason: "missing provider")) {
+        try cassette.answers(forKey: key)
+      }
+    } else {
+      #expect(throws: ModelSourceError.cassette(path: path, line: 1, reason: reason)) {
+        try JSONLCassette(path: path)
+      }
+    }
+  }
+
+  @Test func lineMembersEndWhereTheParserSaysWhateverTheEscapes() throws {
+    // Strings short and long, with escaped quotes and backslashes at every offset around
+    // the point where the splitter switches from looking byte by byte to memchr.
+    for length in [0, 1, 30, 31, 32, 33, 34, 64, 200] {
+      for position in Set([0, length / 2, max(0, length - 1), length]) {
+        for escape in [#"\""#, #"\\"#, #"\\\""#, #"\n"#] {
+          var text = String(repeating: "x", count: length)
+          text.insert(contentsOf: escape, at: text.index(text.startIndex, offsetBy: position))
+          let line = #"{"a":""# + text + #"","b":[{"c":""# + text + #""}],"n":7}"#
+          let bytes = Array(line.utf8)
+          let members = try bytes.withUnsafeBufferPointer { buffer in
+            try CassetteLine(buffer).members.map { member in
+              (member.name, String(decoding: buffer[member.value], as: UTF8.self))
+            }
+          }
+          let parsed = try JSONParser.parse(line)
+          #expect(members.map(\.0) == ["a", "b", "n"], "\(line)")
+          for (name, value) in members {
+            #expect(try JSONParser.parse(value) == parsed[name], "\(line)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func recordedSourceAnswersIdenticalRequestsInRecordedOrder() async throws {
     let request = ModelRequest(
       provider: .openai, body: ["model": "m", "messages": []], thread: "t")

@@ -89,4 +89,29 @@ import Testing
       #expect(rendered.contains("<slack_message>"))
     }
   }
+
+  @Test func aPreparedTemplateSplicesTheThreadInByteForByte() throws {
+    let spec = try Support.deploybot()
+    for name in ["default", "concise"] {
+      let path = Support.packageRoot + "/evals/deploybot/prompts/\(name).mustache"
+      let template = try PromptTemplate(String(contentsOfFile: path, encoding: .utf8), path: path)
+      var values = PromptValues(
+        thread: "", intents: spec.intents, outputInstructions: "ANSWER", agentName: spec.name)
+      let prepared = try #require(template.prepared(values))
+      for thread in ["", "<slack_message>\n  text: {{agent.name}} & \"ünï\"\n</slack_message>"] {
+        values.thread = thread
+        #expect(prepared.render(thread: thread) == (try template.render(values)))
+      }
+    }
+  }
+
+  @Test(arguments: [
+    "{{#thread}}[{{.}}]{{/thread}}{{^thread}}no thread{{/thread}}",
+    "{{uppercased(thread)}}",
+    "{{#intents}}{{name}}{{/intents}} {{&lowercased(thread)}}",
+  ])
+  func aTemplateThatDependsOnTheThreadIsNotPrepared(text: String) throws {
+    let template = try PromptTemplate(text)
+    #expect(template.prepared(values) == nil)
+  }
 }
