@@ -28,7 +28,7 @@ public final class RunningServer: Sendable {
   {
     let task = Task { try await server.run() }
     do {
-      try await server.waitUntilListening(timeout: 10)
+      try await server.waitUntilListening(timeout: 60)
     } catch {
       task.cancel()
       if let failure = try? await task.value { _ = failure }

@@ -104,7 +104,7 @@ import Testing
         statusCode: .ok, headers: headers, body: Data(response.canonicalString.utf8))
     }
     let task = Task { try await server.run() }
-    try await server.waitUntilListening()
+    try await server.waitUntilListening(timeout: 60)
     guard case .ip4(_, let port) = await server.listeningAddress else {
       throw URLError(.cannotConnectToHost)
     }

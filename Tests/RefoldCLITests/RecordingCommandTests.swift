@@ -48,7 +48,7 @@ import Testing
           arguments: arguments, stdout: stdout, stderr: stderr, environment: environment)
       }
       let pattern = /http:\/\/127\.0\.0\.1:[0-9]+/
-      for _ in 0..<600 {
+      for _ in 0..<1200 {
         if let match = stdout.text.firstMatch(of: pattern) {
           return Listening(
             task: task, stdout: stdout, stderr: stderr, baseURL: String(match.output))

@@ -69,7 +69,7 @@ final class ScriptedServer: Sendable {
       return try await respond(attempt, request, body)
     }
     task = Task { try await server.run() }
-    try await server.waitUntilListening()
+    try await server.waitUntilListening(timeout: 60)
     guard case .ip4(_, let port) = await server.listeningAddress else {
       throw URLError(.cannotConnectToHost)
     }

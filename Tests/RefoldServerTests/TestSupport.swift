@@ -103,7 +103,7 @@ final class UpstreamServer: Sendable {
         body: Data(value.canonicalString.utf8))
     }
     task = Task { try await server.run() }
-    try await server.waitUntilListening()
+    try await server.waitUntilListening(timeout: 60)
     guard case .ip4(_, let port) = await server.listeningAddress else {
       throw URLError(.cannotConnectToHost)
     }
