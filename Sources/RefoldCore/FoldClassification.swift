@@ -78,7 +78,7 @@ struct FoldClassification {
 
   /// Decisions made, per intent, from the counts of ``countDecision(slot:)``.
   func intentCounts() -> [String: Int] {
-    var counts: [String: Int] = [:]
+    var counts = [String: Int](minimumCapacity: entries.count)
     for entry in entries where entry.decisions > 0 {
       counts[names.name(entry.eventClass.intent), default: 0] += entry.decisions
     }
@@ -89,13 +89,13 @@ struct FoldClassification {
   private mutating func intern(
     _ events: UnsafeBufferPointer<Event>, at position: Int, vocabulary: Vocabulary
   ) -> Int32 {
-    let type = events[position].type
-    if let slot = type.utf8.withContiguousStorageIfAvailable({
+    // Read in place: copying the type out would retain and release its storage.
+    if let slot = events[position].type.utf8.withContiguousStorageIfAvailable({
       intern(events, bytes: $0, at: position, vocabulary: vocabulary)
     }) {
       return slot
     }
-    return Array(type.utf8).withUnsafeBufferPointer {
+    return Array(events[position].type.utf8).withUnsafeBufferPointer {
       intern(events, bytes: $0, at: position, vocabulary: vocabulary)
     }
   }
@@ -162,9 +162,10 @@ struct FoldClassification {
     in events: UnsafeBufferPointer<Event>
   ) -> Bool {
     if key.isComplete { return true }
-    let type = events[entries[offset].first].type
-    return type.utf8.withContiguousStorageIfAvailable { TypeKey.middlesEqual($0, bytes) }
-      ?? type.utf8.elementsEqual(bytes)
+    let first = entries[offset].first
+    return events[first].type.utf8.withContiguousStorageIfAvailable {
+      TypeKey.middlesEqual($0, bytes)
+    } ?? events[first].type.utf8.elementsEqual(bytes)
   }
 }
 

@@ -106,7 +106,7 @@ final class TypeClassCache: Sendable {
         if index < 0 { return nil }
         if keys[index] == key
           && (key.isComplete
-            || longBytes[index].withUnsafeBufferPointer { $0.elementsEqual(bytes) })
+            || longBytes[index].withUnsafeBufferPointer { TypeKey.middlesEqual($0, bytes) })
         {
           return infos[index]
         }
