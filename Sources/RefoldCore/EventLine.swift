@@ -170,7 +170,13 @@ public struct EventLine: Sendable, Hashable {
 public enum Timestamp {
   /// Whether `text` is `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
   public static func isRFC3339(_ text: String) -> Bool {
-    let bytes = Array(text.utf8)
+    if let result = text.utf8.withContiguousStorageIfAvailable(isRFC3339(bytes:)) {
+      return result
+    }
+    return Array(text.utf8).withUnsafeBufferPointer(isRFC3339(bytes:))
+  }
+
+  private static func isRFC3339(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     func digits(_ range: Range<Int>) -> Int? {
       guard range.upperBound <= bytes.count else { return nil }
       var value = 0

@@ -49,8 +49,17 @@ extension JSONValue {
   /// Writes a JSON string literal with the minimal escapes.
   public static func writeString(_ string: String, into output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    // Most strings need no escape: copy them whole.
-    if !string.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+    // Most strings need no escape: copy them whole, scanning their bytes in place.
+    let copied = string.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+      for byte in bytes where byte == 0x22 || byte == 0x5C || byte < 0x20 { return false }
+      output.append(contentsOf: bytes)
+      return true
+    }
+    if copied == true {
+      output.append(UInt8(ascii: "\""))
+      return
+    }
+    if copied == nil, !string.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
       output.append(contentsOf: string.utf8)
       output.append(UInt8(ascii: "\""))
       return
