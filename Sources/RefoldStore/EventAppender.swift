@@ -81,10 +81,19 @@ struct EventAppender {
 
   /// Applies one line: skips it when its `id` is stored with the same content, checks its
   /// `seq`, inserts it.
-  mutating func append(_ line: EventLine) throws -> Outcome {
+  ///
+  /// `canonicalData`, when given, are the canonical JSON bytes of `line.data` (as the line
+  /// wrote them), stored as they are instead of being written anew.
+  mutating func append(_ line: EventLine, canonicalData: UnsafeBufferPointer<UInt8>? = nil)
+    throws -> Outcome
+  {
     var cursor = try cursor(of: line.thread)
     dataBytes.removeAll(keepingCapacity: true)
-    line.data.writeCanonical(into: &dataBytes)
+    if let canonicalData {
+      dataBytes.append(contentsOf: canonicalData)
+    } else {
+      line.data.writeCanonical(into: &dataBytes)
+    }
     if let value = line.meta {
       metaBytes.removeAll(keepingCapacity: true)
       value.writeCanonical(into: &metaBytes)
