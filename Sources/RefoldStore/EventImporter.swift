@@ -78,7 +78,7 @@ public struct EventImporter: Sendable {
     var problems: [StoreError.LineProblem] = []
     var rejection: StoreError?
     var lines = 0
-    let counts = try store.appendStreaming { append in
+    let counts = try store.appendStreamingCanonical { append in
       do {
         for file in files {
           try JSONLReader(path: file, chunkSize: chunkSize).forEachLine { number, bytes in

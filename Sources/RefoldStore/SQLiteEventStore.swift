@@ -87,7 +87,7 @@ public final class SQLiteEventStore: EventStore {
   public func appendStreaming(
     _ body: (_ append: (EventLine) throws -> AppendOutcome) throws -> Void
   ) throws -> AppendCounts {
-    try appendStreaming { append in
+    try appendStreamingCanonical { append in
       // `append` is only called while `body` runs, inside this call.
       try withoutActuallyEscaping(append) { append in
         try body { line in try append(line, nil) }
@@ -97,7 +97,7 @@ public final class SQLiteEventStore: EventStore {
 
   /// ``appendStreaming(_:)`` where each line may come with the canonical JSON bytes of its
   /// `data`, stored as they are (see ``EventLine/parse(bytes:canonicalData:)``).
-  package func appendStreaming(
+  package func appendStreamingCanonical(
     _ body: (_ append: (EventLine, UnsafeBufferPointer<UInt8>?) throws -> AppendOutcome) throws
       -> Void
   ) throws -> AppendCounts {
