@@ -50,14 +50,31 @@ public struct EventLine: Sendable, Hashable {
 
   /// Parses and validates one line of event JSONL from its UTF-8 bytes.
   public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws(Invalid) -> EventLine {
+    var canonicalData: Range<Int>?
+    return try parse(bytes: bytes, canonicalData: &canonicalData)
+  }
+
+  /// ``parse(bytes:)``, also giving the byte range of `data` in `bytes` when it is already
+  /// written as canonical JSON, so that an importer can store those bytes as they are.
+  package static func parse(
+    bytes: UnsafeBufferPointer<UInt8>, canonicalData: inout Range<Int>?
+  ) throws(Invalid) -> EventLine {
+    canonicalData = nil
     // An event is a small object: read its members without building a dictionary.
     let members: [(key: String, value: JSONValue)]?
+    var spans: [Range<Int>?] = []
     do {
-      members = try JSONParser.parseSmallObject(bytes: bytes)
+      members = try JSONParser.parseSmallObject(bytes: bytes, canonicalSpans: &spans)
     } catch {
       throw Invalid("invalid JSON at \(error)")
     }
-    if let members { return try from(members: members) }
+    if let members {
+      let line = try from(members: members)
+      if let offset = members.firstIndex(where: { $0.key == "data" }), offset < spans.count {
+        canonicalData = spans[offset]
+      }
+      return line
+    }
     let value: JSONValue
     do {
       value = try JSONParser.parse(bytes: bytes)
@@ -170,7 +187,13 @@ public struct EventLine: Sendable, Hashable {
 public enum Timestamp {
   /// Whether `text` is `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
   public static func isRFC3339(_ text: String) -> Bool {
-    let bytes = Array(text.utf8)
+    if let result = text.utf8.withContiguousStorageIfAvailable(isRFC3339(bytes:)) {
+      return result
+    }
+    return Array(text.utf8).withUnsafeBufferPointer(isRFC3339(bytes:))
+  }
+
+  private static func isRFC3339(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     func digits(_ range: Range<Int>) -> Int? {
       guard range.upperBound <= bytes.count else { return nil }
       var value = 0

@@ -46,6 +46,16 @@ public struct JSONParser {
   static func parseSmallObject(bytes: UnsafeBufferPointer<UInt8>) throws(Failure)
     -> [(key: String, value: JSONValue)]?
   {
+    var spans: [Range<Int>?] = []
+    return try parseSmallObject(bytes: bytes, canonicalSpans: &spans)
+  }
+
+  /// ``parseSmallObject(bytes:)``, also giving, member by member, the byte range of the
+  /// member's value when those bytes are already its canonical JSON (nil when they may not
+  /// be: whitespace, escapes, unsorted keys, a number in another spelling).
+  static func parseSmallObject(
+    bytes: UnsafeBufferPointer<UInt8>, canonicalSpans: inout [Range<Int>?]
+  ) throws(Failure) -> [(key: String, value: JSONValue)]? {
     var parser = Cursor(bytes: bytes)
     parser.skipWhitespace()
     guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
@@ -58,6 +68,7 @@ public struct JSONParser {
       throw parser.failure("unexpected content after the JSON value")
     }
     if case .object(let members) = value, !members.isEmpty { return nil }
+    canonicalSpans = parser.topSpans
     return parser.topMembers
   }
 
@@ -79,6 +90,11 @@ private struct Cursor {
   /// Whether the outermost object's members go to `topMembers` instead of a dictionary.
   var keepsTopMembers = false
   var topMembers: [(key: String, value: JSONValue)] = []
+  /// For each of `topMembers`, its value's bytes when they are canonical JSON.
+  var topSpans: [Range<Int>?] = []
+  /// Whether the value being parsed is, so far, written exactly as its canonical JSON;
+  /// tracked for the values of `topMembers` only (set there before each is parsed).
+  var isCanonical = false
 
   init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -89,7 +105,9 @@ private struct Cursor {
   mutating func skipWhitespace() {
     while index < bytes.count {
       switch bytes[index] {
-      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      case 0x20, 0x09, 0x0A, 0x0D:
+        index += 1
+        isCanonical = false
       default: return
       }
     }
@@ -140,6 +158,9 @@ private struct Cursor {
     let base = pending.count
     defer { pending.removeSubrange(base...) }
     var members: [String: JSONValue]?
+    let isTop = keepsTopMembers && depth == 1
+    // The previous key's raw bytes: canonical JSON has keys in increasing byte order.
+    var previousKey = 0..<0
     while true {
       skipWhitespace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -147,13 +168,23 @@ private struct Cursor {
       }
       let keyStart = index
       let key = try parseString()
+      let keyBytes = keyStart + 1..<index - 1
+      if !previousKey.isEmpty, !precedes(previousKey, keyBytes) { isCanonical = false }
+      previousKey = keyBytes
       skipWhitespace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
         throw failure("expected ':' after an object key")
       }
       index += 1
       skipWhitespace()
+      let valueStart = index
+      let outerCanonical = isCanonical
+      if isTop { isCanonical = true }
       let value = try parseValue(depth: depth)
+      if isTop {
+        topSpans.append(isCanonical ? valueStart..<index : nil)
+        isCanonical = outerCanonical
+      }
       let isDuplicate: Bool
       if members != nil {
         isDuplicate = members?.updateValue(value, forKey: key) != nil
@@ -175,7 +206,7 @@ private struct Cursor {
       }
       if bytes[index] == UInt8(ascii: "}") {
         index += 1
-        if members == nil, keepsTopMembers, depth == 1 {
+        if members == nil, isTop {
           topMembers = Array(pending[base...])
           return .object([:])
         }
@@ -187,6 +218,18 @@ private struct Cursor {
 
   /// Members kept on the stack before an object moves to a dictionary.
   static let stackedMembers = 12
+
+  /// Whether the bytes at `a` sort strictly before those at `b`.
+  func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+    var left = a.lowerBound
+    var right = b.lowerBound
+    while left < a.upperBound, right < b.upperBound {
+      if bytes[left] != bytes[right] { return bytes[left] < bytes[right] }
+      left += 1
+      right += 1
+    }
+    return left == a.upperBound && right < b.upperBound
+  }
 
   static func dictionary(_ members: ArraySlice<(key: String, value: JSONValue)>, capacity: Int)
     -> [String: JSONValue]
@@ -243,6 +286,8 @@ private struct Cursor {
       if byte >= 0x80 { ascii = false }
       index += 1
     }
+    // An escape may not be the canonical one; such a value is rewritten rather than kept.
+    isCanonical = false
     var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
     while index < bytes.count {
       let byte = bytes[index]
@@ -370,13 +415,18 @@ private struct Cursor {
           value = value * 10 + Int64(byte - UInt8(ascii: "0"))
         }
       }
+      if negative, value == 0 { isCanonical = false }
       return .int(negative ? -value : value)
     }
     let text = String(decoding: slice, as: UTF8.self)
-    if isInteger, let value = Int64(text) { return .int(value) }
+    if isInteger, let value = Int64(text) {
+      if text != String(value) { isCanonical = false }
+      return .int(value)
+    }
     guard let value = Double(text), value.isFinite else {
       throw JSONParser.Failure(column: start + 1, reason: "number out of range")
     }
+    if isCanonical, JSONValue.formatNumber(value) != text { isCanonical = false }
     return .double(value)
   }
 

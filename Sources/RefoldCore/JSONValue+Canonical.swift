@@ -34,7 +34,7 @@ extension JSONValue {
         output.append(UInt8(ascii: ":"))
         member.value.writeCanonical(into: &output)
       } else {
-        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let sorted = members.sorted { JSONValue.bytesPrecede($0.key, $1.key) }
         for (offset, member) in sorted.enumerated() {
           if offset > 0 { output.append(UInt8(ascii: ",")) }
           JSONValue.writeString(member.key, into: &output)
@@ -44,6 +44,21 @@ extension JSONValue {
       }
       output.append(UInt8(ascii: "}"))
     }
+  }
+
+  /// Whether `a` sorts before `b` by their UTF-8 bytes (code point order), reading the bytes
+  /// in place when the strings are contiguous.
+  static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+    let fast = a.utf8.withContiguousStorageIfAvailable { left in
+      b.utf8.withContiguousStorageIfAvailable { right -> Bool in
+        for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+          return left[index] < right[index]
+        }
+        return left.count < right.count
+      }
+    }
+    if let fast, let result = fast { return result }
+    return a.utf8.lexicographicallyPrecedes(b.utf8)
   }
 
   /// Writes a JSON string literal with the minimal escapes.

@@ -44,7 +44,7 @@ struct ThreadClassification {
   /// Entries scanned linearly before `index` takes over.
   private static let scanLimit = 16
 
-  init(_ events: [Event], vocabulary: Vocabulary, cache: TypeClassCache? = nil) {
+  init(_ events: [Event], vocabulary: Vocabulary) {
     slots.reserveCapacity(events.count)
     entries.reserveCapacity(Self.scanLimit)
     var hasToolCall = false
@@ -71,21 +71,13 @@ struct ThreadClassification {
     for position in slots.indices.dropFirst() where entries[Int(slots[position])].isApproval {
       entries[Int(slots[position - 1])].precedesApproval = true
     }
-    var facts = [TypeFacts?](repeating: nil, count: entries.count)
-    cache?.lookUp(entries, into: &facts)
-    var learned: [(Int, TypeFacts)] = []
-    for offset in entries.indices where facts[offset] == nil {
-      let computed = TypeFacts(entries[offset].canonical, vocabulary: vocabulary)
-      facts[offset] = computed
-      learned.append((offset, computed))
-    }
-    if let cache, !learned.isEmpty { cache.remember(learned, of: entries) }
+    let facts = entries.map { TypeFacts($0.canonical, vocabulary: vocabulary) }
     for offset in entries.indices {
-      entries[offset].resultType = facts[offset]?.resultType
+      entries[offset].resultType = facts[offset].resultType
     }
     let context = EntryFacts(entries: entries)
     for offset in entries.indices {
-      guard let fact = facts[offset] else { continue }
+      let fact = facts[offset]
       let canonical = entries[offset].canonical
       switch fact.fixedClass {
       case .some(let eventClass):

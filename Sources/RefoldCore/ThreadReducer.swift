@@ -14,7 +14,7 @@ public struct ThreadReducer: Sendable, Hashable {
   }
   public var policy: ControlPolicy
   /// What the vocabulary says of each event type met so far, shared by copies of this
-  /// reducer until one changes its vocabulary.
+  /// reducer until one changes its vocabulary (``fold(_:upTo:)`` reads and fills it).
   private var typeCache = TypeClassCache()
 
   public init(vocabulary: Vocabulary = .default, policy: ControlPolicy = .default) {
@@ -38,10 +38,64 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after the first `count` events (`--at N`); classification sees the whole thread.
   public func fold(_ events: [Event], upTo count: Int) -> ThreadState {
-    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
-    var state = ThreadState.initial
     let end = min(max(0, count), events.count)
     // Events are read in place through a pointer: copying one retains all of its fields.
+    let folded = events.withUnsafeBufferPointer { buffer -> ThreadState? in
+      guard
+        var classification = FoldClassification(
+          buffer, vocabulary: vocabulary, snapshot: typeCache.snapshot)
+      else { return nil }
+      if !classification.learned.isEmpty { typeCache.remember(classification.learned) }
+      return fold(buffer, upTo: end, &classification)
+    }
+    return folded ?? foldClassifyingToolCalls(events, upTo: end)
+  }
+
+  /// Folds the first `end` events of a thread without `tool_call` events.
+  private func fold(
+    _ events: UnsafeBufferPointer<Event>, upTo end: Int,
+    _ classification: inout FoldClassification
+  ) -> ThreadState {
+    var state = FoldState()
+    guard let base = events.baseAddress else {
+      return state.state(events: events, classification: classification)
+    }
+    let thread = base.pointee.thread
+    for position in 0..<end {
+      let event = base + position
+      let slot = Int(classification.slots[position])
+      let eventClass = classification.entries[slot].eventClass
+      state.checkSequence(event.pointee.seq)
+      state.eventCount += 1
+      switch eventClass.kind {
+      case .input:
+        state.applyInput(
+          event, at: position, info: classification.entries[slot].info, policy: policy)
+      case .decision:
+        classification.countDecision(slot: slot)
+        state.applyDecision(event, at: position, as: eventClass, policy: policy)
+      case .result:
+        state.applyResult(event, intent: eventClass.intent, names: classification.names)
+      case .error:
+        state.applyError(event, names: classification.names, vocabulary: vocabulary)
+      case .other:
+        break
+      }
+      if event.pointee.thread != thread {
+        state.violations.append(
+          InvariantViolation(
+            rule: .foreignThread, seq: event.pointee.seq,
+            detail: "event belongs to thread \"\(event.pointee.thread)\", not \"\(thread)\""))
+      }
+    }
+    return state.state(events: events, classification: classification)
+  }
+
+  /// ``fold(_:upTo:)`` for a thread with `tool_call` events, whose classes depend on their
+  /// data: classified with ``ThreadClassification``, reduced on a ``ThreadState``.
+  private func foldClassifyingToolCalls(_ events: [Event], upTo end: Int) -> ThreadState {
+    var classification = ThreadClassification(events, vocabulary: vocabulary)
+    var state = ThreadState.initial
     events.withUnsafeBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
       let thread = base.pointee.thread
@@ -84,7 +138,7 @@ public struct ThreadReducer: Sendable, Hashable {
 
   /// The state after each event: `states[k]` is the state after events `0...k`.
   public func states(_ events: [Event]) -> [ThreadState] {
-    var classification = ThreadClassification(events, vocabulary: vocabulary, cache: typeCache)
+    var classification = ThreadClassification(events, vocabulary: vocabulary)
     var state = ThreadState.initial
     var result: [ThreadState] = []
     result.reserveCapacity(events.count)

@@ -32,39 +32,147 @@ private final class InferenceProbe: ThreadTypeFacts {
   }
 }
 
-/// ``TypeFacts`` of the event types a reducer has met, shared by its folds.
+/// The event types a reducer has met and what its vocabulary says of them, shared by its
+/// folds.
 ///
 /// Owned by one ``ThreadReducer`` and replaced when its vocabulary changes, so the facts
-/// always belong to the vocabulary in use. Keys are the types' exact bytes.
+/// always belong to the vocabulary in use. Types are told apart by their exact bytes; the
+/// names they mention (canonical types, intents, `_result` types) are interned as small
+/// integers, equal when the strings are equal, so that a fold compares integers instead of
+/// strings. A fold reads one immutable ``Snapshot`` without holding the lock; what it learns
+/// is published as a new snapshot.
 final class TypeClassCache: Sendable {
-  private struct Key: Hashable {
-    let type: TypeKey
-    /// The bytes when `type` does not hold them all; empty otherwise.
-    let bytes: [UInt8]
-
-    // The short key tells types apart well enough; `==` still compares every byte.
-    func hash(into hasher: inout Hasher) { hasher.combine(type) }
-  }
-
-  private let table = Mutex<[Key: TypeFacts]>([:])
+  private let current = Mutex(Snapshot.empty)
   /// Types remembered at most, so that threads of ever-new types cannot grow it without end.
   static let capacity = 4096
 
-  /// Fills `facts[k]` for each entry whose type is remembered.
-  func lookUp(_ entries: [ThreadClassification.Entry], into facts: inout [TypeFacts?]) {
-    table.withLock { table in
-      for offset in entries.indices {
-        facts[offset] = table[Key(type: entries[offset].key, bytes: entries[offset].bytes)]
+  /// The types learned so far.
+  var snapshot: Snapshot { current.withLock { $0 } }
+
+  /// A type learned by a fold, to be remembered.
+  struct Learned {
+    let type: String
+    let canonical: String
+    let facts: TypeFacts
+  }
+
+  /// Remembers `learned` (while there is room) in a new snapshot.
+  func remember(_ learned: [Learned]) {
+    current.withLock { snapshot in
+      guard snapshot.infos.count < Self.capacity else { return }
+      var builder = Snapshot.Builder(snapshot)
+      for item in learned where builder.infos.count < Self.capacity {
+        builder.add(item)
       }
+      snapshot = builder.build()
     }
   }
 
-  /// Remembers facts learned for some entries.
-  func remember(_ learned: [(Int, TypeFacts)], of entries: [ThreadClassification.Entry]) {
-    table.withLock { table in
-      for (offset, facts) in learned where table.count < Self.capacity {
-        table[Key(type: entries[offset].key, bytes: entries[offset].bytes)] = facts
+  /// An immutable table of learned types: type bytes → ``TypeInfo``, and the interned names.
+  final class Snapshot: Sendable {
+    /// Interned names by id.
+    let names: [String]
+    /// Name ids by name (Swift string equality, as the reducer's dictionaries use).
+    let nameIDs: [String: Int32]
+    let keys: [TypeKey]
+    /// A type's bytes when its key does not hold them all; empty otherwise.
+    let longBytes: [[UInt8]]
+    let infos: [TypeInfo]
+    /// Open addressing over `keys`: type indexes, -1 for empty; a power of two long.
+    let table: [Int32]
+
+    static let empty = Snapshot(
+      names: [], nameIDs: [:], keys: [], longBytes: [], infos: [], table: [-1])
+
+    init(
+      names: [String], nameIDs: [String: Int32], keys: [TypeKey], longBytes: [[UInt8]],
+      infos: [TypeInfo], table: [Int32]
+    ) {
+      self.names = names
+      self.nameIDs = nameIDs
+      self.keys = keys
+      self.longBytes = longBytes
+      self.infos = infos
+      self.table = table
+    }
+
+    /// The info of the type with exactly `bytes` (whose key is `key`), if learned.
+    @inline(__always)
+    func find(_ key: TypeKey, _ bytes: UnsafeBufferPointer<UInt8>) -> TypeInfo? {
+      let mask = table.count - 1
+      var bucket = key.bucketHash & mask
+      while true {
+        let index = Int(table[bucket])
+        if index < 0 { return nil }
+        if keys[index] == key
+          && (key.isComplete
+            || longBytes[index].withUnsafeBufferPointer { TypeKey.middlesEqual($0, bytes) })
+        {
+          return infos[index]
+        }
+        bucket = (bucket + 1) & mask
       }
     }
+
+    /// Adds types to a copy of a snapshot.
+    struct Builder {
+      var names: [String]
+      var nameIDs: [String: Int32]
+      var keys: [TypeKey]
+      var longBytes: [[UInt8]]
+      var infos: [TypeInfo]
+
+      init(_ snapshot: Snapshot) {
+        names = snapshot.names
+        nameIDs = snapshot.nameIDs
+        keys = snapshot.keys
+        longBytes = snapshot.longBytes
+        infos = snapshot.infos
+      }
+
+      mutating func add(_ learned: Learned) {
+        let bytes = Array(learned.type.utf8)
+        let key = bytes.withUnsafeBufferPointer { TypeKey($0) }
+        for index in keys.indices where keys[index] == key {
+          if key.isComplete || longBytes[index] == bytes { return }
+        }
+        let info = TypeInfo(
+          canonical: learned.canonical, facts: learned.facts,
+          name: { name in
+            if let id = nameIDs[name] { return id }
+            let id = Int32(names.count)
+            names.append(name)
+            nameIDs[name] = id
+            return id
+          })
+        keys.append(key)
+        longBytes.append(key.isComplete ? [] : bytes)
+        infos.append(info)
+      }
+
+      func build() -> Snapshot {
+        var size = 8
+        while size < 2 * keys.count { size *= 2 }
+        var table = [Int32](repeating: -1, count: size)
+        for (index, key) in keys.enumerated() {
+          var bucket = key.bucketHash & (size - 1)
+          while table[bucket] >= 0 { bucket = (bucket + 1) & (size - 1) }
+          table[bucket] = Int32(index)
+        }
+        return Snapshot(
+          names: names, nameIDs: nameIDs, keys: keys, longBytes: longBytes, infos: infos,
+          table: table)
+      }
+    }
+  }
+}
+
+extension TypeKey {
+  /// A cheap hash for the cache's open-addressing table (not for untrusted collisions: a
+  /// bad spread only costs probes).
+  @inline(__always)
+  var bucketHash: Int {
+    let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(count)
+    return Int(truncatingIfNeeded: mixed ^ (mixed >> 29))
   }
 }

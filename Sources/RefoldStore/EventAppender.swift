@@ -22,6 +22,9 @@ struct EventAppender {
 
   private let connection: SQLiteConnection
   private var cursors: [String: Cursor] = [:]
+  /// The cursor of the thread appended to last, not yet stored in `cursors`: lines of one
+  /// thread usually come together, and this spares hashing the thread twice a line.
+  private var recent: (thread: String, cursor: Cursor)?
   /// Canonical `data` and `meta` of the line being appended, reused from line to line.
   private var dataBytes: [UInt8] = []
   private var metaBytes: [UInt8] = []
@@ -40,7 +43,10 @@ struct EventAppender {
   static let threadSQL = "SELECT event_count, last_type, last_at FROM threads WHERE thread = ?"
 
   /// The number of threads lines were appended to or skipped in.
-  var threadCount: Int { cursors.count }
+  var threadCount: Int {
+    guard let recent, cursors[recent.thread] == nil else { return cursors.count }
+    return cursors.count + 1
+  }
 
   /// The next `seq` of `thread` as this transaction sees it.
   mutating func nextSeq(of thread: String) throws -> Int {
@@ -48,7 +54,12 @@ struct EventAppender {
   }
 
   private mutating func cursor(of thread: String) throws -> Cursor {
-    if let cursor = cursors[thread] { return cursor }
+    if let recent, recent.thread == thread { return recent.cursor }
+    settle()
+    if let cursor = cursors[thread] {
+      recent = (thread, cursor)
+      return cursor
+    }
     let statement = try connection.prepare(Self.threadSQL)
     defer { statement.reset() }
     statement.bind(thread, at: 1)
@@ -58,16 +69,31 @@ struct EventAppender {
         nextSeq: statement.int(at: 0), lastType: statement.string(at: 1),
         lastAt: statement.string(at: 2))
       : Cursor(nextSeq: 0)
-    cursors[thread] = cursor
+    recent = (thread, cursor)
     return cursor
+  }
+
+  /// Stores the recent cursor in `cursors`.
+  private mutating func settle() {
+    if let recent { cursors[recent.thread] = recent.cursor }
+    recent = nil
   }
 
   /// Applies one line: skips it when its `id` is stored with the same content, checks its
   /// `seq`, inserts it.
-  mutating func append(_ line: EventLine) throws -> Outcome {
+  ///
+  /// `canonicalData`, when given, are the canonical JSON bytes of `line.data` (as the line
+  /// wrote them), stored as they are instead of being written anew.
+  mutating func append(_ line: EventLine, canonicalData: UnsafeBufferPointer<UInt8>? = nil)
+    throws -> Outcome
+  {
     var cursor = try cursor(of: line.thread)
     dataBytes.removeAll(keepingCapacity: true)
-    line.data.writeCanonical(into: &dataBytes)
+    if let canonicalData {
+      dataBytes.append(contentsOf: canonicalData)
+    } else {
+      line.data.writeCanonical(into: &dataBytes)
+    }
     if let value = line.meta {
       metaBytes.removeAll(keepingCapacity: true)
       value.writeCanonical(into: &metaBytes)
@@ -105,7 +131,7 @@ struct EventAppender {
     cursor.lastType = line.type
     if let at = line.at { cursor.lastAt = at }
     cursor.changed = true
-    cursors[line.thread] = cursor
+    recent = (line.thread, cursor)
     return .written(line.event(seq: seq))
   }
 
@@ -154,6 +180,7 @@ struct EventAppender {
 
   /// Writes the thread rows of every thread this appender changed.
   mutating func finish() throws {
+    settle()
     let upsert = try connection.prepare(
       """
       INSERT INTO threads (thread, event_count, last_type, last_at) VALUES (?, ?, ?, ?)

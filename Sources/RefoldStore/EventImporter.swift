@@ -78,14 +78,15 @@ public struct EventImporter: Sendable {
     var problems: [StoreError.LineProblem] = []
     var rejection: StoreError?
     var lines = 0
-    let counts = try store.appendStreaming { append in
+    let counts = try store.appendStreamingCanonical { append in
       do {
         for file in files {
           try JSONLReader(path: file, chunkSize: chunkSize).forEachLine { number, bytes in
             lines += 1
             let line: EventLine
+            var canonicalData: Range<Int>?
             do {
-              line = try EventLine.parse(bytes: bytes)
+              line = try EventLine.parse(bytes: bytes, canonicalData: &canonicalData)
             } catch let error as EventLine.Invalid {
               problems.append(.init(file: file, line: number, reason: error.reason))
               if problems.count >= maximumProblems { throw StopReading() }
@@ -93,7 +94,8 @@ public struct EventImporter: Sendable {
             }
             guard problems.isEmpty, rejection == nil else { return }
             do {
-              _ = try append(line)
+              // Data already in canonical form are stored as the line wrote them.
+              _ = try append(line, canonicalData.map { UnsafeBufferPointer(rebasing: bytes[$0]) })
             } catch let error as EventStoreError {
               // Keep reading: an invalid line later on is reported first, as validation is.
               rejection = .rejectedLine(file: file, line: number, reason: error)

@@ -87,12 +87,26 @@ public final class SQLiteEventStore: EventStore {
   public func appendStreaming(
     _ body: (_ append: (EventLine) throws -> AppendOutcome) throws -> Void
   ) throws -> AppendCounts {
+    try appendStreamingCanonical { append in
+      // `append` is only called while `body` runs, inside this call.
+      try withoutActuallyEscaping(append) { append in
+        try body { line in try append(line, nil) }
+      }
+    }
+  }
+
+  /// ``appendStreaming(_:)`` where each line may come with the canonical JSON bytes of its
+  /// `data`, stored as they are (see ``EventLine/parse(bytes:canonicalData:)``).
+  package func appendStreamingCanonical(
+    _ body: (_ append: (EventLine, UnsafeBufferPointer<UInt8>?) throws -> AppendOutcome) throws
+      -> Void
+  ) throws -> AppendCounts {
     try database.withConnection { connection in
       try connection.transaction {
         var appender = EventAppender(connection: connection)
         var counts = AppendCounts()
-        try body { line in
-          switch try appender.append(line) {
+        try body { line, canonicalData in
+          switch try appender.append(line, canonicalData: canonicalData) {
           case .written(let event):
             counts.written += 1
             return .written(seq: event.seq)

@@ -38,6 +38,37 @@ import Testing
     )
   }
 
+  /// An importer stores `data` as the line wrote it only when those bytes are exactly its
+  /// canonical JSON; noisy spellings of the same value are rewritten.
+  @Test(arguments: 0..<4)
+  func canonicalDataIsRecognisedExactly(seed: UInt64) throws {
+    var generator = JSONValueGenerator(seed: seed + 50)
+    var keptCanonical = 0
+    for round in 0..<300 {
+      let value = generator.value()
+      let canonical = value.canonicalString
+      let text = round % 2 == 0 ? canonical : generator.noisy(value)
+      let line =
+        #"{"thread":"t","seq":0,"type":"x","data":"# + text + #","at":"2026-11-20T10:00:00Z"}"#
+      let bytes = Array(line.utf8)
+      var span: Range<Int>?
+      let parsed = try bytes.withUnsafeBufferPointer { buffer in
+        try EventLine.parse(bytes: buffer, canonicalData: &span)
+      }
+      #expect(parsed.data == value || parsed.data.numericallyEquals(value))
+      if let span {
+        #expect(String(decoding: bytes[span], as: UTF8.self) == parsed.data.canonicalString)
+      }
+      // Escapes are left to the canonical writer, even canonical ones.
+      if round % 2 == 0, !canonical.contains("\\") {
+        #expect(span != nil, "canonical data \(canonical) not recognised")
+        if span != nil { keptCanonical += 1 }
+      }
+      if text != canonical { #expect(span == nil, "\(text) taken for canonical") }
+    }
+    #expect(keptCanonical > 20)
+  }
+
   @Test func dataMayBeAnyJSON() throws {
     for data in ["null", "\"text\"", "[1,2]", "3.5", "true"] {
       let line = try EventLine.parse(#"{"thread":"t","type":"note","data":"# + data + "}")

@@ -80,6 +80,26 @@ import Testing
     }
   }
 
+  @Test func foldStaysExactOnceTheCacheIsFull() {
+    // Enough distinct types to fill the reducer's cache, so that later threads meet types
+    // (and names) the cache cannot remember.
+    let reducer = ThreadReducer()
+    var random = SplitMix64(seed: 99)
+    var seq = 0
+    var filler: [Event] = []
+    for number in 0..<(TypeClassCache.capacity + 50) {
+      filler.append(Event(thread: "t", seq: seq, type: "filler_\(number)"))
+      seq += 1
+    }
+    #expect(reducer.fold(filler) == reference(reducer, filler, upTo: filler.count))
+    for round in 0..<50 {
+      var events = randomThread(&random, extraTypes: 1)
+      events.append(Event(thread: "t", seq: events.count, type: "fresh_\(round)"))
+      events.append(Event(thread: "t", seq: events.count, type: "fresh_\(round)_result"))
+      #expect(reducer.fold(events) == reference(reducer, events, upTo: events.count))
+    }
+  }
+
   @Test func changingTheVocabularyForgetsCachedClasses() {
     var reducer = ThreadReducer()
     let events = [
