@@ -36,12 +36,9 @@ public struct AgentSpecLoader: Sendable {
   public func load(path: String) throws(AgentSpecError) -> AgentSpec {
     let text: String
     do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
+      text = try TextFile.read(path)
     } catch {
-      let reason =
-        FileManager.default.fileExists(atPath: path)
-        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file"
-      throw AgentSpecError(file: path, path: "", message: reason)
+      throw AgentSpecError(file: path, path: "", message: error.reason)
     }
     let directory = (path as NSString).deletingLastPathComponent
     return try load(yaml: text, file: path) { relative throws(AgentSpecError) in

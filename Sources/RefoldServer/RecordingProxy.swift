@@ -57,6 +57,13 @@ public final class RecordingProxy: Sendable {
     self.clock = clock
   }
 
+  /// Checks an upstream base URL without building a proxy (before a store is opened).
+  ///
+  /// - Throws: ``ServerError/invalidUpstream(_:)`` unless it is an http(s) URL with a host.
+  public static func validateUpstream(_ upstream: String) throws(ServerError) {
+    _ = try UpstreamForwarder.validated(upstream)
+  }
+
   /// Starts listening on `listen` (port 0: any free port).
   public func start(listen: ListenAddress) async throws -> RunningServer {
     let server = HTTPServer(

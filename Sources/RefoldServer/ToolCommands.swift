@@ -37,12 +37,9 @@ public enum ToolCommands {
   public static func load(path: String) throws(ServerError) -> [String: ToolCommand] {
     let text: String
     do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
+      text = try TextFile.read(path)
     } catch {
-      let reason =
-        FileManager.default.fileExists(atPath: path)
-        ? "cannot read the file (not UTF-8 text, or no permission)" : "no such file"
-      throw .invalidTools(file: path, reason: reason)
+      throw .invalidTools(file: path, reason: error.reason)
     }
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
     return try parse(text, file: path, directory: directory)

@@ -23,6 +23,18 @@ struct UpstreamForwarder: Sendable {
     "expect",
   ]
 
+  /// `base` without trailing slashes, when it is an http(s) URL with a host.
+  ///
+  /// - Throws: ``ServerError/invalidUpstream(_:)``.
+  static func validated(_ base: String) throws(ServerError) -> String {
+    var trimmed = base
+    while trimmed.hasSuffix("/") { trimmed.removeLast() }
+    guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+      scheme == "http" || scheme == "https", url.host != nil
+    else { throw .invalidUpstream(base) }
+    return trimmed
+  }
+
   /// The upstream's answer.
   struct Answer: Sendable {
     var status: Int
@@ -33,11 +45,7 @@ struct UpstreamForwarder: Sendable {
   }
 
   init(base: String, timeout: Double) throws(ServerError) {
-    var trimmed = base
-    while trimmed.hasSuffix("/") { trimmed.removeLast() }
-    guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
-      scheme == "http" || scheme == "https", url.host != nil
-    else { throw .invalidUpstream(base) }
+    let trimmed = try Self.validated(base)
     self.base = trimmed
     self.timeout = timeout
     let configuration = URLSessionConfiguration.ephemeral

@@ -251,6 +251,30 @@ import Testing
     #expect(summary.intentAccuracy.total == 3)
   }
 
+  @Test func badServeAndProxyInputIsOneLineAndExitTwo() async throws {
+    let directory = try TemporaryDirectory()
+    let spec = "\(EvalCommandTests.repository)/evals/deploybot/agent.yaml"
+    let tools = try directory.write("tools.yaml", "tools: {list_git_tags: [unclosed\n")
+    let cases: [([String], String)] = [
+      (["serve", "--spec", directory.path("missing.yaml")], "missing.yaml: no such file"),
+      (["serve", "--spec", spec, "--tools", tools], "tools.yaml: not valid YAML at 2:1"),
+      (["serve", "--spec", spec, "--listen", "127.0.0.1:70000"], "is not a listen address"),
+      (["proxy", "--upstream", "ftp//nowhere"], "is not an upstream URL"),
+      (
+        ["promote", "nothing-here", "--suite", directory.path("none")],
+        "no event store at \(directory.path("db-0.sqlite"))"
+      ),
+    ]
+    for (arguments, message) in cases {
+      // A fresh store each: nothing is created before the input is refused.
+      let outcome = await refold(arguments + ["--db", directory.path("db-0.sqlite")])
+      #expect(!FileManager.default.fileExists(atPath: directory.path("db-0.sqlite")))
+      #expect(outcome.code == 2, "\(arguments): \(outcome.stderr)")
+      #expect(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+      #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+    }
+  }
+
   @Test func proxyForwardsRecordsTheDecisionAndNeverStoresTheKey() async throws {
     let directory = try TemporaryDirectory()
     let db = directory.path("proxy.sqlite")

@@ -38,6 +38,7 @@ struct ProxyCommand: AsyncParsableCommand {
     let context = CLIContext.current
     do {
       let address = try ListenAddress(parsing: listen)
+      try RecordingProxy.validateUpstream(upstream)
       let agent = try spec.map {
         try AgentSpecLoader(environment: context.environment).load(path: $0)
       }

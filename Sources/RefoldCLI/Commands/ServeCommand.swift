@@ -77,21 +77,23 @@ struct ServeCommand: AsyncParsableCommand {
         }
         secret = value
       }
-      let database = try store.openDatabase(creating: true)
-      let source: any ModelSource
-      switch model {
-      case .live:
-        source = StoringModelSource(
-          live: try LiveModelSource(settings: agent.model, environment: context.environment),
-          cassette: SQLiteCassetteStore(database: database))
-      case .recorded:
-        source = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
-      }
       let specDirectory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
       let toolsPath = tools ?? Self.defaultToolsPath(spec: spec)
       let fromFile = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
       let commands = ToolCommands.named(in: agent, directory: specDirectory)
         .merging(fromFile) { _, file in file }
+      // Everything is checked before the store is opened, so bad input creates nothing.
+      let makeSource: (RefoldDatabase) -> any ModelSource
+      switch model {
+      case .live:
+        let live = try LiveModelSource(settings: agent.model, environment: context.environment)
+        makeSource = { StoringModelSource(live: live, cassette: SQLiteCassetteStore(database: $0)) }
+      case .recorded:
+        let recorded = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
+        makeSource = { _ in recorded }
+      }
+      let database = try store.openDatabase(creating: true)
+      let source = makeSource(database)
       let loop = AgentLoop(
         spec: agent, decider: try ModelDecider(spec: agent, source: source),
         tools: CommandToolRunner(commands: commands))
