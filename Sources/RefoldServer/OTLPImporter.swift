@@ -104,12 +104,19 @@ public struct OTLPImporter: Sendable {
   }
 
   /// Parses `path` and stores its threads and exchanges.
-  ///
-  /// Events go in one transaction; an exchange already stored for the same span is skipped.
   public func importFile(
     _ path: String, into events: any EventStore, cassette: any CassetteStore
   ) throws -> Summary {
-    let result = try parse(file: path)
+    try store(parse(file: path), into: events, cassette: cassette)
+  }
+
+  /// Stores the threads and exchanges of a parsed file.
+  ///
+  /// Events go in one transaction; an exchange already stored for the same span is skipped,
+  /// so storing the same file again adds nothing.
+  public func store(
+    _ result: Result, into events: any EventStore, cassette: any CassetteStore
+  ) throws -> Summary {
     var counts: [String: Int] = [:]
     var exchangeKeys: [String: (key: String, n: Int)] = [:]
     var stored = 0

@@ -389,8 +389,15 @@ import Testing
     #expect(deprecated.stdout.contains(#""type":"deploy_frontend""#))
     #expect(deprecated.stdout.contains(#""data":{"environment":"staging","tag":"v1.4.2"}"#))
 
-    let before = await refold(["threads", "--db", db])
+    // A good file next to a broken one: nothing of either is written, and no store is made.
     let broken = try directory.write("broken.json", #"{"resourceSpans": [ {"scopeSpans": "#)
+    let fresh = directory.path("fresh.sqlite")
+    let pair = await refold(["import", "--otel", file, broken, "--db", fresh])
+    #expect(pair.code == 2)
+    #expect(pair.stderr.contains("broken.json"))
+    #expect(!FileManager.default.fileExists(atPath: fresh))
+
+    let before = await refold(["threads", "--db", db])
     let refused = await refold(["import", "--otel", broken, "--db", db])
     #expect(refused.code == 2)
     #expect(refused.stderr.contains("broken.json"))
