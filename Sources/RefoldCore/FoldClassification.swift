@@ -9,12 +9,8 @@
 struct FoldClassification {
   /// One distinct event type of the thread.
   struct Entry {
-    /// The type's length and first and last bytes.
-    let key: TypeKey
     /// The index of the first event of this type (whose `type` holds the bytes).
     let first: Int
-    /// The next entry with the same key, once ``index`` is in use; -1 for none.
-    var next: Int32 = -1
     let info: TypeInfo
     /// The class of every event of this type in this thread.
     var eventClass = CompactClass(kind: .other)
@@ -31,11 +27,8 @@ struct FoldClassification {
   private(set) var names: NameTable
   /// Types the cache did not know, to be remembered.
   private(set) var learned: [TypeClassCache.Learned] = []
-  /// Entry indexes by key, once there are too many entries to scan.
-  private var index: [TypeKey: Int32]?
-
-  /// Entries scanned linearly before `index` takes over.
-  private static let scanLimit = 16
+  /// The entries' slots by type key.
+  private var index = TypeKeyIndex()
 
   /// Classifies `events`; nil when one of them is a `tool_call`.
   init?(
@@ -44,7 +37,7 @@ struct FoldClassification {
   ) {
     names = NameTable(snapshot)
     slots.reserveCapacity(events.count)
-    entries.reserveCapacity(Self.scanLimit)
+    entries.reserveCapacity(TypeKeyIndex.scanLimit)
     for position in events.indices {
       let slot = intern(events, at: position, vocabulary: vocabulary)
       if entries[Int(slot)].info.isToolCall { return nil }
@@ -120,20 +113,8 @@ struct FoldClassification {
         learned.append(.init(type: type, canonical: canonical, facts: facts))
       }
     }
-    let slot = Int32(entries.count)
-    entries.append(Entry(key: key, first: position, info: info))
-    if index != nil {
-      if let head = index?[key] { entries[Int(slot)].next = head }
-      index?[key] = slot
-    } else if entries.count > Self.scanLimit {
-      var index: [TypeKey: Int32] = [:]
-      for offset in entries.indices.reversed() {
-        if let head = index[entries[offset].key] { entries[offset].next = head }
-        index[entries[offset].key] = Int32(offset)
-      }
-      self.index = index
-    }
-    return slot
+    entries.append(Entry(first: position, info: info))
+    return index.append(key)
   }
 
   /// The entry whose type has exactly `bytes` (whose key is `key`).
@@ -141,18 +122,7 @@ struct FoldClassification {
   private func find(
     _ key: TypeKey, _ bytes: UnsafeBufferPointer<UInt8>, in events: UnsafeBufferPointer<Event>
   ) -> Int32? {
-    if let index {
-      var slot = index[key] ?? -1
-      while slot >= 0 {
-        if matches(Int(slot), key, bytes, in: events) { return slot }
-        slot = entries[Int(slot)].next
-      }
-      return nil
-    }
-    for offset in entries.indices where entries[offset].key == key {
-      if matches(offset, key, bytes, in: events) { return Int32(offset) }
-    }
-    return nil
+    index.find(key) { matches($0, key, bytes, in: events) }
   }
 
   /// Whether entry `offset`, whose key equals `key`, has exactly `bytes`.

@@ -26,11 +26,8 @@ struct ThreadClassification {
     var resultType: String?
     /// Decisions folded under this entry whose count is not yet in `intentCounts`.
     var pendingDecisions = 0
-    /// The type's bytes in short, and the next entry with the same key.
-    let key: TypeKey
-    /// The type's bytes when the key does not hold them all.
+    /// The type's bytes when its key does not hold them all.
     let bytes: [UInt8]
-    var next: Int32 = -1
   }
 
   private(set) var entries: [Entry] = []
@@ -38,15 +35,12 @@ struct ThreadClassification {
   private(set) var slots: [Int32] = []
   /// The context for `tool_call` events, whose classes need the whole thread's types.
   private(set) var context = Vocabulary.ThreadTypes(types: [])
-  /// Entry indexes by key, once there are too many entries to scan.
-  private var index: [TypeKey: Int32]?
-
-  /// Entries scanned linearly before `index` takes over.
-  private static let scanLimit = 16
+  /// The entries' slots by type key.
+  private var index = TypeKeyIndex()
 
   init(_ events: [Event], vocabulary: Vocabulary) {
     slots.reserveCapacity(events.count)
-    entries.reserveCapacity(Self.scanLimit)
+    entries.reserveCapacity(TypeKeyIndex.scanLimit)
     var hasToolCall = false
     events.withUnsafeBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
@@ -140,41 +134,18 @@ struct ThreadClassification {
     let key = TypeKey(bytes)
     if let found = find(key, bytes) { return found }
     let canonical = vocabulary.canonicalType(type)
-    let slot = Int32(entries.count)
     entries.append(
       Entry(
         type: type, canonical: canonical, first: position, isApproval: canonical == "approval",
         isHumanResponse: canonical == "human_response", isToolCall: canonical == "tool_call",
-        key: key, bytes: key.isComplete ? [] : Array(bytes)))
-    if index != nil {
-      if let head = index?[key] { entries[Int(slot)].next = head }
-      index?[key] = slot
-    } else if entries.count > Self.scanLimit {
-      var index: [TypeKey: Int32] = [:]
-      for offset in entries.indices.reversed() {
-        if let head = index[entries[offset].key] { entries[offset].next = head }
-        index[entries[offset].key] = Int32(offset)
-      }
-      self.index = index
-    }
-    return slot
+        bytes: key.isComplete ? [] : Array(bytes)))
+    return index.append(key)
   }
 
   /// The entry whose type has exactly `bytes` (whose key is `key`).
   @inline(__always)
   private func find(_ key: TypeKey, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-    if let index {
-      var slot = index[key] ?? -1
-      while slot >= 0 {
-        if matches(Int(slot), key, bytes) { return slot }
-        slot = entries[Int(slot)].next
-      }
-      return nil
-    }
-    for offset in entries.indices where entries[offset].key == key {
-      if matches(offset, key, bytes) { return Int32(offset) }
-    }
-    return nil
+    index.find(key) { matches($0, key, bytes) }
   }
 
   /// Whether entry `offset`, whose key equals `key`, has exactly `bytes`.
