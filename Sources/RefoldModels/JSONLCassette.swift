@@ -69,12 +69,9 @@ public final class JSONLCassette: CassetteStore {
             Span(offset: offset, length: bytes.count, line: line))
         }
         state.lines = lines
-      } catch let error as ModelSourceError {
-        close(descriptor)
-        throw error
       } catch {
         close(descriptor)
-        throw .cassette(path: path, line: nil, reason: "\(error)")
+        throw error
       }
     }
     self.state = Mutex(state)
@@ -207,10 +204,8 @@ public final class JSONLCassette: CassetteStore {
     }
     do {
       return try Exchange(jsonValue: value)
-    } catch let error as ExchangeLineError {
-      throw .cassette(path: path, line: line, reason: error.reason)
     } catch {
-      throw .cassette(path: path, line: line, reason: "\(error)")
+      throw .cassette(path: path, line: line, reason: error.reason)
     }
   }
 
