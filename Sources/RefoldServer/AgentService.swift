@@ -130,6 +130,36 @@ public final class AgentService: Sendable {
   }
 
   func post(_ request: HTTPRequest) async -> HTTPResponse {
+    await withThread(request) { thread, body, known in
+      let lines: [EventLine]
+      do {
+        lines = try EventInput.lines(
+          from: try JSONParser.parse(bytes: [UInt8](body)), thread: thread, clock: clock)
+      } catch {
+        return .jsonError(.badRequest, type: "invalid_request", message: "\(error)")
+      }
+      let state = loop.reducer.fold(known)
+      if let refusal = refusal(lines, state: state, thread: thread) { return refusal }
+      let written = try events.append(lines, to: thread, expectedNextSeq: known.count)
+      return await advance(thread, known: known + written, request: request, status: .ok)
+    }
+  }
+
+  func advanceAgain(_ request: HTTPRequest) async -> HTTPResponse {
+    await withThread(request) { thread, _, known in
+      await advance(thread, known: known, request: request, status: .ok)
+    }
+  }
+
+  /// Runs `handle` on the existing thread that the route names.
+  ///
+  /// Verifies the body's signature, holds the thread for the call (409 when another call
+  /// holds it), and reads its events (404 when there are none). A store conflict is 409,
+  /// another store failure 500.
+  private func withThread(
+    _ request: HTTPRequest,
+    _ handle: (_ thread: String, _ body: Data, _ known: [Event]) async throws -> HTTPResponse
+  ) async -> HTTPResponse {
     let thread = request.routeParameters["thread"] ?? ""
     let body: Data
     switch await verifiedBody(request) {
@@ -143,38 +173,9 @@ public final class AgentService: Sendable {
       guard !known.isEmpty else {
         return .jsonError(.notFound, type: "unknown_thread", message: "no thread \"\(thread)\"")
       }
-      let lines: [EventLine]
-      do {
-        lines = try EventInput.lines(
-          from: try JSONParser.parse(bytes: [UInt8](body)), thread: thread, clock: clock)
-      } catch {
-        return .jsonError(.badRequest, type: "invalid_request", message: "\(error)")
-      }
-      let state = loop.reducer.fold(known)
-      if let refusal = refusal(lines, state: state, thread: thread) { return refusal }
-      let written = try events.append(lines, to: thread, expectedNextSeq: known.count)
-      return await advance(thread, known: known + written, request: request, status: .ok)
+      return try await handle(thread, body, known)
     } catch let error as EventStoreError {
       return .jsonError(.conflict, type: "conflict", message: error.description)
-    } catch {
-      return .jsonError(.internalServerError, type: "store_failed", message: "\(error)")
-    }
-  }
-
-  func advanceAgain(_ request: HTTPRequest) async -> HTTPResponse {
-    let thread = request.routeParameters["thread"] ?? ""
-    switch await verifiedBody(request) {
-    case .failure(let response): return response
-    case .success: break
-    }
-    guard claim(thread) else { return busyResponse(thread) }
-    defer { release(thread) }
-    do {
-      let known = try events.events(in: thread)
-      guard !known.isEmpty else {
-        return .jsonError(.notFound, type: "unknown_thread", message: "no thread \"\(thread)\"")
-      }
-      return await advance(thread, known: known, request: request, status: .ok)
     } catch {
       return .jsonError(.internalServerError, type: "store_failed", message: "\(error)")
     }
