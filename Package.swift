@@ -70,7 +70,8 @@ let package = Package(
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
-        "RefoldModels", "RefoldCore", .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldModels", "RefoldCore", "RefoldTestSupport",
+        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
@@ -80,6 +81,7 @@ let package = Package(
       name: "RefoldServerTests",
       dependencies: [
         "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        "RefoldTestSupport",
         .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),

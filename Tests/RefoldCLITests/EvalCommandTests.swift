@@ -9,8 +9,7 @@ import Testing
 /// `refold eval`, `merge`, `compare` and `report` end to end: a suite on disk, a model served
 /// by a real HTTP server on 127.0.0.1, cassettes, results files and exit codes.
 @Suite(.serialized) struct EvalCommandTests {
-  static let repository = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+  static let repository = Repository.root
 
   static let threads = [
     "deploy-staging-backend-latest-tag", "deploy-prod-denied-staging-first",

@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import RefoldCore
+import RefoldTestSupport
 import Synchronization
 
 @testable import RefoldModels
@@ -10,12 +11,8 @@ typealias JSONValue = RefoldCore.JSONValue
 
 /// Paths and specs shared by the model tests.
 enum Support {
-  /// The package root, found from this file's path.
-  static let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
+  /// The package root.
+  static var packageRoot: String { Repository.root }
 
   static var deploybotPath: String { packageRoot + "/evals/deploybot/agent.yaml" }
 

@@ -2,6 +2,7 @@ import FlyingFox
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldTestSupport
 import Synchronization
 import Testing
 
@@ -14,12 +15,8 @@ typealias JSONValue = RefoldCore.JSONValue
 
 /// Paths, specs and HTTP helpers shared by the server tests.
 enum Support {
-  /// The package root, found from this file's path.
-  static let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-  }()
+  /// The package root.
+  static var packageRoot: String { Repository.root }
 
   static var deploybotPath: String { packageRoot + "/evals/deploybot/agent.yaml" }
 
