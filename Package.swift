@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
     .library(name: "RefoldReport", targets: ["RefoldReport"]),
     .library(name: "RefoldServer", targets: ["RefoldServer"]),
+    .library(name: "RefoldTesting", targets: ["RefoldTesting"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .target(
+      name: "RefoldTesting",
+      dependencies: [
+        "RefoldCore", "RefoldModels", "RefoldEval",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
+    ),
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
@@ -75,7 +83,11 @@ let package = Package(
       ]
     ),
     .testTarget(
-      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
+      name: "RefoldEvalTests",
+      dependencies: [
+        "RefoldEval", "RefoldModels", "RefoldCore", "RefoldTesting", "RefoldTestSupport",
+      ]
+    ),
     .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
     .testTarget(
       name: "RefoldServerTests",
@@ -83,6 +95,12 @@ let package = Package(
         "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
         "RefoldTestSupport",
         .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
+    ),
+    .testTarget(
+      name: "RefoldTestingTests",
+      dependencies: [
+        "RefoldTesting", "RefoldEval", "RefoldModels", "RefoldCore", "RefoldTestSupport",
       ]
     ),
     .testTarget(
