@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldReport
+import RefoldShared
 
 /// The reports `refold eval` writes, as an evaluation's reporter: one directory for the whole
 /// evaluation, every variant shown side by side.

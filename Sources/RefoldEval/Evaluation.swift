@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Evaluates a suite from end to end: suite in, scored and gated runs out.
 ///

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Writes the reports of an evaluation's runs: results files, pages, summaries.
 ///

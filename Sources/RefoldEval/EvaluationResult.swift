@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// What an ``Evaluation`` produced: one scored run per variant, its gate, and where the
 /// reports went.

@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldShared
 import Testing
 
 /// Records a golden-thread problem: Swift Testing's `Issue.record` by default.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// The text of a failing case's issue: the case, expected against actual, and the diff.
 enum GoldenThreadMessage {

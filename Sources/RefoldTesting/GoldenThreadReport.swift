@@ -1,5 +1,6 @@
 import RefoldCore
 import RefoldEval
+import RefoldShared
 
 /// What ``expectGoldenThreads(suite:variant:model:modes:minimumPassRate:environment:recordIssue:sourceLocation:)``
 /// found: the evaluation, its failing cases and the issues recorded for them.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// A run store in memory, for tests and for evaluations that keep no history.

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 import RefoldTestSupport
 import RefoldTesting
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 import RefoldTesting
 import Testing
 

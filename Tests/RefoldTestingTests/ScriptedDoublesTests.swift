@@ -1,5 +1,6 @@
 import RefoldCore
 import RefoldEval
+import RefoldShared
 import RefoldTesting
 import Testing
 
