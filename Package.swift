@@ -85,9 +85,8 @@ let package = Package(
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
-        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTestSupport",
+        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTesting", "RefoldTestSupport",
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
@@ -103,8 +102,7 @@ let package = Package(
       name: "RefoldServerTests",
       dependencies: [
         "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldShared", "RefoldCore",
-        "RefoldTestSupport",
-        .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldTesting", "RefoldTestSupport",
       ]
     ),
     .testTarget(
@@ -118,7 +116,7 @@ let package = Package(
       name: "RefoldCLITests",
       dependencies: [
         "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldReport", "RefoldShared", "RefoldCore",
-        "RefoldTestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldTesting", "RefoldTestSupport",
       ]
     ),
   ],
