@@ -1,7 +1,9 @@
 /// The agent runtime: asks a ``Decider`` for the next intent, runs sync tools through a
 /// ``ToolRunner``, and appends what happened as events until the thread has to wait or ends.
 ///
-/// The loop owns control flow (factor 8) and nothing else: it keeps no state between calls,
+/// The loop is a small interpreter of the ``ThreadMachine``: after every event the machine
+/// says what happens next (a ``NextStep``), and the loop carries it out. It decides nothing
+/// itself: control flow (factor 8) is the machine's rules. It keeps no state between calls,
 /// so resuming a paused thread is appending an input event (`approval`, `human_response`)
 /// and calling ``advance(thread:events:)`` again, in this process or another one.
 ///
@@ -22,8 +24,8 @@
 /// Output that is not a valid intent (undecodable, or an intent the vocabulary does not know)
 /// becomes `error {message}` (with the exchange key in `meta`) and counts as an error.
 ///
-/// When consecutive errors reach the cap: with ``ControlPolicy/Escalation/deterministic`` the
-/// loop appends a `request_human_input` decision with `meta.escalation: true` and stops;
+/// When consecutive errors reach the cap (``NextStep/escalate(_:)``): with
+/// ``ControlPolicy/Escalation/deterministic`` the loop appends a `request_human_input` decision with `meta.escalation: true` and stops;
 /// with ``ControlPolicy/Escalation/model`` the model is asked once more (it sees the errors
 /// and is expected to hand over itself), and only if the errors reach cap + 1 does the loop
 /// escalate the same way, with `meta.forced: true`. The grace decision keeps the model in
