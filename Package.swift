@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "refold", targets: ["refold"]),
     .library(name: "RefoldCore", targets: ["RefoldCore"]),
+    .library(name: "RefoldShared", targets: ["RefoldShared"]),
     .library(name: "RefoldStore", targets: ["RefoldStore"]),
     .library(name: "RefoldModels", targets: ["RefoldModels"]),
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
@@ -26,11 +27,12 @@ let package = Package(
       providers: [.apt(["libsqlite3-dev"])]
     ),
     .target(name: "RefoldCore"),
-    .target(name: "RefoldStore", dependencies: ["RefoldCore", "CSQLite"]),
+    .target(name: "RefoldShared", dependencies: ["RefoldCore"]),
+    .target(name: "RefoldStore", dependencies: ["RefoldCore", "RefoldShared", "CSQLite"]),
     .target(
       name: "RefoldModels",
       dependencies: [
-        "RefoldCore",
+        "RefoldCore", "RefoldShared",
         .product(name: "Yams", package: "Yams"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
@@ -38,14 +40,17 @@ let package = Package(
     ),
     .target(
       name: "RefoldEval",
-      dependencies: ["RefoldCore", "RefoldModels", .product(name: "Yams", package: "Yams")]
+      dependencies: [
+        "RefoldCore", "RefoldShared", "RefoldModels", .product(name: "Yams", package: "Yams"),
+      ]
     ),
-    .target(name: "RefoldReport", dependencies: ["RefoldCore"]),
+    .target(name: "RefoldReport", dependencies: ["RefoldCore", "RefoldShared"]),
     .target(
       name: "RefoldServer",
       dependencies: [
-        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval",
+        "RefoldCore", "RefoldShared", "RefoldModels", "RefoldEval",
         .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "FlyingSocks", package: "FlyingFox"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Yams", package: "Yams"),
       ]
@@ -53,7 +58,7 @@ let package = Package(
     .target(
       name: "RefoldCLI",
       dependencies: [
-        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
         "RefoldServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -61,26 +66,30 @@ let package = Package(
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
-      dependencies: ["RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport"]
+      dependencies: ["RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval"]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
-    .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore"]),
+    .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore", "RefoldShared"]),
     .testTarget(
-      name: "RefoldStoreTests", dependencies: ["RefoldStore", "RefoldCore", "RefoldTestSupport"]),
+      name: "RefoldStoreTests",
+      dependencies: ["RefoldStore", "RefoldShared", "RefoldCore", "RefoldTestSupport"]
+    ),
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
-        "RefoldModels", "RefoldCore", "RefoldTestSupport",
+        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTestSupport",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
-      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
-    .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
+      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldShared", "RefoldCore"]),
+    .testTarget(
+      name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldShared", "RefoldCore"]),
     .testTarget(
       name: "RefoldServerTests",
       dependencies: [
-        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldShared", "RefoldCore",
         "RefoldTestSupport",
         .product(name: "FlyingFox", package: "FlyingFox"),
       ]
@@ -88,7 +97,7 @@ let package = Package(
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
-        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldReport", "RefoldShared", "RefoldCore",
         "RefoldTestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),

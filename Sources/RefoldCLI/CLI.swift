@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RefoldCore
+import RefoldShared
 import RefoldStore
 
 /// The entry point of the `refold` tool, callable in-process.

@@ -4,6 +4,7 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// `refold eval SUITE`: replay a suite's golden threads against a model source, score the

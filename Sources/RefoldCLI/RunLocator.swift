@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// Finds runs by id in the store or as results files, and names new ones.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Closed-loop replay: start from a golden thread's trigger and let the ``AgentLoop`` run the
 /// agent, with tools, approvals and human responses served from the recording.

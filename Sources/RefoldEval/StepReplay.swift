@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Teacher-forced replay: at every decision point k of a golden thread, ask the decider
 /// with `events[0..<k]` and score its answer against the golden decision.

@@ -3,6 +3,7 @@ import Foundation
 import RefoldCLI
 import RefoldCore
 import RefoldReport
+import RefoldShared
 import RefoldTestSupport
 import Testing
 

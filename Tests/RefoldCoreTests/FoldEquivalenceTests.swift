@@ -1,9 +1,12 @@
+import RefoldShared
 import Testing
 
 @testable import RefoldCore
 
-/// The fold classifies each distinct event type once and caches what it learns; it must give
-/// exactly what classifying every event with `classify(_:in:)` and reducing one by one gives.
+/// The fold and the machine classify each distinct event type once (with a cache of what
+/// they learn) and step a compact state; they must give exactly what the naive reducer of the
+/// tests gives, classifying every event from sets of the types seen so far and reducing one by
+/// one.
 @Suite struct FoldEquivalenceTests {
   static let types = [
     "slack_message", "approval", "human_response", "error", "tool_response", "tool_call",

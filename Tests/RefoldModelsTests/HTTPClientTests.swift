@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import RefoldCore
+import RefoldShared
 import Testing
 
 @testable import RefoldModels

@@ -3,6 +3,7 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldServer
+import RefoldShared
 import RefoldStore
 import Testing
 
@@ -90,7 +91,13 @@ import Testing
     let promoter = Promoter(
       events: SQLiteEventStore(database: database),
       cassette: SQLiteCassetteStore(database: database),
-      loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
+      loadSuite: {
+        try SuiteLoader(
+          loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) },
+          requiresFixtures: false
+        ).load($0)
+      },
+      openCassette: { try JSONLCassette(path: $0) })
 
     let summary = try promoter.promote(thread: "prod-0193", suite: suitePath)
     #expect(summary.fixture == suitePath + "/fixtures/prod-0193.jsonl")

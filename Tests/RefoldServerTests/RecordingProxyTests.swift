@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldModels
 import RefoldServer
+import RefoldShared
 import RefoldStore
 import Testing
 
