@@ -16,7 +16,8 @@ struct EvalCommand: AsyncParsableCommand {
     discussion: """
       Exit codes: 0 every threshold met; 1 below a threshold or a significant regression \
       against --baseline; 2 an invalid suite, fixture or option; 3 the model source failed \
-      (a cassette miss, an unreachable endpoint).
+      (a cassette miss, an unreachable endpoint); 4 the environment failed (the store is busy \
+      or cannot be written, the disk is full, the report cannot be written).
       """)
 
   @Argument(help: "The suite directory or its suite.yaml (evals/deploybot).")
@@ -72,27 +73,10 @@ struct EvalCommand: AsyncParsableCommand {
     let loader = SuiteLoader { path in
       try AgentSpecLoader(environment: environment, baseURLOverride: override).load(path: path)
     }
-    let loaded: Suite
-    do {
-      loaded = try loader.load(suite)
-    } catch let error as SuiteError {
-      throw CLIError(error.description)
-    } catch let error as AgentSpecError {
-      throw CLIError(error.description)
-    }
+    let loaded = try loader.load(suite)
     let variants = try selectedVariants(of: loaded)
-    let slice: Shard?
-    do {
-      slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
-    } catch {
-      throw CLIError(error.description)
-    }
-    let threads: [[Event]]
-    do {
-      threads = try loaded.loadThreads()
-    } catch {
-      throw CLIError(error.description)
-    }
+    let slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
+    let threads = try loaded.loadThreads()
     let baselineRun = try baseline.map { try RunLocator.load($0, store: store) }
 
     let database = try store.openDatabase(creating: true)
@@ -188,13 +172,13 @@ struct EvalCommand: AsyncParsableCommand {
       }
       throw CLIError(
         "the model source failed on \(sourceFailures.count) decisions; see the messages above",
-        exitCode: CLIError.modelSourceFailed)
+        exitStatus: .sourceFailed)
     }
     if !failures.isEmpty {
       for failure in failures { context.stderr.line("refold: \(failure)") }
       throw CLIError(
         "the evaluation did not pass its gate (\(failures.count) failed checks)",
-        exitCode: CLIError.belowThreshold)
+        exitStatus: .belowThreshold)
     }
   }
 
@@ -213,29 +197,23 @@ struct EvalCommand: AsyncParsableCommand {
     spec: AgentSpec, suite: Suite, variant: Variant, kind: ModelSourceKind
   ) throws -> ModelDecider {
     let cassette: any CassetteStore
-    do {
-      if let path = suite.cassettePath(for: variant) {
-        if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
-          throw CLIError(
-            "no cassette at \(path) for variant \(variant.name); record one with --model record",
-            exitCode: CLIError.modelSourceFailed)
-        }
-        cassette = try JSONLCassette(path: path)
-      } else if kind == .live {
-        cassette = InMemoryCassette()
-      } else {
+    if let path = suite.cassettePath(for: variant) {
+      if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
         throw CLIError(
-          "suite \(suite.name) names no cassette, so --model \(kind.rawValue) has nothing to "
-            + "replay or record into; add `cassette:` to \(suite.file)")
+          "no cassette at \(path) for variant \(variant.name); record one with --model record",
+          exitStatus: .sourceFailed)
       }
-      let source = try kind.makeSource(
-        settings: spec.model, cassette: cassette, environment: CLIContext.current.environment)
-      return try ModelDecider(spec: spec, source: source)
-    } catch let error as ModelSourceError {
-      throw CLIError(error.description, exitCode: CLIError.modelSourceFailed)
-    } catch let error as AgentSpecError {
-      throw CLIError(error.description)
+      cassette = try JSONLCassette(path: path)
+    } else if kind == .live {
+      cassette = InMemoryCassette()
+    } else {
+      throw CLIError(
+        "suite \(suite.name) names no cassette, so --model \(kind.rawValue) has nothing to "
+          + "replay or record into; add `cassette:` to \(suite.file)")
     }
+    let source = try kind.makeSource(
+      settings: spec.model, cassette: cassette, environment: CLIContext.current.environment)
+    return try ModelDecider(spec: spec, source: source)
   }
 
   private func thresholdsDictionary(_ thresholds: Thresholds) -> [String: Double] {

@@ -322,9 +322,9 @@ public final class JSONLCassette: CassetteStore {
       try handle.synchronize()
       return Int64(offset)
     } catch let error as ExchangeLineError {
-      throw .cassette(path: path, line: nil, reason: error.reason)
+      throw .cassetteUnwritable(path: path, reason: error.reason)
     } catch {
-      throw .cassette(path: path, line: nil, reason: "cannot append (\(error))")
+      throw .cassetteUnwritable(path: path, reason: "cannot append (\(error))")
     }
   }
 }

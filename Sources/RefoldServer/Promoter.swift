@@ -153,12 +153,12 @@ public struct Promoter: Sendable {
 
     // Write: the fixture through a temporary file, then the cassette lines, then the stub.
     let text = redactedEvents.map(\.jsonLine).joined(separator: "\n") + "\n"
-    try Self.writeAtomically(text, to: fixturePath, thread: thread)
+    try Self.write(text, to: fixturePath, thread: thread)
     for exchange in redactedExchanges { try output.record(exchange) }
     _ = try FixtureLoader.load([fixturePath])
     let stub = try ExpectationsStub(
       suite: suite, raw: raw, thread: target, events: redactedEvents, from: thread)
-    let expectationsPath = try stub.write()
+    let expectationsPath = try stub.write(thread: thread)
 
     var notes: [String] = []
     if !suite.fixtureFiles.contains(fixturePath)
@@ -209,19 +209,12 @@ public struct Promoter: Sendable {
     return (joined as NSString).standardizingPath
   }
 
-  static func writeAtomically(_ text: String, to path: String, thread: String) throws {
-    let directory = (path as NSString).deletingLastPathComponent
+  /// Writes a promoted file whole, through ``AtomicFile``.
+  static func write(_ text: String, to path: String, thread: String) throws(ServerError) {
     do {
-      try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true)
-      let temporary = path + ".tmp-\(UUID().uuidString.prefix(8))"
-      try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-      if FileManager.default.fileExists(atPath: path) {
-        try FileManager.default.removeItem(atPath: path)
-      }
-      try FileManager.default.moveItem(atPath: temporary, toPath: path)
+      try AtomicFile.write(text, to: path)
     } catch {
-      throw ServerError.promotion(thread: thread, reason: "cannot write \(path): \(error)")
+      throw .promotionUnwritable(thread: thread, path: error.path, reason: error.reason)
     }
   }
 }
