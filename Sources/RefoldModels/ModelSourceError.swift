@@ -23,8 +23,6 @@ public enum ModelSourceError: RefoldError, Sendable, Hashable {
   case cassette(path: String, line: Int?, reason: String)
   /// The cassette file cannot be created or appended to.
   case cassetteUnwritable(path: String, reason: String)
-  /// An exchange with this key and occurrence is already recorded.
-  case cassetteConflict(key: String, n: Int)
 
   public var description: String {
     switch self {
@@ -46,8 +44,6 @@ public enum ModelSourceError: RefoldError, Sendable, Hashable {
       return "cassette \(path)\(line.map { ":\($0)" } ?? ""): \(reason)"
     case .cassetteUnwritable(let path, let reason):
       return "cassette \(path): \(reason)"
-    case .cassetteConflict(let key, let n):
-      return "cassette already holds exchange \(n) for key \(key); recordings are never replaced"
     }
   }
 

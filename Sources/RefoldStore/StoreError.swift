@@ -14,13 +14,11 @@ public enum StoreError: RefoldError, Sendable, Hashable {
   case invalidLines([LineProblem])
   /// A valid line that the store refused (a `seq` or `id` conflict); nothing was imported.
   case rejectedLine(file: String, line: Int, reason: EventStoreError)
-  /// A file could not be opened, read or written.
+  /// A file given as input could not be opened or read.
   case file(path: String, reason: String)
   /// A file or directory the store writes cannot be created or written (the environment,
   /// not the input, is at fault).
   case unwritable(path: String, reason: String)
-  /// A cassette exchange whose `n` is taken or skips ahead.
-  case exchangeTaken(key: String, n: Int, next: Int)
   /// A run id that is already stored (runs are never replaced).
   case runExists(String)
   /// A stored row that no longer decodes (written by an incompatible version, or edited).
@@ -62,8 +60,6 @@ public enum StoreError: RefoldError, Sendable, Hashable {
       return "\(file):\(line): \(reason); nothing was imported"
     case .file(let path, let reason), .unwritable(let path, let reason):
       return "\(path): \(reason)"
-    case .exchangeTaken(let key, let n, let next):
-      return "cassette key \(key) cannot take exchange n=\(n): the next free n is \(next)"
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
     case .corruptRow(let table, let detail):
@@ -81,7 +77,7 @@ public enum StoreError: RefoldError, Sendable, Hashable {
     case .sqlite(_, let code, _, _):
       return Self.environmentCodes.contains(code & 0xFF) ? .environment : .invalidInput
     case .unwritable: return .environment
-    case .invalidLines, .rejectedLine, .file, .exchangeTaken, .runExists, .corruptRow,
+    case .invalidLines, .rejectedLine, .file, .runExists, .corruptRow,
       .newerSchema:
       return .invalidInput
     }
