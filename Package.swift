@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
     .library(name: "RefoldReport", targets: ["RefoldReport"]),
     .library(name: "RefoldServer", targets: ["RefoldServer"]),
+    .library(name: "RefoldTesting", targets: ["RefoldTesting"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .target(
+      name: "RefoldTesting",
+      dependencies: [
+        "RefoldCore", "RefoldShared", "RefoldModels", "RefoldEval",
+        .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
+    ),
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
@@ -77,28 +85,38 @@ let package = Package(
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
-        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTestSupport",
+        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTesting", "RefoldTestSupport",
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
-      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldShared", "RefoldCore"]),
+      name: "RefoldEvalTests",
+      dependencies: [
+        "RefoldEval", "RefoldShared", "RefoldModels", "RefoldCore", "RefoldTesting",
+        "RefoldTestSupport",
+      ]
+    ),
     .testTarget(
       name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldShared", "RefoldCore"]),
     .testTarget(
       name: "RefoldServerTests",
       dependencies: [
         "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldShared", "RefoldCore",
+        "RefoldTesting", "RefoldTestSupport",
+      ]
+    ),
+    .testTarget(
+      name: "RefoldTestingTests",
+      dependencies: [
+        "RefoldTesting", "RefoldEval", "RefoldModels", "RefoldShared", "RefoldCore",
         "RefoldTestSupport",
-        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
         "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldReport", "RefoldShared", "RefoldCore",
-        "RefoldTestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldTesting", "RefoldTestSupport",
       ]
     ),
   ],

@@ -103,7 +103,7 @@ public struct StepReplay: Sendable {
       result.expectedRetryBehaviour = golden?.rawValue
       result.retryBehaviour = made?.rawValue
       if made?.isRetry == true {
-        result.overRetry = failed.consecutiveErrors >= reducer.policy.errorCap
+        result.overRetry = reducer.policy.reachesCap(failed.consecutiveErrors)
       }
     }
     return result

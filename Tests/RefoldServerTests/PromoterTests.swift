@@ -5,6 +5,7 @@ import RefoldModels
 import RefoldServer
 import RefoldShared
 import RefoldStore
+import RefoldTesting
 import Testing
 
 @Suite struct PromoterTests {
@@ -58,7 +59,7 @@ import Testing
     ]
     for (name, parameters, result) in decisions {
       let request = try builder.request(thread: "prod-0193", events: events)
-      let response = Responses.openAIToolCall(
+      let response = ProviderResponses.openAIToolCall(
         name: "next_step",
         arguments: .object(
           (parameters.objectValue ?? [:]).merging(["intent": .string(name)]) { a, _ in a }))
