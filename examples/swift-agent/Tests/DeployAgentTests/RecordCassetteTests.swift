@@ -1,5 +1,4 @@
 import Foundation
-import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldTesting
@@ -13,18 +12,14 @@ import Testing
   func recordTheCassetteFromTheScriptedModel() async throws {
     let server = try await ScriptedModel.start()
     defer { Task { await server.stop() } }
+    try? FileManager.default.removeItem(atPath: Paths.suite + "/cassettes/baseline.jsonl")
+    // `refold eval evals/deploy --model record --base-url …`, as a value.
     let evaluation = Evaluation(
       suite: Paths.suite, options: Evaluation.Options(modelSource: "record"),
-      loader: SuiteLoader { try AgentSpecLoader(environment: [:]).load(path: $0) },
-      decider: { suite, variant, spec in
-        let path = try #require(suite.cassettePath(for: variant))
-        try? FileManager.default.removeItem(atPath: path)
-        var settings = spec.model
-        settings.baseURL = server.baseURL
-        let source = try ModelSourceKind.record.makeSource(
-          settings: settings, cassette: try JSONLCassette(path: path), environment: [:])
-        return try ModelDecider(spec: spec, source: source)
-      })
+      loader: SuiteLoader { path in
+        try AgentSpecLoader(environment: [:], baseURLOverride: server.baseURL).load(path: path)
+      },
+      decider: SuiteModel(kind: .record, environment: [:]).decider)
     let result = try await evaluation.run()
     #expect(result.passed, "\(result.gateFailures)")
   }
