@@ -78,6 +78,13 @@ public struct Vocabulary: Sendable, Hashable {
   /// The canonical type for an event type, after aliases.
   public func canonicalType(_ type: String) -> String { aliases[type] ?? type }
 
+  /// Whether events of `type` are approvals: the input that settles an approval-kind call.
+  public func isApproval(_ type: String) -> Bool { canonicalType(type) == "approval" }
+
+  /// Whether events of `type` are human responses: the input that answers a human-kind
+  /// decision or an escalation.
+  public func isHumanResponse(_ type: String) -> Bool { canonicalType(type) == "human_response" }
+
   /// Classifies every event of a thread; inference looks at the whole thread given (see
   /// ``ClassTable``: the class of event `k` in `events` is its class in the state after all
   /// of them).
