@@ -133,7 +133,8 @@ public struct ThreadMachine: Sendable {
   /// from the events applied; nil when an event of that type would not be a decision on it.
   public func kind(ofIntent name: String) -> IntentKind? { table.kind(ofIntent: name) }
 
-  /// The class of event `index`, as the events applied so far tell it.
+  /// The class of event `index` (an index of ``events``), as the events applied so far tell
+  /// it.
   public func eventClass(at index: Int) -> EventClass { table.publicClass(at: index) }
 
   /// The most recent decision, as an intent.
