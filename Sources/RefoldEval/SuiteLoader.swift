@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldModels
 
 /// Loads and validates `evals/<suite>/suite.yaml`.
 ///
@@ -32,7 +33,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction",
+    "thresholds", "redaction", "intents",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -60,11 +61,28 @@ public struct SuiteLoader: Sendable {
     guard let agentValue = members["agent"] else {
       throw reader.error("", "missing key \"agent\" (the path of the agent spec)")
     }
-    let agentPath = resolve(try reader.string(agentValue, "agent"))
-    guard FileManager.default.fileExists(atPath: agentPath) else {
-      throw reader.error("agent", "no file at \(agentPath)")
+    let suiteName =
+      try members["name"].map { (value) throws(SuiteError) in try reader.string(value, "name") }
+      ?? (directory as NSString).lastPathComponent
+    let agentPath: String
+    let agent: AgentSpec
+    var externalAgent: ExternalAgent?
+    if agentValue.objectValue != nil {
+      let external = try ExternalAgentReader.agent(agentValue, reader, directory: directory)
+      externalAgent = external
+      agentPath = file
+      agent = try ExternalAgentReader.spec(
+        members["intents"], reader, name: suiteName, agent: external)
+    } else {
+      if members["intents"] != nil {
+        throw reader.error("intents", "intents of a spec agent belong in its agent.yaml")
+      }
+      agentPath = resolve(try reader.string(agentValue, "agent"))
+      guard FileManager.default.fileExists(atPath: agentPath) else {
+        throw reader.error("agent", "no file at \(agentPath)")
+      }
+      agent = try loadAgent(agentPath)
     }
-    let agent = try loadAgent(agentPath)
 
     var variants: [Variant] = []
     if let variantsValue = members["variants"], !variantsValue.isNull {
@@ -75,7 +93,8 @@ public struct SuiteLoader: Sendable {
       for name in ordered {
         variants.append(
           try parseVariant(
-            name, variantMembers[name] ?? .null, reader, "variants.\(name)", directory))
+            name, variantMembers[name] ?? .null, reader, "variants.\(name)", directory,
+            external: externalAgent != nil))
       }
     }
     if variants.isEmpty { variants = [Variant(name: "default")] }
@@ -139,26 +158,30 @@ public struct SuiteLoader: Sendable {
       redaction = try reader.array(redactionValue, "redaction")
     }
 
-    let name =
-      try members["name"].map { (value) throws(SuiteError) in try reader.string(value, "name") }
-      ?? (directory as NSString).lastPathComponent
     return Suite(
-      name: name, directory: directory, file: file, agentPath: agentPath, agent: agent,
+      name: suiteName, directory: directory, file: file, agentPath: agentPath, agent: agent,
       variants: variants, fixtureFiles: fixtureFiles, expectations: expectations,
       cassette: try members["cassette"].map { (value) throws(SuiteError) in
         resolve(try reader.string(value, "cassette"))
-      }, modes: modes, thresholds: thresholds, redaction: redaction)
+      }, modes: modes, thresholds: thresholds, redaction: redaction, externalAgent: externalAgent)
   }
 
   private func parseVariant(
     _ name: String, _ value: JSONValue, _ reader: DocumentReader, _ path: String,
-    _ directory: String
+    _ directory: String, external: Bool
   ) throws(SuiteError) -> Variant {
     var variant = Variant(name: name)
     if value.isNull { return variant }
     let members = try reader.object(value, path)
     try reader.onlyKeys(
-      members, ["description", "prompt", "context_format", "output_mode", "model", "modes"], path)
+      members,
+      ["description", "prompt", "context_format", "output_mode", "model", "modes", "env"], path)
+    if let environment = members["env"] {
+      guard external else {
+        throw reader.error("\(path).env", "env: is for an agent given as a command or a URL")
+      }
+      variant.environment = try ExternalAgentReader.environment(environment, reader, "\(path).env")
+    }
     if let modes = members["modes"] {
       var parsed: [ReplayMode] = []
       for (index, mode) in try reader.stringList(modes, "\(path).modes").enumerated() {
