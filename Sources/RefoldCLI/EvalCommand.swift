@@ -96,19 +96,20 @@ struct EvalCommand: AsyncParsableCommand {
 
     let database = try store.openDatabase(creating: true)
     let runStore = SQLiteRunStore(database: database)
-    let stamp = RunLocator.stamp(Date())
+    let now = context.dependencies.now
+    let stamp = RunLocator.stamp(now())
     let commit = RunLocator.gitCommit()
     var outcomes: [(variant: Variant, outcome: EvaluationOutcome)] = []
     let progress = ProgressLine(
       enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
-      output: context.stdout)
+      output: context.stdout, now: now)
 
     for variant in variants {
       let spec = loaded.spec(for: variant)
       let modes =
         mode.isEmpty ? loaded.modes(for: variant) : mode.compactMap(ReplayMode.init(rawValue:))
       let decider = try makeDecider(spec: spec, suite: loaded, variant: variant, kind: kind)
-      let started = Date()
+      let started = now()
       let total = Self.expectedCases(threads: threads, spec: spec, modes: modes, shard: slice)
       progress.start(label: variant.name, total: total)
       let info = RunInfo(
@@ -119,13 +120,14 @@ struct EvalCommand: AsyncParsableCommand {
         thresholds: thresholdsDictionary(loaded.thresholds))
       let options = Evaluator.Options(
         modes: modes, concurrency: concurrency, retention: .failing,
-        stopOnSourceError: false, shard: slice, keepsCases: true, includesThreads: true)
+        stopOnSourceError: false, shard: slice, keepsCases: true, includesThreads: true,
+        clock: context.dependencies.timestamp)
       var outcome = try await Evaluator.run(
         suite: loaded, variant: variant, decider: decider, info: info, modes: modes,
         options: options
       ) { _ in progress.advance() }
       progress.finish()
-      outcome.results.run.finishedAt = RunLocator.timestamp(Date())
+      outcome.results.run.finishedAt = RunLocator.timestamp(now())
       try runStore.save(outcome.results)
       outcomes.append((variant, outcome))
     }
@@ -228,7 +230,8 @@ struct EvalCommand: AsyncParsableCommand {
             + "replay or record into; add `cassette:` to \(suite.file)")
       }
       let source = try kind.makeSource(
-        settings: spec.model, cassette: cassette, environment: CLIContext.current.environment)
+        settings: spec.model, cassette: cassette, environment: CLIContext.current.environment,
+        dependencies: CLIContext.current.dependencies)
       return try ModelDecider(spec: spec, source: source)
     } catch let error as ModelSourceError {
       throw CLIError(error.description, exitCode: CLIError.modelSourceFailed)

@@ -38,7 +38,8 @@ struct MergeCommand: ParsableCommand {
       throw CLIError(error.description)
     }
     // The merged run is a run of its own, next to the shards in the store.
-    merged.run.id = "\(RunLocator.stamp(Date()))-\(merged.run.variant)"
+    merged.run.id =
+      "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
     let data = try JSONReportWriter().encode(merged)
     let directory = (output as NSString).deletingLastPathComponent
     let temporary = (directory.isEmpty ? "." : directory) + "/.\(UUID().uuidString).tmp"

@@ -16,10 +16,13 @@ import RefoldCore
 public struct CommandToolRunner: ToolRunner {
   /// Commands by intent name.
   public var commands: [String: ToolCommand]
+  /// The clock command timeouts run on.
+  public var clock: any Clock<Duration>
 
-  public init(commands: [String: ToolCommand]) {
+  public init(commands: [String: ToolCommand], clock: any Clock<Duration> = ContinuousClock()) {
     Self.ignoreBrokenPipes()
     self.commands = commands
+    self.clock = clock
   }
 
   /// Ignores SIGPIPE for the process, once.
@@ -42,7 +45,8 @@ public struct CommandToolRunner: ToolRunner {
     let input = Data((intent.parameters.canonicalString + "\n").utf8)
     let finished = try await Self.execute(
       command, input: input,
-      environment: ["REFOLD_THREAD": thread, "REFOLD_INTENT": intent.name], intent: intent.name)
+      environment: ["REFOLD_THREAD": thread, "REFOLD_INTENT": intent.name], intent: intent.name,
+      clock: clock)
     if finished.timedOut {
       return .failure("\(intent.name) timed out after \(Self.seconds(command.timeout))")
     }
@@ -74,12 +78,13 @@ public struct CommandToolRunner: ToolRunner {
 
   /// Runs the command on a dispatch thread (its reads block), never on the cooperative pool.
   static func execute(
-    _ command: ToolCommand, input: Data, environment extra: [String: String], intent: String
+    _ command: ToolCommand, input: Data, environment extra: [String: String], intent: String,
+    clock: any Clock<Duration>
   ) async throws -> Finished {
     try await withCheckedThrowingContinuation { continuation in
       DispatchQueue.global().async {
         do {
-          continuation.resume(returning: try runBlocking(command, input, extra, intent))
+          continuation.resume(returning: try runBlocking(command, input, extra, intent, clock))
         } catch {
           continuation.resume(throwing: error)
         }
@@ -88,7 +93,8 @@ public struct CommandToolRunner: ToolRunner {
   }
 
   private static func runBlocking(
-    _ command: ToolCommand, _ input: Data, _ extra: [String: String], _ intent: String
+    _ command: ToolCommand, _ input: Data, _ extra: [String: String], _ intent: String,
+    _ clock: any Clock<Duration>
   ) throws -> Finished {
     guard let program = command.arguments.first else {
       throw ServerError.toolNotRunnable(intent: intent, reason: "its command is empty")
@@ -126,11 +132,15 @@ public struct CommandToolRunner: ToolRunner {
           + "\(error.localizedDescription)")
     }
     let timedOut = TimeoutFlag()
-    let timer = DispatchWorkItem {
+    let timer = Task {
+      do {
+        try await clock.sleep(for: .seconds(command.timeout))
+      } catch {
+        return
+      }
       timedOut.set()
       process.terminate()
     }
-    DispatchQueue.global().asyncAfter(deadline: .now() + command.timeout, execute: timer)
     let group = DispatchGroup()
     let errorBuffer = DataBox()
     group.enter()

@@ -3,6 +3,7 @@ import RefoldCore
 import RefoldModels
 import RefoldServer
 import RefoldStore
+import RefoldTestSupport
 import Testing
 
 /// A deploy-bot that decides from the thread alone, as a stateless model would.
@@ -157,20 +158,24 @@ struct ScriptedDeployBot: Decider {
   }
 
   @Test func commandToolsReportExitStatusStandardErrorAndTimeouts() async throws {
-    let runner = CommandToolRunner(commands: [
-      "fails": ToolCommand(arguments: [
-        "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
-      ]),
-      "slow": ToolCommand(arguments: ["/bin/sh", "-c", "sleep 5"], timeout: 0.5),
-      "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
-      "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
-    ])
+    let clock = TestClock()
+    let runner = CommandToolRunner(
+      commands: [
+        "fails": ToolCommand(arguments: [
+          "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
+        ]),
+        "slow": ToolCommand(arguments: ["/bin/sh", "-c", "sleep 5"], timeout: 0.5),
+        "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
+        "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
+      ], clock: clock)
     let parameters: JSONValue = ["environment": "staging", "n": 2]
     #expect(
       try await runner.run(Intent(name: "fails"), thread: "t", events: [])
         == .failure("connection refused"))
-    let slow = try await runner.run(Intent(name: "slow"), thread: "t", events: [])
-    #expect(slow == .failure("slow timed out after 0.5 s"))
+    // The command would run for 5 s; its 0.5 s timeout passes on the test clock at once.
+    async let slow = runner.run(Intent(name: "slow"), thread: "t", events: [])
+    await clock.advanceWhenDue(by: .milliseconds(500))
+    #expect(try await slow == .failure("slow timed out after 0.5 s"))
     #expect(
       try await runner.run(Intent(name: "echoes", parameters: parameters), thread: "t", events: [])
         == .success(parameters))

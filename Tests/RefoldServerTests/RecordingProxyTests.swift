@@ -52,7 +52,6 @@ import Testing
       headers: ["Authorization": "Bearer \(Self.secret)", "X-Refold-Thread": "prod-001"])
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     // The client got the upstream's answer unchanged, and the upstream got the key.
     #expect(reply.status == 200)
@@ -119,7 +118,6 @@ import Testing
       headers: ["x-api-key": Self.secret, "anthropic-version": "2023-06-01"])
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.json == answer)
     let forwarded = try #require(upstream.received.first)
@@ -152,7 +150,6 @@ import Testing
     }
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     let thread = try events.events(in: "prod-003")
     #expect(thread.map(\.type) == ["error", "error"])
@@ -172,7 +169,6 @@ import Testing
       running.baseURL + "/v1/chat/completions", json: .object(request))
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 400)
     #expect(reply.json?["error"]?["message"]?.stringValue?.contains("streaming") == true)
@@ -194,7 +190,6 @@ import Testing
       ])
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 200)
     #expect(
