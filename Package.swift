@@ -38,7 +38,7 @@ let package = Package(
     ),
     .target(
       name: "RefoldEval",
-      dependencies: ["RefoldCore", "RefoldModels", .product(name: "Yams", package: "Yams")]
+      dependencies: ["RefoldCore", "RefoldModels"]
     ),
     .target(name: "RefoldReport", dependencies: ["RefoldCore"]),
     .target(
@@ -47,7 +47,6 @@ let package = Package(
         "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval",
         .product(name: "FlyingFox", package: "FlyingFox"),
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "Yams", package: "Yams"),
       ]
     ),
     .target(

@@ -68,8 +68,9 @@ struct EvalCommand: AsyncParsableCommand {
     let kind = ModelSourceKind(rawValue: model) ?? .recorded
     let environment = context.environment
     let override = baseURL ?? environment["REFOLD_BASE_URL"]
-    let loader = SuiteLoader { path in
-      try AgentSpecLoader(environment: environment, baseURLOverride: override).load(path: path)
+    let loader = SuiteLoader { path, patch in
+      try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
+        path: path, patch: patch)
     }
     let loaded: Suite
     do {

@@ -12,10 +12,10 @@ public struct Suite: Sendable, Hashable {
   public var file: String
   /// The agent spec file, resolved.
   public var agentPath: String
-  /// The agent as its spec file defines it (before variant overrides).
+  /// The agent as its spec file defines it (before any variant's patch).
   public var agent: AgentSpec
-  /// The variants in file order; a suite without `variants` has one, `default`, with no
-  /// overrides.
+  /// The variants in file order; a suite without `variants` has one, `default`, that
+  /// changes nothing.
   public var variants: [Variant]
   /// The fixture files the globs matched, sorted within each glob.
   public var fixtureFiles: [String]
@@ -49,8 +49,8 @@ public struct Suite: Sendable, Hashable {
   /// The variant named `name`.
   public func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
 
-  /// The agent spec with `variant`'s overrides applied.
-  public func spec(for variant: Variant) -> AgentSpec { variant.apply(to: agent) }
+  /// The agent spec with `variant`'s patch applied.
+  public func spec(for variant: Variant) -> AgentSpec { variant.spec }
 
   /// The replay modes of `variant`: its own, else the suite's.
   public func modes(for variant: Variant) -> [ReplayMode] { variant.modes ?? modes }

@@ -25,6 +25,11 @@ public struct AgentSpecError: Error, Sendable, Hashable, CustomStringConvertible
     self.message = message
   }
 
+  /// The same problem, word for word, found by the YAML reader.
+  public init(_ problem: YAMLProblem) {
+    self.init(file: problem.file, line: problem.line, path: problem.path, message: problem.message)
+  }
+
   public var description: String {
     let location = line.map { "\(file):\($0)" } ?? file
     return path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"

@@ -261,7 +261,7 @@ import Testing
     let tools = try directory.write("tools.yaml", "tools: {list_git_tags: [unclosed\n")
     let cases: [([String], String)] = [
       (["serve", "--spec", directory.path("missing.yaml")], "missing.yaml: no such file"),
-      (["serve", "--spec", spec, "--tools", tools], "tools.yaml: not valid YAML at 2:1"),
+      (["serve", "--spec", spec, "--tools", tools], "tools.yaml: invalid YAML at 2:1"),
       (["serve", "--spec", spec, "--listen", "127.0.0.1:70000"], "is not a listen address"),
       (["proxy", "--upstream", "ftp//nowhere"], "is not an upstream URL"),
       (

@@ -90,7 +90,7 @@ import Testing
     let promoter = Promoter(
       events: SQLiteEventStore(database: database),
       cassette: SQLiteCassetteStore(database: database),
-      loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
+      loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1) })
 
     let summary = try promoter.promote(thread: "prod-0193", suite: suitePath)
     #expect(summary.fixture == suitePath + "/fixtures/prod-0193.jsonl")
@@ -123,8 +123,10 @@ import Testing
       threads.first?.map(\.type) == [
         "slack_message", "list_git_tags", "list_git_tags_result", "deploy_backend",
       ])
-    let suite = try SuiteLoader(loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
-      .load(suitePath)
+    let suite = try SuiteLoader(loadAgent: {
+      try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1)
+    })
+    .load(suitePath)
     #expect(suite.fixtureFiles.contains(summary.fixture))
     #expect(suite.expectations.entries.contains { $0.thread == "prod-0193" })
 

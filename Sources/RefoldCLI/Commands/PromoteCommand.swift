@@ -43,7 +43,7 @@ struct PromoteCommand: ParsableCommand {
       let promoter = Promoter(
         events: SQLiteEventStore(database: database),
         cassette: SQLiteCassetteStore(database: database),
-        loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0) })
+        loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0, patch: $1) })
       let summary = try promoter.promote(
         thread: thread, suite: suite, as: name, variant: variant, replace: replace)
       context.stdout.line(
