@@ -7,11 +7,13 @@ let package = Package(
   products: [
     .executable(name: "refold", targets: ["refold"]),
     .library(name: "RefoldCore", targets: ["RefoldCore"]),
+    .library(name: "RefoldShared", targets: ["RefoldShared"]),
     .library(name: "RefoldStore", targets: ["RefoldStore"]),
     .library(name: "RefoldModels", targets: ["RefoldModels"]),
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
     .library(name: "RefoldReport", targets: ["RefoldReport"]),
     .library(name: "RefoldServer", targets: ["RefoldServer"]),
+    .library(name: "RefoldTesting", targets: ["RefoldTesting"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,11 +28,12 @@ let package = Package(
       providers: [.apt(["libsqlite3-dev"])]
     ),
     .target(name: "RefoldCore"),
-    .target(name: "RefoldStore", dependencies: ["RefoldCore", "CSQLite"]),
+    .target(name: "RefoldShared", dependencies: ["RefoldCore"]),
+    .target(name: "RefoldStore", dependencies: ["RefoldCore", "RefoldShared", "CSQLite"]),
     .target(
       name: "RefoldModels",
       dependencies: [
-        "RefoldCore",
+        "RefoldCore", "RefoldShared",
         .product(name: "Yams", package: "Yams"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
@@ -38,57 +41,79 @@ let package = Package(
     ),
     .target(
       name: "RefoldEval",
-      dependencies: ["RefoldCore", "RefoldModels"]
+      dependencies: ["RefoldCore", "RefoldShared", "RefoldModels"]
     ),
-    .target(name: "RefoldReport", dependencies: ["RefoldCore"]),
+    .target(name: "RefoldReport", dependencies: ["RefoldCore", "RefoldShared"]),
     .target(
       name: "RefoldServer",
       dependencies: [
-        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval",
+        "RefoldCore", "RefoldShared", "RefoldModels", "RefoldEval",
         .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "FlyingSocks", package: "FlyingFox"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .target(
       name: "RefoldCLI",
       dependencies: [
-        "RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
         "RefoldServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(
+      name: "RefoldTesting",
+      dependencies: [
+        "RefoldCore", "RefoldShared", "RefoldModels", "RefoldEval",
+        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
-      dependencies: ["RefoldCore", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport"]
+      dependencies: ["RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval"]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
-    .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore"]),
+    .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore", "RefoldShared"]),
     .testTarget(
-      name: "RefoldStoreTests", dependencies: ["RefoldStore", "RefoldCore", "RefoldTestSupport"]),
+      name: "RefoldStoreTests",
+      dependencies: ["RefoldStore", "RefoldShared", "RefoldCore", "RefoldTestSupport"]
+    ),
     .testTarget(
       name: "RefoldModelsTests",
       dependencies: [
-        "RefoldModels", "RefoldCore", "RefoldTestSupport",
-        .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldModels", "RefoldShared", "RefoldCore", "RefoldTesting", "RefoldTestSupport",
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .testTarget(
-      name: "RefoldEvalTests", dependencies: ["RefoldEval", "RefoldModels", "RefoldCore"]),
-    .testTarget(name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldCore"]),
+      name: "RefoldEvalTests",
+      dependencies: [
+        "RefoldEval", "RefoldShared", "RefoldModels", "RefoldCore", "RefoldTesting",
+        "RefoldTestSupport",
+      ]
+    ),
+    .testTarget(
+      name: "RefoldReportTests", dependencies: ["RefoldReport", "RefoldShared", "RefoldCore"]),
     .testTarget(
       name: "RefoldServerTests",
       dependencies: [
-        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
+        "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldShared", "RefoldCore",
+        "RefoldTesting", "RefoldTestSupport",
+      ]
+    ),
+    .testTarget(
+      name: "RefoldTestingTests",
+      dependencies: [
+        "RefoldTesting", "RefoldEval", "RefoldModels", "RefoldShared", "RefoldCore",
         "RefoldTestSupport",
-        .product(name: "FlyingFox", package: "FlyingFox"),
       ]
     ),
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
-        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCore",
-        "RefoldTestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
+        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldReport", "RefoldShared", "RefoldCore",
+        "RefoldTesting", "RefoldTestSupport",
       ]
     ),
   ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 import RefoldStore
 
 /// The entry point of the `refold` tool, callable in-process.

@@ -4,6 +4,7 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// `refold eval SUITE`: replay a suite's golden threads against a model source, score the
@@ -72,117 +73,73 @@ struct EvalCommand: AsyncParsableCommand {
       try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
         path: path, patch: patch)
     }
-    let loaded: Suite
-    do {
-      loaded = try loader.load(suite)
-    } catch let error as SuiteError {
-      throw CLIError(error.description)
-    } catch let error as AgentSpecError {
-      throw CLIError(error.description)
-    }
-    let variants = try selectedVariants(of: loaded)
+    let dependencies = context.dependencies
     let slice: Shard?
     do {
       slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
     } catch {
       throw CLIError(error.description)
     }
-    let threads: [[Event]]
+    // The parsed options (one path) are only read, by closures the evaluation calls from
+    // this command's task; ArgumentParser's wrappers are what keep them from being Sendable.
+    nonisolated(unsafe) let store = self.store
+    let evaluation = Evaluation(
+      suite: suite,
+      options: Evaluation.Options(
+        variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
+        concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
+        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
+      loader: loader,
+      decider: { suite, variant, spec in
+        try Self.makeDecider(
+          spec: spec, suite: suite, variant: variant, kind: kind, environment: environment,
+          dependencies: dependencies)
+      },
+      baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
+      runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
+      reporter: ReportFiles(out: out),
+      progress: ProgressLine(
+        enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
+        output: context.stdout, now: dependencies.now),
+      now: dependencies.now, clock: dependencies.timestamp)
+    let result: EvaluationResult
     do {
-      threads = try loaded.loadThreads()
-    } catch {
+      result = try await evaluation.run()
+    } catch let error as SuiteError {
+      throw CLIError(error.description)
+    } catch let error as AgentSpecError {
+      throw CLIError(error.description)
+    } catch let error as EvaluationError {
       throw CLIError(error.description)
     }
-    let baselineRun = try baseline.map { try RunLocator.load($0, store: store) }
+    try report(result, to: context)
+  }
 
-    let database = try store.openDatabase(creating: true)
-    let runStore = SQLiteRunStore(database: database)
-    let now = context.dependencies.now
-    let stamp = RunLocator.stamp(now())
-    let commit = RunLocator.gitCommit()
-    var outcomes: [(variant: Variant, outcome: EvaluationOutcome)] = []
-    let progress = ProgressLine(
-      enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
-      output: context.stdout, now: now)
-
-    for variant in variants {
-      let spec = loaded.spec(for: variant)
-      let modes =
-        mode.isEmpty ? loaded.modes(for: variant) : mode.compactMap(ReplayMode.init(rawValue:))
-      let decider = try makeDecider(spec: spec, suite: loaded, variant: variant, kind: kind)
-      let started = now()
-      let total = Self.expectedCases(threads: threads, spec: spec, modes: modes, shard: slice)
-      progress.start(label: variant.name, total: total)
-      let info = RunInfo(
-        id: "\(stamp)-\(variant.name)", suite: loaded.name, variant: variant.name,
-        modes: modes.map(\.rawValue), modelSource: kind.rawValue, model: spec.model.name,
-        startedAt: RunLocator.timestamp(started), finishedAt: RunLocator.timestamp(started),
-        gitCommit: commit, toolVersion: RefoldCommand.version, shard: slice?.description,
-        thresholds: thresholdsDictionary(loaded.thresholds))
-      let options = Evaluator.Options(
-        modes: modes, concurrency: concurrency, retention: .failing,
-        stopOnSourceError: false, shard: slice, keepsCases: true, includesThreads: true,
-        clock: context.dependencies.timestamp)
-      var outcome = try await Evaluator.run(
-        suite: loaded, variant: variant, decider: decider, info: info, modes: modes,
-        options: options
-      ) { _ in progress.advance() }
-      progress.finish()
-      outcome.results.run.finishedAt = RunLocator.timestamp(now())
-      try runStore.save(outcome.results)
-      outcomes.append((variant, outcome))
-    }
-
-    // Reports: one directory for the whole evaluation; every variant shown side by side.
-    let primary = outcomes[0].outcome.results
-    let others = outcomes.dropFirst().map(\.outcome.results)
-    let layout = ReportLayout(
-      suite: loaded.name, runID: outcomes.count == 1 ? primary.run.id : stamp, out: out)
-    let history = try runStore.runs(suite: loaded.name)
-    let baselineComparison = baselineRun.map { Comparison.compare($0, primary) }
-    var written: [String] = []
-    written += try ReportBundle.write(
-      primary, variants: others, history: history, baseline: baselineComparison, layout: layout)
-    for other in others {
-      let directory = (layout.directory as NSString).appendingPathComponent(
-        ReportLayout.safeComponent(other.run.variant))
-      written.append(try JSONReportWriter().write(other, to: directory))
-    }
-    if !others.isEmpty {
-      let comparisons = Comparison.compare(runs: [primary] + others)
-      written += try ComparisonWriter().write(comparisons, to: layout.directory)
-    }
-
-    // The summary table, then the gate.
+  /// Prints the summary table and the gate, then throws for source errors (exit 3) or a
+  /// failed gate (exit 1).
+  private func report(_ result: EvaluationResult, to context: CLIContext) throws {
+    let runs = result.runs.map(\.results)
     let output = context.stdout
-    output.line(Self.summaryTable(outcomes.map(\.outcome.results)))
-    if !others.isEmpty {
+    output.line(Self.summaryTable(runs))
+    if runs.count > 1 {
       output.line()
-      output.line(Comparison.text(Comparison.compare(runs: [primary] + others), maxFlipped: 5))
+      output.line(Comparison.text(Comparison.compare(runs: runs), maxFlipped: 5))
     }
     output.line()
-    output.line("reports: \(layout.directory)")
+    output.line("reports: \(result.reportLocation ?? "")")
 
-    var failures: [String] = []
-    for (variant, outcome) in outcomes {
-      let comparable = baselineRun.flatMap { run in
-        run.run.variant == variant.name || outcomes.count == 1 ? run : nil
-      }
-      let gate = Gate.evaluate(
-        outcome.results, thresholds: loaded.thresholds, minAccuracy: minAccuracy,
-        baseline: comparable)
-      if let regression = gate.regression {
+    for run in result.runs {
+      if let regression = run.gate.regression {
         output.line(
-          "\(variant.name): vs baseline on \(regression.pairs) shared cases: McNemar p = "
+          "\(run.variant.name): vs baseline on \(regression.pairs) shared cases: McNemar p = "
             + String(format: "%.4f", regression.pValue)
             + ", \(regression.newlyFailing.count) newly failing, "
             + "\(regression.newlyPassing.count) newly passing")
         for id in regression.newlyFailing.prefix(10) { output.line("  - now failing: \(id)") }
         for id in regression.newlyPassing.prefix(10) { output.line("  + now passing: \(id)") }
       }
-      failures += gate.failures.map { "\(variant.name): \($0)" }
     }
-    let sourceFailures = outcomes.flatMap(\.outcome.sourceFailures)
+    let sourceFailures = result.sourceFailures
     if !sourceFailures.isEmpty {
       for failure in sourceFailures.prefix(3) { context.stderr.line("refold: \(failure)") }
       if sourceFailures.count > 3 {
@@ -192,6 +149,7 @@ struct EvalCommand: AsyncParsableCommand {
         "the model source failed on \(sourceFailures.count) decisions; see the messages above",
         exitCode: CLIError.modelSourceFailed)
     }
+    let failures = result.gateFailures
     if !failures.isEmpty {
       for failure in failures { context.stderr.line("refold: \(failure)") }
       throw CLIError(
@@ -200,19 +158,10 @@ struct EvalCommand: AsyncParsableCommand {
     }
   }
 
-  private func selectedVariants(of suite: Suite) throws -> [Variant] {
-    if variant.isEmpty { return suite.variants }
-    return try variant.map { name in
-      guard let found = suite.variant(named: name) else {
-        let known = suite.variants.map(\.name).joined(separator: ", ")
-        throw CLIError("suite \(suite.name) has no variant \"\(name)\" (it has: \(known))")
-      }
-      return found
-    }
-  }
-
-  private func makeDecider(
-    spec: AgentSpec, suite: Suite, variant: Variant, kind: ModelSourceKind
+  /// The decider of one variant: the suite's cassette behind the chosen model source.
+  private static func makeDecider(
+    spec: AgentSpec, suite: Suite, variant: Variant, kind: ModelSourceKind,
+    environment: [String: String], dependencies: Dependencies
   ) throws -> ModelDecider {
     let cassette: any CassetteStore
     do {
@@ -231,36 +180,14 @@ struct EvalCommand: AsyncParsableCommand {
             + "replay or record into; add `cassette:` to \(suite.file)")
       }
       let source = try kind.makeSource(
-        settings: spec.model, cassette: cassette, environment: CLIContext.current.environment,
-        dependencies: CLIContext.current.dependencies)
+        settings: spec.model, cassette: cassette, environment: environment,
+        dependencies: dependencies)
       return try ModelDecider(spec: spec, source: source)
     } catch let error as ModelSourceError {
       throw CLIError(error.description, exitCode: CLIError.modelSourceFailed)
     } catch let error as AgentSpecError {
       throw CLIError(error.description)
     }
-  }
-
-  private func thresholdsDictionary(_ thresholds: Thresholds) -> [String: Double] {
-    var values = thresholds.asDictionary
-    if let minAccuracy { values["min_accuracy"] = minAccuracy }
-    return values
-  }
-
-  /// The number of cases a run will produce, for the progress line.
-  static func expectedCases(
-    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?
-  ) -> Int {
-    let reducer = spec.reducer
-    var total = 0
-    for events in threads {
-      guard let id = events.first?.thread, shard?.includes(id) ?? true else { continue }
-      if modes.contains(.step) {
-        total += GoldenThread(events: events, reducer: reducer).decisions.count
-      }
-      if modes.contains(.loop) { total += 1 }
-    }
-    return total
   }
 
   /// One row per variant: the headline rates with their 95% intervals.

@@ -3,6 +3,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// `refold merge RESULTS...`: combine the shards of one evaluation into one run.

@@ -1,8 +1,9 @@
 import Foundation
+import RefoldEval
 import Synchronization
 
 /// A one-line progress display (done / total, rate, ETA), drawn only on a terminal.
-final class ProgressLine: Sendable {
+final class ProgressLine: EvaluationProgress {
   private struct State {
     var label = ""
     var total = 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RefoldCore
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// `refold report RUN`: re-render every report format of a stored run.

@@ -1,6 +1,8 @@
 import Foundation
 import RefoldCore
+import RefoldEval
 import RefoldReport
+import RefoldShared
 import RefoldStore
 
 /// Finds runs by id in the store or as results files, and names new ones.
@@ -28,24 +30,7 @@ enum RunLocator {
   }
 
   /// A sortable, path-safe, unique stamp for run ids: `20261126-181502-3f9a`.
-  ///
-  /// The random suffix keeps two runs started in the same second (CI shards, retries) apart.
-  static func stamp(_ date: Date) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyyMMdd-HHmmss"
-    let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-    return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count)
-      + suffix
-  }
-
-  /// An RFC 3339 UTC timestamp.
-  static func timestamp(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: date)
-  }
+  static func stamp(_ date: Date) -> String { RunStamp.stamp(date) }
 
   /// The commit checked out in the working directory, if it is a git repository.
   static func gitCommit() -> String? {

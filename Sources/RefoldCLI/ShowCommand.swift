@@ -1,5 +1,6 @@
 import ArgumentParser
 import RefoldCore
+import RefoldShared
 import RefoldStore
 
 /// `refold show THREAD`: the timeline, one line per event, with the status after each.

@@ -1,7 +1,9 @@
 /// The agent runtime: asks a ``Decider`` for the next intent, runs sync tools through a
 /// ``ToolRunner``, and appends what happened as events until the thread has to wait or ends.
 ///
-/// The loop owns control flow (factor 8) and nothing else: it keeps no state between calls,
+/// The loop is a small interpreter of the ``ThreadMachine``: after every event the machine
+/// says what happens next (a ``NextStep``), and the loop carries it out. It decides nothing
+/// itself: control flow (factor 8) is the machine's rules. It keeps no state between calls,
 /// so resuming a paused thread is appending an input event (`approval`, `human_response`)
 /// and calling ``advance(thread:events:)`` again, in this process or another one.
 ///
@@ -22,8 +24,8 @@
 /// Output that is not a valid intent (undecodable, or an intent the vocabulary does not know)
 /// becomes `error {message}` (with the exchange key in `meta`) and counts as an error.
 ///
-/// When consecutive errors reach the cap: with ``ControlPolicy/Escalation/deterministic`` the
-/// loop appends a `request_human_input` decision with `meta.escalation: true` and stops;
+/// When consecutive errors reach the cap (``NextStep/escalate(_:)``): with
+/// ``ControlPolicy/Escalation/deterministic`` the loop appends a `request_human_input` decision with `meta.escalation: true` and stops;
 /// with ``ControlPolicy/Escalation/model`` the model is asked once more (it sees the errors
 /// and is expected to hand over itself), and only if the errors reach cap + 1 does the loop
 /// escalate the same way, with `meta.forced: true`. The grace decision keeps the model in
@@ -62,8 +64,11 @@ public struct AgentLoop: Sendable {
 
   /// Advances `thread` from `events` until it pauses, ends, escalates or runs out of steps.
   ///
-  /// A pending sync call with no result yet (an approved approval-kind call, or a call that
-  /// was interrupted) is run first. The returned events continue the thread's `seq`.
+  /// The loop interprets the ``ThreadMachine``'s ``NextStep`` after each event: it runs the
+  /// tool of a pending sync call (an approved approval-kind call, or a call that was
+  /// interrupted, runs first), asks the decider when the machine says ``NextStep/decide``,
+  /// appends the escalation the machine describes, and stops on any other step. The
+  /// returned events continue the thread's `seq`.
   ///
   /// - Throws: ``AgentLoopInterrupted`` only when the decider throws (the model source
   ///   failed); it carries the underlying error and the events appended before it, which
@@ -72,76 +77,55 @@ public struct AgentLoop: Sendable {
   ///   ``AdvanceResult/Stop/runnerFailed(intent:message:)`` and the error in
   ///   ``AdvanceResult/runnerError``.
   public func advance(thread: String, events: [Event]) async throws -> AdvanceResult {
-    var run = Run(thread: thread, events: events, reducer: reducer, clock: clock)
+    var run = Run(thread: thread, machine: reducer.machine(events), clock: clock)
+    var ranCallAt: Int?
     while true {
-      if let pending = run.state.pending, pending.kind == .sync {
-        let intent = Intent(name: pending.intent, parameters: pending.parameters)
+      switch run.machine.nextStep {
+      case .runTool(let intent):
+        let callSeq = run.machine.state.pending?.seq
+        guard ranCallAt == nil || ranCallAt != callSeq else {
+          // The result the loop appended did not answer the call (the vocabulary does not
+          // read `<intent>_result` as its result); stop rather than run the tool again.
+          return run.result(
+            .runnerFailed(
+              intent: intent, message: "the result of \"\(intent.name)\" did not answer the call"))
+        }
+        ranCallAt = callSeq
         if let stop = await runTool(intent, &run) { return run.result(stop) }
-        continue
+      case .decide:
+        let decision: Decision
+        do {
+          decision = try await decider.decide(thread: thread, events: run.machine.events)
+        } catch {
+          throw AgentLoopInterrupted(underlying: error, partial: run.result(.sourceFailed))
+        }
+        run.decisions.append(decision)
+        apply(decision, &run)
+      case .escalate(let escalation):
+        run.append(type: escalation.intent, data: escalation.data, meta: escalation.meta)
+        return run.result(.escalated)
+      case .awaitApproval(let intent): return run.result(.awaitingApproval(intent))
+      case .awaitHuman(let intent): return run.result(.awaitingHuman(intent))
+      case .done(let intent): return run.result(.done(intent))
+      case .escalated: return run.result(.escalated)
+      case .stepLimit: return run.result(.stepLimit)
       }
-      if let stop = stopReason(run) { return run.result(stop) }
-      if let stop = escalateIfCapped(&run) { return run.result(stop) }
-      if run.state.steps >= policy.stepBudget { return run.result(.stepLimit) }
-      let decision: Decision
-      do {
-        decision = try await decider.decide(thread: thread, events: run.all)
-      } catch {
-        throw AgentLoopInterrupted(underlying: error, partial: run.result(.sourceFailed))
-      }
-      run.decisions.append(decision)
-      apply(decision, &run)
     }
-  }
-
-  private func stopReason(_ run: Run) -> AdvanceResult.Stop? {
-    let pendingIntent = run.state.pending.map { Intent(name: $0.intent, parameters: $0.parameters) }
-    switch run.state.status {
-    case .running: return nil
-    case .awaitingApproval:
-      return .awaitingApproval(pendingIntent ?? Intent(name: "(unknown)"))
-    case .awaitingHuman:
-      return .awaitingHuman(pendingIntent ?? Intent(name: "(unknown)"))
-    case .done: return .done(run.lastDecision ?? Intent(name: "(unknown)"))
-    case .escalated: return .escalated
-    case .stepLimit: return .stepLimit
-    }
-  }
-
-  private func escalateIfCapped(_ run: inout Run) -> AdvanceResult.Stop? {
-    guard reducer.errorCapReached(run.state) else { return nil }
-    let count =
-      policy.countsErrorsPerIntent
-      ? (run.state.consecutiveErrorsByIntent.values.max() ?? 0) : run.state.consecutiveErrors
-    var meta: JSONValue = ["escalation": true]
-    if policy.escalation == .model {
-      // The model had its decision at the cap; only a further error forces the hand-over.
-      guard count > policy.errorCap else { return nil }
-      meta = ["escalation": true, "forced": true]
-    }
-    var question = "\(count) consecutive errors"
-    if let last = run.lastErrorMessage { question += "; the last one: \(last)" }
-    question += ". How should I proceed?"
-    let data: JSONValue = ["question": .string(question), "urgency": "high"]
-    run.append(
-      type: policy.escalationIntent, data: data, meta: meta,
-      as: .decision(intent: policy.escalationIntent, kind: .human))
-    return .escalated
   }
 
   private func apply(_ decision: Decision, _ run: inout Run) {
     let meta: JSONValue? = decision.exchangeKey.map { ["exchange_key": .string($0)] }
     switch decision.outcome {
     case .failure(let message):
-      run.append(type: "error", data: ["message": .string(message)], meta: meta, as: .error)
+      run.append(type: "error", data: ["message": .string(message)], meta: meta)
     case .intent(let intent):
       let name = vocabulary.canonicalType(intent.name)
-      guard let kind = vocabulary.kind(ofIntent: name, vocabulary.threadTypes(run.all)) else {
+      guard run.machine.kind(ofIntent: name) != nil else {
         let message = "unknown intent \"\(intent.name)\""
-        run.append(type: "error", data: ["message": .string(message)], meta: meta, as: .error)
+        run.append(type: "error", data: ["message": .string(message)], meta: meta)
         return
       }
-      run.append(
-        type: name, data: intent.parameters, meta: meta, as: .decision(intent: name, kind: kind))
+      run.append(type: name, data: intent.parameters, meta: meta)
     }
   }
 
@@ -149,19 +133,18 @@ public struct AgentLoop: Sendable {
   private func runTool(_ intent: Intent, _ run: inout Run) async -> AdvanceResult.Stop? {
     let outcome: ToolOutcome
     do {
-      outcome = try await tools.run(intent, thread: run.thread, events: run.all)
+      outcome = try await tools.run(intent, thread: run.thread, events: run.machine.events)
     } catch {
       run.runnerError = error
       return .runnerFailed(intent: intent, message: String(describing: error))
     }
     switch outcome {
     case .success(let value):
-      run.append(
-        type: intent.name + "_result", data: value, meta: nil, as: .result(intent: intent.name))
+      run.append(type: intent.name + "_result", data: value, meta: nil)
     case .failure(let message):
       run.append(
         type: "error", data: ["intent": .string(intent.name), "message": .string(message)],
-        meta: nil, as: .error)
+        meta: nil)
     }
     return nil
   }
@@ -172,50 +155,32 @@ extension AgentLoop {
   public static let systemClock: Clock = { SystemClockFormatter.now() }
 }
 
-/// The working copy of one `advance` call.
+/// The working copy of one `advance` call: the machine, and what this call appended.
 private struct Run {
   let thread: String
-  let reducer: ThreadReducer
   let clock: AgentLoop.Clock
-  var all: [Event]
+  var machine: ThreadMachine
   var appended: [Event] = []
   var decisions: [Decision] = []
-  var state: ThreadState
   var runnerError: (any Error)?
 
-  init(thread: String, events: [Event], reducer: ThreadReducer, clock: @escaping AgentLoop.Clock) {
+  init(thread: String, machine: ThreadMachine, clock: @escaping AgentLoop.Clock) {
     self.thread = thread
-    self.reducer = reducer
+    self.machine = machine
     self.clock = clock
-    self.all = events
-    self.state = reducer.fold(events)
   }
 
-  /// The most recent decision in the thread, as an intent.
-  var lastDecision: Intent? {
-    let context = reducer.vocabulary.threadTypes(all)
-    for event in all.reversed() {
-      if case .decision(let name, _) = reducer.vocabulary.classify(event, in: context) {
-        return Intent(name: name, parameters: reducer.parameters(of: event))
-      }
-    }
-    return nil
-  }
-
-  var lastErrorMessage: String? {
-    all.last { reducer.vocabulary.errorTypes.contains($0.type) }?.data["message"]?.stringValue
-  }
-
-  mutating func append(type: String, data: JSONValue, meta: JSONValue?, as eventClass: EventClass) {
+  mutating func append(type: String, data: JSONValue, meta: JSONValue?) {
     let event = Event(
-      thread: thread, seq: state.nextSeq, type: type, data: data, at: clock(), meta: meta)
-    reducer.reduce(into: &state, event: event, as: eventClass)
-    all.append(event)
+      thread: thread, seq: machine.nextSeq, type: type, data: data, at: clock(),
+      meta: meta)
+    machine.apply(event)
     appended.append(event)
   }
 
   func result(_ stop: AdvanceResult.Stop) -> AdvanceResult {
     AdvanceResult(
-      events: appended, state: state, stop: stop, decisions: decisions, runnerError: runnerError)
+      events: appended, state: machine.state, stop: stop, decisions: decisions,
+      runnerError: runnerError)
   }
 }

@@ -16,9 +16,9 @@ extension ContextFormat {
   /// `done`, `no_result`); a result that arrives after its call was closed this way becomes a
   /// user message with its XML-tag block.
   public static func chatMessages(_ events: [Event], options: Options = Options()) -> [Message] {
-    let visible = visibleEvents(events, options: options)
     let vocabulary = options.vocabulary
-    let context = vocabulary.threadTypes(events)
+    let classes = vocabulary.classify(events)
+    let visible = visibleIndices(events, classes: classes, options: options)
     let reducer = ThreadReducer(vocabulary: vocabulary)
     var messages: [Message] = []
     var open: [(id: String, intent: String, kind: IntentKind)] = []
@@ -45,8 +45,9 @@ extension ContextFormat {
       return open.remove(at: index).id
     }
 
-    for event in visible {
-      switch vocabulary.classify(event, in: context) {
+    for index in visible {
+      let event = events[index]
+      switch classes[index] {
       case .decision(let intent, let kind):
         closeOpenCalls()
         let id = toolCallID(thread: event.thread, seq: event.seq)

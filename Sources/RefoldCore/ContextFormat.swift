@@ -82,6 +82,12 @@ public enum ContextFormat {
   public static func visibleEvents(_ events: [Event], options: Options) -> [Event] {
     guard options.hidesResolvedErrors else { return events }
     let classes = options.vocabulary.classify(events)
+    return visibleIndices(events, classes: classes, options: options).map { events[$0] }
+  }
+
+  /// The indices of ``visibleEvents(_:options:)`` in `events`, whose classes are `classes`.
+  static func visibleIndices(_ events: [Event], classes: [EventClass], options: Options) -> [Int] {
+    guard options.hidesResolvedErrors else { return Array(events.indices) }
     var hidden = Set<Int>()
     for (index, eventClass) in classes.enumerated() where eventClass == .error {
       guard let intent = events[index].data["intent"]?.stringValue else { continue }
@@ -100,7 +106,7 @@ public enum ContextFormat {
         previous -= 1
       }
     }
-    return events.enumerated().filter { !hidden.contains($0.offset) }.map(\.element)
+    return events.indices.filter { !hidden.contains($0) }
   }
 
   /// The deterministic tool-call id of the decision at `seq` in `thread`:

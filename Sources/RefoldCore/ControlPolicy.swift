@@ -31,3 +31,22 @@ public struct ControlPolicy: Sendable, Hashable, Codable {
 
   public static let `default` = ControlPolicy()
 }
+
+extension ControlPolicy {
+  /// The error streak the cap is measured against: the consecutive errors across the
+  /// thread, or when the policy counts per intent the longest streak of one intent.
+  public func errorStreak(_ consecutiveErrors: Int, byIntent: [String: Int]) -> Int {
+    countsErrorsPerIntent ? (byIntent.values.max() ?? 0) : consecutiveErrors
+  }
+
+  /// The error streak of `intent`'s failures: its own count when the policy counts per
+  /// intent, else the thread's.
+  public func errorStreak(_ consecutiveErrors: Int, byIntent: [String: Int], of intent: String)
+    -> Int
+  {
+    countsErrorsPerIntent ? byIntent[intent, default: 0] : consecutiveErrors
+  }
+
+  /// Whether an error streak of `streak` has reached the cap.
+  public func reachesCap(_ streak: Int) -> Bool { streak >= errorCap }
+}

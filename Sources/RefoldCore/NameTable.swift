@@ -14,6 +14,12 @@ struct NameTable {
     return Int32(snapshot.names.count + extra.count - 1)
   }
 
+  /// The id of `name` when it is interned already; nil otherwise.
+  func existingID(_ name: String) -> Int32? {
+    if let id = snapshot.nameIDs[name] { return id }
+    return extra.firstIndex(of: name).map { Int32(snapshot.names.count + $0) }
+  }
+
   /// The name of `id`.
   func name(_ id: Int32) -> String {
     let index = Int(id)

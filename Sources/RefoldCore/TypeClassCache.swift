@@ -20,7 +20,7 @@ struct TypeFacts: Sendable {
 }
 
 /// Records whether classification asked about the thread; answers as an empty thread would.
-private final class InferenceProbe: ThreadTypeFacts {
+final class InferenceProbe: ThreadTypeFacts {
   var asked = false
   func requestsApproval(_ type: String) -> Bool {
     asked = true

@@ -35,6 +35,9 @@ struct TypeKeyIndex {
     return nil
   }
 
+  /// The key of `slot`.
+  func key(of slot: Int32) -> TypeKey { keys[Int(slot)] }
+
   /// Adds `key` as the next slot and returns that slot.
   mutating func append(_ key: TypeKey) -> Int32 {
     let slot = Int32(keys.count)

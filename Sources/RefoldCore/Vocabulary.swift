@@ -78,41 +78,13 @@ public struct Vocabulary: Sendable, Hashable {
   /// The canonical type for an event type, after aliases.
   public func canonicalType(_ type: String) -> String { aliases[type] ?? type }
 
-  /// Classifies every event of a thread; inference looks at the whole thread.
+  /// Classifies every event of a thread; inference looks at the whole thread given (see
+  /// ``ClassTable``: the class of event `k` in `events` is its class in the state after all
+  /// of them).
   public func classify(_ events: [Event]) -> [EventClass] {
-    let classification = ThreadClassification(events, vocabulary: self)
-    return events.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return [] }
-      return buffer.indices.map {
-        classification.eventClass(at: $0, of: base + $0, vocabulary: self)
-      }
-    }
-  }
-
-  /// What the default inference rules need to know about a thread.
-  public func threadTypes(_ events: [Event]) -> ThreadTypes {
-    var types = Set<String>()
-    var approved = Set<String>()
-    var previous: String?
-    for event in events {
-      let type = canonicalType(event.type)
-      types.insert(type)
-      if let base = resultBase(of: type) { types.insert(base + "_result") }
-      if type == "approval", let previous { approved.insert(previous) }
-      previous = decisionName(of: event, type: type)
-    }
-    return ThreadTypes(types: types, approvalRequested: approved)
-  }
-
-  /// The event types present in a thread, for the default inference rules.
-  public struct ThreadTypes: Sendable {
-    /// Every (canonical) event type in the thread.
-    public var types: Set<String>
-    /// Types of events directly followed by an `approval` event.
-    public var approvalRequested: Set<String>
-    public init(types: Set<String>, approvalRequested: Set<String> = []) {
-      self.types = types
-      self.approvalRequested = approvalRequested
+    events.withUnsafeBufferPointer { buffer in
+      let table = ClassTable(buffer, vocabulary: self, snapshot: .empty)
+      return buffer.indices.map { table.publicClass(at: $0) }
     }
   }
 
@@ -124,23 +96,9 @@ public struct Vocabulary: Sendable, Hashable {
     return base.isEmpty ? nil : canonicalType(base)
   }
 
-  /// The intent an event would decide on: its canonical type, or the intent a `tool_call`
-  /// names.
-  func decisionName(of event: Event, type: String) -> String {
-    guard type == "tool_call",
-      let name = event.data["intent"]?.stringValue ?? event.data["name"]?.stringValue
-    else { return type }
-    return canonicalType(name)
-  }
-
-  /// Classifies one event given the types present in its thread.
-  public func classify(_ event: Event, in context: ThreadTypes) -> EventClass {
-    classify(data: event.data, canonical: canonicalType(event.type), in: context)
-  }
-
   /// Classifies one event whose canonical type is `type` and whose data is `data` (read for a
-  /// `tool_call` only); ``classify(_:in:)`` and the reducer's per-type classification
-  /// (``ThreadClassification``, ``TypeFacts``) share these rules.
+  /// `tool_call` only), in a thread that `context` describes: the one set of type rules,
+  /// which ``ClassTable`` (with its inference pass) and ``TypeFacts`` apply.
   @inline(__always)
   func classify<Context: ThreadTypeFacts>(
     data: JSONValue, canonical type: String, in context: Context
@@ -167,10 +125,11 @@ public struct Vocabulary: Sendable, Hashable {
     return .other
   }
 
-  /// The kind of an intent by name: declared, or inferred by the default rules.
-  public func kind(ofIntent name: String, _ context: ThreadTypes? = nil) -> IntentKind? {
-    if let context { return kind(ofIntent: name, in: context) }
-    return kind(ofIntent: name, in: NoThreadTypes())
+  /// The kind of an intent by name, as far as it does not depend on a thread: declared, or
+  /// fixed by the default rules (``ThreadMachine/kind(ofIntent:)`` also infers from the
+  /// thread).
+  public func kind(ofIntent name: String) -> IntentKind? {
+    kind(ofIntent: name, in: NoThreadTypes())
   }
 
   func kind<Context: ThreadTypeFacts>(ofIntent name: String, in context: Context) -> IntentKind? {
@@ -191,18 +150,13 @@ public struct Vocabulary: Sendable, Hashable {
   }
 }
 
-/// What the default inference rules ask about a thread: answered by
-/// ``Vocabulary/ThreadTypes`` from sets, and by ``ThreadClassification`` from its entries.
+/// What the default inference rules ask about a thread: answered by ``ClassTable`` from the
+/// events seen so far.
 protocol ThreadTypeFacts {
   /// Whether an event of (canonical) `type` is directly followed by an `approval`.
   func requestsApproval(_ type: String) -> Bool
   /// Whether the thread holds a `type_result` event.
   func hasResult(for type: String) -> Bool
-}
-
-extension Vocabulary.ThreadTypes: ThreadTypeFacts {
-  func requestsApproval(_ type: String) -> Bool { approvalRequested.contains(type) }
-  func hasResult(for type: String) -> Bool { types.contains(type + "_result") }
 }
 
 /// No thread at hand: nothing is inferred from it.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Which cases keep the rendered context and the raw response (they are large).
 public enum ContextRetention: String, Sendable, Hashable, CaseIterable {

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Runs one variant of a suite over its golden threads, in step and/or loop mode, and scores
 /// the cases.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// The CI gate: thresholds, and regression against a baseline run tested for significance.
 ///

@@ -18,22 +18,22 @@ public struct GoldenThread: Sendable, Hashable {
     self.id = events.first?.thread ?? ""
     self.events = events
     let classes = reducer.vocabulary.classify(events)
-    var state = ThreadState.initial
+    var machine = reducer.machine()
     var points: [DecisionPoint] = []
     for (index, event) in events.enumerated() {
       if case .decision(let name, let kind) = classes[index], !event.isEscalation {
         let failed = GoldenThread.failedCall(
-          before: index, events: events, classes: classes, reducer: reducer, state: state)
+          before: index, events: events, classes: classes, reducer: reducer, machine: machine)
         points.append(
           DecisionPoint(
             step: points.count, eventIndex: index, seq: event.seq,
             intent: Intent(name: name, parameters: reducer.parameters(of: event)), kind: kind,
-            stateBefore: state, failedCall: failed))
+            stateBefore: machine.state, failedCall: failed))
       }
-      reducer.reduce(into: &state, event: event, as: classes[index])
+      machine.apply(event)
     }
     self.decisions = points
-    self.finalState = state
+    self.finalState = machine.state
   }
 
   /// The events before the first decision point (the trigger a loop run starts from).
@@ -46,10 +46,10 @@ public struct GoldenThread: Sendable, Hashable {
   public var lastDecision: Intent? { decisions.last?.intent }
 
   /// The failed call a decision point follows, when the event right before it (ignoring
-  /// events of kind `other`) is an error.
+  /// events of kind `other`) is an error; `machine` has applied the events before it.
   static func failedCall(
     before index: Int, events: [Event], classes: [EventClass], reducer: ThreadReducer,
-    state: ThreadState
+    machine: ThreadMachine
   ) -> FailedCall? {
     var cursor = index - 1
     while cursor >= 0, classes[cursor] == .other { cursor -= 1 }
@@ -69,10 +69,7 @@ public struct GoldenThread: Sendable, Hashable {
       }
       if call == nil { call = Intent(name: named) }
     }
-    let counted = named ?? ThreadReducer.undecodableIntent
-    let errors =
-      reducer.policy.countsErrorsPerIntent
-      ? state.consecutiveErrorsByIntent[counted, default: 0] : state.consecutiveErrors
+    let errors = machine.errorStreak(of: named ?? ThreadReducer.undecodableIntent)
     return FailedCall(call: call, message: message, consecutiveErrors: errors)
   }
 }

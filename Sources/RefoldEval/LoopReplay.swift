@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Closed-loop replay: start from a golden thread's trigger and let the ``AgentLoop`` run the
 /// agent, with tools, approvals and human responses served from the recording.
@@ -126,20 +127,17 @@ public struct LoopReplay: Sendable {
       let behaviour = RetryBehaviour.classify(point.intent, kind: point.kind, after: failed)
       if behaviour?.isRetry == true {
         retries += 1
-        if failed.consecutiveErrors >= policy.errorCap { overRetried = true }
+        if policy.reachesCap(failed.consecutiveErrors) { overRetried = true }
       }
       if behaviour == .escalated, actualEscalationErrors == nil {
         actualEscalationErrors = failed.consecutiveErrors
       }
     }
     // Runtime escalations are not decision points; find the first one among the events.
-    var replayed = ThreadState.initial
-    let classes = reducer.vocabulary.classify(events)
+    var replayed = reducer.machine()
     for (index, event) in events.enumerated() {
       if event.isEscalation, index >= golden.trigger.count {
-        let errors =
-          policy.countsErrorsPerIntent
-          ? (replayed.consecutiveErrorsByIntent.values.max() ?? 0) : replayed.consecutiveErrors
+        let errors = replayed.errorStreak
         let firstModel = run.decisions.first { point in
           point.failedCall != nil && point.kind == .human
         }
@@ -148,7 +146,7 @@ public struct LoopReplay: Sendable {
         }
         break
       }
-      reducer.reduce(into: &replayed, event: event, as: classes[index])
+      replayed.apply(event)
     }
     let escalated = actualEscalationErrors != nil
     let expectedErrors = expectedEscalationErrors(golden, expectation)
@@ -206,19 +204,15 @@ public struct LoopReplay: Sendable {
     -> Int?
   {
     if expectation.behaviour.escalates == false { return nil }
-    var state = ThreadState.initial
-    let classes = reducer.vocabulary.classify(golden.events)
+    var machine = reducer.machine()
     for (index, event) in golden.events.enumerated() {
-      if event.isEscalation {
-        return reducer.policy.countsErrorsPerIntent
-          ? (state.consecutiveErrorsByIntent.values.max() ?? 0) : state.consecutiveErrors
-      }
+      if event.isEscalation { return machine.errorStreak }
       if let point = golden.decisions.first(where: { $0.eventIndex == index }),
         let failed = point.failedCall, point.kind == .human
       {
         return failed.consecutiveErrors
       }
-      reducer.reduce(into: &state, event: event, as: classes[index])
+      machine.apply(event)
     }
     return expectation.behaviour.escalates == true ? reducer.policy.errorCap : nil
   }

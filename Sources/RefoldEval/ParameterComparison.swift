@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Compares decision parameters with matchers at paths.
 public enum ParameterComparison {

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 extension RunResults {
   /// Merges the results of shards of one run into one.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 extension RunResultsWriter {
   /// The bytes `JSONEncoder` (sorted keys, slashes unescaped) gives for a step-mode case,

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// Writes a `results.json` file case by case, so that a run of any size needs memory for

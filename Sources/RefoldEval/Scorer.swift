@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Accumulates counts as cases arrive and turns them into a ``RunSummary`` and an
 /// ``IntentBreakdown``; it keeps no cases, so memory stays flat however long the run.

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Teacher-forced replay: at every decision point k of a golden thread, ask the decider
 /// with `events[0..<k]` and score its answer against the golden decision.
@@ -102,7 +103,7 @@ public struct StepReplay: Sendable {
       result.expectedRetryBehaviour = golden?.rawValue
       result.retryBehaviour = made?.rawValue
       if made?.isRetry == true {
-        result.overRetry = failed.consecutiveErrors >= reducer.policy.errorCap
+        result.overRetry = reducer.policy.reachesCap(failed.consecutiveErrors)
       }
     }
     return result

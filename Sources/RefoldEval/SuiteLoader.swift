@@ -34,6 +34,12 @@ public struct SuiteLoader: Sendable {
     self.requiresFixtures = requiresFixtures
   }
 
+  /// A loader that reads the agent and its variants with `specLoader`.
+  public init(specLoader: AgentSpecLoader, requiresFixtures: Bool = true) {
+    self.init(
+      loadAgent: { try specLoader.load(path: $0, patch: $1) }, requiresFixtures: requiresFixtures)
+  }
+
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
     "thresholds", "redaction",

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// The bars a run must clear (`thresholds:` in `suite.yaml`); unset bars are not checked.
 public struct Thresholds: Sendable, Hashable, Codable {

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// Serves tool calls in loop replay from a golden thread's recording, with scripted faults.

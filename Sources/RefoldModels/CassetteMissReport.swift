@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Explains a cassette miss: the nearest recorded request and a line diff against it.
 ///

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 extension Exchange {
   /// The exchange as a cassette line's JSON object, with the snake_case keys of

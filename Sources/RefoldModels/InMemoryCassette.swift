@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// A cassette in memory, for tests and for runs that do not keep their recordings.

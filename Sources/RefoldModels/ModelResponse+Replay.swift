@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 extension ModelResponse {

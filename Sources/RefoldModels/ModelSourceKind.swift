@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// The three ways to answer model requests, as named on the command line (`--model`).
 public enum ModelSourceKind: String, Sendable, Hashable, CaseIterable {

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// Answers from a cassette only; identical requests are answered in recorded order.

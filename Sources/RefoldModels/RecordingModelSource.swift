@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// Replays what the cassette holds and asks the live endpoint for the rest, appending each

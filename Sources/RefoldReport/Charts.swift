@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Inline SVG charts: rates with intervals against the 80% wall, and trends over runs.
 enum Charts {

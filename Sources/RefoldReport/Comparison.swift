@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// A paired comparison of two runs on the cases they share (by case id).
 ///

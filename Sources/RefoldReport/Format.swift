@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Number formatting shared by the writers.
 enum Format {

@@ -1,3 +1,5 @@
+import RefoldShared
+
 extension HTMLReportWriter {
   /// The page's style sheet: system fonts only, light and dark.
   static let style = """

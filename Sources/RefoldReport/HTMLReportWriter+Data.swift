@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 extension HTMLReportWriter {
   /// The verdicts in the order the page's script indexes them.

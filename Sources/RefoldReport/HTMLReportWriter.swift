@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes `report.html`: one self-contained page (inline CSS, script and SVG; no network).
 ///

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// The three headline rates of a run (intent accuracy, parameter accuracy, case pass rate),
 /// with the thresholds that gate them.

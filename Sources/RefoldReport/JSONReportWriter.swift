@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes `results.json`: the run's ``RunResults`` in the `refold.results/v1` format.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes `junit.xml`: one `<testsuite>` per thread, one `<testcase>` per decision or loop run.
 ///

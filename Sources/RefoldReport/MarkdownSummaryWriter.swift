@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes `summary.md`: a short summary for a pull-request comment or a CI step summary.
 ///

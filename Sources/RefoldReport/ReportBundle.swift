@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes every report of one run into its layout and updates `latest`.
 ///

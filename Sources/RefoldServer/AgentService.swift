@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import RefoldCore
+import RefoldShared
 import Synchronization
 
 /// Runs an agent spec live as an HTTP service: launch threads, read them, answer them.

@@ -22,7 +22,7 @@ struct ExpectationsStub {
   {
     self.suite = suite
     let reducer = suite.agent.reducer
-    let context = reducer.vocabulary.threadTypes(events)
+    let classes = reducer.vocabulary.classify(events)
     var lines = [
       "",
       "# Promoted from recorded thread \(recorded). As written this entry changes nothing: every",
@@ -33,8 +33,8 @@ struct ExpectationsStub {
       "  steps:",
     ]
     var step = 0
-    for event in events {
-      guard case .decision(let intent, _) = reducer.vocabulary.classify(event, in: context),
+    for (index, event) in events.enumerated() {
+      guard case .decision(let intent, _) = classes[index],
         !event.isEscalation
       else { continue }
       var summary = "\(intent) \(reducer.parameters(of: event).canonicalString)"

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 
 extension OTLPImporter {
   /// Builds one thread from its model calls, in order.

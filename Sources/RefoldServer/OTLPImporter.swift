@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 
 /// Reads OTLP JSON traces that follow the OpenTelemetry GenAI semantic conventions and turns
 /// each conversation into a thread and each model call into an exchange.

@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldShared
 
 /// Copies a recorded thread and its exchanges into a suite as a golden fixture.
 ///
@@ -12,25 +13,35 @@ import RefoldModels
 /// is written as `<fixtures dir>/<thread>.jsonl`, and an expectations stub lists its
 /// decisions for a person to correct.
 ///
+/// The promoter constructs nothing of its own: the command layer hands it the stores, the
+/// suite loader and the cassette files it writes to.
+///
 /// ```swift
-/// let summary = try Promoter(events: store, cassette: cassettes)
-///   .promote(thread: "prod-0193", suite: "evals/deploybot")
+/// let summary = try Promoter(
+///   events: store, cassette: cassettes,
+///   loadSuite: { try SuiteLoader(loadAgent: agents, requiresFixtures: false).load($0) },
+///   openCassette: { try JSONLCassette(path: $0) }
+/// ).promote(thread: "prod-0193", suite: "evals/deploybot")
 /// ```
 public struct Promoter: Sendable {
+  /// Opens the cassette file at a path, for appending the promoted exchanges.
+  public typealias CassetteOpener = @Sendable (String) throws -> any CassetteStore
+  /// Loads the suite at a path (a directory or its suite.yaml); fixtures may be missing.
+  public typealias SuiteLoading = @Sendable (String) throws -> Suite
+
   public let events: any EventStore
   public let cassette: any CassetteStore
-  /// Loads the agent spec a suite names.
-  public var loadAgent: SuiteLoader.AgentLoader
+  public let loadSuite: SuiteLoading
+  public let openCassette: CassetteOpener
 
   public init(
-    events: any EventStore, cassette: any CassetteStore,
-    loadAgent: @escaping SuiteLoader.AgentLoader = {
-      try AgentSpecLoader().load(path: $0, patch: $1)
-    }
+    events: any EventStore, cassette: any CassetteStore, loadSuite: @escaping SuiteLoading,
+    openCassette: @escaping CassetteOpener
   ) {
     self.events = events
     self.cassette = cassette
-    self.loadAgent = loadAgent
+    self.loadSuite = loadSuite
+    self.openCassette = openCassette
   }
 
   /// What a promotion wrote.
@@ -61,7 +72,7 @@ public struct Promoter: Sendable {
     thread: String, suite suitePath: String, as name: String? = nil, variant: String? = nil,
     replace: Bool = false
   ) throws -> Summary {
-    let suite = try SuiteLoader(loadAgent: loadAgent, requiresFixtures: false).load(suitePath)
+    let suite = try loadSuite(suitePath)
     let recorded = try events.events(in: thread)
     guard !recorded.isEmpty else { throw ServerError.unknownThread(thread) }
     let target = name ?? thread
@@ -113,7 +124,7 @@ public struct Promoter: Sendable {
     let rules = try RedactionRule.rules(from: suite.redaction, file: suite.file)
     var (redactedEvents, redactedExchanges) = Redactor(rules: rules)
       .redact(events: recorded, exchanges: exchanges)
-    let output = try JSONLCassette(path: cassettePath)
+    let output = try openCassette(cassettePath)
     var rekeyed = 0
     var appendedCounts: [String: Int] = [:]
     for position in redactedExchanges.indices {

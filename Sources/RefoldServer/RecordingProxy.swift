@@ -2,6 +2,7 @@ import FlyingFox
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 import Synchronization
 
 /// An OpenAI- and Anthropic-compatible HTTP proxy that records every exchange.

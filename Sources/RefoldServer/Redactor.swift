@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Applies a suite's redaction rules to a thread and its exchanges, consistently.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldModels
+import RefoldShared
 import Synchronization
 
 /// Asks a live endpoint for every request and appends each exchange to a cassette.

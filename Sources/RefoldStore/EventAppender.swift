@@ -1,5 +1,6 @@
 import CSQLite
 import RefoldCore
+import RefoldShared
 
 /// Applies event lines to the database inside an open transaction: the append rules of
 /// ``SQLiteEventStore`` in one place, for batch appends and for streaming imports.

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Writes threads as event JSONL: ``Event/jsonLine`` and a newline per event.
 ///

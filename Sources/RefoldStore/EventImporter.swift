@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Imports event JSONL files into an ``SQLiteEventStore``: all files or nothing.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// The ``CassetteStore`` on SQLite: recorded model exchanges in the `exchanges` table.
 ///

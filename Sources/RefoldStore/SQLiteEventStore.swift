@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// The ``EventStore`` on SQLite: the durable home of recorded threads.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// The ``RunStore`` on SQLite: evaluation runs for trends, comparisons and re-rendering.
 ///

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Everything that can go wrong in RefoldStore besides the event-store contract errors.
 ///

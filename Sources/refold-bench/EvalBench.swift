@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldShared
 import Synchronization
 
 /// The `eval` benchmark: step-mode evaluation of a synthetic deploy-bot suite from a JSONL

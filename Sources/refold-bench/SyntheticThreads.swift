@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 
 /// Deploy-bot threads for benchmarks, deterministic for a seed.
 ///

@@ -63,7 +63,9 @@ import Testing
     #expect(timeline[4].hasPrefix("3 "))
     #expect(timeline[4].contains("decision:approval"))
     #expect(timeline[4].contains(#"{"environment":"production","tag":"v1.4.2"}"#))
-    #expect(timeline[4].hasSuffix("awaiting_approval"))
+    // The kind is what the whole thread shows the event to be; the status is the state after
+    // the events up to it, when nothing yet said `deploy_backend` was a decision.
+    #expect(timeline[4].hasSuffix("running"))
     #expect(timeline[5].contains("approval") && timeline[5].hasSuffix("running"))
 
     let exported = await refold(["export", "deploy-001", "--db", db])
@@ -161,9 +163,18 @@ import Testing
     let early = await refold(["replay", "deploy-001", "--at", "4", "--json", "--db", db])
     #expect(early.code == 0)
     let state = try JSONDecoder().decode(ThreadState.self, from: Data(early.stdout.utf8))
-    #expect(state.status == .awaitingApproval)
-    #expect(state.steps == 2)
-    #expect(state.pending?.intent == "deploy_backend")
+    // Four events do not yet say that `deploy_backend` is a decision (its approval is the
+    // fifth): the state at a step depends on the events up to it only.
+    #expect(state.status == .running)
+    #expect(state.steps == 1)
+    #expect(state.pending == nil)
+    let denied = await refold(["replay", "deploy-001", "--at", "5", "--json", "--db", db])
+    #expect(denied.code == 0)
+    let afterDenial = try JSONDecoder().decode(ThreadState.self, from: Data(denied.stdout.utf8))
+    #expect(afterDenial.status == .running)
+    #expect(afterDenial.steps == 2)
+    #expect(afterDenial.intentCounts == ["list_git_tags": 1, "deploy_backend": 1])
+    #expect(afterDenial.feedback == "staging first")
 
     let tooFar = await refold(["replay", "deploy-001", "--at", "7", "--db", db])
     #expect(tooFar.code == 2)

@@ -1,9 +1,10 @@
-import FlyingFox
 import Foundation
 import RefoldCLI
 import RefoldCore
 import RefoldReport
+import RefoldShared
 import RefoldTestSupport
+import RefoldTesting
 import Testing
 
 /// `refold eval`, `merge`, `compare` and `report` end to end: a suite on disk, a model served
@@ -66,48 +67,18 @@ import Testing
 
   /// An OpenAI-compatible server that answers every request with a fixed policy: list the
   /// tags, then deploy the newest to staging, then finish.
-  static func startModel() async throws -> (HTTPServer, Task<Void, any Error>, String) {
-    let server = HTTPServer(
-      address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
-    await server.appendRoute("POST /v1/chat/completions") { request in
-      let body = String(decoding: try await request.bodyData, as: UTF8.self)
+  static func startModel() async throws -> ProviderServer {
+    try await ProviderServer { _, request in
       let arguments: String
-      if body.contains("deploy_backend_result") {
+      if request.text.contains("deploy_backend_result") {
         arguments = #"{"intent":"done_for_now","message":"Deployed."}"#
-      } else if body.contains("list_git_tags_result") {
+      } else if request.text.contains("list_git_tags_result") {
         arguments = #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"staging"}"#
       } else {
         arguments = #"{"intent":"list_git_tags"}"#
       }
-      let response: RefoldCore.JSONValue = [
-        "id": "chatcmpl-1", "object": "chat.completion", "model": "fake",
-        "choices": [
-          [
-            "index": 0, "finish_reason": "tool_calls",
-            "message": [
-              "role": "assistant",
-              "tool_calls": [
-                [
-                  "id": "call_1", "type": "function",
-                  "function": ["name": "next_step", "arguments": .string(arguments)],
-                ]
-              ],
-            ],
-          ]
-        ],
-        "usage": ["prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110],
-      ]
-      var headers = HTTPHeaders()
-      headers[HTTPHeader("Content-Type")] = "application/json"
-      return HTTPResponse(
-        statusCode: .ok, headers: headers, body: Data(response.canonicalString.utf8))
+      return .json(ProviderResponses.openAIToolCall(name: "next_step", arguments: arguments))
     }
-    let task = Task { try await server.run() }
-    try await server.waitUntilListening(timeout: 60)
-    guard case .ip4(_, let port) = await server.listeningAddress else {
-      throw URLError(.cannotConnectToHost)
-    }
-    return (server, task, "http://127.0.0.1:\(port)/v1")
   }
 
   func results(_ path: String) throws -> RunResults {
@@ -117,13 +88,12 @@ import Testing
   @Test func recordsThenReplaysWithTheServerGoneAndWritesValidReports() async throws {
     let directory = try suite()
     let db = directory.path("refold.sqlite")
-    let (server, task, baseURL) = try await Self.startModel()
+    let server = try await Self.startModel()
     let recorded = await refold([
-      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", baseURL,
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", server.baseURL,
       "--db", db, "--out", directory.path("recorded"),
     ])
-    await server.stop(timeout: 1)
-    task.cancel()
+    await server.stop()
     #expect(recorded.code == 0, "\(recorded.stderr)")
     #expect(recorded.stdout.contains("baseline"))
     #expect(recorded.stdout.contains("concise-json"))
@@ -172,16 +142,16 @@ import Testing
     // request, identical to the step replay's, gets the first recorded answer too.
     let directory = try suite()
     let db = directory.path("refold.sqlite")
-    let (server, task, baseURL) = try await Self.startModel()
+    let server = try await Self.startModel()
     for mode in ["step", "loop"] {
       let recorded = await refold([
         "eval", directory.path("suite.yaml"), "--variant", "baseline", "--mode", mode,
-        "--model", "record", "--base-url", baseURL, "--db", db, "--out", directory.path(mode),
+        "--model", "record", "--base-url", server.baseURL, "--db", db, "--out",
+        directory.path(mode),
       ])
       #expect(recorded.code == 0, "\(recorded.stderr)")
     }
-    await server.stop(timeout: 1)
-    task.cancel()
+    await server.stop()
     let both = await refold([
       "eval", directory.path("suite.yaml"), "--variant", "baseline", "--db", db,
       "--out", directory.path("both"),
@@ -195,13 +165,12 @@ import Testing
   @Test func gateExitCodes() async throws {
     let directory = try suite()
     let db = directory.path("refold.sqlite")
-    let (server, task, baseURL) = try await Self.startModel()
+    let server = try await Self.startModel()
     let recorded = await refold([
-      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", baseURL,
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", server.baseURL,
       "--db", db, "--out", directory.path("recorded"),
     ])
-    await server.stop(timeout: 1)
-    task.cancel()
+    await server.stop()
     #expect(recorded.code == 0, "\(recorded.stderr)")
 
     // Below a threshold: exit 1, with the failed check named.
@@ -245,13 +214,12 @@ import Testing
   @Test func shardsMergeIntoTheUnshardedRun() async throws {
     let directory = try suite()
     let db = directory.path("refold.sqlite")
-    let (server, task, baseURL) = try await Self.startModel()
+    let server = try await Self.startModel()
     let whole = await refold([
       "eval", directory.path("suite.yaml"), "--variant", "baseline", "--model", "record",
-      "--base-url", baseURL, "--db", db, "--out", directory.path("whole"),
+      "--base-url", server.baseURL, "--db", db, "--out", directory.path("whole"),
     ])
-    await server.stop(timeout: 1)
-    task.cancel()
+    await server.stop()
     #expect(whole.code == 0, "\(whole.stderr)")
     for shard in ["1/2", "2/2"] {
       let part = await refold([

@@ -1,4 +1,5 @@
 import Foundation
+import RefoldShared
 import Testing
 
 @testable import RefoldCore

@@ -1,9 +1,12 @@
+import RefoldShared
 import Testing
 
 @testable import RefoldCore
 
-/// The fold classifies each distinct event type once and caches what it learns; it must give
-/// exactly what classifying every event with `classify(_:in:)` and reducing one by one gives.
+/// The fold and the machine classify each distinct event type once (with a cache of what
+/// they learn) and step a compact state; they must give exactly what the naive reducer of the
+/// tests gives, classifying every event from sets of the types seen so far and reducing one by
+/// one.
 @Suite struct FoldEquivalenceTests {
   static let types = [
     "slack_message", "approval", "human_response", "error", "tool_response", "tool_call",
@@ -44,38 +47,45 @@ import Testing
   }
 
   func reference(_ reducer: ThreadReducer, _ events: [Event], upTo count: Int) -> ThreadState {
-    let context = reducer.vocabulary.threadTypes(events)
-    var state = ThreadState.initial
-    for event in events.prefix(max(0, count)) {
-      reducer.reduce(
-        into: &state, event: event, as: reducer.vocabulary.classify(event, in: context))
-      if let thread = events.first?.thread, event.thread != thread {
-        state.violations.append(
-          InvariantViolation(
-            rule: .foreignThread, seq: event.seq,
-            detail: "event belongs to thread \"\(event.thread)\", not \"\(thread)\""))
-      }
-    }
-    return state
+    NaiveReducer(reducer).fold(events, upTo: count)
   }
 
   @Test(arguments: 0..<4)
-  func foldMatchesPerEventClassification(vocabularyIndex: Int) {
+  func foldMatchesTheNaiveReducer(vocabularyIndex: Int) {
     let reducer = ThreadReducer(vocabulary: Self.vocabularies[vocabularyIndex])
+    let naive = NaiveReducer(reducer)
     var random = SplitMix64(seed: UInt64(vocabularyIndex) + 1)
     for round in 0..<400 {
       let events = randomThread(&random, extraTypes: round % 2)
-      let context = reducer.vocabulary.threadTypes(events)
-      #expect(
-        reducer.vocabulary.classify(events)
-          == events.map { reducer.vocabulary.classify($0, in: context) })
-      #expect(reducer.fold(events) == reference(reducer, events, upTo: events.count))
+      #expect(reducer.vocabulary.classify(events) == naive.classes(events, upTo: events.count))
+      #expect(reducer.fold(events) == naive.fold(events))
       let cut = events.isEmpty ? 0 : Int(random.next() % UInt64(events.count + 2)) - 1
-      #expect(reducer.fold(events, upTo: cut) == reference(reducer, events, upTo: cut))
+      #expect(reducer.fold(events, upTo: cut) == naive.fold(events, upTo: cut))
       let states = reducer.states(events)
       #expect(states.count == events.count)
       for position in events.indices where position % 7 == 0 {
-        #expect(states[position] == reference(reducer, events, upTo: position + 1))
+        #expect(states[position] == naive.fold(events, upTo: position + 1))
+      }
+    }
+  }
+
+  /// The machine, fed one event at a time, is always in the state of the naive reducer over
+  /// the events so far, and says what happens next from that state alone.
+  @Test(arguments: 0..<4)
+  func machineMatchesTheNaiveReducerAfterEveryEvent(vocabularyIndex: Int) {
+    let reducer = ThreadReducer(vocabulary: Self.vocabularies[vocabularyIndex])
+    let naive = NaiveReducer(reducer)
+    var random = SplitMix64(seed: UInt64(vocabularyIndex) + 11)
+    for round in 0..<200 {
+      let events = randomThread(&random, extraTypes: round % 2)
+      var machine = reducer.machine()
+      for (index, event) in events.enumerated() {
+        let next = machine.apply(event)
+        let expected = naive.fold(events, upTo: index + 1)
+        #expect(machine.state == expected, "round \(round), after event \(index)")
+        #expect(next == reducer.machine(Array(events.prefix(index + 1))).nextStep)
+        let classes = naive.classes(events, upTo: index + 1)
+        #expect(machine.eventClass(at: index) == classes[index])
       }
     }
   }

@@ -1,3 +1,4 @@
+import RefoldShared
 import Testing
 
 @testable import RefoldCore

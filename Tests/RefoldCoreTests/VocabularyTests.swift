@@ -221,23 +221,22 @@ import Testing
     thread.add("done_for_now", ["message": "done"])
     var script = ReducerScript(ThreadReducer(), thread.events)
     script.step()
+    // Nothing seen so far says what `list_git_tags` is: the state after an event depends on
+    // the events up to it only.
+    script.step()
+    // Its result makes it a sync decision, which the result answers.
     script.step {
       $0.steps = 1
       $0.intentCounts = ["list_git_tags": 1]
-      $0.pending = Pending(intent: "list_git_tags", kind: .sync, seq: 1, parameters: [:])
     }
-    script.step { $0.pending = nil }
+    script.step()
+    // The approval makes `deploy_backend` an approval-kind decision, and approves it.
     script.step {
       $0.steps = 2
       $0.intentCounts["deploy_backend"] = 1
-      $0.status = .awaitingApproval
       $0.pending = Pending(
-        intent: "deploy_backend", kind: .approval, seq: 3,
+        intent: "deploy_backend", kind: .sync, seq: 3,
         parameters: ["tag": "v3.0.2", "environment": "staging"])
-    }
-    script.step {
-      $0.status = .running
-      $0.pending?.kind = .sync
     }
     script.step { $0.pending = nil }
     script.step {

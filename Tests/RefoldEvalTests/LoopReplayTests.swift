@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldShared
 import Testing
 
 @testable import RefoldEval

@@ -1,5 +1,7 @@
 import Foundation
 import RefoldCore
+import RefoldShared
+import RefoldTesting
 import Testing
 
 @testable import RefoldModels
@@ -11,7 +13,7 @@ import Testing
     Exchange(
       key: key, n: n, provider: "openai",
       request: ["model": "m", "messages": [["role": "user", "content": .string(key)]]],
-      response: Responses.openAIContent(answer), latencyMilliseconds: 812.5,
+      response: ProviderResponses.openAIContent(answer), latencyMilliseconds: 812.5,
       usage: TokenUsage(inputTokens: 300, outputTokens: 40), recordedAt: "2026-11-26T10:00:00Z",
       thread: thread, meta: ["attempts": 1])
   }
@@ -137,8 +139,8 @@ import Testing
     let source = RecordedModelSource(cassette: cassette)
     let first = try await source.respond(to: request)
     let second = try await source.respond(to: request)
-    #expect(first.body == Responses.openAIContent("first"))
-    #expect(second.body == Responses.openAIContent("second"))
+    #expect(first.body == ProviderResponses.openAIContent("first"))
+    #expect(second.body == ProviderResponses.openAIContent("second"))
     #expect(first.n == 0)
     #expect(second.n == 1)
     #expect(second.usage == TokenUsage(inputTokens: 300, outputTokens: 40))
@@ -154,12 +156,12 @@ import Testing
     try cassette.record(
       Exchange(
         key: recorded.key, n: 0, provider: "openai", request: recorded.body,
-        response: Responses.openAIContent("x"), recordedAt: "2026-11-26T10:00:00Z",
+        response: ProviderResponses.openAIContent("x"), recordedAt: "2026-11-26T10:00:00Z",
         thread: "deploy-001"))
     try cassette.record(
       Exchange(
         key: "unrelated", n: 0, provider: "openai", request: ["model": "other"],
-        response: Responses.openAIContent("y"), recordedAt: "2026-11-26T10:00:00Z",
+        response: ProviderResponses.openAIContent("y"), recordedAt: "2026-11-26T10:00:00Z",
         thread: "deploy-999"))
     var changedSpec = spec
     changedSpec.promptTemplate = changedSpec.promptTemplate.replacingOccurrences(

@@ -1,7 +1,7 @@
-import FlyingFox
 import Foundation
 import RefoldCore
-import RefoldTestSupport
+import RefoldShared
+import RefoldTesting
 import Testing
 
 @testable import RefoldModels
@@ -21,9 +21,9 @@ import Testing
   }
 
   @Test func openAIClientPostsChatCompletionsWithABearerKey() async throws {
-    let answer = Responses.openAIToolCall(name: "list_git_tags", arguments: "{}")
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
-      ScriptedServer.json(answer)
+    let answer = ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: "{}")
+    let server = try await ProviderServer { _, _ in
+      .json(answer)
     }
     defer { Task { await server.stop() } }
     let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: "sk-test-123", options: fast)
@@ -37,46 +37,47 @@ import Testing
     #expect(result.latencyMilliseconds > 0)
     #expect(result.meta["attempts"] == 1)
     #expect(result.meta["transport_retries"] == [])
-    let request = try #require(server.requests.first)
-    #expect(request.headers[HTTPHeader("Authorization")] == "Bearer sk-test-123")
-    #expect(request.headers[HTTPHeader("Content-Type")] == "application/json")
+    let request = try #require(server.received.first)
+    #expect(request.header("Authorization") == "Bearer sk-test-123")
+    #expect(request.header("Content-Type") == "application/json")
     #expect(request.path == "/v1/chat/completions")
   }
 
   @Test func anthropicClientSendsItsHeaders() async throws {
-    let answer = Responses.anthropicToolUse(name: "list_git_tags", input: [:])
-    let server = try await ScriptedServer(route: "POST /v1/messages") { _, _, body in
-      let sent = try JSONParser.parse(bytes: body)
+    let answer = ProviderResponses.anthropicToolUse(name: "list_git_tags", input: [:])
+    let server = try await ProviderServer { _, request in
+      let sent = try #require(request.json)
       return sent["max_tokens"] == nil
-        ? ScriptedServer.json(
+        ? .json(
           ["type": "error", "error": ["type": "invalid_request_error"]],
-          status: HTTPStatusCode(400, phrase: "Bad Request"))
-        : ScriptedServer.json(answer)
+          status: 400)
+        : .json(answer)
     }
     defer { Task { await server.stop() } }
     let client = AnthropicMessagesClient(
       baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast)
     let result = try await client.send(["model": "claude", "max_tokens": 64, "messages": []])
     #expect(result.usage == TokenUsage(inputTokens: 512, outputTokens: 61))
-    let request = try #require(server.requests.first)
-    #expect(request.headers[HTTPHeader("x-api-key")] == "sk-ant-xyz")
-    #expect(request.headers[HTTPHeader("anthropic-version")] == "2023-06-01")
-    #expect(request.headers[HTTPHeader("Authorization")] == nil)
+    let request = try #require(server.received.first)
+    #expect(request.header("x-api-key") == "sk-ant-xyz")
+    #expect(request.header("anthropic-version") == "2023-06-01")
+    #expect(request.header("Authorization") == nil)
     // A 400 is not retried: it is the request's fault.
     await #expect(throws: ModelSourceError.self) {
       try await client.send(["model": "claude", "messages": []])
     }
+    #expect(server.received.count == 2)
   }
 
   @Test func a429IsRetriedAfterTheDelayRetryAfterAsks() async throws {
-    let answer = Responses.openAIContent("ok")
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { attempt, _, _ in
+    let answer = ProviderResponses.openAIContent("ok")
+    let server = try await ProviderServer { attempt, _ in
       attempt == 1
-        ? ScriptedServer.json(
+        ? .json(
           ["error": ["message": "Rate limit reached"]],
-          status: HTTPStatusCode(429, phrase: "Too Many Requests"),
+          status: 429,
           headers: ["Retry-After": "1"])
-        : ScriptedServer.json(answer)
+        : .json(answer)
     }
     defer { Task { await server.stop() } }
     let clock = TestClock()
@@ -94,16 +95,16 @@ import Testing
     #expect(retries[0]["status"] == 429)
     #expect(retries[0]["retry_after_s"] == 1.0)
     #expect(retries[0]["delay_ms"] == 1000.0)
-    #expect(server.requests.count == 2)
-    #expect(server.requests[0].headers[HTTPHeader("Authorization")] == nil)
+    #expect(server.received.count == 2)
+    #expect(server.received[0].header("Authorization") == nil)
   }
 
   @Test func a500IsRetriedWithBackoff() async throws {
-    let answer = Responses.openAIContent("ok")
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { attempt, _, _ in
+    let answer = ProviderResponses.openAIContent("ok")
+    let server = try await ProviderServer { attempt, _ in
       attempt == 1
-        ? ScriptedServer.json(["error": ["message": "boom"]], status: .internalServerError)
-        : ScriptedServer.json(answer)
+        ? .json(["error": ["message": "boom"]], status: 500)
+        : .json(answer)
     }
     defer { Task { await server.stop() } }
     let clock = TestClock()
@@ -123,9 +124,9 @@ import Testing
   }
 
   @Test func persistentFailuresThrowAfterTheLastAttempt() async throws {
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
-      ScriptedServer.json(
-        ["error": ["message": "overloaded"]], status: HTTPStatusCode(503, phrase: "Unavailable"))
+    let server = try await ProviderServer { _, _ in
+      .json(
+        ["error": ["message": "overloaded"]], status: 503, phrase: "Unavailable")
     }
     defer { Task { await server.stop() } }
     let clock = TestClock()
@@ -147,16 +148,16 @@ import Testing
       #expect(attempts == 3)
       #expect(body.contains("overloaded"))
     }
-    #expect(server.requests.count == 3)
+    #expect(server.received.count == 3)
   }
 
   @Test func aSlowServerTimesOut() async throws {
     // The server holds every request until the test ends; the client's clock runs out first.
     let (held, release) = AsyncStream.makeStream(of: Void.self)
     defer { release.finish() }
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+    let server = try await ProviderServer { _, _ in
       for await _ in held {}
-      return ScriptedServer.json(Responses.openAIContent("late"))
+      return .json(ProviderResponses.openAIContent("late"))
     }
     defer { Task { await server.stop() } }
     var options = fast
@@ -205,10 +206,10 @@ import Testing
     // Each request is held until a second one is in flight (or it is the last), so that the
     // server sees requests overlap as far as the limiter lets them.
     let counter = InFlightCounter(pairing: 2, total: 6)
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, _, _ in
+    let server = try await ProviderServer { _, _ in
       await counter.enter()
       await counter.leave()
-      return ScriptedServer.json(Responses.openAIContent("ok"))
+      return .json(ProviderResponses.openAIContent("ok"))
     }
     defer { Task { await server.stop() } }
     let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
@@ -219,18 +220,19 @@ import Testing
       try await group.waitForAll()
     }
     #expect(await counter.maximum == 2)
-    #expect(server.requests.count == 6)
+    #expect(server.received.count == 6)
   }
 
   @Test func recordingThroughALiveServerNeverWritesTheKey() async throws {
     let secret = "sk-very-secret-4242"
-    let server = try await ScriptedServer(route: "POST /v1/chat/completions") { _, request, _ in
-      guard request.headers[HTTPHeader("Authorization")] == "Bearer \(secret)" else {
-        return ScriptedServer.json(
-          ["error": ["message": "no key"]], status: HTTPStatusCode(401, phrase: "Unauthorized"))
+    let server = try await ProviderServer { _, request in
+      guard request.header("Authorization") == "Bearer \(secret)" else {
+        return .json(
+          ["error": ["message": "no key"]], status: 401)
       }
-      return ScriptedServer.json(
-        Responses.openAIToolCall(name: "next_step", arguments: #"{"intent":"list_git_tags"}"#))
+      return .json(
+        ProviderResponses.openAIToolCall(
+          name: "next_step", arguments: #"{"intent":"list_git_tags"}"#))
     }
     defer { Task { await server.stop() } }
     var spec = try Support.deploybot()

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldTesting
 import Synchronization
 import Testing
 
@@ -22,7 +23,7 @@ final class FixedSource: ModelSource {
 @Suite struct ModelDeciderTests {
   @Test func decidesAnIntentWithItsProvenance() async throws {
     let spec = try Support.deploybot()
-    let answer = Responses.openAIToolCall(
+    let answer = ProviderResponses.openAIToolCall(
       name: "next_step",
       arguments: #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production"}"#)
     let source = FixedSource(answer)
@@ -46,7 +47,8 @@ final class FixedSource: ModelSource {
   @Test func undecodableOutputIsAFailureNotAnError() async throws {
     let spec = try Support.deploybot()
     let source = FixedSource(
-      Responses.openAIToolCall(name: "next_step", arguments: #"{"intent":"deploy_everything"}"#))
+      ProviderResponses.openAIToolCall(
+        name: "next_step", arguments: #"{"intent":"deploy_everything"}"#))
     let decision = try await ModelDecider(spec: spec, source: source).decide(
       thread: "deploy-001", events: Support.deployThread)
     guard case .failure(let message) = decision.outcome else {
@@ -75,8 +77,8 @@ final class FixedSource: ModelSource {
         spec.model.provider = provider
         let answer: JSONValue =
           provider == .openai
-          ? Responses.openAIContent(#"{"intent":"list_git_tags"}"#)
-          : Responses.anthropicText(#"{"intent":"list_git_tags"}"#)
+          ? ProviderResponses.openAIContent(#"{"intent":"list_git_tags"}"#)
+          : ProviderResponses.anthropicText(#"{"intent":"list_git_tags"}"#)
         let decision = try await ModelDecider(spec: spec, source: FixedSource(answer)).decide(
           thread: "t", events: Support.deployThread)
         #expect(

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldTesting
 import Testing
 
 @testable import RefoldModels
@@ -15,13 +16,13 @@ import Testing
     name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "production"])
 
   @Test func openAIToolCallWithStringArguments() throws {
-    let response = Responses.openAIToolCall(
+    let response = ProviderResponses.openAIToolCall(
       name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"production"}"#)
     #expect(try decoder().decode(response) == .intent(deploy))
   }
 
   @Test func openAINextStepCallDropsFieldsOfOtherIntents() throws {
-    let response = Responses.openAIToolCall(
+    let response = ProviderResponses.openAIToolCall(
       name: "next_step",
       arguments:
         #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"production","suite":"api"}"#)
@@ -56,16 +57,16 @@ import Testing
       ]
     ]
     #expect(try decoder().decode(flat) == .intent(deploy))
-    let noID = Responses.openAIToolCall(name: "list_git_tags", arguments: "", id: nil)
+    let noID = ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: "", id: nil)
     #expect(try decoder().decode(noID) == .intent(Intent(name: "list_git_tags")))
   }
 
   @Test func jsonContentPossiblyFenced() throws {
-    let fenced = Responses.openAIContent(
+    let fenced = ProviderResponses.openAIContent(
       "```json\n{\"intent\": \"deploy_backend\", \"parameters\": {\"tag\": \"v1.4.2\", \"environment\": \"production\"}}\n```"
     )
     #expect(try decoder(.json).decode(fenced) == .intent(deploy))
-    let chatty = Responses.openAIContent(
+    let chatty = ProviderResponses.openAIContent(
       #"Sure! {"intent":"done_for_now","message":"Deployed v1.4.2."} Hope that helps."#)
     #expect(
       try decoder(.json).decode(chatty)
@@ -73,34 +74,35 @@ import Testing
   }
 
   @Test func anthropicToolUseAndText() throws {
-    let use = Responses.anthropicToolUse(
+    let use = ProviderResponses.anthropicToolUse(
       name: "deploy_backend", input: ["tag": "v1.4.2", "environment": "production"])
     #expect(try decoder().decode(use) == .intent(deploy))
-    let text = Responses.anthropicText(#"{"intent":"list_git_tags"}"#)
+    let text = ProviderResponses.anthropicText(#"{"intent":"list_git_tags"}"#)
     #expect(try decoder(.json).decode(text) == .intent(Intent(name: "list_git_tags")))
   }
 
   static let failureCases: [(JSONValue, String)] = [
     (
-      Responses.openAIToolCall(name: "deploy_everything", arguments: "{}"),
+      ProviderResponses.openAIToolCall(name: "deploy_everything", arguments: "{}"),
       "unknown intent \"deploy_everything\" (expected one of list_git_tags, deploy_backend"
     ),
     (
-      Responses.openAIToolCall(
+      ProviderResponses.openAIToolCall(
         name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"#),
       "invalid JSON in the arguments of deploy_backend (column 36: "
     ),
     (
-      Responses.openAIToolCall(
+      ProviderResponses.openAIToolCall(
         name: "deploy_backend", arguments: #"{"tag":"v1.4.2","environment":"prod"}"#),
       "invalid parameters for deploy_backend: environment: expected one of \"staging\", \"production\", found \"prod\""
     ),
     (
-      Responses.openAIToolCall(name: "deploy_backend", arguments: #"{"environment":"staging"}"#),
+      ProviderResponses.openAIToolCall(
+        name: "deploy_backend", arguments: #"{"environment":"staging"}"#),
       "invalid parameters for deploy_backend: tag: is required but missing"
     ),
     (
-      Responses.openAIContent("I think we should deploy."),
+      ProviderResponses.openAIContent("I think we should deploy."),
       "invalid JSON in the answer (column 1: "
     ),
     (
@@ -121,7 +123,7 @@ import Testing
   }
 
   @Test func nextStepFailuresNameTheFieldsThatWereIgnored() throws {
-    let response = Responses.openAIToolCall(
+    let response = ProviderResponses.openAIToolCall(
       name: "next_step", arguments: #"{"intent":"deploy_backend","message":"deploying now"}"#)
     #expect(
       try decoder(.nextStep).decode(response)
@@ -132,11 +134,11 @@ import Testing
   }
 
   @Test func nextStepFailures() throws {
-    let noIntent = Responses.openAIToolCall(name: "next_step", arguments: #"{"tag":"v1"}"#)
+    let noIntent = ProviderResponses.openAIToolCall(name: "next_step", arguments: #"{"tag":"v1"}"#)
     #expect(
       try decoder(.nextStep).decode(noIntent)
         == .failure("the answer names no intent (\"intent\" is missing)"))
-    let prose = Responses.openAIContent("Let me list the tags.")
+    let prose = ProviderResponses.openAIContent("Let me list the tags.")
     guard case .failure(let message) = try decoder(.json).decode(prose) else {
       Issue.record("prose must not decode")
       return

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 
 /// Generates realistic deploy-bot evaluation runs for report tests.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import Testing
 
 @testable import RefoldReport

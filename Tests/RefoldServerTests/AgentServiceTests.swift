@@ -3,12 +3,12 @@ import RefoldCore
 import RefoldModels
 import RefoldServer
 import RefoldStore
-import RefoldTestSupport
+import RefoldTesting
 import Testing
 
 /// A deploy-bot that decides from the thread alone, as a stateless model would.
-struct ScriptedDeployBot: Decider {
-  func decide(thread: String, events: [Event]) async throws -> Decision {
+func scriptedDeployBot() -> ScriptedDecider {
+  ScriptedDecider { _, events in
     let types = events.map(\.type)
     if let approval = events.last(where: { $0.type == "approval" }),
       approval.data["approved"] == false
@@ -48,7 +48,7 @@ struct ScriptedDeployBot: Decider {
 
   static func service(databasePath: String, directory: String) throws -> AgentService {
     let spec = try Support.deploybot()
-    let loop = AgentLoop(spec: spec, decider: ScriptedDeployBot(), tools: tools(in: directory))
+    let loop = AgentLoop(spec: spec, decider: scriptedDeployBot(), tools: tools(in: directory))
     let events = SQLiteEventStore(
       database: try RefoldDatabase(path: databasePath), reducer: spec.reducer)
     return AgentService(loop: loop, events: events, webhookSecret: secret)
@@ -231,8 +231,8 @@ struct ScriptedDeployBot: Decider {
 
 @Suite struct StoringModelSourceTests {
   @Test func everyLiveAnswerIsRecordedAndNeverReplayed() async throws {
-    let upstream = try await UpstreamServer { _, _ in
-      Responses.openAIToolCall(name: "list_git_tags", arguments: [:])
+    let upstream = try await ProviderServer { _, _ in
+      .json(ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: [:]))
     }
     let cassette = InMemoryCassette()
     let source = StoringModelSource(

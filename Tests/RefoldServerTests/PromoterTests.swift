@@ -3,7 +3,9 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldServer
+import RefoldShared
 import RefoldStore
+import RefoldTesting
 import Testing
 
 @Suite struct PromoterTests {
@@ -57,7 +59,7 @@ import Testing
     ]
     for (name, parameters, result) in decisions {
       let request = try builder.request(thread: "prod-0193", events: events)
-      let response = Responses.openAIToolCall(
+      let response = ProviderResponses.openAIToolCall(
         name: "next_step",
         arguments: .object(
           (parameters.objectValue ?? [:]).merging(["intent": .string(name)]) { a, _ in a }))
@@ -90,7 +92,13 @@ import Testing
     let promoter = Promoter(
       events: SQLiteEventStore(database: database),
       cassette: SQLiteCassetteStore(database: database),
-      loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1) })
+      loadSuite: {
+        try SuiteLoader(
+          loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1) },
+          requiresFixtures: false
+        ).load($0)
+      },
+      openCassette: { try JSONLCassette(path: $0) })
 
     let summary = try promoter.promote(thread: "prod-0193", suite: suitePath)
     #expect(summary.fixture == suitePath + "/fixtures/prod-0193.jsonl")

@@ -2,7 +2,9 @@ import Foundation
 import RefoldCore
 import RefoldModels
 import RefoldServer
+import RefoldShared
 import RefoldStore
+import RefoldTesting
 import Testing
 
 @Suite struct RecordingProxyTests {
@@ -38,8 +40,8 @@ import Testing
   @Test func recordsAnExchangeAndReplaysItWithTheUpstreamGone() async throws {
     let directory = try Support.temporaryDirectory()
     let databasePath = directory + "/refold.sqlite"
-    let answer = Responses.openAIToolCall(name: "list_git_tags", arguments: [:])
-    let upstream = try await UpstreamServer { _, _ in answer }
+    let answer = ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: [:])
+    let upstream = try await ProviderServer { _, _ in .json(answer) }
     let database = try RefoldDatabase(path: databasePath)
     let events = SQLiteEventStore(database: database)
     let cassette = SQLiteCassetteStore(database: database)
@@ -93,9 +95,9 @@ import Testing
   }
 
   @Test func anthropicRequestsUseMetadataForTheThreadAndDecodeToolUse() async throws {
-    let answer = Responses.anthropicToolUse(
+    let answer = ProviderResponses.anthropicToolUse(
       name: "deploy_backend", input: ["tag": "v1.4.2", "environment": "production"])
-    let upstream = try await UpstreamServer { _, _ in answer }
+    let upstream = try await ProviderServer { _, _ in .json(answer) }
     let events = InMemoryEventStore()
     let cassette = InMemoryCassette()
     let proxy = try RecordingProxy(upstream: upstream.baseURL, events: events, cassette: cassette)
@@ -135,8 +137,8 @@ import Testing
   }
 
   @Test func anUndecodableAnswerAppendsAnErrorAndIdenticalRequestsCount() async throws {
-    let upstream = try await UpstreamServer { _, _ in
-      Responses.openAIContent("I would rather not say.")
+    let upstream = try await ProviderServer { _, _ in
+      .json(ProviderResponses.openAIContent("I would rather not say."))
     }
     let events = InMemoryEventStore()
     let cassette = InMemoryCassette()
@@ -158,7 +160,7 @@ import Testing
   }
 
   @Test func streamingIsRefusedAndNothingIsForwarded() async throws {
-    let upstream = try await UpstreamServer { _, _ in Responses.openAIContent("{}") }
+    let upstream = try await ProviderServer { _, _ in .json(ProviderResponses.openAIContent("{}")) }
     let cassette = InMemoryCassette()
     let proxy = try RecordingProxy(
       upstream: upstream.baseURL, events: InMemoryEventStore(), cassette: cassette)
@@ -177,7 +179,7 @@ import Testing
   }
 
   @Test func theAgentsOwnEventsAreAppendedThroughTheProxy() async throws {
-    let upstream = try await UpstreamServer { _, _ in Responses.openAIContent("{}") }
+    let upstream = try await ProviderServer { _, _ in .json(ProviderResponses.openAIContent("{}")) }
     let events = InMemoryEventStore()
     let proxy = try RecordingProxy(
       upstream: upstream.baseURL, events: events, cassette: InMemoryCassette())

@@ -43,7 +43,13 @@ struct PromoteCommand: ParsableCommand {
       let promoter = Promoter(
         events: SQLiteEventStore(database: database),
         cassette: SQLiteCassetteStore(database: database),
-        loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0, patch: $1) })
+        loadSuite: {
+          try SuiteLoader(
+            loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0, patch: $1) },
+            requiresFixtures: false
+          ).load($0)
+        },
+        openCassette: { try JSONLCassette(path: $0) })
       let summary = try promoter.promote(
         thread: thread, suite: suite, as: name, variant: variant, replace: replace)
       context.stdout.line(

@@ -1,3 +1,5 @@
+import RefoldShared
+
 @testable import RefoldCore
 
 /// Seeded random JSON values, and a noisy (valid but non-canonical) writer for them.

@@ -6,9 +6,9 @@ import Testing
 /// exhaustive `TestStore`: each step states how the expected state changes, and anything the
 /// reducer changed that the step did not mention fails the test with a field diff.
 ///
-/// Classification sees the whole thread (the default inference rules need it), so the script
-/// takes every event up front. Each step also checks that `states(_:)` and `fold(_:upTo:)`
-/// agree.
+/// The script takes every event up front, but the state after each step depends on the
+/// events up to it only (classes come from the events seen so far). Each step also checks
+/// that the machine (`states(_:)`), `fold(_:upTo:)` and the fold of the prefix agree.
 struct ReducerScript {
   let reducer: ThreadReducer
   let events: [Event]
@@ -44,6 +44,9 @@ struct ReducerScript {
       reducer.fold(events, upTo: index + 1), equals: states[index],
       "fold(upTo:) vs states "
         + context, sourceLocation: sourceLocation)
+    expectState(
+      reducer.fold(Array(events.prefix(index + 1))), equals: states[index],
+      "fold of the prefix vs states " + context, sourceLocation: sourceLocation)
     index += 1
   }
 

@@ -1,3 +1,4 @@
+import RefoldCore
 import Synchronization
 
 /// An ``EventStore`` in memory: the test double, and the store for one-off replays of files.

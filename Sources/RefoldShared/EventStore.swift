@@ -1,3 +1,5 @@
+import RefoldCore
+
 /// Where threads live: an append-only log of events per thread.
 ///
 /// Implementations: `SQLiteEventStore` (RefoldStore) and ``InMemoryEventStore``. One contract

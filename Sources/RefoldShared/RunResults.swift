@@ -1,3 +1,5 @@
+import RefoldCore
+
 /// One evaluation run's results: the `results.json` format (`schema: "refold.results/v1"`).
 ///
 /// Written by `refold eval`, read by `refold report`, `refold compare`, `refold merge` and

@@ -1,0 +1,33 @@
+import Foundation
+import RefoldCore
+import RefoldEval
+import RefoldReport
+import RefoldShared
+
+/// The reports `refold eval` writes, as an evaluation's reporter: one directory for the whole
+/// evaluation, every variant shown side by side.
+struct ReportFiles: EvaluationReporter {
+  /// Where reports go (default: `reports/<suite>/<run>/`).
+  var out: String?
+
+  func write(
+    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?
+  ) throws -> String {
+    let primary = runs[0]
+    let others = Array(runs.dropFirst())
+    let layout = ReportLayout(suite: primary.run.suite, runID: evaluationID, out: out)
+    let baselineComparison = baseline.map { Comparison.compare($0, primary) }
+    try ReportBundle.write(
+      primary, variants: others, history: history, baseline: baselineComparison, layout: layout)
+    for other in others {
+      let directory = (layout.directory as NSString).appendingPathComponent(
+        ReportLayout.safeComponent(other.run.variant))
+      _ = try JSONReportWriter().write(other, to: directory)
+    }
+    if !others.isEmpty {
+      let comparisons = Comparison.compare(runs: runs)
+      _ = try ComparisonWriter().write(comparisons, to: layout.directory)
+    }
+    return layout.directory
+  }
+}

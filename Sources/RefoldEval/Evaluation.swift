@@ -1,0 +1,211 @@
+import Foundation
+import RefoldCore
+import RefoldShared
+
+/// Evaluates a suite from end to end: suite in, scored and gated runs out.
+///
+/// For each selected variant it builds a decider, replays the golden threads with an
+/// ``Evaluator``, stamps the run, saves it to the run store and gates it (the suite's
+/// thresholds, ``Options/minAccuracy``, the baseline); then it hands every run to the
+/// reporter. Every seam is a value the caller chooses: where decisions come from, where runs
+/// are kept, where reports go, what progress shows, and what time it is. `refold eval` is
+/// this type with the CLI's pieces plugged in; a test plugs in doubles.
+///
+/// ```swift
+/// let evaluation = Evaluation(
+///   suite: "evals/deploybot", loader: SuiteLoader(specLoader: AgentSpecLoader()),
+///   decider: { suite, variant, spec in try ModelDecider(spec: spec, source: source) })
+/// let result = try await evaluation.run()
+/// print(result.passed, result.runs.map(\.results.summary.intentAccuracy))
+/// ```
+public struct Evaluation: Sendable {
+  /// Builds the decider of one variant, given the suite and the variant's spec.
+  public typealias DeciderFactory =
+    @Sendable (_ suite: Suite, _ variant: Variant, _ spec: AgentSpec) throws -> any Decider
+
+  /// What to evaluate and how to gate it.
+  public struct Options: Sendable {
+    /// The variants to evaluate, by name (empty: every variant of the suite, in order).
+    public var variants: [String]
+    /// The replay modes (empty: each variant's, or the suite's).
+    public var modes: [ReplayMode]
+    /// Only the threads of this shard.
+    public var shard: Shard?
+    /// Threads evaluated at once.
+    public var concurrency: Int
+    /// Replaces the suite's `min_intent_accuracy` at the gate, and is recorded with the run's
+    /// thresholds as `min_accuracy`.
+    public var minAccuracy: Double?
+    /// The model source's name as runs record it: `recorded`, `live` or `record`.
+    public var modelSource: String
+    /// The commit under evaluation, recorded with the run.
+    public var gitCommit: String?
+    /// The tool version recorded with the run.
+    public var toolVersion: String
+
+    public init(
+      variants: [String] = [], modes: [ReplayMode] = [], shard: Shard? = nil,
+      concurrency: Int = 4, minAccuracy: Double? = nil, modelSource: String = "recorded",
+      gitCommit: String? = nil, toolVersion: String = "library"
+    ) {
+      self.variants = variants
+      self.modes = modes
+      self.shard = shard
+      self.concurrency = concurrency
+      self.minAccuracy = minAccuracy
+      self.modelSource = modelSource
+      self.gitCommit = gitCommit
+      self.toolVersion = toolVersion
+    }
+  }
+
+  /// The suite directory or its `suite.yaml`.
+  public var suitePath: String
+  public var options: Options
+  public var loader: SuiteLoader
+  public var makeDecider: DeciderFactory
+  /// The run to compare against, read once the suite and its fixtures have loaded.
+  public var baseline: @Sendable () throws -> RunResults?
+  /// Where runs are saved and the suite's history is read, opened once the suite and its
+  /// fixtures have loaded (nil: runs are not kept).
+  public var runStore: @Sendable () throws -> (any RunStore)?
+  /// Where the reports go (nil: none are written).
+  public var reporter: (any EvaluationReporter)?
+  public var progress: any EvaluationProgress
+  /// The time runs start and finish, and the stamp of their ids.
+  public var now: @Sendable () -> Date
+  /// Timestamps for the events loop replay produces.
+  public var clock: AgentLoop.Clock
+
+  public init(
+    suite suitePath: String, options: Options = Options(), loader: SuiteLoader,
+    decider makeDecider: @escaping DeciderFactory,
+    baseline: @escaping @Sendable () throws -> RunResults? = { nil },
+    runStore: @escaping @Sendable () throws -> (any RunStore)? = { nil },
+    reporter: (any EvaluationReporter)? = nil, progress: any EvaluationProgress = SilentProgress(),
+    now: @escaping @Sendable () -> Date = { Date() },
+    clock: @escaping AgentLoop.Clock = AgentLoop.systemClock
+  ) {
+    self.suitePath = suitePath
+    self.options = options
+    self.loader = loader
+    self.makeDecider = makeDecider
+    self.baseline = baseline
+    self.runStore = runStore
+    self.reporter = reporter
+    self.progress = progress
+    self.now = now
+    self.clock = clock
+  }
+
+  /// Loads the suite, evaluates the selected variants, saves and gates their runs, and writes
+  /// the reports.
+  ///
+  /// Cases the model source could not answer and failed gate checks are not thrown: they are
+  /// in the result (``EvaluationResult/sourceFailures``, ``EvaluationResult/gateFailures``).
+  ///
+  /// - Throws: ``SuiteError`` for a broken suite or fixture, ``EvaluationError`` for an
+  ///   unknown variant, what the agent loader, the decider factory, the baseline, the run
+  ///   store or the reporter throw, unchanged.
+  public func run() async throws -> EvaluationResult {
+    let suite = try loader.load(suitePath)
+    let variants = try Self.select(options.variants, of: suite)
+    let threads = try suite.loadThreads()
+    let baselineRun = try baseline()
+    let store = try runStore()
+
+    let started = now()
+    let stamp = RunStamp.stamp(started)
+    var runs: [EvaluationResult.VariantRun] = []
+    var outcomes: [(variant: Variant, outcome: EvaluationOutcome)] = []
+    for variant in variants {
+      let spec = suite.spec(for: variant)
+      let modes = options.modes.isEmpty ? suite.modes(for: variant) : options.modes
+      let decider = try makeDecider(suite, variant, spec)
+      let variantStarted = now()
+      let total = Self.expectedCases(
+        threads: threads, spec: spec, modes: modes, shard: options.shard)
+      progress.start(label: variant.name, total: total)
+      let info = RunInfo(
+        id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
+        modes: modes.map(\.rawValue), modelSource: options.modelSource, model: spec.model.name,
+        startedAt: RunStamp.timestamp(variantStarted),
+        finishedAt: RunStamp.timestamp(variantStarted), gitCommit: options.gitCommit,
+        toolVersion: options.toolVersion, shard: options.shard?.description,
+        thresholds: thresholds(suite.thresholds))
+      let evaluator = Evaluator(
+        spec: spec, decider: decider, expectations: suite.expectations,
+        options: Evaluator.Options(
+          modes: modes, concurrency: options.concurrency, retention: .failing,
+          stopOnSourceError: false, shard: options.shard, keepsCases: true,
+          includesThreads: true, clock: clock))
+      let shown = progress
+      var outcome = try await evaluator.run(threads: threads, info: info) { _ in
+        shown.advance()
+      }
+      progress.finish()
+      outcome.results.run.finishedAt = RunStamp.timestamp(now())
+      try store?.save(outcome.results)
+      outcomes.append((variant, outcome))
+    }
+
+    let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
+    var location: String?
+    if let reporter {
+      let history = try store?.runs(suite: suite.name) ?? []
+      location = try reporter.write(
+        outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
+        baseline: baselineRun)
+    }
+    for (variant, outcome) in outcomes {
+      // A baseline of another variant is compared only when one variant is evaluated.
+      let comparable = baselineRun.flatMap { run in
+        run.run.variant == variant.name || outcomes.count == 1 ? run : nil
+      }
+      let gate = Gate.evaluate(
+        outcome.results, thresholds: suite.thresholds, minAccuracy: options.minAccuracy,
+        baseline: comparable)
+      runs.append(.init(variant: variant, outcome: outcome, gate: gate))
+    }
+    return EvaluationResult(
+      suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
+  }
+
+  /// The variants named, in the order given (every variant when none is named).
+  ///
+  /// - Throws: ``EvaluationError/unknownVariant(_:suite:known:)``.
+  public static func select(_ names: [String], of suite: Suite) throws(EvaluationError)
+    -> [Variant]
+  {
+    if names.isEmpty { return suite.variants }
+    return try names.map { name throws(EvaluationError) in
+      guard let found = suite.variant(named: name) else {
+        throw .unknownVariant(name, suite: suite.name, known: suite.variants.map(\.name))
+      }
+      return found
+    }
+  }
+
+  /// The number of cases a run will produce, for progress.
+  public static func expectedCases(
+    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?
+  ) -> Int {
+    let reducer = spec.reducer
+    var total = 0
+    for events in threads {
+      guard let id = events.first?.thread, shard?.includes(id) ?? true else { continue }
+      if modes.contains(.step) {
+        total += GoldenThread(events: events, reducer: reducer).decisions.count
+      }
+      if modes.contains(.loop) { total += 1 }
+    }
+    return total
+  }
+
+  /// The thresholds recorded with a run: the suite's, and `--min-accuracy` when given.
+  private func thresholds(_ thresholds: Thresholds) -> [String: Double] {
+    var values = thresholds.asDictionary
+    if let minAccuracy = options.minAccuracy { values["min_accuracy"] = minAccuracy }
+    return values
+  }
+}

@@ -1,0 +1,20 @@
+/// Where evaluation runs are kept for trends, comparisons and re-rendering.
+public protocol RunStore: Sendable {
+  /// Stores a run with its per-decision verdicts; replaces nothing.
+  func save(_ results: RunResults) throws
+  /// The run with this id, or nil.
+  func run(id: String) throws -> RunResults?
+  /// Runs of a suite, oldest first, with their summaries (for trends).
+  func runs(suite: String) throws -> [RunRecord]
+}
+
+/// One stored run, without its cases.
+public struct RunRecord: Sendable, Hashable, Codable {
+  public var info: RunInfo
+  public var summary: RunSummary
+
+  public init(info: RunInfo, summary: RunSummary) {
+    self.info = info
+    self.summary = summary
+  }
+}
