@@ -139,7 +139,9 @@ public struct CommandToolRunner: ToolRunner {
         return
       }
       timedOut.set()
-      process.terminate()
+      // SIGKILL, not `terminate()`'s SIGTERM: the command is started from a dispatch thread,
+      // whose blocked signals it inherits, so a SIGTERM would wait until it ended by itself.
+      kill(process.processIdentifier, SIGKILL)
     }
     let group = DispatchGroup()
     let errorBuffer = DataBox()

@@ -164,7 +164,9 @@ func scriptedDeployBot() -> ScriptedDecider {
         "fails": ToolCommand(arguments: [
           "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
         ]),
-        "slow": ToolCommand(arguments: ["/bin/sh", "-c", "sleep 5"], timeout: 0.5),
+        // `exec`: the shell becomes the sleep, so the kill at the timeout ends the command
+        // and its output at once.
+        "slow": ToolCommand(arguments: ["/bin/sh", "-c", "exec sleep 5"], timeout: 0.5),
         "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
         "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
       ], clock: clock)
