@@ -109,13 +109,13 @@ func scriptedDeployBot() -> ScriptedDecider {
     #expect(shown.json?["status"] == "awaiting_approval")
 
     // Restart: a new service on the same database file resumes the thread.
-    await running.stop()
+    await running.stop(timeout: 0)
     running = try await Self.service(databasePath: databasePath, directory: directory)
       .start(listen: any)
     let resumed = try await Support.send(
       "POST", running.baseURL + "/threads/deploy-042/events", body: approvalBody,
       headers: goodHeaders)
-    await running.stop()
+    await running.stop(timeout: 0)
     #expect(resumed.status == 200)
     #expect(resumed.json?["status"] == "done")
     #expect(resumed.json?["waiting_for"] == .null)
@@ -151,7 +151,7 @@ func scriptedDeployBot() -> ScriptedDecider {
     let notInput = try await Support.send(
       "POST", running.baseURL + "/threads/t1/events", body: decision, headers: decisionHeaders)
     let missing = try await Support.send("GET", running.baseURL + "/threads/nope")
-    await running.stop()
+    await running.stop(timeout: 0)
     #expect(wrongKind.status == 409)
     #expect(notInput.status == 400)
     #expect(missing.status == 404)

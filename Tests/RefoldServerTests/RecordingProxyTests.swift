@@ -52,7 +52,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
       headers: ["Authorization": "Bearer \(Self.secret)", "X-Refold-Thread": "prod-001"])
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     // The client got the upstream's answer unchanged, and the upstream got the key.
@@ -118,7 +118,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/messages", json: request,
       headers: ["x-api-key": Self.secret, "anthropic-version": "2023-06-01"])
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     #expect(reply.json == answer)
@@ -150,7 +150,7 @@ import Testing
         running.baseURL + "/chat/completions", json: request,
         headers: ["X-Refold-Thread": "prod-003"])
     }
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     let thread = try events.events(in: "prod-003")
@@ -169,7 +169,7 @@ import Testing
     request["stream"] = true
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: .object(request))
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     #expect(reply.status == 400)
@@ -190,7 +190,7 @@ import Testing
         ["type": "slack_message", "data": ["from": "@alex", "text": "ship it"]],
         ["type": "list_git_tags_result", "data": ["tags": ["v1.4.2"]]],
       ])
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     #expect(reply.status == 200)
