@@ -89,8 +89,8 @@ let package = Package(
     .testTarget(
       name: "RefoldEvalTests",
       dependencies: [
-        "RefoldEval", "RefoldShared", "RefoldModels", "RefoldCore", "RefoldTesting",
-        "RefoldTestSupport",
+        "RefoldEval", "RefoldReport", "RefoldShared", "RefoldModels", "RefoldCore",
+        "RefoldTesting", "RefoldTestSupport",
       ]
     ),
     .testTarget(

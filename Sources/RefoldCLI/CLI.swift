@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import RefoldCore
 import RefoldModels
-import RefoldShared
-import RefoldStore
 
 /// The entry point of the `refold` tool, callable in-process.
 ///
@@ -15,9 +13,10 @@ public enum CLI {
   /// Parses `arguments` (without the program name), runs the command, and returns the exit
   /// code.
   ///
-  /// Errors become one sentence on `stderr`; nothing traps for a user mistake. Exit codes:
-  /// 0 success, 1 below threshold or regression, 2 bad usage or invalid input, 3 the model
-  /// source failed.
+  /// Errors become one sentence on `stderr`; nothing traps for a user mistake. Exit codes
+  /// (``ExitStatus``): 0 success, 1 below threshold or regression, 2 bad usage or invalid
+  /// input, 3 the model source failed, 4 the environment failed (the store is busy or cannot
+  /// be written, the disk is full, the report cannot be written).
   public static func run(
     arguments: [String],
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
@@ -54,30 +53,22 @@ public enum CLI {
 
   /// Writes the error's sentence to standard error (help to standard output) and returns
   /// its exit code.
+  ///
+  /// A `RefoldError` carries both; anything else is ArgumentParser's (usage, help, an
+  /// `ExitCode`) or unforeseen, and exits 2.
   static func report(_ error: any Error, _ context: CLIContext) -> Int32 {
-    switch error {
-    case let error as CLIError:
-      context.stderr.line("refold: \(error.message)")
-      return error.exitCode
-    case StoreError.invalidLines(let problems):
-      for problem in problems { context.stderr.line("refold: \(problem)") }
-      return CLIError.invalidInput
-    case let error as StoreError:
-      context.stderr.line("refold: \(error)")
-      return CLIError.invalidInput
-    case let error as EventStoreError:
-      context.stderr.line("refold: \(error)")
-      return CLIError.invalidInput
-    default:
-      let message = RefoldCommand.fullMessage(for: error)
-      let code = RefoldCommand.exitCode(for: error)
-      if code == .success {
-        if !message.isEmpty { context.stdout.line(message) }
-        return 0
-      }
-      if !message.isEmpty { context.stderr.line(message) }
-      if error is ExitCode { return code.rawValue }
-      return CLIError.invalidInput
+    if let error = error as? any RefoldError {
+      for line in error.lines { context.stderr.line("refold: \(line)") }
+      return error.exitStatus.rawValue
     }
+    let message = RefoldCommand.fullMessage(for: error)
+    let code = RefoldCommand.exitCode(for: error)
+    if code == .success {
+      if !message.isEmpty { context.stdout.line(message) }
+      return ExitStatus.success.rawValue
+    }
+    if !message.isEmpty { context.stderr.line(message) }
+    if error is ExitCode { return code.rawValue }
+    return ExitStatus.invalidInput.rawValue
   }
 }

@@ -1,22 +1,19 @@
-/// A command failure: one sentence for standard error, and the exit code.
-///
-/// Exit codes: 1 the evaluation fell below a threshold or regressed, 2 bad usage or invalid
-/// input, 3 the model source failed.
-public struct CLIError: Error, Sendable, Hashable, CustomStringConvertible {
-  public var message: String
-  public var exitCode: Int32
+import RefoldCore
 
-  public init(_ message: String, exitCode: Int32 = CLIError.invalidInput) {
+/// A failure of the command layer itself: one sentence for standard error, and the exit
+/// status.
+///
+/// Errors of the other modules reach ``CLI`` as they are (each conforms to `RefoldError`);
+/// this type is for what only a command knows: a variant the suite lacks, a missing store, a
+/// gate that did not pass.
+public struct CLIError: RefoldError, Sendable, Hashable {
+  public var message: String
+  public var exitStatus: ExitStatus
+
+  public init(_ message: String, exitStatus: ExitStatus = .invalidInput) {
     self.message = message
-    self.exitCode = exitCode
+    self.exitStatus = exitStatus
   }
 
   public var description: String { message }
-
-  /// Below a threshold, or a significant regression.
-  public static let belowThreshold: Int32 = 1
-  /// Bad usage or invalid input.
-  public static let invalidInput: Int32 = 2
-  /// The model source failed (unreachable, cassette miss).
-  public static let modelSourceFailed: Int32 = 3
 }

@@ -16,7 +16,8 @@ struct EvalCommand: AsyncParsableCommand {
     discussion: """
       Exit codes: 0 every threshold met; 1 below a threshold or a significant regression \
       against --baseline; 2 an invalid suite, fixture or option; 3 the model source failed \
-      (a cassette miss, an unreachable endpoint).
+      (a cassette miss, an unreachable endpoint); 4 the environment failed (the store is busy \
+      or cannot be written, the disk is full, the report cannot be written).
       """)
 
   @Argument(help: "The suite directory or its suite.yaml (evals/deploybot).")
@@ -69,17 +70,10 @@ struct EvalCommand: AsyncParsableCommand {
     let kind = ModelSourceKind(rawValue: model) ?? .recorded
     let environment = context.environment
     let override = baseURL ?? environment["REFOLD_BASE_URL"]
-    let loader = SuiteLoader { path, patch in
-      try AgentSpecLoader(environment: environment, baseURLOverride: override).load(
-        path: path, patch: patch)
-    }
+    let loader = SuiteLoader(
+      specLoader: AgentSpecLoader(environment: environment, baseURLOverride: override))
     let dependencies = context.dependencies
-    let slice: Shard?
-    do {
-      slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
-    } catch {
-      throw CLIError(error.description)
-    }
+    let slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
     // The parsed options (one path) are only read, by closures the evaluation calls from
     // this command's task; ArgumentParser's wrappers are what keep them from being Sendable.
     nonisolated(unsafe) let store = self.store
@@ -102,17 +96,7 @@ struct EvalCommand: AsyncParsableCommand {
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp)
-    let result: EvaluationResult
-    do {
-      result = try await evaluation.run()
-    } catch let error as SuiteError {
-      throw CLIError(error.description)
-    } catch let error as AgentSpecError {
-      throw CLIError(error.description)
-    } catch let error as EvaluationError {
-      throw CLIError(error.description)
-    }
-    try report(result, to: context)
+    try report(try await evaluation.run(), to: context)
   }
 
   /// Prints the summary table and the gate, then throws for source errors (exit 3) or a
@@ -147,14 +131,14 @@ struct EvalCommand: AsyncParsableCommand {
       }
       throw CLIError(
         "the model source failed on \(sourceFailures.count) decisions; see the messages above",
-        exitCode: CLIError.modelSourceFailed)
+        exitStatus: .sourceFailed)
     }
     let failures = result.gateFailures
     if !failures.isEmpty {
       for failure in failures { context.stderr.line("refold: \(failure)") }
       throw CLIError(
         "the evaluation did not pass its gate (\(failures.count) failed checks)",
-        exitCode: CLIError.belowThreshold)
+        exitStatus: .belowThreshold)
     }
   }
 
@@ -164,30 +148,24 @@ struct EvalCommand: AsyncParsableCommand {
     environment: [String: String], dependencies: Dependencies
   ) throws -> ModelDecider {
     let cassette: any CassetteStore
-    do {
-      if let path = suite.cassettePath(for: variant) {
-        if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
-          throw CLIError(
-            "no cassette at \(path) for variant \(variant.name); record one with --model record",
-            exitCode: CLIError.modelSourceFailed)
-        }
-        cassette = try JSONLCassette(path: path)
-      } else if kind == .live {
-        cassette = InMemoryCassette()
-      } else {
+    if let path = suite.cassettePath(for: variant) {
+      if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
         throw CLIError(
-          "suite \(suite.name) names no cassette, so --model \(kind.rawValue) has nothing to "
-            + "replay or record into; add `cassette:` to \(suite.file)")
+          "no cassette at \(path) for variant \(variant.name); record one with --model record",
+          exitStatus: .sourceFailed)
       }
-      let source = try kind.makeSource(
-        settings: spec.model, cassette: cassette, environment: environment,
-        dependencies: dependencies)
-      return try ModelDecider(spec: spec, source: source)
-    } catch let error as ModelSourceError {
-      throw CLIError(error.description, exitCode: CLIError.modelSourceFailed)
-    } catch let error as AgentSpecError {
-      throw CLIError(error.description)
+      cassette = try JSONLCassette(path: path)
+    } else if kind == .live {
+      cassette = InMemoryCassette()
+    } else {
+      throw CLIError(
+        "suite \(suite.name) names no cassette, so --model \(kind.rawValue) has nothing to "
+          + "replay or record into; add `cassette:` to \(suite.file)")
     }
+    let source = try kind.makeSource(
+      settings: spec.model, cassette: cassette, environment: environment,
+      dependencies: dependencies)
+    return try ModelDecider(spec: spec, source: source)
   }
 
   /// One row per variant: the headline rates with their 95% intervals.

@@ -32,25 +32,12 @@ struct MergeCommand: ParsableCommand {
       }
       return try RunLocator.load(reference, store: store)
     }
-    var merged: RunResults
-    do {
-      merged = try RunResults.merge(shards)
-    } catch {
-      throw CLIError(error.description)
-    }
+    var merged = try RunResults.merge(shards)
     // The merged run is a run of its own, next to the shards in the store.
     merged.run.id =
       "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
     let data = try JSONReportWriter().encode(merged)
-    let directory = (output as NSString).deletingLastPathComponent
-    let temporary = (directory.isEmpty ? "." : directory) + "/.\(UUID().uuidString).tmp"
-    try FileManager.default.createDirectory(
-      atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-    try data.write(to: URL(fileURLWithPath: temporary))
-    if rename(temporary, output) != 0 {
-      try? FileManager.default.removeItem(atPath: temporary)
-      throw CLIError("cannot write \(output): \(String(cString: strerror(errno)))")
-    }
+    try AtomicFile.write(data, to: output)
     try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
     let out = CLIContext.current.stdout
     out.line(

@@ -45,34 +45,20 @@ public enum Gate {
     return GateOutcome(passed: failures.isEmpty, failures: failures, regression: regression)
   }
 
-  /// The paired comparison of two runs on their shared cases.
+  /// The paired comparison of two runs on their shared cases (``CasePairing``).
   public static func compare(baseline: RunResults, current: RunResults, maxP: Double = 0.05)
     -> Regression
   {
-    var before: [String: Bool] = [:]
-    for result in baseline.cases where result.verdict != .sourceError {
-      before[result.id] = result.passed
-    }
-    var newlyFailing: [String] = []
-    var newlyPassing: [String] = []
-    var pairs = 0
-    var baselinePassed = 0
-    var currentPassed = 0
-    for result in current.cases where result.verdict != .sourceError {
-      guard let passedBefore = before[result.id] else { continue }
-      pairs += 1
-      if passedBefore { baselinePassed += 1 }
-      if result.passed { currentPassed += 1 }
-      if passedBefore && !result.passed { newlyFailing.append(result.id) }
-      if !passedBefore && result.passed { newlyPassing.append(result.id) }
-    }
-    let p = Statistics.mcnemarExact(b: newlyFailing.count, c: newlyPassing.count)
+    let pairing = CasePairing(baseline: baseline, candidate: current)
+    let pairs = pairing.pairs.count
+    let p = pairing.mcnemarPValue
     return Regression(
       pairs: pairs,
-      baselineRate: pairs > 0 ? Double(baselinePassed) / Double(pairs) : nil,
-      currentRate: pairs > 0 ? Double(currentPassed) / Double(pairs) : nil, pValue: p,
-      newlyFailing: newlyFailing.sorted(), newlyPassing: newlyPassing.sorted(),
-      significant: p < maxP && currentPassed < baselinePassed)
+      baselineRate: pairs > 0 ? Double(pairing.baselinePassed) / Double(pairs) : nil,
+      currentRate: pairs > 0 ? Double(pairing.candidatePassed) / Double(pairs) : nil, pValue: p,
+      newlyFailing: pairing.newlyFailing.map(\.candidate.id).sorted(),
+      newlyPassing: pairing.newlyPassing.map(\.candidate.id).sorted(),
+      significant: p < maxP && pairing.candidatePassed < pairing.baselinePassed)
   }
 
   static func percent(_ value: Double) -> String {

@@ -5,7 +5,7 @@ import RefoldModels
 ///
 /// The command layer maps ``sourceFailed(thread:step:message:)`` to exit code 3 and every
 /// other case to exit code 2.
-public enum SuiteError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum SuiteError: RefoldError, Sendable, Hashable {
   /// A value in a suite or expectations file is wrong; `path` is the location inside the
   /// document (`variants.concise.context_format`), `line` the 1-based line when known.
   case invalid(file: String, line: Int?, path: String, message: String)
@@ -46,5 +46,11 @@ public enum SuiteError: Error, Sendable, Hashable, CustomStringConvertible {
       let location = step.map { "thread \"\(thread)\" decision \($0)" } ?? "thread \"\(thread)\""
       return "the model source failed for \(location): \(message)"
     }
+  }
+
+  /// A suite, fixture or expectations mistake exits 2; a failing model source exits 3.
+  public var exitStatus: ExitStatus {
+    if case .sourceFailed = self { return .sourceFailed }
+    return .invalidInput
   }
 }

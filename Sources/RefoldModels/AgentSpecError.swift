@@ -1,3 +1,5 @@
+import RefoldCore
+
 /// A mistake in an agent spec or its prompt template: where it is and what was expected.
 ///
 /// Every problem the loader finds is reported with this one type, so the command layer can
@@ -7,7 +9,7 @@
 /// evals/deploybot/agent.yaml:14: intents.deploy_backend.params.properties.tag.type:
 /// expected one of array, boolean, integer, null, number, object, string, found "strin"
 /// ```
-public struct AgentSpecError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct AgentSpecError: RefoldError, Sendable, Hashable {
   /// The file with the mistake (the `agent.yaml`, or the prompt template).
   public var file: String
   /// The 1-based line, when known.
@@ -29,6 +31,9 @@ public struct AgentSpecError: Error, Sendable, Hashable, CustomStringConvertible
   public init(_ problem: YAMLProblem) {
     self.init(file: problem.file, line: problem.line, path: problem.path, message: problem.message)
   }
+
+  /// A mistake in the spec: invalid input.
+  public var exitStatus: ExitStatus { .invalidInput }
 
   public var description: String {
     let location = line.map { "\(file):\($0)" } ?? file

@@ -15,15 +15,14 @@ public final class InMemoryCassette: CassetteStore {
 
   public func allExchanges() throws -> [Exchange] { state.withLock { $0 } }
 
-  /// Adds `exchange`.
-  ///
-  /// - Throws: ``ModelSourceError/cassetteConflict(key:n:)`` when its `n` is not the next
-  ///   occurrence of its key.
-  public func record(_ exchange: Exchange) throws {
-    try state.withLock { exchanges throws(ModelSourceError) in
-      let count = exchanges.filter { $0.key == exchange.key }.count
-      guard exchange.n == count else { throw .cassetteConflict(key: exchange.key, n: exchange.n) }
-      exchanges.append(exchange)
+  /// Adds `exchange` at the next `n` of its key, under the lock.
+  @discardableResult
+  public func append(_ exchange: Exchange) -> Exchange {
+    state.withLock { exchanges in
+      var stored = exchange
+      stored.n = exchanges.filter { $0.key == exchange.key }.count
+      exchanges.append(stored)
+      return stored
     }
   }
 }

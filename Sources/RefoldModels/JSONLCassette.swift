@@ -116,17 +116,17 @@ public final class JSONLCassette: CassetteStore {
     }
   }
 
-  /// Appends `exchange` as a new line.
+  /// Appends `exchange` as a new line at the next `n` of its key, assigned under the lock.
   ///
-  /// - Throws: ``ModelSourceError/cassetteConflict(key:n:)`` when its `n` is not the next
-  ///   occurrence of its key; ``ModelSourceError/cassette(path:line:reason:)`` when the file
-  ///   cannot be written.
-  public func record(_ exchange: Exchange) throws {
+  /// - Throws: ``ModelSourceError/cassetteUnwritable(path:reason:)`` when the file cannot be
+  ///   written; ``ModelSourceError/cassette(path:line:reason:)`` when it cannot be read back.
+  @discardableResult
+  public func append(_ exchange: Exchange) throws(ModelSourceError) -> Exchange {
     let path = self.path
-    try state.withLock { state throws(ModelSourceError) in
-      let count = state.byKey[exchange.key]?.count ?? 0
-      guard exchange.n == count else { throw .cassetteConflict(key: exchange.key, n: exchange.n) }
-      let line = exchange.jsonLine
+    return try state.withLock { state throws(ModelSourceError) in
+      var stored = exchange
+      stored.n = state.byKey[exchange.key]?.count ?? 0
+      let line = stored.jsonLine
       let offset = try Self.append(line + "\n", to: path)
       if state.descriptor < 0 {
         state.descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -137,6 +137,7 @@ public final class JSONLCassette: CassetteStore {
       state.lines += 1
       state.byKey[exchange.key, default: []].append(
         Span(offset: offset, length: line.utf8.count, line: state.lines))
+      return stored
     }
   }
 
@@ -322,9 +323,9 @@ public final class JSONLCassette: CassetteStore {
       try handle.synchronize()
       return Int64(offset)
     } catch let error as ExchangeLineError {
-      throw .cassette(path: path, line: nil, reason: error.reason)
+      throw .cassetteUnwritable(path: path, reason: error.reason)
     } catch {
-      throw .cassette(path: path, line: nil, reason: "cannot append (\(error))")
+      throw .cassetteUnwritable(path: path, reason: "cannot append (\(error))")
     }
   }
 }

@@ -1,9 +1,11 @@
+import RefoldCore
+
 /// Why a model source could not answer: a cassette miss, an unreachable endpoint, an HTTP
 /// failure, a timeout, or an unreadable cassette.
 ///
 /// These are failures of the source, not of the model's output (which decodes to a
 /// `Decision.Outcome.failure`); the command layer exits with status 3 for them.
-public enum ModelSourceError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum ModelSourceError: RefoldError, Sendable, Hashable {
   /// No recorded exchange answers the request. `diff` shows how the nearest recorded request
   /// differs (empty when the cassette is empty).
   case cassetteMiss(key: String, thread: String?, detail: String, diff: String)
@@ -19,8 +21,8 @@ public enum ModelSourceError: Error, Sendable, Hashable, CustomStringConvertible
   case missingAPIKey(variable: String)
   /// A cassette file could not be read or written, or a line in it is invalid.
   case cassette(path: String, line: Int?, reason: String)
-  /// An exchange with this key and occurrence is already recorded.
-  case cassetteConflict(key: String, n: Int)
+  /// The cassette file cannot be created or appended to.
+  case cassetteUnwritable(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -40,8 +42,14 @@ public enum ModelSourceError: Error, Sendable, Hashable, CustomStringConvertible
       return "the API key variable \(variable) is not set in the environment"
     case .cassette(let path, let line, let reason):
       return "cassette \(path)\(line.map { ":\($0)" } ?? ""): \(reason)"
-    case .cassetteConflict(let key, let n):
-      return "cassette already holds exchange \(n) for key \(key); recordings are never replaced"
+    case .cassetteUnwritable(let path, let reason):
+      return "cassette \(path): \(reason)"
     }
+  }
+
+  /// The model source failed (3); a cassette that cannot be written is the environment (4).
+  public var exitStatus: ExitStatus {
+    if case .cassetteUnwritable = self { return .environment }
+    return .sourceFailed
   }
 }

@@ -34,14 +34,12 @@ public final class RecordingModelSource: ModelSource {
     if n < recorded.count { return ModelResponse(replaying: recorded[n]) }
     var response = try await live.respond(to: request)
     do {
-      let occurrence = try cassette.exchanges(forKey: request.key).count
       let exchange = Exchange(
-        key: request.key, n: occurrence, provider: request.provider.rawValue,
+        key: request.key, n: 0, provider: request.provider.rawValue,
         request: CassetteKey.canonicalRequest(request.body), response: response.body,
         latencyMilliseconds: response.latencyMilliseconds, usage: response.usage,
         recordedAt: Self.timestamp(clock()), thread: request.thread, meta: response.meta)
-      try cassette.record(exchange)
-      response.n = occurrence
+      response.n = try cassette.append(exchange).n
     } catch let error as ModelSourceError {
       throw error
     } catch {

@@ -1,9 +1,11 @@
+import RefoldCore
+
 /// A mistake in a YAML document: where it is and what was expected.
 ///
 /// Reads as `file:line: path: what is wrong (did you mean …?)`. The loaders turn it into
 /// their own error (``AgentSpecError``, the suite's and the server's) without changing a
 /// word.
-public struct YAMLProblem: Error, Sendable, Hashable, CustomStringConvertible {
+public struct YAMLProblem: RefoldError, Sendable, Hashable {
   public var file: String
   /// The 1-based line, when known.
   public var line: Int?
@@ -22,6 +24,9 @@ public struct YAMLProblem: Error, Sendable, Hashable, CustomStringConvertible {
   public init(at location: YAMLLocation, _ message: String) {
     self.init(file: location.file, line: location.line, path: location.path, message: message)
   }
+
+  /// A mistake in a file: invalid input.
+  public var exitStatus: ExitStatus { .invalidInput }
 
   public var description: String {
     let place = line.map { "\(file):\($0)" } ?? file

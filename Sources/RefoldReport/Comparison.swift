@@ -8,7 +8,8 @@ import RefoldShared
 /// seeded bootstrap 95% interval; for case pass, McNemar's exact p-value; the cases that
 /// flipped in either direction; and token cost per decision side by side.
 ///
-/// Pairs: case pass rate uses every shared case; intent accuracy the shared step cases;
+/// Cases are paired by ``CasePairing``, as the CI gate pairs them (shared ids, source errors
+/// left out). Case pass rate uses every pair; intent accuracy the step pairs;
 /// parameter accuracy the shared step cases whose intent was right in both runs (so both
 /// sides are judged on the same decisions).
 ///
@@ -120,15 +121,8 @@ public struct Comparison: Sendable, Hashable, Codable {
     _ baseline: RunResults, _ candidate: RunResults, seed: UInt64 = 0x5EED,
     resamples: Int = 2000
   ) -> Comparison {
-    var candidateByID: [String: CaseResult] = [:]
-    for result in candidate.cases { candidateByID[result.id] = result }
-    var pairs: [(CaseResult, CaseResult)] = []
-    var baselineIDs = Set<String>()
-    for result in baseline.cases {
-      baselineIDs.insert(result.id)
-      if let other = candidateByID[result.id] { pairs.append((result, other)) }
-    }
-    let onlyInCandidate = candidate.cases.filter { !baselineIDs.contains($0.id) }.count
+    let pairing = CasePairing(baseline: baseline, candidate: candidate)
+    let pairs = pairing.pairs.map { ($0.baseline, $0.candidate) }
 
     func intentRight(_ result: CaseResult) -> Bool {
       result.verdict == .pass || result.verdict == .wrongParameters
@@ -168,8 +162,10 @@ public struct Comparison: Sendable, Hashable, Codable {
       if lhs.thread != rhs.thread { return lhs.thread < rhs.thread }
       return (lhs.step ?? Int.max, lhs.id) < (rhs.step ?? Int.max, rhs.id)
     }
-    let regressions = pairs.filter { $0.0.passed && !$0.1.passed }.map(flipped).sorted(by: order)
-    let improvements = pairs.filter { !$0.0.passed && $0.1.passed }.map(flipped).sorted(by: order)
+    let regressions = pairing.newlyFailing.map { flipped(($0.baseline, $0.candidate)) }
+      .sorted(by: order)
+    let improvements = pairing.newlyPassing.map { flipped(($0.baseline, $0.candidate)) }
+      .sorted(by: order)
 
     let baselineTokens = baseline.summary.tokens?.perDecision
     let candidateTokens = candidate.summary.tokens?.perDecision
@@ -182,14 +178,14 @@ public struct Comparison: Sendable, Hashable, Codable {
       schema: schemaIdentifier,
       baseline: Side(run: baseline.run, cases: baseline.cases.count),
       candidate: Side(run: candidate.run, cases: candidate.cases.count),
-      sharedCases: pairs.count, onlyInBaseline: baseline.cases.count - pairs.count,
-      onlyInCandidate: onlyInCandidate,
+      sharedCases: pairs.count, onlyInBaseline: pairing.onlyInBaseline,
+      onlyInCandidate: pairing.onlyInCandidate,
       intentAccuracy: paired(.intentAccuracy, intentPairs, 0),
       parameterAccuracy: paired(.parameterAccuracy, parameterPairs, 1),
       casePassRate: paired(.casePassRate, passPairs, 2),
       mcnemar: McNemar(
         baselineOnly: regressions.count, candidateOnly: improvements.count,
-        pValue: Statistics.mcnemarExact(b: regressions.count, c: improvements.count)),
+        pValue: pairing.mcnemarPValue),
       regressions: regressions, improvements: improvements,
       tokens: Tokens(
         baselinePerDecision: baselineTokens, candidatePerDecision: candidateTokens, ratio: ratio),

@@ -20,9 +20,9 @@ public struct ComparisonWriter: Sendable {
   @discardableResult
   public func write(_ comparisons: [Comparison], to directory: String) throws -> [String] {
     [
-      try AtomicFile.write(
+      try ReportFile.write(
         Comparison.jsonData(comparisons), named: ComparisonWriter.jsonFileName, in: directory),
-      try AtomicFile.write(
+      try ReportFile.write(
         renderHTML(comparisons), named: ComparisonWriter.htmlFileName, in: directory),
     ]
   }

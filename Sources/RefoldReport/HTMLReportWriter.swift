@@ -55,7 +55,7 @@ public struct HTMLReportWriter: Sendable {
   /// - Returns: the path written.
   @discardableResult
   public func write(variants runs: [RunResults], to directory: String) throws -> String {
-    try AtomicFile.write(render(variants: runs), named: HTMLReportWriter.fileName, in: directory)
+    try ReportFile.write(render(variants: runs), named: HTMLReportWriter.fileName, in: directory)
   }
 
   /// The page's bytes for the variants of one evaluation.

@@ -28,7 +28,7 @@ public struct JSONReportWriter: Sendable {
   /// - Returns: the path written.
   @discardableResult
   public func write(_ results: RunResults, to directory: String) throws -> String {
-    try AtomicFile.write(encode(results), named: JSONReportWriter.fileName, in: directory)
+    try ReportFile.write(encode(results), named: JSONReportWriter.fileName, in: directory)
   }
 
   /// Reads a results file.

@@ -25,7 +25,7 @@ public struct JUnitReportWriter: Sendable {
   /// - Returns: the path written.
   @discardableResult
   public func write(variants runs: [RunResults], to directory: String) throws -> String {
-    try AtomicFile.write(render(variants: runs), named: JUnitReportWriter.fileName, in: directory)
+    try ReportFile.write(render(variants: runs), named: JUnitReportWriter.fileName, in: directory)
   }
 
   /// The XML document.

@@ -27,7 +27,7 @@ public struct MarkdownSummaryWriter: Sendable {
   public func write(
     _ results: RunResults, baseline: Comparison? = nil, to directory: String
   ) throws -> String {
-    try AtomicFile.write(
+    try ReportFile.write(
       render(results, baseline: baseline), named: MarkdownSummaryWriter.fileName, in: directory)
   }
 

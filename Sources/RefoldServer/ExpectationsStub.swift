@@ -2,6 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldShared
 
 /// An expectations entry for a promoted thread, for a person to edit.
 ///
@@ -78,18 +79,21 @@ struct ExpectationsStub {
     appends = false
   }
 
-  /// Writes or appends the stub; returns its file.
-  func write() throws -> String {
-    let manager = FileManager.default
-    try manager.createDirectory(
-      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    if appends, manager.fileExists(atPath: path) {
-      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-      defer { try? handle.close() }
-      try handle.seekToEnd()
-      try handle.write(contentsOf: Data(text.utf8))
+  /// Writes the stub, or the existing file with the stub after it; returns its file.
+  ///
+  /// - Throws: ``ServerError/promotionUnwritable(thread:path:reason:)``.
+  func write(thread recorded: String) throws(ServerError) -> String {
+    let existing = appends ? FileManager.default.contents(atPath: path) : nil
+    let whole: Data
+    if let existing {
+      whole = existing + Data(text.utf8)
     } else {
-      try Data(text.drop(while: { $0 == "\n" }).utf8).write(to: URL(fileURLWithPath: path))
+      whole = Data(text.drop(while: { $0 == "\n" }).utf8)
+    }
+    do {
+      try AtomicFile.write(whole, to: path)
+    } catch {
+      throw .promotionUnwritable(thread: recorded, path: error.path, reason: error.reason)
     }
     return path
   }

@@ -118,7 +118,6 @@ public struct OTLPImporter: Sendable {
   public func store(
     _ result: Result, into events: any EventStore, cassette: any CassetteStore
   ) throws -> Summary {
-    var counts: [String: Int] = [:]
     var exchangeKeys: [String: (key: String, n: Int)] = [:]
     var stored = 0
     for exchange in result.exchanges {
@@ -128,11 +127,8 @@ public struct OTLPImporter: Sendable {
         exchangeKeys[span] = (same.key, same.n)
         continue
       }
-      var copy = exchange
-      copy.n = existing.count + counts[exchange.key, default: 0]
-      try cassette.record(copy)
-      counts[exchange.key, default: 0] += 1
-      exchangeKeys[span] = (copy.key, copy.n)
+      let appended = try cassette.append(exchange)
+      exchangeKeys[span] = (appended.key, appended.n)
       stored += 1
     }
     var lines: [EventLine] = []

@@ -120,22 +120,19 @@ public struct Promoter: Sendable {
       }
     }
 
-    // Redact, rename, re-key.
+    // Redact, rename, re-key; the cassette gives each exchange its n as it appends it.
     let rules = try RedactionRule.rules(from: suite.redaction, file: suite.file)
     var (redactedEvents, redactedExchanges) = Redactor(rules: rules)
       .redact(events: recorded, exchanges: exchanges)
     let output = try openCassette(cassettePath)
     var rekeyed = 0
-    var appendedCounts: [String: Int] = [:]
     for position in redactedExchanges.indices {
       var exchange = redactedExchanges[position]
       let key = CassetteKey.key(for: exchange.request)
       if key != exchange.key { rekeyed += 1 }
-      let existing = try output.exchanges(forKey: key).count
       exchange.key = key
-      exchange.n = existing + appendedCounts[key, default: 0]
-      appendedCounts[key, default: 0] += 1
       exchange.thread = target
+      exchange = try output.append(exchange)
       redactedExchanges[position] = exchange
       let owner = owners[position]
       var meta = redactedEvents[owner].meta?.objectValue ?? [:]
@@ -150,14 +147,13 @@ public struct Promoter: Sendable {
       return copy
     }
 
-    // Write: the fixture through a temporary file, then the cassette lines, then the stub.
+    // Write: the cassette lines (above), then the fixture whole, then the stub.
     let text = redactedEvents.map(\.jsonLine).joined(separator: "\n") + "\n"
-    try Self.writeAtomically(text, to: fixturePath, thread: thread)
-    for exchange in redactedExchanges { try output.record(exchange) }
+    try Self.write(text, to: fixturePath, thread: thread)
     _ = try FixtureLoader.load([fixturePath])
     let stub = try ExpectationsStub(
       suite: suite, raw: raw, thread: target, events: redactedEvents, from: thread)
-    let expectationsPath = try stub.write()
+    let expectationsPath = try stub.write(thread: thread)
 
     var notes: [String] = []
     if !suite.fixtureFiles.contains(fixturePath)
@@ -207,19 +203,12 @@ public struct Promoter: Sendable {
     return (joined as NSString).standardizingPath
   }
 
-  static func writeAtomically(_ text: String, to path: String, thread: String) throws {
-    let directory = (path as NSString).deletingLastPathComponent
+  /// Writes a promoted file whole, through ``AtomicFile``.
+  static func write(_ text: String, to path: String, thread: String) throws(ServerError) {
     do {
-      try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true)
-      let temporary = path + ".tmp-\(UUID().uuidString.prefix(8))"
-      try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-      if FileManager.default.fileExists(atPath: path) {
-        try FileManager.default.removeItem(atPath: path)
-      }
-      try FileManager.default.moveItem(atPath: temporary, toPath: path)
+      try AtomicFile.write(text, to: path)
     } catch {
-      throw ServerError.promotion(thread: thread, reason: "cannot write \(path): \(error)")
+      throw .promotionUnwritable(thread: thread, path: error.path, reason: error.reason)
     }
   }
 }

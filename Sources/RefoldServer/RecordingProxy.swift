@@ -3,7 +3,6 @@ import Foundation
 import RefoldCore
 import RefoldModels
 import RefoldShared
-import Synchronization
 
 /// An OpenAI- and Anthropic-compatible HTTP proxy that records every exchange.
 ///
@@ -34,7 +33,6 @@ public final class RecordingProxy: Sendable {
   let decoder: ProxyIntentDecoder
   let clock: @Sendable () -> String
   /// Serialises cassette writes, so concurrent identical requests get distinct `n`.
-  private let recordLock = Mutex<Void>(())
 
   /// The header that ties a request to a thread.
   public static let threadHeader = "X-Refold-Thread"
@@ -151,19 +149,12 @@ public final class RecordingProxy: Sendable {
       "status": .int(Int64(answer.status)), "recorded_by": "proxy",
     ]
     if let model = response["model"]?.stringValue { meta["endpoint_model"] = .string(model) }
-    let occurrence: Int? = recordLock.withLock { _ in
-      for _ in 0..<3 {
-        guard let n = try? cassette.exchanges(forKey: key).count else { return nil }
-        let exchange = Exchange(
-          key: key, n: n, provider: provider.rawValue,
-          request: CassetteKey.canonicalRequest(request), response: response,
-          latencyMilliseconds: answer.latencyMilliseconds, usage: usage, recordedAt: clock(),
-          thread: thread, meta: .object(meta))
-        if (try? cassette.record(exchange)) != nil { return n }
-      }
-      return nil
-    }
-    guard let occurrence else { return nil }
+    let exchange = Exchange(
+      key: key, n: 0, provider: provider.rawValue,
+      request: CassetteKey.canonicalRequest(request), response: response,
+      latencyMilliseconds: answer.latencyMilliseconds, usage: usage, recordedAt: clock(),
+      thread: thread, meta: .object(meta))
+    guard let occurrence = (try? cassette.append(exchange))?.n else { return nil }
     if let thread {
       let outcome = decoder.decode(request: request, response: response)
       let eventMeta: JSONValue = [

@@ -2,7 +2,6 @@ import Foundation
 import RefoldCore
 import RefoldModels
 import RefoldShared
-import Synchronization
 
 /// Asks a live endpoint for every request and appends each exchange to a cassette.
 ///
@@ -11,7 +10,6 @@ import Synchronization
 public final class StoringModelSource: ModelSource {
   public let live: LiveModelSource
   public let cassette: any CassetteStore
-  private let lock = Mutex<Void>(())
   private let clock: @Sendable () -> String
 
   public init(
@@ -25,16 +23,12 @@ public final class StoringModelSource: ModelSource {
 
   public func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse {
     var response = try await live.respond(to: request)
-    let stored: Int? = lock.withLock { _ in
-      guard let n = try? cassette.exchanges(forKey: request.key).count else { return nil }
-      let exchange = Exchange(
-        key: request.key, n: n, provider: request.provider.rawValue,
-        request: CassetteKey.canonicalRequest(request.body), response: response.body,
-        latencyMilliseconds: response.latencyMilliseconds, usage: response.usage,
-        recordedAt: clock(), thread: request.thread, meta: response.meta)
-      return (try? cassette.record(exchange)) == nil ? nil : n
-    }
-    if let stored { response.n = stored }
+    let exchange = Exchange(
+      key: request.key, n: 0, provider: request.provider.rawValue,
+      request: CassetteKey.canonicalRequest(request.body), response: response.body,
+      latencyMilliseconds: response.latencyMilliseconds, usage: response.usage,
+      recordedAt: clock(), thread: request.thread, meta: response.meta)
+    if let stored = try? cassette.append(exchange) { response.n = stored.n }
     return response
   }
 }

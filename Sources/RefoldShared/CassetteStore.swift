@@ -10,10 +10,16 @@ public protocol CassetteStore: Sendable {
   func answers(forKey key: String) throws -> [Exchange]
   /// Every exchange, in recorded order (for nearest-request search and export).
   func allExchanges() throws -> [Exchange]
-  /// Adds an exchange; its `n` must be the number of exchanges already stored for its key.
+  /// Adds an exchange at the next `n` of its key and returns it as stored.
   ///
-  /// - Throws: when `n` is taken: existing recordings are never overwritten.
-  func record(_ exchange: Exchange) throws
+  /// The store assigns `n` (the number of exchanges already stored for the key) under its
+  /// own lock or inside one transaction, as an ``EventStore`` assigns `seq`: concurrent
+  /// appends of one key get 0, 1, 2, … with no gap and no duplicate, and existing
+  /// recordings are never overwritten. The `n` the exchange carries is ignored.
+  ///
+  /// - Throws: when the store cannot be written.
+  @discardableResult
+  func append(_ exchange: Exchange) throws -> Exchange
 }
 
 extension CassetteStore {

@@ -76,7 +76,7 @@ public struct ThreadSummary: Sendable, Hashable, Codable {
 }
 
 /// The contract errors of every ``EventStore``.
-public enum EventStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum EventStoreError: RefoldError, Sendable, Hashable {
   /// Another writer appended first: the thread continues at `actual`, not `expected`.
   case versionConflict(thread: String, expected: Int, actual: Int)
   /// An event `id` already stored in the thread with different content.
@@ -101,5 +101,12 @@ public enum EventStoreError: Error, Sendable, Hashable, CustomStringConvertible 
       return "cannot fork thread \"\(thread)\" at \(count): it has \(available) events"
     case .storage(let detail): return detail
     }
+  }
+
+  /// Conflicts and unknown threads are the caller's input (2); a failed backing storage is
+  /// the environment (4).
+  public var exitStatus: ExitStatus {
+    if case .storage = self { return .environment }
+    return .invalidInput
   }
 }

@@ -37,31 +37,14 @@ public struct EventExporter: Sendable {
 
   /// Writes the events of `threads` to the file at `path` atomically.
   ///
-  /// The lines go to a temporary file in the same directory, which is renamed over `path`
-  /// only when everything was written: a failure never leaves half a file.
+  /// The lines stream through ``AtomicFile``: a failure never leaves half a file.
+  ///
+  /// - Throws: ``StoreError/unwritable(path:reason:)`` when the file cannot be written.
   public func export(_ threads: [String], toFile path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-      throw StoreError.file(path: path, reason: "cannot create a file in its directory")
-    }
     do {
-      let handle = try FileHandle(forWritingTo: temporary)
-      do {
-        try export(threads) { bytes in try handle.write(contentsOf: bytes) }
-        try handle.close()
-      } catch {
-        try? handle.close()
-        throw error
-      }
-      if rename(temporary.path, url.path) != 0 {
-        throw StoreError.file(path: path, reason: String(cString: strerror(errno)))
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      if error is StoreError || error is EventStoreError { throw error }
-      throw StoreError.file(path: path, reason: "\(error)")
+      try AtomicFile.write(to: path) { sink in try export(threads) { try sink(Data($0)) } }
+    } catch let failure as AtomicFile.Failure {
+      throw StoreError.unwritable(path: failure.path, reason: failure.reason)
     }
   }
 }

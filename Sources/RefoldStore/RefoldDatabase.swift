@@ -31,7 +31,7 @@ public final class RefoldDatabase: Sendable {
       do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       } catch {
-        throw StoreError.file(
+        throw StoreError.unwritable(
           path: directory.path, reason: "cannot create the database directory (\(error))")
       }
     }

@@ -46,28 +46,30 @@ public final class SQLiteCassetteStore: CassetteStore {
     }
   }
 
-  /// Adds an exchange whose `n` is the number already stored for its key.
+  /// Adds an exchange at the next `n` of its key, counted and inserted in one immediate
+  /// transaction: a second connection to the same file waits, then counts the new row.
   ///
-  /// - Throws: ``StoreError/exchangeTaken(key:n:next:)`` when `n` is taken or skips ahead.
-  public func record(_ exchange: Exchange) throws {
+  /// - Throws: ``StoreError`` when the database cannot be written (busy past the timeout,
+  ///   read-only, full).
+  @discardableResult
+  public func append(_ exchange: Exchange) throws -> Exchange {
     let usage = try exchange.usage.map { usage -> String in
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       return String(decoding: try encoder.encode(usage), as: UTF8.self)
     }
-    try database.withConnection { connection in
+    return try database.withConnection { connection in
       try connection.transaction {
         let count = try connection.prepare("SELECT count(*) FROM exchanges WHERE key = ?")
         count.bind(exchange.key, at: 1)
         let next = try count.step() ? count.int(at: 0) : 0
         count.reset()
-        guard exchange.n == next else {
-          throw StoreError.exchangeTaken(key: exchange.key, n: exchange.n, next: next)
-        }
+        var stored = exchange
+        stored.n = next
         let insert = try connection.prepare(
           "INSERT INTO exchanges (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         insert.bind(exchange.key, at: 1)
-        insert.bind(exchange.n, at: 2)
+        insert.bind(next, at: 2)
         insert.bind(exchange.provider, at: 3)
         insert.bind(exchange.request.canonicalString, at: 4)
         insert.bind(exchange.response.canonicalString, at: 5)
@@ -77,6 +79,7 @@ public final class SQLiteCassetteStore: CassetteStore {
         insert.bind(exchange.thread, at: 9)
         insert.bind(exchange.meta?.canonicalString, at: 10)
         try insert.run()
+        return stored
       }
     }
   }

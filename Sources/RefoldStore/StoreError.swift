@@ -6,7 +6,7 @@ import RefoldShared
 /// Contract errors of an ``SQLiteEventStore`` (a version conflict, an id conflict, an unknown
 /// thread) are ``EventStoreError`` values, as every `EventStore` throws them; an import turns
 /// them into ``rejectedLine(file:line:reason:)`` so the message names the file and line.
-public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum StoreError: RefoldError, Sendable, Hashable {
   /// SQLite refused: the database file, the (extended) result code, SQLite's message and the
   /// statement that failed.
   case sqlite(path: String, code: Int32, message: String, sql: String?)
@@ -14,10 +14,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
   case invalidLines([LineProblem])
   /// A valid line that the store refused (a `seq` or `id` conflict); nothing was imported.
   case rejectedLine(file: String, line: Int, reason: EventStoreError)
-  /// A file could not be opened, read or written.
+  /// A file given as input could not be opened or read.
   case file(path: String, reason: String)
-  /// A cassette exchange whose `n` is taken or skips ahead.
-  case exchangeTaken(key: String, n: Int, next: Int)
+  /// A file or directory the store writes cannot be created or written (the environment,
+  /// not the input, is at fault).
+  case unwritable(path: String, reason: String)
   /// A run id that is already stored (runs are never replaced).
   case runExists(String)
   /// A stored row that no longer decodes (written by an incompatible version, or edited).
@@ -57,10 +58,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
       return "\(first)\(more)"
     case .rejectedLine(let file, let line, let reason):
       return "\(file):\(line): \(reason); nothing was imported"
-    case .file(let path, let reason):
+    case .file(let path, let reason), .unwritable(let path, let reason):
       return "\(path): \(reason)"
-    case .exchangeTaken(let key, let n, let next):
-      return "cassette key \(key) cannot take exchange n=\(n): the next free n is \(next)"
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
     case .corruptRow(let table, let detail):
@@ -70,6 +69,32 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         "\(path) has schema version \(version), newer than the \(supported) this Refold knows"
     }
   }
+
+  /// Invalid input exits 2; a busy, locked, full, unreadable or unwritable database or file
+  /// exits 4 (``ExitStatus/environment``).
+  public var exitStatus: ExitStatus {
+    switch self {
+    case .sqlite(_, let code, _, _):
+      return Self.environmentCodes.contains(code & 0xFF) ? .environment : .invalidInput
+    case .unwritable: return .environment
+    case .invalidLines, .rejectedLine, .file, .runExists, .corruptRow,
+      .newerSchema:
+      return .invalidInput
+    }
+  }
+
+  /// The lines for standard error: one per invalid input line.
+  public var lines: [String] {
+    if case .invalidLines(let problems) = self, !problems.isEmpty {
+      return problems.map(\.description)
+    }
+    return [description]
+  }
+
+  /// SQLite's primary result codes that say the machine, not the input, failed: PERM (3),
+  /// BUSY (5), LOCKED (6), NOMEM (7), READONLY (8), IOERR (10), FULL (13), CANTOPEN (14),
+  /// PROTOCOL (15).
+  static let environmentCodes: Set<Int32> = [3, 5, 6, 7, 8, 10, 13, 14, 15]
 
   static func abbreviate(_ sql: String) -> String {
     let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")

@@ -1,5 +1,7 @@
+import RefoldCore
+
 /// What goes wrong in a test double: a script ran out, a store refused, a server did not start.
-public enum RefoldTestingError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum RefoldTestingError: RefoldError, Sendable, Hashable {
   /// A scripted decider was asked more often than its script answers, or its closure had no
   /// answer for this context.
   case noScriptedAnswer(thread: String, call: Int, eventCount: Int)
@@ -20,6 +22,16 @@ public enum RefoldTestingError: Error, Sendable, Hashable, CustomStringConvertib
       "no cassette at \(path) for variant \(variant); record one with `refold eval --model record`"
     case .noCassette(let variant, nil):
       "the suite names no cassette for variant \(variant); add `cassette:` to its suite.yaml"
+    }
+  }
+
+  /// A script or store mistake is the test's input (2); a missing cassette is a model source
+  /// that cannot answer (3); a server that did not start is the environment (4).
+  public var exitStatus: ExitStatus {
+    switch self {
+    case .noScriptedAnswer, .runExists: return .invalidInput
+    case .noCassette: return .sourceFailed
+    case .serverNotListening: return .environment
     }
   }
 }

@@ -23,10 +23,10 @@ import Testing
     let path = directory + "/nested/cassettes/deploybot.jsonl"
     let cassette = try JSONLCassette(path: path)
     #expect(try cassette.allExchanges().isEmpty)
-    try cassette.record(exchange("k1", 0, answer: "a"))
+    try cassette.append(exchange("k1", 0, answer: "a"))
     let firstBytes = try String(contentsOfFile: path, encoding: .utf8)
-    try cassette.record(exchange("k1", 1, answer: "b"))
-    try cassette.record(exchange("k2", 0, answer: "c"))
+    try cassette.append(exchange("k1", 1, answer: "b"))
+    try cassette.append(exchange("k2", 0, answer: "c"))
     let text = try String(contentsOfFile: path, encoding: .utf8)
     #expect(text.hasPrefix(firstBytes))
     let lines = text.split(separator: "\n")
@@ -37,13 +37,14 @@ import Testing
     #expect(first["usage"] == ["input_tokens": 300, "output_tokens": 40])
     #expect(first["n"] == 0)
 
-    #expect(throws: ModelSourceError.cassetteConflict(key: "k1", n: 1)) {
-      try cassette.record(exchange("k1", 1, answer: "again"))
-    }
+    // The cassette assigns n: an exchange claiming a taken one gets the next.
+    let again = try cassette.append(exchange("k1", 1, answer: "again"))
+    #expect(again.n == 2)
+    #expect(again == exchange("k1", 2, answer: "again"))
     let reopened = try JSONLCassette(path: path)
     #expect(try reopened.allExchanges() == cassette.allExchanges())
-    #expect(try reopened.exchanges(forKey: "k1").map(\.n) == [0, 1])
-    try reopened.record(exchange("k1", 2, answer: "d"))
+    #expect(try reopened.exchanges(forKey: "k1").map(\.n) == [0, 1, 2])
+    #expect(try reopened.append(exchange("k1", 0, answer: "d")).n == 3)
     #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(text))
   }
 
@@ -134,8 +135,8 @@ import Testing
     let request = ModelRequest(
       provider: .openai, body: ["model": "m", "messages": []], thread: "t")
     let cassette = InMemoryCassette()
-    try cassette.record(exchange(request.key, 0, answer: "first"))
-    try cassette.record(exchange(request.key, 1, answer: "second"))
+    try cassette.append(exchange(request.key, 0, answer: "first"))
+    try cassette.append(exchange(request.key, 1, answer: "second"))
     let source = RecordedModelSource(cassette: cassette)
     let first = try await source.respond(to: request)
     let second = try await source.respond(to: request)
@@ -153,12 +154,12 @@ import Testing
     let builder = try RequestBuilder(spec: spec)
     let recorded = try builder.request(thread: "deploy-001", events: Support.deployThread)
     let cassette = InMemoryCassette()
-    try cassette.record(
+    try cassette.append(
       Exchange(
         key: recorded.key, n: 0, provider: "openai", request: recorded.body,
         response: ProviderResponses.openAIContent("x"), recordedAt: "2026-11-26T10:00:00Z",
         thread: "deploy-001"))
-    try cassette.record(
+    try cassette.append(
       Exchange(
         key: "unrelated", n: 0, provider: "openai", request: ["model": "other"],
         response: ProviderResponses.openAIContent("y"), recordedAt: "2026-11-26T10:00:00Z",

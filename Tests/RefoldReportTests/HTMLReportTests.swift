@@ -142,7 +142,7 @@ struct HTMLReportTests {
     #expect(data.count < 25_000_000)
     #expect(data.count > 1_000_000, "every case is embedded")
     if let directory = ProcessInfo.processInfo.environment["REFOLD_LARGE_REPORT_DIR"] {
-      try AtomicFile.write(data, named: HTMLReportWriter.fileName, in: directory)
+      try ReportFile.write(data, named: HTMLReportWriter.fileName, in: directory)
       try JSONReportWriter().write(results, to: directory)
     }
   }

@@ -63,7 +63,7 @@ import Testing
         name: "next_step",
         arguments: .object(
           (parameters.objectValue ?? [:]).merging(["intent": .string(name)]) { a, _ in a }))
-      try cassette.record(
+      try cassette.append(
         Exchange(
           key: request.key, n: 0, provider: "openai",
           request: CassetteKey.canonicalRequest(request.body), response: response,

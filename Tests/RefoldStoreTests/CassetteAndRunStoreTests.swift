@@ -23,7 +23,7 @@ import Testing
       exchange("k1", 0, usage: TokenUsage(inputTokens: 120, outputTokens: 7)),
       exchange("k2", 0), exchange("k1", 1),
     ]
-    for item in recorded { try cassette.record(item) }
+    for item in recorded { try cassette.append(item) }
     #expect(try cassette.exchanges(forKey: "k1") == [recorded[0], recorded[2]])
     #expect(try cassette.exchanges(forKey: "missing").isEmpty)
     // Another store on the same file sees the same recordings.
@@ -32,16 +32,16 @@ import Testing
         == recorded)
   }
 
-  @Test func cassetteRefusesATakenOrSkippedN() throws {
+  @Test func cassetteAssignsTheNextNWhateverTheExchangeSays() throws {
     let cassette = try SQLiteCassetteStore(path: ":memory:")
-    try cassette.record(exchange("k", 0))
-    #expect(throws: StoreError.exchangeTaken(key: "k", n: 0, next: 1)) {
-      try cassette.record(exchange("k", 0))
-    }
-    #expect(throws: StoreError.exchangeTaken(key: "k", n: 3, next: 1)) {
-      try cassette.record(exchange("k", 3))
-    }
-    #expect(try cassette.allExchanges().count == 1)
+    #expect(try cassette.append(exchange("k", 0)).n == 0)
+    #expect(try cassette.append(exchange("k", 0)).n == 1)
+    #expect(try cassette.append(exchange("k", 3)).n == 2)
+    #expect(try cassette.append(exchange("other", 5)).n == 0)
+    let stored = try cassette.exchanges(forKey: "k")
+    #expect(stored.map(\.n) == [0, 1, 2])
+    #expect(stored[1].request == exchange("k", 0).request)
+    #expect(stored[2].request == exchange("k", 3).request)
   }
 
   func results(id: String, suite: String, startedAt: String, passed: Int) -> RunResults {

@@ -37,36 +37,28 @@ struct PromoteCommand: ParsableCommand {
 
   func run() throws {
     let context = CLIContext.current
-    do {
-      let database = try store.openDatabase(creating: false)
-      let environment = context.environment
-      let promoter = Promoter(
-        events: SQLiteEventStore(database: database),
-        cassette: SQLiteCassetteStore(database: database),
-        loadSuite: {
-          try SuiteLoader(
-            loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0, patch: $1) },
-            requiresFixtures: false
-          ).load($0)
-        },
-        openCassette: { try JSONLCassette(path: $0) })
-      let summary = try promoter.promote(
-        thread: thread, suite: suite, as: name, variant: variant, replace: replace)
-      context.stdout.line(
-        "promoted \(thread) as \(summary.thread): \(summary.events) events → \(summary.fixture), "
-          + "\(summary.exchanges) exchanges → \(summary.cassette)"
-          + (summary.rekeyed > 0 ? " (\(summary.rekeyed) re-keyed after redaction)" : "")
-          + ", expectations stub → \(summary.expectations)")
-      for key in summary.missing {
-        context.stderr.line("refold: note: exchange \(key) is not in the store; not copied")
-      }
-      for note in summary.notes { context.stderr.line("refold: note: \(note)") }
-    } catch let error as ServerError {
-      throw CLIError(error.description)
-    } catch let error as SuiteError {
-      throw CLIError(error.description)
-    } catch let error as ModelSourceError {
-      throw CLIError("\(error)")
+    let database = try store.openDatabase(creating: false)
+    let environment = context.environment
+    let promoter = Promoter(
+      events: SQLiteEventStore(database: database),
+      cassette: SQLiteCassetteStore(database: database),
+      loadSuite: {
+        try SuiteLoader(
+          specLoader: AgentSpecLoader(environment: environment),
+          requiresFixtures: false
+        ).load($0)
+      },
+      openCassette: { try JSONLCassette(path: $0) })
+    let summary = try promoter.promote(
+      thread: thread, suite: suite, as: name, variant: variant, replace: replace)
+    context.stdout.line(
+      "promoted \(thread) as \(summary.thread): \(summary.events) events → \(summary.fixture), "
+        + "\(summary.exchanges) exchanges → \(summary.cassette)"
+        + (summary.rekeyed > 0 ? " (\(summary.rekeyed) re-keyed after redaction)" : "")
+        + ", expectations stub → \(summary.expectations)")
+    for key in summary.missing {
+      context.stderr.line("refold: note: exchange \(key) is not in the store; not copied")
     }
+    for note in summary.notes { context.stderr.line("refold: note: \(note)") }
   }
 }

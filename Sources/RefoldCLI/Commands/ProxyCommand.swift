@@ -36,26 +36,20 @@ struct ProxyCommand: AsyncParsableCommand {
 
   func run() async throws {
     let context = CLIContext.current
-    do {
-      let address = try ListenAddress(parsing: listen)
-      try RecordingProxy.validateUpstream(upstream)
-      let agent = try spec.map {
-        try AgentSpecLoader(environment: context.environment).load(path: $0)
-      }
-      let database = try store.openDatabase(creating: true)
-      let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
-      let proxy = try RecordingProxy(
-        upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
-        spec: agent, timeout: timeout, dependencies: context.dependencies)
-      let running = try await proxy.start(listen: address)
-      context.stdout.line(
-        "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
-          + "recording into \(store.databasePath)")
-      try await running.waitUntilInterrupted()
-    } catch let error as ServerError {
-      throw CLIError(error.description)
-    } catch let error as AgentSpecError {
-      throw CLIError("\(error)")
+    let address = try ListenAddress(parsing: listen)
+    try RecordingProxy.validateUpstream(upstream)
+    let agent = try spec.map {
+      try AgentSpecLoader(environment: context.environment).load(path: $0)
     }
+    let database = try store.openDatabase(creating: true)
+    let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
+    let proxy = try RecordingProxy(
+      upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
+      spec: agent, timeout: timeout, dependencies: context.dependencies)
+    let running = try await proxy.start(listen: address)
+    context.stdout.line(
+      "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
+        + "recording into \(store.databasePath)")
+    try await running.waitUntilInterrupted()
   }
 }

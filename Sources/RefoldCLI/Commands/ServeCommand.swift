@@ -66,60 +66,52 @@ struct ServeCommand: AsyncParsableCommand {
 
   func run() async throws {
     let context = CLIContext.current
-    do {
-      let address = try ListenAddress(parsing: listen)
-      let agent = try AgentSpecLoader(environment: context.environment, baseURLOverride: baseURL)
-        .load(path: spec)
-      var secret: String?
-      if let webhookSecretEnv {
-        guard let value = context.environment[webhookSecretEnv], !value.isEmpty else {
-          throw CLIError("the webhook secret variable \(webhookSecretEnv) is not set")
-        }
-        secret = value
+    let address = try ListenAddress(parsing: listen)
+    let agent = try AgentSpecLoader(environment: context.environment, baseURLOverride: baseURL)
+      .load(path: spec)
+    var secret: String?
+    if let webhookSecretEnv {
+      guard let value = context.environment[webhookSecretEnv], !value.isEmpty else {
+        throw CLIError("the webhook secret variable \(webhookSecretEnv) is not set")
       }
-      let specDirectory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
-      let toolsPath = tools ?? Self.defaultToolsPath(spec: spec)
-      let fromFile = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
-      let commands = ToolCommands.named(in: agent, directory: specDirectory)
-        .merging(fromFile) { _, file in file }
-      // Everything is checked before the store is opened, so bad input creates nothing.
-      let makeSource: (RefoldDatabase) -> any ModelSource
-      switch model {
-      case .live:
-        let live = try LiveModelSource(
-          settings: agent.model, environment: context.environment,
-          dependencies: context.dependencies)
-        let timestamp = context.dependencies.timestamp
-        makeSource = {
-          StoringModelSource(
-            live: live, cassette: SQLiteCassetteStore(database: $0), clock: timestamp)
-        }
-      case .recorded:
-        let recorded = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
-        makeSource = { _ in recorded }
-      }
-      let database = try store.openDatabase(creating: true)
-      let source = makeSource(database)
-      let loop = AgentLoop(
-        spec: agent, decider: try ModelDecider(spec: agent, source: source),
-        tools: CommandToolRunner(commands: commands, clock: context.dependencies.clock),
-        clock: context.dependencies.timestamp)
-      let service = AgentService(
-        loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
-        webhookSecret: secret, clock: context.dependencies.timestamp)
-      let running = try await service.start(listen: address)
-      context.stdout.line(
-        "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
-          + "\(commands.count) tool command(s), store \(store.databasePath)"
-          + (secret == nil ? "" : ", webhooks signed"))
-      try await running.waitUntilInterrupted()
-    } catch let error as ServerError {
-      throw CLIError(error.description)
-    } catch let error as AgentSpecError {
-      throw CLIError("\(error)")
-    } catch let error as ModelSourceError {
-      throw CLIError("\(error)", exitCode: CLIError.modelSourceFailed)
+      secret = value
     }
+    let specDirectory = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+    let toolsPath = tools ?? Self.defaultToolsPath(spec: spec)
+    let fromFile = try toolsPath.map { try ToolCommands.load(path: $0) } ?? [:]
+    let commands = ToolCommands.named(in: agent, directory: specDirectory)
+      .merging(fromFile) { _, file in file }
+    // Everything is checked before the store is opened, so bad input creates nothing.
+    let makeSource: (RefoldDatabase) -> any ModelSource
+    switch model {
+    case .live:
+      let live = try LiveModelSource(
+        settings: agent.model, environment: context.environment,
+        dependencies: context.dependencies)
+      let timestamp = context.dependencies.timestamp
+      makeSource = {
+        StoringModelSource(
+          live: live, cassette: SQLiteCassetteStore(database: $0), clock: timestamp)
+      }
+    case .recorded:
+      let recorded = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
+      makeSource = { _ in recorded }
+    }
+    let database = try store.openDatabase(creating: true)
+    let source = makeSource(database)
+    let loop = AgentLoop(
+      spec: agent, decider: try ModelDecider(spec: agent, source: source),
+      tools: CommandToolRunner(commands: commands, clock: context.dependencies.clock),
+      clock: context.dependencies.timestamp)
+    let service = AgentService(
+      loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
+      webhookSecret: secret, clock: context.dependencies.timestamp)
+    let running = try await service.start(listen: address)
+    context.stdout.line(
+      "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
+        + "\(commands.count) tool command(s), store \(store.databasePath)"
+        + (secret == nil ? "" : ", webhooks signed"))
+    try await running.waitUntilInterrupted()
   }
 
   /// `tools.yaml` next to the spec, when it exists.

@@ -1,0 +1,30 @@
+import Foundation
+import RefoldShared
+
+/// Writes one file of a report whole, through the shared ``AtomicFile``.
+enum ReportFile {
+  /// Writes `data` to `directory/name`, creating `directory` when it does not exist.
+  ///
+  /// - Returns: the path written.
+  /// - Throws: ``ReportError/cannotWrite(path:reason:)``; the file is then unchanged.
+  @discardableResult
+  static func write(_ data: Data, named name: String, in directory: String) throws(ReportError)
+    -> String
+  {
+    let path = (directory as NSString).appendingPathComponent(name)
+    do {
+      try AtomicFile.write(data, to: path)
+    } catch {
+      throw .cannotWrite(path: error.path, reason: error.reason)
+    }
+    return path
+  }
+
+  /// Writes UTF-8 `text`; see ``write(_:named:in:)-(Data,_,_)``.
+  @discardableResult
+  static func write(_ text: String, named name: String, in directory: String) throws(ReportError)
+    -> String
+  {
+    try write(Data(text.utf8), named: name, in: directory)
+  }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import RefoldCore
+
+/// Writes files so that readers see either the old file or the whole new one.
+///
+/// The bytes go to a temporary file in the same directory, are flushed to disk (`fsync`),
+/// and the temporary file is renamed over the target: a crash or a full disk never leaves
+/// half a file, and the rename is atomic because both names are on one file system. Every
+/// file Refold writes whole goes through here: reports, `results.json`, exported event
+/// files, promoted fixtures and expectations. (Cassettes and event stores are appended to,
+/// never rewritten.)
+///
+/// ```swift
+/// try AtomicFile.write(data, to: "out/report/results.json")
+/// ```
+public enum AtomicFile {
+  /// Why a file could not be written: the environment, not the input (exit status 4).
+  public struct Failure: RefoldError, Sendable, Hashable {
+    /// The file or directory that could not be written.
+    public var path: String
+    /// What the system said.
+    public var reason: String
+
+    public init(path: String, reason: String) {
+      self.path = path
+      self.reason = reason
+    }
+
+    public var exitStatus: ExitStatus { .environment }
+    public var description: String { "cannot write \(path): \(reason)" }
+  }
+
+  /// Writes `data` to `path`, creating its directory when it does not exist.
+  ///
+  /// - Throws: ``Failure`` when the directory, the temporary file or the rename fails; the
+  ///   target is then unchanged.
+  public static func write(_ data: Data, to path: String) throws(Failure) {
+    do {
+      try write(to: path) { sink in try sink(data) }
+    } catch let failure as Failure {
+      throw failure
+    } catch {
+      throw Failure(path: path, reason: "\(error)")
+    }
+  }
+
+  /// Writes UTF-8 `text` to `path`; see ``write(_:to:)-(Data,_)``.
+  public static func write(_ text: String, to path: String) throws(Failure) {
+    try write(Data(text.utf8), to: path)
+  }
+
+  /// Writes what `body` hands to its sink, in as many pieces as it likes, to `path`.
+  ///
+  /// For output too large to hold in memory (an event export). An error thrown by `body`
+  /// is passed on unchanged after the temporary file is removed; the target is unchanged.
+  ///
+  /// - Throws: ``Failure`` for a file-system failure, or what `body` threw.
+  public static func write(
+    to path: String, _ body: (_ sink: (Data) throws -> Void) throws -> Void
+  ) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    do {
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw Failure(path: directory, reason: Self.reason(of: error))
+    }
+    let temporary = (directory as NSString).appendingPathComponent(
+      ".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    guard descriptor >= 0 else { throw Failure(path: path, reason: Self.systemReason()) }
+    var closed = false
+    defer {
+      if !closed { _ = close(descriptor) }
+    }
+    do {
+      try body { data in try Self.writeAll(data, to: descriptor, path: path) }
+      guard fsync(descriptor) == 0 else { throw Failure(path: path, reason: Self.systemReason()) }
+      closed = true
+      guard close(descriptor) == 0 else { throw Failure(path: path, reason: Self.systemReason()) }
+      guard rename(temporary, path) == 0 else {
+        throw Failure(path: path, reason: Self.systemReason())
+      }
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+    // The rename itself lasts once the directory is flushed; a failure here loses nothing
+    // that a reader could see, so it is not reported.
+    let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
+    if directoryDescriptor >= 0 {
+      _ = fsync(directoryDescriptor)
+      _ = close(directoryDescriptor)
+    }
+  }
+
+  private static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws(Failure) {
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+    do {
+      try handle.write(contentsOf: data)
+    } catch {
+      throw Failure(path: path, reason: reason(of: error))
+    }
+  }
+
+  private static func systemReason() -> String { String(cString: strerror(errno)) }
+
+  private static func reason(of error: any Error) -> String {
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+    if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(code)))
+    }
+    return error.localizedDescription
+  }
+}

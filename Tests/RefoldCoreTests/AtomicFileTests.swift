@@ -1,0 +1,53 @@
+import Foundation
+import RefoldCore
+import RefoldShared
+import Testing
+
+/// The one atomic writer: whole files or nothing, no temporary files left behind.
+@Suite struct AtomicFileTests {
+  func directory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "refold-atomic-\(UUID().uuidString)"
+    ).path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  @Test func replacesAFileWholeAndLeavesNoTemporaryFile() throws {
+    let folder = try directory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/nested/out.txt"
+    try AtomicFile.write("first\n", to: path)
+    try AtomicFile.write("second\n", to: path)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "second\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/nested") == ["out.txt"])
+  }
+
+  @Test func aFailingBodyLeavesTheOldFile() throws {
+    struct Stop: Error {}
+    let folder = try directory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/out.jsonl"
+    try AtomicFile.write("old\n", to: path)
+    #expect(throws: Stop.self) {
+      try AtomicFile.write(to: path) { sink in
+        try sink(Data("new, part one\n".utf8))
+        throw Stop()
+      }
+    }
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["out.jsonl"])
+  }
+
+  @Test func aPathUnderARegularFileIsAnEnvironmentFailure() throws {
+    let folder = try directory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try AtomicFile.write("x", to: folder + "/blocker")
+    let error = #expect(throws: AtomicFile.Failure.self) {
+      try AtomicFile.write("y", to: folder + "/blocker/out.txt")
+    }
+    #expect(error?.exitStatus == .environment)
+    #expect(error?.path == folder + "/blocker")
+    #expect(error?.description.hasPrefix("cannot write \(folder)/blocker: ") == true)
+  }
+}
