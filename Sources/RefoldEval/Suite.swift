@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldModels
 
 /// A suite as loaded from `evals/<suite>/suite.yaml`.
 ///
@@ -24,13 +25,13 @@ public struct Suite: Sendable, Hashable {
   public var cassette: String?
   public var modes: [ReplayMode]
   public var thresholds: Thresholds
-  /// Redaction rules for promoting threads to fixtures, kept as written.
-  public var redaction: [JSONValue]
+  /// Redaction rules for promoting threads to fixtures, as written (with their lines).
+  public var redaction: [YAMLNode]
 
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
     variants: [Variant], fixtureFiles: [String], expectations: Expectations, cassette: String?,
-    modes: [ReplayMode], thresholds: Thresholds, redaction: [JSONValue]
+    modes: [ReplayMode], thresholds: Thresholds, redaction: [YAMLNode]
   ) {
     self.name = name
     self.directory = directory

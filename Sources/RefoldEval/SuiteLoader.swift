@@ -119,7 +119,7 @@ public struct SuiteLoader: Sendable {
     var cassette: String?
     var modes: [ReplayMode] = [.step]
     var thresholds = Thresholds()
-    var redaction: [JSONValue] = []
+    var redaction: [YAMLNode] = []
   }
 
   private func readRest(_ root: YAMLNode, directory: String) throws(YAMLProblem) -> Rest {
@@ -159,7 +159,7 @@ public struct SuiteLoader: Sendable {
     if let node = try root.member("modes") { rest.modes = try Self.readModes(node) }
     if let node = try root.member("thresholds") { rest.thresholds = try readThresholds(node) }
     if let node = try root.member("redaction"), !node.isNull {
-      rest.redaction = try node.sequence().map(\.json)
+      rest.redaction = try node.sequence()
     }
     rest.cassette = try root.member("cassette").map { (node) throws(YAMLProblem) in
       resolve(try node.string())

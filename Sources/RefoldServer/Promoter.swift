@@ -121,7 +121,7 @@ public struct Promoter: Sendable {
     }
 
     // Redact, rename, re-key; the cassette gives each exchange its n as it appends it.
-    let rules = try RedactionRule.rules(from: suite.redaction, file: suite.file)
+    let rules = try RedactionRule.rules(from: suite.redaction)
     var (redactedEvents, redactedExchanges) = Redactor(rules: rules)
       .redact(events: recorded, exchanges: exchanges)
     let output = try openCassette(cassettePath)

@@ -161,19 +161,25 @@ import Testing
 
   @Test func redactionRulesAreCheckedAndApplyByPathAndPattern() throws {
     #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["pattern": "(unclosed"]], file: "suite.yaml")
+      try RedactionRule.rules(yaml: #"- {pattern: "(unclosed"}"#, file: "suite.yaml")
     }
     #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["replace": "x"]], file: "suite.yaml")
+      try RedactionRule.rules(yaml: "- {replace: x}", file: "suite.yaml")
     }
-    #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["path": "data.a", "with": "x"]], file: "suite.yaml")
+    #expect(
+      throws: ServerError.invalidRedaction(
+        file: "suite.yaml:2", rule: 1,
+        reason:
+          "with: unknown key (did you mean path?); expected one of path, pattern, replace, replacement"
+      )
+    ) {
+      try RedactionRule.rules(yaml: "- {pattern: x}\n- {path: data.a, with: x}", file: "suite.yaml")
     }
     let rules = try RedactionRule.rules(
-      from: [
-        ["path": "data.users[*].email", "replace": "<email>"],
-        ["path": "data.text", "pattern": "@[a-z]+", "replace": "@someone"],
-      ], file: "suite.yaml")
+      yaml: """
+        - {path: "data.users[*].email", replace: "<email>"}
+        - {path: data.text, pattern: "@[a-z]+", replace: "@someone"}
+        """, file: "suite.yaml")
     let event = Event(
       thread: "t", seq: 0, type: "webhook",
       data: [
