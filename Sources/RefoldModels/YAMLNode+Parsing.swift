@@ -5,8 +5,8 @@ import Yams
 extension YAMLNode {
   /// Parses `text` (from `file`, for messages); nil for an empty document.
   ///
-  /// - Throws: ``YAMLProblem`` for text that is not YAML (`invalid YAML at 2:1: …`), a key
-  ///   that is not a plain string, a duplicate key or an alias.
+  /// - Throws: ``YAMLProblem`` for text that is not YAML (`invalid YAML at 2:1: …`, a
+  ///   duplicate key among them) or a key that is not a plain string. Aliases are resolved.
   public static func parse(_ text: String, file: String) throws(YAMLProblem) -> YAMLNode? {
     let root: Node?
     do {
@@ -49,9 +49,6 @@ extension YAMLNode {
         }
         let keyLocation = YAMLLocation(
           file: file, line: key.mark?.line, path: join(path, name))
-        guard !entries.contains(where: { $0.key == name }) else {
-          throw YAMLProblem(at: keyLocation, "duplicate key")
-        }
         entries.append(
           Entry(
             key: name, keyLocation: keyLocation,

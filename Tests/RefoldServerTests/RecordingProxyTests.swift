@@ -37,6 +37,39 @@ import Testing
 
   static let secret = "sk-proxytest-9f8e7d6c5b4a39281706"
 
+  @Test func aSilentUpstreamTimesOutOnTheProxysClockAndNothingIsRecorded() async throws {
+    let directory = try Support.temporaryDirectory()
+    let database = try RefoldDatabase(path: directory + "/refold.sqlite")
+    let cassette = SQLiteCassetteStore(database: database)
+    // The upstream holds every request until the test ends.
+    let (held, release) = AsyncStream.makeStream(of: Void.self)
+    defer { release.finish() }
+    let upstream = try await ProviderServer { _, _ in
+      for await _ in held {}
+      return .json(ProviderResponses.openAIContent("late"))
+    }
+    defer { Task { await upstream.stop() } }
+    let clock = TestClock()
+    let proxy = try RecordingProxy(
+      upstream: upstream.baseURL, events: SQLiteEventStore(database: database),
+      cassette: cassette, timeout: 300,
+      dependencies: Dependencies(
+        clock: clock, now: { Date(timeIntervalSince1970: 1_700_000_000) },
+        transport: URLSessionTransport()))
+    let running = try await proxy.start(listen: ListenAddress(host: "127.0.0.1", port: 0))
+
+    async let reply = Support.post(
+      running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
+      headers: ["X-Refold-Thread": "prod-002"])
+    // Five minutes pass on the proxy's clock, none in the test.
+    await clock.advanceWhenDue(by: .seconds(300))
+    let answer = try await reply
+    await running.stop(timeout: 0)
+    #expect(answer.status == 502)
+    #expect(answer.json?["error"]?["type"] == "upstream_unreachable")
+    #expect(try cassette.allExchanges().isEmpty)
+  }
+
   @Test func recordsAnExchangeAndReplaysItWithTheUpstreamGone() async throws {
     let directory = try Support.temporaryDirectory()
     let databasePath = directory + "/refold.sqlite"
