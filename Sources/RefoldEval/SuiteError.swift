@@ -26,11 +26,7 @@ public enum SuiteError: RefoldError, Sendable, Hashable {
   static func checking<Value>(_ body: () throws(YAMLProblem) -> Value) throws(SuiteError)
     -> Value
   {
-    do {
-      return try body()
-    } catch {
-      throw SuiteError(error)
-    }
+    try YAMLProblem.reported(as: SuiteError.init, body)
   }
 
   public var description: String {

@@ -159,11 +159,7 @@ public struct AgentSpecLoader: Sendable {
   static func checked<Value>(_ body: () throws(YAMLProblem) -> Value) throws(AgentSpecError)
     -> Value
   {
-    do {
-      return try body()
-    } catch {
-      throw AgentSpecError(error)
-    }
+    try YAMLProblem.reported(as: AgentSpecError.init, body)
   }
 
   private func readModel(_ model: YAMLNode) throws(YAMLProblem) -> ModelSettings {

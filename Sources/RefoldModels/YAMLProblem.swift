@@ -25,6 +25,18 @@ public struct YAMLProblem: RefoldError, Sendable, Hashable {
     self.init(file: location.file, line: location.line, path: location.path, message: message)
   }
 
+  /// Runs `body`, turning a problem it throws into a loader's own error with `report`
+  /// (`AgentSpecError.init`), word for word.
+  public static func reported<Value, Failure: Error>(
+    as report: (YAMLProblem) -> Failure, _ body: () throws(YAMLProblem) -> Value
+  ) throws(Failure) -> Value {
+    do {
+      return try body()
+    } catch {
+      throw report(error)
+    }
+  }
+
   /// A mistake in a file: invalid input.
   public var exitStatus: ExitStatus { .invalidInput }
 
