@@ -76,13 +76,17 @@ public struct CommandToolRunner: ToolRunner {
     var timedOut: Bool
   }
 
-  /// Runs the command on a dispatch thread (its reads block), never on the cooperative pool.
+  /// Runs the command on a thread of its own (its reads block).
+  ///
+  /// Not on the cooperative pool, and not on dispatch's global queues either: on Linux those
+  /// share their few workers with Swift's tasks, and two blocked reads stall every task of
+  /// the server until dispatch notices and adds a worker, about a second later.
   static func execute(
     _ command: ToolCommand, input: Data, environment extra: [String: String], intent: String,
     clock: any Clock<Duration>
   ) async throws -> Finished {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async {
+      Thread.detachNewThread {
         do {
           continuation.resume(returning: try runBlocking(command, input, extra, intent, clock))
         } catch {
@@ -146,7 +150,7 @@ public struct CommandToolRunner: ToolRunner {
     let group = DispatchGroup()
     let errorBuffer = DataBox()
     group.enter()
-    DispatchQueue.global().async {
+    Thread.detachNewThread {
       errorBuffer.data = stderr.fileHandleForReading.readDataToEndOfFile()
       group.leave()
     }
