@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RefoldCore
+import RefoldModels
 
 /// The entry point of the `refold` tool, callable in-process.
 ///
@@ -20,9 +21,11 @@ public enum CLI {
     arguments: [String],
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    dependencies: Dependencies = .live
   ) async -> Int32 {
-    let context = CLIContext(stdout: stdout, stderr: stderr, environment: environment)
+    let context = CLIContext(
+      stdout: stdout, stderr: stderr, environment: environment, dependencies: dependencies)
     return await CLIContext.$current.withValue(context) {
       await execute(arguments, context)
     }

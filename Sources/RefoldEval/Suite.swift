@@ -13,13 +13,13 @@ public struct Suite: Sendable, Hashable {
   public var file: String
   /// The agent spec file, resolved (the suite file for an external agent).
   public var agentPath: String
-  /// The agent as its spec file defines it (before variant overrides); for an external
+  /// The agent as its spec file defines it (before any variant's patch); for an external
   /// agent, its decision points (the suite's `intents:`, or none: the default vocabulary).
   public var agent: AgentSpec
   /// The team's own agent, when `agent:` names a command or a URL instead of a spec file.
   public var externalAgent: ExternalAgent?
-  /// The variants in file order; a suite without `variants` has one, `default`, with no
-  /// overrides.
+  /// The variants in file order; a suite without `variants` has one, `default`, that
+  /// changes nothing.
   public var variants: [Variant]
   /// The fixture files the globs matched, sorted within each glob.
   public var fixtureFiles: [String]
@@ -28,13 +28,13 @@ public struct Suite: Sendable, Hashable {
   public var cassette: String?
   public var modes: [ReplayMode]
   public var thresholds: Thresholds
-  /// Redaction rules for promoting threads to fixtures, kept as written.
-  public var redaction: [JSONValue]
+  /// Redaction rules for promoting threads to fixtures, as written (with their lines).
+  public var redaction: [YAMLNode]
 
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
     variants: [Variant], fixtureFiles: [String], expectations: Expectations, cassette: String?,
-    modes: [ReplayMode], thresholds: Thresholds, redaction: [JSONValue],
+    modes: [ReplayMode], thresholds: Thresholds, redaction: [YAMLNode],
     externalAgent: ExternalAgent? = nil
   ) {
     self.name = name
@@ -55,8 +55,8 @@ public struct Suite: Sendable, Hashable {
   /// The variant named `name`.
   public func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
 
-  /// The agent spec with `variant`'s overrides applied.
-  public func spec(for variant: Variant) -> AgentSpec { variant.apply(to: agent) }
+  /// The agent spec with `variant`'s patch applied.
+  public func spec(for variant: Variant) -> AgentSpec { variant.spec }
 
   /// The external agent of `variant`: the suite's, with the variant's `env:` added.
   public func externalAgent(for variant: Variant) -> ExternalAgent? {

@@ -110,11 +110,14 @@ final class AgentProcess: @unchecked Sendable {
   /// Whether the process is still running and its stdout open.
   var isUsable: Bool { process.isRunning && !state.withLock { $0.ended } }
 
-  /// Sends one request line and waits at most `timeout` seconds for one answer line.
+  /// Sends one request line and waits at most `timeout` seconds (slept by `sleep`) for one
+  /// answer line.
   ///
-  /// - Returns: the line, or nil when the agent closed its stdout (it exited).
-  /// - Throws: ``ExternalAgentError`` when stdin is closed or no line came in time.
-  func ask(_ line: String, timeout: Double) async throws -> String? {
+  /// - Returns: the line, or nil when the agent closed its stdin or stdout (it exited).
+  /// - Throws: ``ExternalAgentError`` when no line came in time.
+  func ask(
+    _ line: String, timeout: Double, sleep: @escaping @Sendable (Double) async throws -> Void
+  ) async throws -> String? {
     state.withLock { $0.expired = false }
     do {
       try input.write(contentsOf: Data((line + "\n").utf8))
@@ -123,7 +126,7 @@ final class AgentProcess: @unchecked Sendable {
     }
     let late = ExternalAgentError("the agent gave no answer within \(Self.seconds(timeout))")
     let timer = Task { [self] in
-      try await Task.sleep(for: .seconds(timeout))
+      try await sleep(timeout)
       let waiter = state.withLock { state in
         defer { state.waiter = nil }
         if state.waiter == nil { state.expired = true }

@@ -1,6 +1,10 @@
 import Foundation
 import RefoldCore
 
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
 /// Asks the team's own agent for each decision through `refold.next-step/v1`: a command
 /// agent over stdin and stdout, or an HTTP agent by POST.
 ///
@@ -18,7 +22,7 @@ import RefoldCore
 public struct ExternalAgentDecider: Decider {
   private enum Channel: Sendable {
     case command(CommandAgentPool)
-    case http(HTTPTransport, url: String)
+    case http(URL)
   }
 
   public var agent: ExternalAgent
@@ -26,20 +30,24 @@ public struct ExternalAgentDecider: Decider {
   public var variant: String
   /// Classifies the events sent, to number the decision being asked (`step`).
   public var vocabulary: Vocabulary
+  /// The clock timeouts wait on and the transport HTTP agents are asked through.
+  public var dependencies: Dependencies
   private let channel: Channel
 
   /// A decider for `agent`; `baseEnvironment` is what a command agent inherits before the
-  /// agent's own `env:`.
+  /// agent's own `env:`; `dependencies` times the answers and sends HTTP requests.
   ///
   /// - Throws: ``ExternalAgentError`` for a URL that cannot be parsed.
   public init(
     agent: ExternalAgent, suite: String, variant: String, vocabulary: Vocabulary,
-    baseEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    baseEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+    dependencies: Dependencies = .live
   ) throws {
     self.agent = agent
     self.suite = suite
     self.variant = variant
     self.vocabulary = vocabulary
+    self.dependencies = dependencies
     switch agent.endpoint {
     case .command(let command):
       guard !command.isEmpty else { throw ExternalAgentError("the agent's command is empty") }
@@ -51,12 +59,7 @@ public struct ExternalAgentDecider: Decider {
       guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
         throw ExternalAgentError("the agent's url \"\(text)\" is not an http or https URL")
       }
-      channel = .http(
-        HTTPTransport(
-          url: url, headers: [:],
-          options: ClientOptions(
-            timeout: agent.timeout, maxConcurrentRequests: 64, retry: RetryPolicy(maxAttempts: 1))),
-        url: text)
+      channel = .http(url)
     }
   }
 
@@ -74,7 +77,7 @@ public struct ExternalAgentDecider: Decider {
     let request = NextStepProtocol.request(
       suite: suite, variant: variant, thread: thread, step: step, events: events)
     let line = request.canonicalString
-    let started = ContinuousClock.now
+    let elapsed = dependencies.stopwatch()
     let location = "thread \"\(thread)\" step \(step)"
     var stderr = ""
     let body: JSONValue
@@ -83,7 +86,10 @@ public struct ExternalAgentDecider: Decider {
       let process = try await pool.checkOut()
       let answer: String?
       do {
-        answer = try await process.ask(line, timeout: agent.timeout)
+        let dependencies = dependencies
+        answer = try await process.ask(line, timeout: agent.timeout) {
+          try await dependencies.sleep(seconds: $0)
+        }
       } catch {
         process.stop()
         throw ExternalAgentError("the agent failed at \(location): \(error)\(tail(process))")
@@ -104,16 +110,11 @@ public struct ExternalAgentDecider: Decider {
       }
       stderr = process.takeErrors()
       await pool.checkIn(process)
-    case .http(let transport, let url):
-      do {
-        body = try await transport.post(request) { _ in nil }.body
-      } catch {
-        throw ExternalAgentError("the agent at \(url) failed at \(location): \(error)")
-      }
+    case .http(let url):
+      body = try await post(line, to: url, at: location)
     }
-    let elapsed = ContinuousClock.now - started
-    let latency =
-      Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    let took = elapsed().components
+    let latency = Double(took.seconds) * 1000 + Double(took.attoseconds) / 1e15
     var raw: [String: JSONValue] = ["answer": body]
     if !stderr.isEmpty { raw["stderr"] = .string(stderr) }
     switch NextStepProtocol.answer(body) {
@@ -127,6 +128,38 @@ public struct ExternalAgentDecider: Decider {
       return Decision(
         outcome: .intent(intent), latencyMilliseconds: latency, renderedContext: line,
         rawResponse: .object(raw))
+    }
+  }
+
+  /// POSTs one request to an HTTP agent and reads its answer; no retries.
+  private func post(_ line: String, to url: URL, at location: String) async throws -> JSONValue {
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    request.httpBody = Data(line.utf8)
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    let data: Data
+    let response: HTTPURLResponse
+    do {
+      (data, response) = try await dependencies.send(request, timeout: agent.timeout)
+    } catch let error as URLError where error.code == .timedOut {
+      throw ExternalAgentError(
+        "the agent at \(url.absoluteString) gave no answer within \(agent.timeout) s at \(location)"
+      )
+    } catch {
+      throw ExternalAgentError(
+        "the agent at \(url.absoluteString) cannot be reached at \(location): \(error)")
+    }
+    guard (200..<300).contains(response.statusCode) else {
+      let text = String(decoding: data.prefix(300), as: UTF8.self)
+      throw ExternalAgentError(
+        "the agent at \(url.absoluteString) answered HTTP \(response.statusCode) at \(location): \(text)"
+      )
+    }
+    do {
+      return try JSONParser.parse(bytes: [UInt8](data))
+    } catch {
+      throw ExternalAgentError(
+        "the agent at \(url.absoluteString) answered a body that is not JSON at \(location)")
     }
   }
 

@@ -18,7 +18,7 @@ import Testing
       to: root.appendingPathComponent("suite.yaml"), atomically: true, encoding: .utf8)
     try "name: deploybot\n".write(
       to: root.appendingPathComponent("agent.yaml"), atomically: true, encoding: .utf8)
-    return try SuiteLoader(loadAgent: { _ in deploySpec }).load(root.path)
+    return try SuiteLoader(loadAgent: { _, _ in deploySpec }).load(root.path)
   }
 
   func failure(_ suiteYAML: String) -> String {
@@ -97,6 +97,6 @@ import Testing
         .contains("intents of a spec agent belong in its agent.yaml"))
     #expect(
       failure("agent: agent.yaml\nvariants: {a: {env: {X: y}}}\nfixtures: [\"*.jsonl\"]")
-        .contains("variants.a.env: env: is for an agent given as a command or a URL"))
+        .contains("variants.a.env: unknown key"))
   }
 }
