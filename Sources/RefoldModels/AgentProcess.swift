@@ -20,9 +20,15 @@ final class AgentProcess: @unchecked Sendable {
     var expired = false
   }
 
+  /// What the reading threads share with the requests; the threads hold only this, so that
+  /// a process nobody uses any more is released, and stopped.
+  private final class Shared: Sendable {
+    let state = Mutex(State())
+  }
+
   private let process: Process
   private let input: FileHandle
-  private let state = Mutex(State())
+  private let shared = Shared()
 
   /// Starts `command` with `environment` in `directory`.
   ///
@@ -49,15 +55,16 @@ final class AgentProcess: @unchecked Sendable {
     self.input = stdin.fileHandleForWriting
     let output = stdout.fileHandleForReading
     let errors = stderr.fileHandleForReading
-    Thread.detachNewThread { [self] in readOutput(output) }
-    Thread.detachNewThread { [self] in readErrors(errors) }
+    let shared = shared
+    Thread.detachNewThread { Self.readOutput(output, into: shared) }
+    Thread.detachNewThread { Self.readErrors(errors, into: shared) }
   }
 
-  private func readOutput(_ handle: FileHandle) {
+  private static func readOutput(_ handle: FileHandle, into shared: Shared) {
     while true {
       let data = handle.availableData
       var resumed: (CheckedContinuation<String?, any Error>, String?)?
-      state.withLock { state in
+      shared.state.withLock { state in
         if data.isEmpty {
           state.ended = true
         } else {
@@ -85,14 +92,14 @@ final class AgentProcess: @unchecked Sendable {
     }
   }
 
-  private func readErrors(_ handle: FileHandle) {
+  private static func readErrors(_ handle: FileHandle, into shared: Shared) {
     while true {
       let data = handle.availableData
       if data.isEmpty {
-        state.withLock { $0.stderrEnded = true }
+        shared.state.withLock { $0.stderrEnded = true }
         return
       }
-      state.withLock { state in
+      shared.state.withLock { state in
         state.stderr.append(contentsOf: data)
         if state.stderr.count > 65_536 { state.stderr.removeFirst(state.stderr.count - 65_536) }
       }
@@ -101,14 +108,14 @@ final class AgentProcess: @unchecked Sendable {
 
   /// What the agent wrote to stderr since the last call, and clears it.
   func takeErrors() -> String {
-    state.withLock { state in
+    shared.state.withLock { state in
       defer { state.stderr.removeAll() }
       return String(decoding: state.stderr, as: UTF8.self)
     }
   }
 
   /// Whether the process is still running and its stdout open.
-  var isUsable: Bool { process.isRunning && !state.withLock { $0.ended } }
+  var isUsable: Bool { process.isRunning && !shared.state.withLock { $0.ended } }
 
   /// Sends one request line and waits at most `timeout` seconds (slept by `sleep`) for one
   /// answer line.
@@ -118,7 +125,7 @@ final class AgentProcess: @unchecked Sendable {
   func ask(
     _ line: String, timeout: Double, sleep: @escaping @Sendable (Double) async throws -> Void
   ) async throws -> String? {
-    state.withLock { $0.expired = false }
+    shared.state.withLock { $0.expired = false }
     do {
       try input.write(contentsOf: Data((line + "\n").utf8))
     } catch {
@@ -127,7 +134,7 @@ final class AgentProcess: @unchecked Sendable {
     let late = ExternalAgentError("the agent gave no answer within \(Self.seconds(timeout))")
     let timer = Task { [self] in
       try await sleep(timeout)
-      let waiter = state.withLock { state in
+      let waiter = shared.state.withLock { state in
         defer { state.waiter = nil }
         if state.waiter == nil { state.expired = true }
         return state.waiter
@@ -136,7 +143,7 @@ final class AgentProcess: @unchecked Sendable {
     }
     defer { timer.cancel() }
     return try await withCheckedThrowingContinuation { continuation in
-      let ready: Result<String?, ExternalAgentError>? = state.withLock { state in
+      let ready: Result<String?, ExternalAgentError>? = shared.state.withLock { state in
         if !state.lines.isEmpty { return .success(state.lines.removeFirst()) }
         if state.ended { return .success(nil) }
         if state.expired { return .failure(late) }
@@ -151,15 +158,18 @@ final class AgentProcess: @unchecked Sendable {
   /// stdout closed), so that the error can say how it ended and what it last wrote.
   func settle() async {
     for _ in 0..<50 {
-      if !process.isRunning && state.withLock({ $0.stderrEnded }) { return }
+      if !process.isRunning && shared.state.withLock({ $0.stderrEnded }) { return }
       try? await Task.sleep(for: .milliseconds(20))
     }
   }
 
-  /// Stops the process (a hung or broken agent).
+  /// Stops the process (a hung or broken agent): closes its stdin and kills it.
+  ///
+  /// SIGKILL, not SIGTERM: a child inherits its parent's blocked signals, and a hung agent
+  /// must not outlive the case it failed.
   func stop() {
-    if process.isRunning { process.terminate() }
     try? input.close()
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
   }
 
   /// How the process ended, once it has: `exit status 3`, `signal 9`.
@@ -173,5 +183,6 @@ final class AgentProcess: @unchecked Sendable {
     value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
   }
 
-  deinit { stop() }
+  /// A process nobody asks any more is told so by the end of its stdin, and exits.
+  deinit { try? input.close() }
 }
