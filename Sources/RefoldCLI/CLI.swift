@@ -22,7 +22,9 @@ public enum CLI {
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) async -> Int32 {
-    let context = CLIContext(stdout: stdout, stderr: stderr, environment: environment)
+    let name = arguments.first.flatMap { $0.hasPrefix("-") ? nil : "refold \($0)" } ?? "refold"
+    let context = CLIContext(
+      stdout: stdout, stderr: stderr, environment: environment, command: name)
     return await CLIContext.$current.withValue(context) {
       await execute(arguments, context)
     }

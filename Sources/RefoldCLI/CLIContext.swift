@@ -8,15 +8,19 @@ public struct CLIContext: Sendable {
   public var stdout: any CLIOutput
   public var stderr: any CLIOutput
   public var environment: [String: String]
+  /// The command running (`refold import`), as other processes waiting for the store see it.
+  public var command: String
 
   public init(
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    command: String = "refold"
   ) {
     self.stdout = stdout
     self.stderr = stderr
     self.environment = environment
+    self.command = command
   }
 
   /// The context of the running command.
