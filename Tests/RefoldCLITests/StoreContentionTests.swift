@@ -75,4 +75,34 @@ import Testing
     #expect(outcome.stderr.contains("--busy-timeout"))
     #expect(FileManager.default.fileExists(atPath: db + "-writer"))
   }
+
+  @Test func anEvaluationWhoseStoreIsLockedKeepsItsReportsAndImportRunStoresThem() throws {
+    let directory = try TemporaryDirectory()
+    let db = directory.path("refold.sqlite")
+    let reports = directory.path("reports")
+    _ = try RefoldDatabase(path: db)
+    let holder = try SQLiteConnection(path: db)
+    let outcome = try holder.transaction {
+      try RefoldProcess.run([
+        "eval", Repository.root + "/evals/deploybot", "--db", db, "--out", reports,
+        "--busy-timeout", "0.2",
+      ])
+    }
+    #expect(outcome.status == 4, "\(outcome.stderr)")
+    let primary = reports + "/results.json"
+    let variant = reports + "/concise-json/results.json"
+    for file in [primary, variant, reports + "/report.html", reports + "/junit.xml"] {
+      #expect(FileManager.default.fileExists(atPath: file), "\(file)")
+    }
+    #expect(outcome.stderr.contains("its reports are in \(reports)"), "\(outcome.stderr)")
+    #expect(outcome.stderr.contains("refold import-run \(primary) --db \(db)"))
+    #expect(outcome.stderr.contains("refold import-run \(variant) --db \(db)"))
+    #expect(outcome.stderr.contains("is busy"))
+    #expect(try SQLiteRunStore(path: db).runs(suite: "deploybot").isEmpty)
+
+    let imported = try RefoldProcess.run(["import-run", primary, variant, "--db", db])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let stored = try SQLiteRunStore(path: db).runs(suite: "deploybot")
+    #expect(stored.map(\.info.variant).sorted() == ["baseline", "concise-json"])
+  }
 }
