@@ -26,7 +26,9 @@ public enum CLI {
     let context = CLIContext(
       stdout: stdout, stderr: stderr, environment: environment, command: name)
     return await CLIContext.$current.withValue(context) {
-      await execute(arguments, context)
+      await InputLimits.$current.withValue(InputLimits(environment: environment)) {
+        await execute(arguments, context)
+      }
     }
   }
 

@@ -14,7 +14,11 @@ public enum YAMLDocument {
   ) {
     let root: Node?
     do {
+      try YAMLLimits.checkSize(text, file: file)
       root = try Yams.compose(yaml: text)
+      try YAMLLimits.checkExpansion(root, bytes: text.utf8.count, file: file)
+    } catch let exceeded as YAMLLimits.Exceeded {
+      throw .invalid(file: file, line: exceeded.line, path: "", message: exceeded.reason)
     } catch {
       throw .unreadable(
         file: file, message: "not valid YAML at \(YAMLErrorSentence.describe(error))")

@@ -54,12 +54,16 @@ public struct AgentSpecLoader: Sendable {
   ) throws(AgentSpecError) -> AgentSpec {
     let root: Node
     do {
+      try YAMLLimits.checkSize(yaml, file: file)
       guard let node = try Yams.compose(yaml: yaml) else {
         throw AgentSpecError(file: file, path: "", message: "the file is empty")
       }
+      try YAMLLimits.checkExpansion(node, bytes: yaml.utf8.count, file: file)
       root = node
     } catch let error as AgentSpecError {
       throw error
+    } catch let exceeded as YAMLLimits.Exceeded {
+      throw AgentSpecError(file: file, line: exceeded.line, path: "", message: exceeded.reason)
     } catch {
       throw AgentSpecError(
         file: file, path: "", message: "invalid YAML at \(YAMLErrorSentence.describe(error))")

@@ -246,6 +246,7 @@ public final class JSONLCassette: CassetteStore {
     _ body: (Int, Int64, UnsafeBufferPointer<UInt8>) throws(ModelSourceError) -> Void
   ) throws(ModelSourceError) -> Int {
     let chunkSize = 1 << 20
+    let limit = InputLimits.current
     var pending: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: chunkSize)
     var fileOffset: Int64 = 0
@@ -254,6 +255,9 @@ public final class JSONLCassette: CassetteStore {
     var line = 0
     func emit(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int64) throws(ModelSourceError) {
       line += 1
+      guard bytes.count <= limit.maxLineBytes + 1 else {
+        throw .cassette(path: path, line: line, reason: limit.lineTooLong)
+      }
       let blank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
       if !blank { try body(line, offset, bytes) }
     }
@@ -290,6 +294,10 @@ public final class JSONLCassette: CassetteStore {
         }
         if start < got {
           if pending.isEmpty { pendingOffset = chunkStart + Int64(start) }
+          // A partial line already over the limit is refused before it is kept.
+          guard pending.count + (got - start) <= limit.maxLineBytes + 1 else {
+            throw .cassette(path: path, line: line + 1, reason: limit.lineTooLong)
+          }
           pending += buffer[start..<got]
         }
       }

@@ -17,6 +17,8 @@ public enum StoreError: RefoldError, Sendable, Hashable {
   case invalidLines([LineProblem])
   /// A valid line that the store refused (a `seq` or `id` conflict); nothing was imported.
   case rejectedLine(file: String, line: Int, reason: EventStoreError)
+  /// A line longer than the limit (``InputLimits/maxLineBytes``); nothing was read past it.
+  case lineTooLong(file: String, line: Int, limit: Int)
   /// A file given as input could not be opened or read.
   case file(path: String, reason: String)
   /// A file or directory the store writes cannot be created or written (the environment,
@@ -67,6 +69,8 @@ public enum StoreError: RefoldError, Sendable, Hashable {
       guard let first = problems.first else { return "invalid input" }
       let more = problems.count > 1 ? " (and \(problems.count - 1) more invalid lines)" : ""
       return "\(first)\(more)"
+    case .lineTooLong(let file, let line, let limit):
+      return "\(file):\(line): \(InputLimits(maxLineBytes: limit).lineTooLong)"
     case .rejectedLine(let file, let line, let reason):
       return "\(file):\(line): \(reason); nothing was imported"
     case .file(let path, let reason), .unwritable(let path, let reason):
@@ -88,7 +92,7 @@ public enum StoreError: RefoldError, Sendable, Hashable {
     case .sqlite(_, let code, _, _):
       return Self.environmentCodes.contains(code & 0xFF) ? .environment : .invalidInput
     case .unwritable, .busy: return .environment
-    case .invalidLines, .rejectedLine, .file, .runExists, .corruptRow,
+    case .invalidLines, .rejectedLine, .lineTooLong, .file, .runExists, .corruptRow,
       .newerSchema:
       return .invalidInput
     }
