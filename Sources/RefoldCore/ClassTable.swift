@@ -7,9 +7,10 @@
 ///
 /// Most classes are fixed by the vocabulary alone. The rest are decided by the **inference
 /// pass**, ``inferClasses()``, from what the events seen so far hold, by the default
-/// vocabulary's rules in their order: a decision name `T` that an `approval` event directly
-/// followed is an approval-kind decision; else a `T` with a `T_result` event is a sync
-/// decision; else it keeps its fallback (`other`, or a sync call for a `tool_call`). What the
+/// vocabulary's rules (``Vocabulary/inferredKind(approvalFollows:resultSeen:)``): a decision
+/// name `T` that an `approval` event directly followed is an approval-kind decision; else a
+/// `T` with a `T_result` event is a sync decision; else it keeps its fallback (`other`, or a
+/// sync call for a `tool_call`). What the
 /// pass reads only grows as events arrive, so a class only moves up, from its fallback to a
 /// sync decision to an approval-kind one: an entry changes class at most twice.
 struct ClassTable {
@@ -68,7 +69,7 @@ struct ClassTable {
   @inline(__always)
   func eventClass(at position: Int) -> CompactClass { entries[Int(slots[position])].eventClass }
 
-  /// The class of event `position`, with names.
+  /// The class of event `position` (which must have been added), with names.
   func publicClass(at position: Int) -> EventClass {
     let eventClass = eventClass(at: position)
     switch eventClass.kind {
@@ -117,14 +118,11 @@ struct ClassTable {
     for offset in entries.indices {
       guard let fallback = entries[offset].fallback else { continue }
       let name = entries[offset].decisionName
-      let inferred: CompactClass
-      if entries.contains(where: { $0.precedesApproval && $0.decisionName == name }) {
-        inferred = CompactClass(kind: .decision, intentKind: .approval, intent: name)
-      } else if hasResult(entries[offset].withResultSuffix) {
-        inferred = CompactClass(kind: .decision, intentKind: .sync, intent: name)
-      } else {
-        inferred = fallback
-      }
+      let kind = Vocabulary.inferredKind(
+        approvalFollows: entries.contains { $0.precedesApproval && $0.decisionName == name },
+        resultSeen: hasResult(entries[offset].withResultSuffix))
+      let inferred =
+        kind.map { CompactClass(kind: .decision, intentKind: $0, intent: name) } ?? fallback
       if inferred != entries[offset].eventClass {
         entries[offset].eventClass = inferred
         earliest = min(earliest ?? entries[offset].first, entries[offset].first)

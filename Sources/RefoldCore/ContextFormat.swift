@@ -101,7 +101,7 @@ public enum ContextFormat {
           if decided == canonical { hidden.insert(previous) }
           break
         }
-        if options.vocabulary.canonicalType(events[previous].type) != "approval" { break }
+        if !options.vocabulary.isApproval(events[previous].type) { break }
         hidden.insert(previous)
         previous -= 1
       }

@@ -14,9 +14,11 @@
 /// ``ClassTable`` of the events seen so far. When an event settles the class of a type
 /// already seen (a `T_result` makes `T` a sync decision; an `approval` right after `T` makes
 /// it an approval-kind one), the machine re-reads the events it holds with the new table,
-/// so that its state is always exactly ``ThreadReducer/fold(_:)`` of those events. Classes
-/// only move up (unknown → sync → approval), so each type causes at most two re-reads; with
-/// an agent spec's declared intents there are none.
+/// starting from the state it kept before that type's first event (from the start for
+/// events it was created with), so that its state is always exactly
+/// ``ThreadReducer/fold(_:)`` of those events. Classes only move up (unknown → sync →
+/// approval), so each type causes at most two re-reads; with an agent spec's declared intents
+/// there are none.
 public struct ThreadMachine: Sendable {
   /// The vocabulary and policy the machine applies.
   public let reducer: ThreadReducer
@@ -24,6 +26,15 @@ public struct ThreadMachine: Sendable {
   public private(set) var events: [Event]
   private var table: ClassTable
   private var core = MachineState()
+  /// The state before the first event of each type whose class may still change, applied
+  /// one at a time (a re-read starts from the latest one that still holds).
+  private var checkpoints: [Checkpoint] = []
+
+  /// The state before event `position`.
+  private struct Checkpoint: Sendable {
+    let position: Int
+    let state: MachineState
+  }
 
   /// A machine that has applied `events` (one inference pass, then one fold).
   public init(_ reducer: ThreadReducer, events: [Event] = []) {
@@ -51,10 +62,20 @@ public struct ThreadMachine: Sendable {
     // does not mutate (appending already happened; nothing copies the storage).
     let events = self.events
     events.withUnsafeBufferPointer { buffer in
-      if table.add(buffer, at: position), let earliest = table.inferClasses(), earliest < position {
-        // A class of an event already applied changed: re-read with the new table.
-        core = MachineState()
-        core.fold(buffer, table: table, policy: policy)
+      let known = table.entries.count
+      let changed = table.add(buffer, at: position)
+      if table.entries.count > known, table.entries[Int(table.slots[position])].fallback != nil {
+        // The first event of a type whose class may still change: keep the state before it.
+        checkpoints.append(Checkpoint(position: position, state: core))
+      }
+      if changed, let earliest = table.inferClasses(), earliest < position {
+        // A class of an event already applied changed. Nothing before `earliest` changed
+        // class, so any state kept at or before it still holds: re-read from there.
+        let checkpoint = checkpoints.last { $0.position <= earliest }
+        let start = checkpoint?.position ?? 0
+        checkpoints.removeAll { $0.position > start }
+        core = checkpoint?.state ?? MachineState()
+        core.fold(buffer, from: start, table: table, policy: policy)
       } else {
         core.fold(buffer, from: position, table: table, policy: policy)
       }
@@ -112,7 +133,8 @@ public struct ThreadMachine: Sendable {
   /// from the events applied; nil when an event of that type would not be a decision on it.
   public func kind(ofIntent name: String) -> IntentKind? { table.kind(ofIntent: name) }
 
-  /// The class of event `index`, as the events applied so far tell it.
+  /// The class of event `index` (an index of ``events``), as the events applied so far tell
+  /// it.
   public func eventClass(at index: Int) -> EventClass { table.publicClass(at: index) }
 
   /// The most recent decision, as an intent.

@@ -78,6 +78,13 @@ public struct Vocabulary: Sendable, Hashable {
   /// The canonical type for an event type, after aliases.
   public func canonicalType(_ type: String) -> String { aliases[type] ?? type }
 
+  /// Whether events of `type` are approvals: the input that settles an approval-kind call.
+  public func isApproval(_ type: String) -> Bool { canonicalType(type) == "approval" }
+
+  /// Whether events of `type` are human responses: the input that answers a human-kind
+  /// decision or an escalation.
+  public func isHumanResponse(_ type: String) -> Bool { canonicalType(type) == "human_response" }
+
   /// Classifies every event of a thread; inference looks at the whole thread given (see
   /// ``ClassTable``: the class of event `k` in `events` is its class in the state after all
   /// of them).
@@ -144,8 +151,21 @@ public struct Vocabulary: Sendable, Hashable {
     if type == "done_for_now" { return .terminal }
     if Vocabulary.defaultHumanIntents.contains(type) { return .human }
     if type.hasPrefix("request_approval") { return .approval }
-    if context.requestsApproval(type) { return .approval }
-    if context.hasResult(for: type) { return .sync }
+    return Vocabulary.inferredKind(
+      approvalFollows: context.requestsApproval(type), resultSeen: context.hasResult(for: type))
+  }
+
+  /// The default inference rules, in their order.
+  ///
+  /// A decision name that an `approval` event directly followed is approval-kind; else one
+  /// whose `_result` the thread holds is sync; else nothing is inferred.
+  /// ``ClassTable/inferClasses()`` applies them to its entries.
+  @inline(__always)
+  static func inferredKind(approvalFollows: Bool, resultSeen: @autoclosure () -> Bool)
+    -> IntentKind?
+  {
+    if approvalFollows { return .approval }
+    if resultSeen() { return .sync }
     return nil
   }
 }

@@ -104,7 +104,7 @@ public final class ToolSimulator: ToolRunner {
         }
       case .approval:
         guard let approvalIndex = next(after: index),
-          reducer.vocabulary.canonicalType(events[approvalIndex].type) == "approval"
+          reducer.vocabulary.isApproval(events[approvalIndex].type)
         else {
           if next(after: index) == nil {
             unanswered.append(
@@ -122,7 +122,7 @@ public final class ToolSimulator: ToolRunner {
         }
       case .human:
         if let responseIndex = next(after: index),
-          reducer.vocabulary.canonicalType(events[responseIndex].type) == "human_response"
+          reducer.vocabulary.isHumanResponse(events[responseIndex].type)
         {
           responses.append(
             RecordedResponse(
