@@ -20,6 +20,11 @@ public enum YAMLDocument {
     } catch let exceeded as YAMLLimits.Exceeded {
       throw .invalid(file: file, line: exceeded.line, path: "", message: exceeded.reason)
     } catch {
+      if let duplicate = YAMLErrorSentence.duplicateKey(error, in: text) {
+        throw .invalid(
+          file: file, line: duplicate.line, path: "",
+          message: "duplicate key \"\(duplicate.key)\"; each key may appear once in a mapping")
+      }
       throw .unreadable(
         file: file, message: "not valid YAML at \(YAMLErrorSentence.describe(error))")
     }

@@ -38,7 +38,7 @@ public struct AgentSpecLoader: Sendable {
     do {
       text = try TextFile.read(path)
     } catch {
-      throw AgentSpecError(file: path, path: "", message: error.reason)
+      throw AgentSpecError(file: path, line: error.line, path: "", message: error.reason)
     }
     let directory = (path as NSString).deletingLastPathComponent
     return try load(yaml: text, file: path) { relative throws(AgentSpecError) in
@@ -65,6 +65,11 @@ public struct AgentSpecLoader: Sendable {
     } catch let exceeded as YAMLLimits.Exceeded {
       throw AgentSpecError(file: file, line: exceeded.line, path: "", message: exceeded.reason)
     } catch {
+      if let duplicate = YAMLErrorSentence.duplicateKey(error, in: yaml) {
+        throw AgentSpecError(
+          file: file, line: duplicate.line, path: "",
+          message: "duplicate key \"\(duplicate.key)\"; each key may appear once in a mapping")
+      }
       throw AgentSpecError(
         file: file, path: "", message: "invalid YAML at \(YAMLErrorSentence.describe(error))")
     }
