@@ -70,9 +70,9 @@ struct EvalCommand: AsyncParsableCommand {
     let kind = ModelSourceKind(rawValue: model) ?? .recorded
     let environment = context.environment
     let override = baseURL ?? environment["REFOLD_BASE_URL"]
-    let loader = SuiteLoader { path in
-      try AgentSpecLoader(environment: environment, baseURLOverride: override).load(path: path)
-    }
+    let loader = SuiteLoader(
+      specLoader: AgentSpecLoader(environment: environment, baseURLOverride: override))
+    let dependencies = context.dependencies
     let slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
     // The parsed options (one path) are only read, by closures the evaluation calls from
     // this command's task; ArgumentParser's wrappers are what keep them from being Sendable.
@@ -84,13 +84,15 @@ struct EvalCommand: AsyncParsableCommand {
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
         gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
       loader: loader,
-      decider: SuiteModel(kind: kind, environment: environment).decider,
+      decider: SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
+        .decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
       reporter: ReportFiles(out: out),
       progress: ProgressLine(
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
-        output: context.stdout))
+        output: context.stdout, now: dependencies.now),
+      now: dependencies.now, clock: dependencies.timestamp)
     let result: EvaluationResult
     do {
       result = try await evaluation.run()

@@ -34,7 +34,8 @@ struct MergeCommand: ParsableCommand {
     }
     var merged = try RunResults.merge(shards)
     // The merged run is a run of its own, next to the shards in the store.
-    merged.run.id = "\(RunLocator.stamp(Date()))-\(merged.run.variant)"
+    merged.run.id =
+      "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
     try ResultsWriter.write(merged, to: output)
     try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
     let out = CLIContext.current.stdout

@@ -13,7 +13,7 @@ import RefoldShared
 ///
 /// ```swift
 /// let evaluation = Evaluation(
-///   suite: "evals/deploybot", loader: SuiteLoader { try AgentSpecLoader().load(path: $0) },
+///   suite: "evals/deploybot", loader: SuiteLoader(specLoader: AgentSpecLoader()),
 ///   decider: { suite, variant, spec in try ModelDecider(spec: spec, source: source) })
 /// let result = try await evaluation.run()
 /// print(result.passed, result.runs.map(\.results.summary.intentAccuracy))

@@ -43,17 +43,19 @@ public final class RecordingProxy: Sendable {
   ///   - spec: the agent spec whose intents decode the answers; without one, the intents
   ///     come from the request's tools or response format.
   ///   - timeout: seconds to wait for the upstream.
+  ///   - dependencies: the transport the upstream is called through, the clock its timeout
+  ///     runs on and the wall time recorded events and exchanges are stamped with.
   /// - Throws: ``ServerError/invalidUpstream(_:)``.
   public init(
     upstream: String, events: any EventStore, cassette: any CassetteStore,
-    spec: AgentSpec? = nil, timeout: Double = 300,
-    clock: @escaping @Sendable () -> String = { AgentLoop.systemClock() ?? "" }
+    spec: AgentSpec? = nil, timeout: Double = 300, dependencies: Dependencies = .live
   ) throws(ServerError) {
-    self.forwarder = try UpstreamForwarder(base: upstream, timeout: timeout)
+    self.forwarder = try UpstreamForwarder(
+      base: upstream, timeout: timeout, dependencies: dependencies)
     self.events = events
     self.cassette = cassette
     self.decoder = ProxyIntentDecoder(spec: spec)
-    self.clock = clock
+    self.clock = dependencies.timestamp
   }
 
   /// Checks an upstream base URL without building a proxy (before a store is opened).
@@ -202,7 +204,4 @@ public final class RecordingProxy: Sendable {
     guard let input, let output else { return nil }
     return TokenUsage(inputTokens: input, outputTokens: output)
   }
-
-  /// Closes the upstream session.
-  public func close() { forwarder.invalidate() }
 }

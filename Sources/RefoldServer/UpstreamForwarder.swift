@@ -13,8 +13,9 @@ import RefoldModels
 struct UpstreamForwarder: Sendable {
   /// The upstream base URL, without a trailing slash (`https://api.openai.com/v1`).
   let base: String
-  let session: URLSession
   let timeout: Double
+  /// The transport and clock the request is sent, timed out and measured with.
+  let dependencies: Dependencies
 
   /// Headers that describe one hop, not the request; they are never forwarded.
   static let hopHeaders: Set<String> = [
@@ -44,16 +45,10 @@ struct UpstreamForwarder: Sendable {
     var latencyMilliseconds: Double
   }
 
-  init(base: String, timeout: Double) throws(ServerError) {
-    let trimmed = try Self.validated(base)
-    self.base = trimmed
+  init(base: String, timeout: Double, dependencies: Dependencies) throws(ServerError) {
+    self.base = try Self.validated(base)
     self.timeout = timeout
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.timeoutIntervalForResource = timeout
-    configuration.httpCookieStorage = nil
-    configuration.urlCache = nil
-    self.session = URLSession(configuration: configuration)
+    self.dependencies = dependencies
   }
 
   /// Posts `body` to `base + path` with `headers` (hop-by-hop and `X-Refold-*` dropped).
@@ -61,7 +56,7 @@ struct UpstreamForwarder: Sendable {
   /// - Throws: the transport's error when the upstream cannot be reached or times out.
   func post(path: String, body: Data, headers: [(String, String)]) async throws -> Answer {
     guard let url = URL(string: base + path) else { throw ServerError.invalidUpstream(base) }
-    var request = URLRequest(url: url, timeoutInterval: timeout)
+    var request = URLRequest(url: url)
     request.httpMethod = "POST"
     request.httpBody = body
     for (name, value) in headers {
@@ -72,17 +67,11 @@ struct UpstreamForwarder: Sendable {
     if request.value(forHTTPHeaderField: "Content-Type") == nil {
       request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     }
-    let clock = ContinuousClock()
-    let started = clock.now
-    let (data, response) = try await session.dataAndResponse(for: request)
-    let milliseconds = (clock.now - started).milliseconds
-    let http = response as? HTTPURLResponse
+    let elapsed = dependencies.stopwatch()
+    let (data, response) = try await dependencies.send(request, timeout: timeout)
     return Answer(
-      status: http?.statusCode ?? 502, body: data,
-      contentType: http?.value(forHTTPHeaderField: "Content-Type"),
-      latencyMilliseconds: milliseconds)
+      status: response.statusCode, body: data,
+      contentType: response.value(forHTTPHeaderField: "Content-Type"),
+      latencyMilliseconds: elapsed().milliseconds)
   }
-
-  /// Releases the session's connections.
-  func invalidate() { session.finishTasksAndInvalidate() }
 }

@@ -45,7 +45,7 @@ struct ProxyCommand: AsyncParsableCommand {
     let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
     let proxy = try RecordingProxy(
       upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
-      spec: agent, timeout: timeout)
+      spec: agent, timeout: timeout, dependencies: context.dependencies)
     let running = try await proxy.start(listen: address)
     context.stdout.line(
       "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
