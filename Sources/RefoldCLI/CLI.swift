@@ -24,10 +24,14 @@ public enum CLI {
     environment: [String: String] = ProcessInfo.processInfo.environment,
     dependencies: Dependencies = .live
   ) async -> Int32 {
+    let name = arguments.first.flatMap { $0.hasPrefix("-") ? nil : "refold \($0)" } ?? "refold"
     let context = CLIContext(
-      stdout: stdout, stderr: stderr, environment: environment, dependencies: dependencies)
+      stdout: stdout, stderr: stderr, environment: environment, dependencies: dependencies,
+      command: name)
     return await CLIContext.$current.withValue(context) {
-      await execute(arguments, context)
+      await InputLimits.$current.withValue(InputLimits(environment: environment)) {
+        await execute(arguments, context)
+      }
     }
   }
 

@@ -12,17 +12,21 @@ public struct CLIContext: Sendable {
   public var environment: [String: String]
   /// The clock, wall time and transport every piece the command builds is given.
   public var dependencies: Dependencies
+  /// The command running (`refold import`), as other processes waiting for the store see it.
+  public var command: String
 
   public init(
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    dependencies: Dependencies = .live
+    dependencies: Dependencies = .live,
+    command: String = "refold"
   ) {
     self.stdout = stdout
     self.stderr = stderr
     self.environment = environment
     self.dependencies = dependencies
+    self.command = command
   }
 
   /// The context of the running command.

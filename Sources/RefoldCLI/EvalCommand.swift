@@ -93,7 +93,48 @@ struct EvalCommand: AsyncParsableCommand {
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp)
-    try report(try await evaluation.run(), to: context)
+    let result: EvaluationResult
+    do {
+      result = try await evaluation.run()
+    } catch EvaluationError.runsNotStored(let runs, let location, let reason, let status) {
+      throw CLIError(
+        Self.notStoredSentence(runs: runs, location: location, reason: reason, store: store),
+        exitStatus: status)
+    }
+    try report(result, to: context)
+  }
+
+  /// What to say when the reports were written but runs were not stored: where the reports
+  /// are and the command that stores each run later.
+  static func notStoredSentence(
+    runs: [String], location: String?, reason: String, store: StoreOptions
+  ) -> String {
+    let files = location.map { resultsFiles(in: $0, runs: Set(runs)) } ?? []
+    let database = store.db.map { " --db \($0)" } ?? ""
+    let commands = files.map { "refold import-run \($0)\(database)" }.joined(separator: "; ")
+    let later = commands.isEmpty ? "" : "; store it later with \(commands)"
+    return
+      "the evaluation finished but its run \(runs.joined(separator: ", ")) was not stored "
+      + "(\(reason)); its reports are in \(location ?? "no directory")\(later)"
+  }
+
+  /// The results files in a report directory (its own and its variants') whose run is one
+  /// of `runs`.
+  static func resultsFiles(in directory: String, runs: Set<String>) -> [String] {
+    let subdirectories =
+      (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
+    let candidates =
+      [(directory as NSString).appendingPathComponent(ResultsWriter.fileName)]
+      + subdirectories.map {
+        ((directory as NSString).appendingPathComponent($0) as NSString)
+          .appendingPathComponent(ResultsWriter.fileName)
+      }
+    return candidates.filter { path in
+      guard FileManager.default.fileExists(atPath: path),
+        let results = try? ResultsReader.read(from: path)
+      else { return false }
+      return runs.contains(results.run.id)
+    }
   }
 
   /// Prints the summary table and the gate, then throws for source errors (exit 3) or a

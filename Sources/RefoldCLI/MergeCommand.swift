@@ -36,8 +36,7 @@ struct MergeCommand: ParsableCommand {
     // The merged run is a run of its own, next to the shards in the store.
     merged.run.id =
       "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
-    let data = try JSONReportWriter().encode(merged)
-    try AtomicFile.write(data, to: output)
+    try ResultsWriter.write(merged, to: output)
     try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
     let out = CLIContext.current.stdout
     out.line(

@@ -55,16 +55,21 @@ public struct SuiteLoader: Sendable {
   ///   variant's path in `suite.yaml`).
   public func load(_ path: String) throws -> Suite {
     var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw SuiteError.unreadable(
+        file: path, message: "no such suite folder or suite file; give a folder with a suite.yaml")
+    }
     let file =
-      FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        && isDirectory.boolValue
-      ? (path as NSString).appendingPathComponent("suite.yaml") : path
+      isDirectory.boolValue ? (path as NSString).appendingPathComponent("suite.yaml") : path
+    if isDirectory.boolValue && !FileManager.default.fileExists(atPath: file) {
+      throw SuiteError.unreadable(file: path, message: "the folder has no suite.yaml")
+    }
     let directory = (file as NSString).deletingLastPathComponent
     let text: String
     do {
-      text = try String(contentsOfFile: file, encoding: .utf8)
+      text = try TextFile.read(file)
     } catch {
-      throw SuiteError.unreadable(file: file, message: "cannot read the suite file")
+      throw SuiteError.invalid(file: file, line: error.line, path: "", message: error.reason)
     }
     let root = try SuiteError.checking { () throws(YAMLProblem) in
       try YAMLNode.parse(text, file: file)

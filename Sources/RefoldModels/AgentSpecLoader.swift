@@ -60,7 +60,7 @@ public struct AgentSpecLoader: Sendable {
     do {
       text = try TextFile.read(path)
     } catch {
-      throw AgentSpecError(file: path, path: "", message: error.reason)
+      throw AgentSpecError(file: path, line: error.line, path: "", message: error.reason)
     }
     return try Self.parse(text, file: path)
   }

@@ -5,13 +5,24 @@ import Yams
 extension YAMLNode {
   /// Parses `text` (from `file`, for messages); nil for an empty document.
   ///
-  /// - Throws: ``YAMLProblem`` for text that is not YAML (`invalid YAML at 2:1: …`, a
-  ///   duplicate key among them) or a key that is not a plain string. Aliases are resolved.
+  /// - Throws: ``YAMLProblem`` for text that is not YAML (`invalid YAML at 2:1: …`), a
+  ///   duplicate key (with the line of its second use), a key that is not a plain string, or
+  ///   a document over the ``YAMLLimits`` (its size, or the nodes its aliases expand to).
+  ///   Aliases are resolved.
   public static func parse(_ text: String, file: String) throws(YAMLProblem) -> YAMLNode? {
     let root: Node?
     do {
+      try YAMLLimits.checkSize(text, file: file)
       root = try Yams.compose(yaml: text)
+      try YAMLLimits.checkExpansion(root, bytes: text.utf8.count, file: file)
+    } catch let exceeded as YAMLLimits.Exceeded {
+      throw YAMLProblem(file: file, line: exceeded.line, path: "", message: exceeded.reason)
     } catch {
+      if let duplicate = duplicateKey(error, in: text) {
+        throw YAMLProblem(
+          file: file, line: duplicate.line, path: "",
+          message: "duplicate key \"\(duplicate.key)\"; each key may appear once in a mapping")
+      }
       throw YAMLProblem(
         file: file, line: nil, path: "",
         message: "invalid YAML at \(sentence(error))")
@@ -77,5 +88,30 @@ extension YAMLNode {
     guard problem.hasSuffix(":") else { return first }
     problem.removeLast()
     return first + ", " + problem
+  }
+
+  /// The key and line of a duplicate key the parser refused, found in `text`: the second
+  /// line that starts with the key at the same indentation; nil for another error.
+  ///
+  /// The parser says `expected all keys to be unique but found the following duplicated
+  /// key(s): 'name'` with no place; this gives the message a line.
+  static func duplicateKey(_ error: any Error, in text: String) -> (key: String, line: Int?)? {
+    let message = "\(error)"
+    guard let marker = message.range(of: "duplicated key(s): '") else { return nil }
+    let rest = message[marker.upperBound...]
+    guard let end = rest.firstIndex(of: "'") else { return nil }
+    let key = String(rest[..<end])
+    var seen: Set<Int> = []
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
+      .enumerated()
+    {
+      var body = line.drop(while: { $0 == " " })
+      let indent = line.count - body.count
+      if body.hasPrefix("- ") { body = body.dropFirst(2) }
+      let quoted = body.hasPrefix("\"\(key)\":") || body.hasPrefix("'\(key)':")
+      guard quoted || body.hasPrefix("\(key):") else { continue }
+      if !seen.insert(indent).inserted { return (key, index + 1) }
+    }
+    return (key, nil)
   }
 }

@@ -31,7 +31,7 @@ enum AgentBench {
       id: "bench-agent", suite: "bench", variant: "baseline", modes: ["step"],
       modelSource: "agent", startedAt: "2026-11-20T10:00:00Z",
       finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench")
-    let writer = try RunResultsWriter(path: resultsPath, run: info)
+    let writer = try ResultsWriter(path: resultsPath, run: info)
     let evaluator = Evaluator(
       spec: spec, decider: decider,
       options: .init(modes: [.step], concurrency: concurrency, keepsCases: false))

@@ -45,8 +45,8 @@ import Testing
       "--concurrency", "2",
     ])
     #expect(run.code == 0, "\(run.stderr)")
-    let baseline = try JSONReportWriter.read(from: scratch.path("out/results.json"))
-    let exact = try JSONReportWriter.read(from: scratch.path("out/exact-question/results.json"))
+    let baseline = try ResultsReader.read(from: scratch.path("out/results.json"))
+    let exact = try ResultsReader.read(from: scratch.path("out/exact-question/results.json"))
     #expect(baseline.run.variant == "baseline")
     #expect(baseline.run.model == "python3 agent.py")
     #expect(baseline.summary.decisions == 8)
@@ -104,7 +104,7 @@ import Testing
       "--out", directory.path("out"), "--concurrency", "1",
     ])
     #expect(run.code == 3, "\(run.stderr)")
-    let results = try JSONReportWriter.read(from: directory.path("out/results.json"))
+    let results = try ResultsReader.read(from: directory.path("out/results.json"))
     // Decisions count the 5 answered; the 3 source errors are counted apart.
     #expect(results.cases.count == 8)
     #expect(results.summary.decisions == 5)
@@ -160,7 +160,7 @@ import Testing
     ])
     await server.stop()
     #expect(run.code == 0, "\(run.stderr)")
-    let results = try JSONReportWriter.read(from: directory.path("out/results.json"))
+    let results = try ResultsReader.read(from: directory.path("out/results.json"))
     #expect(results.summary.decisions == 2)
     #expect(results.summary.casePassRate.passed == 3)
     #expect(results.summary.loop?.passRate.passed == 1)

@@ -249,7 +249,7 @@ import Testing
       directory.path("report"),
     ])
     #expect(evaluated.code == 0, "\(evaluated.stderr)")
-    let summary = try JSONReportWriter.read(from: directory.path("report/results.json")).summary
+    let summary = try ResultsReader.read(from: directory.path("report/results.json")).summary
     #expect(summary.intentAccuracy.passed == 3)
     #expect(summary.intentAccuracy.total == 3)
   }
