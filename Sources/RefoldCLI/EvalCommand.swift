@@ -41,6 +41,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
   var out: String?
 
+  @Flag(
+    name: .long,
+    help: "Make every failing case a junit.xml failure (default: only the gate's checks fail).")
+  var junitCases = false
+
   @Option(name: .long, help: "Evaluate a deterministic slice of the threads: K/N (1-based).")
   var shard: String?
 
@@ -88,7 +93,7 @@ struct EvalCommand: AsyncParsableCommand {
         .decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
-      reporter: ReportFiles(out: out),
+      reporter: ReportFiles(out: out, junitCases: junitCases),
       progress: ProgressLine(
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
         output: context.stdout, now: dependencies.now),
@@ -137,8 +142,9 @@ struct EvalCommand: AsyncParsableCommand {
     }
   }
 
-  /// Prints the summary table and the gate, then throws for source errors (exit 3) or a
-  /// failed gate (exit 1).
+  /// Prints the summary table, the gate's checks and, always last, its verdict line
+  /// (`PASS`, `FAIL`, `INCOMPLETE`); then throws for source errors (exit 3, `INCOMPLETE`) or a
+  /// failed gate (exit 1, `FAIL`).
   private func report(_ result: EvaluationResult, to context: CLIContext) throws {
     let runs = result.runs.map(\.results)
     let output = context.stdout
@@ -161,6 +167,13 @@ struct EvalCommand: AsyncParsableCommand {
         for id in regression.newlyPassing.prefix(10) { output.line("  + now passing: \(id)") }
       }
     }
+    for run in result.runs {
+      for check in run.gate.record.checks {
+        let prefix = result.runs.count > 1 ? "\(run.variant.name): " : ""
+        output.line("gate: \(prefix)\(GateView.outcome(check)): \(check.detail)")
+      }
+    }
+    output.line(Self.verdictLine(result))
     let sourceFailures = result.sourceFailures
     if !sourceFailures.isEmpty {
       for failure in sourceFailures.prefix(3) { context.stderr.line("refold: \(failure)") }
@@ -177,6 +190,23 @@ struct EvalCommand: AsyncParsableCommand {
       throw CLIError(
         "the evaluation did not pass its gate (\(failures.count) failed checks)",
         exitStatus: .belowThreshold)
+    }
+  }
+
+  /// The final line: `PASS`, `FAIL` or `INCOMPLETE`, and how many checks held.
+  static func verdictLine(_ result: EvaluationResult) -> String {
+    let checks = result.runs.flatMap(\.gate.record.checks)
+    let evaluated = checks.filter(\.evaluated)
+    let failed = evaluated.filter { !$0.passed }.count
+    let verdict = result.verdict
+    switch verdict {
+    case .pass:
+      return "PASS (\(evaluated.count) of \(evaluated.count) gate checks passed)"
+    case .fail:
+      return "FAIL (\(failed) of \(evaluated.count) gate checks failed)"
+    case .incomplete:
+      let errors = result.runs.map(\.results.summary.sourceErrors).reduce(0, +)
+      return "INCOMPLETE (the model source failed on \(errors) decisions; not a pass)"
     }
   }
 

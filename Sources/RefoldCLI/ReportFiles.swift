@@ -9,6 +9,8 @@ import RefoldShared
 struct ReportFiles: EvaluationReporter {
   /// Where reports go (default: `reports/<suite>/<run>/`).
   var out: String?
+  /// Every failing case is a junit.xml failure (`--junit-cases`).
+  var junitCases = false
 
   func write(
     _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?
@@ -18,7 +20,8 @@ struct ReportFiles: EvaluationReporter {
     let layout = ReportLayout(suite: primary.run.suite, runID: evaluationID, out: out)
     let baselineComparison = baseline.map { Comparison.compare($0, primary) }
     try ReportBundle.write(
-      primary, variants: others, history: history, baseline: baselineComparison, layout: layout)
+      primary, variants: others, history: history, baseline: baselineComparison, layout: layout,
+      junitCases: junitCases)
     for other in others {
       let directory = (layout.directory as NSString).appendingPathComponent(
         ReportLayout.safeComponent(other.run.variant))

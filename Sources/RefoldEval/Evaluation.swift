@@ -151,6 +151,20 @@ public struct Evaluation: Sendable {
       outcomes.append((variant, outcome))
     }
 
+    // The gate is decided once, before anything is written: every output shows its verdict.
+    for index in outcomes.indices {
+      let (variant, outcome) = outcomes[index]
+      // A baseline of another variant is compared only when one variant is evaluated.
+      let comparable = baselineRun.flatMap { run in
+        run.run.variant == variant.name || outcomes.count == 1 ? run : nil
+      }
+      let gate = Gate.evaluate(
+        outcome.results, thresholds: suite.thresholds, minAccuracy: options.minAccuracy,
+        baseline: comparable)
+      outcomes[index].outcome.results.gate = gate.record
+      runs.append(.init(variant: variant, outcome: outcomes[index].outcome, gate: gate))
+    }
+
     let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
     var location: String?
     if let reporter {
@@ -167,16 +181,6 @@ public struct Evaluation: Sendable {
     }
     if let store {
       try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
-    }
-    for (variant, outcome) in outcomes {
-      // A baseline of another variant is compared only when one variant is evaluated.
-      let comparable = baselineRun.flatMap { run in
-        run.run.variant == variant.name || outcomes.count == 1 ? run : nil
-      }
-      let gate = Gate.evaluate(
-        outcome.results, thresholds: suite.thresholds, minAccuracy: options.minAccuracy,
-        baseline: comparable)
-      runs.append(.init(variant: variant, outcome: outcome, gate: gate))
     }
     return EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)

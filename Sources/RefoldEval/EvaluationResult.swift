@@ -46,6 +46,9 @@ public struct EvaluationResult: Sendable {
     runs.flatMap { run in run.gate.failures.map { "\(run.variant.name): \($0)" } }
   }
 
+  /// The evaluation's verdict: the worst of its runs' (`INCOMPLETE`, then `FAIL`, then `PASS`).
+  public var verdict: RunGate.Verdict { RunGate.combined(runs.map(\.gate.verdict)) }
+
   /// Whether every decision was answered and every gate check passed.
   public var passed: Bool { sourceFailures.isEmpty && gateFailures.isEmpty }
 }

@@ -17,32 +17,72 @@ public enum Gate {
     baseline: RunResults? = nil
   ) -> GateOutcome {
     var failures: [String] = []
+    var checks: [GateCheck] = []
     let summary = results.summary
-    func check(_ name: String, _ rate: Rate?, _ minimum: Double?) {
-      guard let minimum, let value = rate?.rate else { return }
-      if value < minimum {
-        failures.append(
-          "\(name) \(percent(value)) is below the threshold \(percent(minimum)) "
-            + "(\(rate?.passed ?? 0)/\(rate?.total ?? 0))")
+    func check(_ name: String, _ key: String, _ rate: Rate?, _ minimum: Double?, source: String) {
+      guard let minimum else { return }
+      guard let rate, let value = rate.rate, rate.total > 0 else {
+        checks.append(
+          GateCheck(
+            name: key, threshold: minimum, actual: nil, passed: false, evaluated: false,
+            source: source, detail: "\(name) has no cases (0/0): not evaluated"))
+        return
       }
+      let passed = value >= minimum
+      let sentence =
+        "\(name) \(percent(value)) is \(passed ? "at or above" : "below") the threshold "
+        + "\(percent(minimum)) (\(rate.passed)/\(rate.total))"
+      if !passed { failures.append(sentence) }
+      checks.append(
+        GateCheck(
+          name: key, threshold: minimum, actual: value, passed: passed, source: source,
+          detail: sentence))
     }
-    check("intent accuracy", summary.intentAccuracy, minAccuracy ?? thresholds.minIntentAccuracy)
-    check("parameter accuracy", summary.parameterAccuracy, thresholds.minParameterAccuracy)
-    check("case pass rate", summary.casePassRate, thresholds.minCasePassRate)
-    check("loop pass rate", summary.loop?.passRate, thresholds.minLoopPassRate)
+    check(
+      "intent accuracy", "min_intent_accuracy", summary.intentAccuracy,
+      minAccuracy ?? thresholds.minIntentAccuracy,
+      source: minAccuracy == nil ? "suite" : "--min-accuracy")
+    check(
+      "parameter accuracy", "min_parameter_accuracy", summary.parameterAccuracy,
+      thresholds.minParameterAccuracy, source: "suite")
+    check(
+      "case pass rate", "min_case_pass_rate", summary.casePassRate, thresholds.minCasePassRate,
+      source: "suite")
+    check(
+      "loop pass rate", "min_loop_pass_rate", summary.loop?.passRate, thresholds.minLoopPassRate,
+      source: "suite")
     var regression: Regression?
     if let baseline {
       let found = compare(baseline: baseline, current: results, maxP: thresholds.maxRegressionP)
       regression = found
-      if found.significant {
-        failures.append(
-          "pass rate on \(found.pairs) shared cases fell from \(percent(found.baselineRate ?? 0)) "
-            + "to \(percent(found.currentRate ?? 0)) (McNemar p = \(formatP(found.pValue)), "
-            + "\(found.newlyFailing.count) newly failing, \(found.newlyPassing.count) newly passing)"
-        )
-      }
+      let sentence =
+        "pass rate on \(found.pairs) shared cases "
+        + (found.significant ? "fell" : "went") + " from \(percent(found.baselineRate ?? 0)) "
+        + "to \(percent(found.currentRate ?? 0)) (McNemar p = \(formatP(found.pValue)), "
+        + "\(found.newlyFailing.count) newly failing, \(found.newlyPassing.count) newly passing)"
+      if found.significant { failures.append(sentence) }
+      checks.append(
+        GateCheck(
+          name: GateCheck.regressionName, threshold: thresholds.maxRegressionP,
+          actual: found.pairs > 0 ? found.pValue : nil,
+          passed: found.pairs > 0 && !found.significant,
+          evaluated: found.pairs > 0, source: "--baseline",
+          detail: found.pairs > 0
+            ? (found.significant ? "significant regression: " : "no significant regression: ")
+              + sentence
+            : "no cases shared with the baseline: not evaluated"))
     }
-    return GateOutcome(passed: failures.isEmpty, failures: failures, regression: regression)
+    let sourceErrors = summary.sourceErrors
+    checks.append(
+      GateCheck(
+        name: GateCheck.sourceErrorsName, threshold: 0, actual: Double(sourceErrors),
+        passed: sourceErrors == 0, source: "run",
+        detail: sourceErrors == 0
+          ? "the model source answered every decision"
+          : "the model source failed on \(sourceErrors) decisions: the run is incomplete"))
+    return GateOutcome(
+      passed: failures.isEmpty, failures: failures, regression: regression,
+      record: RunGate(checks: checks))
   }
 
   /// The paired comparison of two runs on their shared cases (``CasePairing``).

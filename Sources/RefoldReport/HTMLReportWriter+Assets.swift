@@ -27,6 +27,12 @@ extension HTMLReportWriter {
     .card-detail { color: var(--muted); font-size: 12px; }
     .badge { display: inline-block; margin-top: 4px; padding: 1px 8px; border-radius: 10px; font-size: 12px;
       color: #fff; } .badge.ok { background: var(--ok); } .badge.bad { background: var(--bad); }
+    .badge.muted { background: var(--muted); }
+    .gate-banner { margin: 10px 0 0; padding: 8px 14px; border-radius: 8px; color: #fff; }
+    .gate-banner.pass { background: var(--ok); } .gate-banner.fail { background: var(--bad); }
+    .gate-banner.incomplete { background: #bf8700; }
+    .gate-banner strong { font-size: 18px; margin-right: 10px; }
+    .gate-banner ul { margin: 4px 0 0; padding-left: 20px; font-size: 13px; }
     svg { max-width: 100%; height: auto; font-size: 11px; }
     svg text { fill: var(--fg); } svg .tick { fill: var(--muted); }
     svg .grid { stroke: var(--line); stroke-width: 1; }

@@ -116,7 +116,29 @@ public struct HTMLReportWriter: Sendable {
     for (name, value) in facts {
       html += "<div><dt>\(Escaping.html(name))</dt><dd>\(Escaping.html(value))</dd></div>"
     }
-    html += "</dl></header>\n<main>\n"
+    html += "</dl>" + gateBanner(runs) + "</header>\n<main>\n"
+    return html
+  }
+
+  /// The verdict banner: the evaluation's `PASS`, `FAIL` or `INCOMPLETE` (the one the exit
+  /// code gives), with every variant's checks.
+  func gateBanner(_ runs: [RunResults]) -> String {
+    let verdict = GateView.verdict(of: runs)
+    var html = "<div class=\"gate-banner \(verdict.rawValue.lowercased())\" id=\"gate\" "
+    html += "data-verdict=\"\(verdict.rawValue)\"><strong>\(verdict.rawValue)</strong>"
+    html += "<ul>"
+    for results in runs {
+      let gate = GateView.gate(of: results)
+      for check in gate.checks {
+        let prefix = runs.count > 1 ? Escaping.html(results.run.variant) + ": " : ""
+        html += "<li data-check=\"\(Escaping.html(check.name))\" "
+        html += "data-outcome=\"\(Escaping.html(GateView.outcome(check)))\">\(prefix)"
+        html +=
+          "\(Escaping.html(GateView.title(check))) — \(Escaping.html(GateView.outcome(check))): "
+        html += "\(Escaping.html(check.detail))</li>"
+      }
+    }
+    html += "</ul></div>"
     return html
   }
 
@@ -127,16 +149,20 @@ public struct HTMLReportWriter: Sendable {
     html += "<div class=\"cards\">"
     for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
-      let verdict = metric.meetsThreshold(summary, run: results.run)
       let badge: String
-      switch verdict {
-      case .some(true):
-        badge =
-          "<span class=\"badge ok\">meets \(Format.percent(metric.threshold(in: results.run)))</span>"
-      case .some(false):
-        badge =
-          "<span class=\"badge bad\">below \(Format.percent(metric.threshold(in: results.run)))</span>"
-      case .none: badge = ""
+      if let check = GateView.check(metric, in: results) {
+        let bar = Format.percent(check.threshold)
+        if !check.evaluated {
+          badge = "<span class=\"badge muted\">not evaluated (\(bar))</span>"
+        } else if !check.passed {
+          badge = "<span class=\"badge bad\">below \(bar)</span>"
+        } else if GateView.gate(of: results).verdict == .incomplete {
+          badge = "<span class=\"badge muted\">\(bar), run incomplete</span>"
+        } else {
+          badge = "<span class=\"badge ok\">meets \(bar)</span>"
+        }
+      } else {
+        badge = ""
       }
       html += "<div class=\"card\"><div class=\"card-title\">\(metric.title)</div>"
       html += "<div class=\"card-value\">\(Format.percent(rate.rate))</div>"

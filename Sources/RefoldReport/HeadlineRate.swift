@@ -32,13 +32,12 @@ public enum HeadlineRate: String, Sendable, Hashable, CaseIterable, Codable {
 
   /// The threshold in force for this rate in `run`, if any.
   ///
-  /// A rate's own key wins; `min_accuracy` (what `--min-accuracy` sets) gates intent
-  /// accuracy.
+  /// `min_accuracy` (what `--min-accuracy` sets) replaces `min_intent_accuracy`, as at the
+  /// gate; otherwise the rate's own key.
   public func threshold(in run: RunInfo) -> Double? {
     guard let thresholds = run.thresholds else { return nil }
-    if let own = thresholds[thresholdKey] { return own }
-    if self == .intentAccuracy { return thresholds["min_accuracy"] }
-    return nil
+    if self == .intentAccuracy, let flag = thresholds["min_accuracy"] { return flag }
+    return thresholds[thresholdKey]
   }
 
   /// Whether the rate meets its threshold: nil when there is no threshold or no rate.

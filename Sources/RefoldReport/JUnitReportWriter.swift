@@ -2,17 +2,30 @@ import Foundation
 import RefoldCore
 import RefoldShared
 
-/// Writes `junit.xml`: one `<testsuite>` per thread, one `<testcase>` per decision or loop run.
+/// Writes `junit.xml`: the gate's checks as test cases, and every decision or loop run for
+/// drill-down.
 ///
 /// The shape is the common JUnit one (Jenkins/Surefire `junit-10.xsd`) that CI systems read:
 /// `testsuites > testsuite(name, tests, failures, errors, skipped, time, timestamp) >
-/// testcase(name, classname, time) > failure(message, type)`. Cases whose model source
-/// failed are `<error>`s, not failures. Every string is XML-escaped; characters XML 1.0
-/// forbids are written as `\u{…}` text.
+/// testcase(name, classname, time) > failure|error|skipped`. Each variant has a
+/// `refold.<suite>.<variant>.gate` suite with one test case per gate check: a threshold or
+/// regression check that failed is a `<failure>`, one not evaluated (0/0) is `<skipped>`,
+/// and source errors are an `<error>`, so the file fails exactly when the gate does. Its
+/// `time` is the run's own wall time. Then one suite per thread holds its cases: by default
+/// a failing case is `<skipped>` (its message says it failed, its details are in
+/// `<system-out>`), so a CI test tab does not turn red while the gate passes; with
+/// ``failingCases`` (`--junit-cases`) it is a `<failure>` (an `<error>` for a source
+/// error). Every string is XML-escaped; characters XML 1.0 forbids are written as
+/// `\u{…}` text.
 public struct JUnitReportWriter: Sendable {
   public static let fileName = "junit.xml"
 
-  public init() {}
+  /// Every failing case is a failure, not only the gate's checks.
+  public var failingCases: Bool
+
+  public init(failingCases: Bool = false) {
+    self.failingCases = failingCases
+  }
 
   /// Writes `junit.xml` for the variants of one evaluation into `directory` atomically.
   /// - Returns: the path written.
@@ -31,8 +44,47 @@ public struct JUnitReportWriter: Sendable {
   /// The XML document.
   public func render(variants runs: [RunResults]) -> String {
     var suites: [String] = []
-    var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
+    var totals = (tests: 0, failures: 0, errors: 0, skipped: 0, time: 0.0)
     for results in runs {
+      let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
+      let wallTime = JUnitReportWriter.wallTime(results.run)
+      let gate = GateView.gate(of: results)
+      let gateName = "refold.\(results.run.suite).\(results.run.variant).gate"
+      var gateCounts = (failures: 0, errors: 0, skipped: 0)
+      var gateCases = ""
+      for check in gate.checks {
+        var xml = "    <testcase name=\"\(Escaping.xml(GateView.title(check)))\" "
+        xml += "classname=\"\(Escaping.xml(gateName))\" time=\"0.000\""
+        let message = Escaping.xml(check.detail)
+        if !check.evaluated {
+          gateCounts.skipped += 1
+          xml += ">\n      <skipped message=\"\(message)\"/>\n    </testcase>\n"
+        } else if check.passed {
+          xml += "/>\n"
+        } else {
+          let element = check.name == GateCheck.sourceErrorsName ? "error" : "failure"
+          if element == "error" { gateCounts.errors += 1 } else { gateCounts.failures += 1 }
+          xml += ">\n      <\(element) message=\"\(message)\" type=\"\(Escaping.xml(check.name))\">"
+          xml += message + "</\(element)>\n    </testcase>\n"
+        }
+        gateCases += xml
+      }
+      totals.tests += gate.checks.count
+      totals.failures += gateCounts.failures
+      totals.errors += gateCounts.errors
+      totals.skipped += gateCounts.skipped
+      totals.time += wallTime
+      var gateSuite =
+        "  <testsuite name=\"\(Escaping.xml(gateName))\" tests=\"\(gate.checks.count)\" "
+      gateSuite += "failures=\"\(gateCounts.failures)\" errors=\"\(gateCounts.errors)\" "
+      gateSuite +=
+        "skipped=\"\(gateCounts.skipped)\" time=\"\(JUnitReportWriter.seconds(wallTime))\" "
+      gateSuite += "timestamp=\"\(timestamp)\">\n"
+      gateSuite += "    <properties><property name=\"verdict\" value=\"\(gate.verdict.rawValue)\"/>"
+      gateSuite += "</properties>\n"
+      gateSuite += gateCases + "  </testsuite>\n"
+      suites.append(gateSuite)
+
       var byThread: [String: [CaseResult]] = [:]
       var order: [String] = []
       for result in results.cases {
@@ -41,19 +93,18 @@ public struct JUnitReportWriter: Sendable {
       }
       for thread in order {
         let cases = byThread[thread] ?? []
-        let failures = cases.filter { !$0.passed && !JUnitReportWriter.isError($0) }.count
-        let errors = cases.filter(JUnitReportWriter.isError).count
-        let time = cases.reduce(0.0) { $0 + ($1.latencyMilliseconds ?? 0) / 1000 }
+        let failing = cases.filter { !$0.passed }
+        let errors = failingCases ? failing.filter(JUnitReportWriter.isError).count : 0
+        let failures = failingCases ? failing.count - errors : 0
+        let skipped = failingCases ? 0 : failing.count
         totals.tests += cases.count
         totals.failures += failures
         totals.errors += errors
-        totals.time += time
+        totals.skipped += skipped
         let classname = "refold.\(results.run.suite).\(results.run.variant).\(thread)"
         var xml = "  <testsuite name=\"\(Escaping.xml(classname))\" tests=\"\(cases.count)\" "
-        xml += "failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\" "
-        xml += "time=\"\(JUnitReportWriter.seconds(time))\" "
-        xml +=
-          "timestamp=\"\(Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt)))\">\n"
+        xml += "failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" "
+        xml += "time=\"0.000\" timestamp=\"\(timestamp)\">\n"
         for result in cases {
           xml += testcase(result, classname: classname)
         }
@@ -65,10 +116,20 @@ public struct JUnitReportWriter: Sendable {
     var document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     document += "<testsuites name=\"\(Escaping.xml(name))\" tests=\"\(totals.tests)\" "
     document += "failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" "
+    document += "skipped=\"\(totals.skipped)\" "
     document += "time=\"\(JUnitReportWriter.seconds(totals.time))\">\n"
     document += suites.joined()
     document += "</testsuites>\n"
     return document
+  }
+
+  /// The run's own wall time in seconds: from its start to its finish (0 when either cannot
+  /// be read).
+  static func wallTime(_ run: RunInfo) -> Double {
+    guard let started = date(run.startedAt), let finished = date(run.finishedAt) else {
+      return 0
+    }
+    return max(0, finished.timeIntervalSince(started))
   }
 
   /// The test case name: `step 3 (seq 7): deploy_backend`, `loop run: deploy-001`.
@@ -82,15 +143,22 @@ public struct JUnitReportWriter: Sendable {
   static func isError(_ result: CaseResult) -> Bool { result.verdict == .sourceError }
 
   func testcase(_ result: CaseResult, classname: String) -> String {
-    let time = JUnitReportWriter.seconds((result.latencyMilliseconds ?? 0) / 1000)
     var xml = "    <testcase name=\"\(Escaping.xml(JUnitReportWriter.testName(result)))\" "
-    xml += "classname=\"\(Escaping.xml(classname))\" time=\"\(time)\""
+    xml += "classname=\"\(Escaping.xml(classname))\" time=\"0.000\""
     guard !result.passed else { return xml + "/>\n" }
     xml += ">\n"
+    let message = Escaping.xml(JUnitReportWriter.message(result))
+    let details = Escaping.xml(JUnitReportWriter.details(result))
+    guard failingCases else {
+      xml += "      <skipped message=\"case \(Escaping.xml(result.verdict.rawValue)) "
+      xml += "(drill-down, not a gate check): \(message)\"/>\n"
+      xml += "      <system-out>\(details)</system-out>\n    </testcase>\n"
+      return xml
+    }
     let element = JUnitReportWriter.isError(result) ? "error" : "failure"
-    xml += "      <\(element) message=\"\(Escaping.xml(JUnitReportWriter.message(result)))\" "
+    xml += "      <\(element) message=\"\(message)\" "
     xml += "type=\"\(result.verdict.rawValue)\">"
-    xml += Escaping.xml(JUnitReportWriter.details(result))
+    xml += details
     xml += "</\(element)>\n    </testcase>\n"
     return xml
   }
@@ -150,6 +218,15 @@ public struct JUnitReportWriter: Sendable {
       }
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// An RFC 3339 timestamp, with or without fractional seconds.
+  static func date(_ text: String) -> Date? {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = formatter.date(from: text) { return date }
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.date(from: text)
   }
 
   static func seconds(_ value: Double) -> String { String(format: "%.3f", max(0, value)) }

@@ -4,7 +4,8 @@ import RefoldShared
 
 /// Writes `summary.md`: a short summary for a pull-request comment or a CI step summary.
 ///
-/// It gives the rates with their intervals, pass or fail against the thresholds, the change
+/// It gives the gate's verdict (`PASS`, `FAIL`, `INCOMPLETE`, the one the exit code gives)
+/// with every check, the rates with their intervals against the thresholds applied, the change
 /// against a baseline when one is given, and the worst regressions with links into the HTML
 /// report (`report.html#case=<id>`).
 public struct MarkdownSummaryWriter: Sendable {
@@ -25,31 +26,61 @@ public struct MarkdownSummaryWriter: Sendable {
   /// - Returns: the path written.
   @discardableResult
   public func write(
-    _ results: RunResults, baseline: Comparison? = nil, to directory: String
+    _ results: RunResults, variants: [RunResults] = [], baseline: Comparison? = nil,
+    to directory: String
   ) throws -> String {
     try ReportFile.write(
-      render(results, baseline: baseline), named: MarkdownSummaryWriter.fileName, in: directory)
+      render(results, variants: variants, baseline: baseline),
+      named: MarkdownSummaryWriter.fileName, in: directory)
+  }
+
+  /// The verdict as the summary's heading shows it: a pass mark only for `PASS`.
+  public static func status(_ verdict: RunGate.Verdict) -> String {
+    switch verdict {
+    case .pass: return "✅ PASS"
+    case .fail: return "❌ FAIL"
+    case .incomplete: return "⚠️ INCOMPLETE"
+    }
   }
 
   /// The Markdown text.
-  public func render(_ results: RunResults, baseline: Comparison? = nil) -> String {
+  ///
+  /// - Parameter variants: the evaluation's further variants; the heading's verdict is the
+  ///   evaluation's (the worst of every variant's), the one the exit code gives.
+  public func render(
+    _ results: RunResults, variants: [RunResults] = [], baseline: Comparison? = nil
+  ) -> String {
     let run = results.run
     let summary = results.summary
-    let verdicts = HeadlineRate.allCases.compactMap { $0.meetsThreshold(summary, run: run) }
-    let status: String
-    if verdicts.contains(false) {
-      status = "❌ below threshold"
-    } else if baseline?.isSignificantRegression() == true {
-      status = "❌ significant regression"
-    } else if verdicts.isEmpty {
-      status = "ℹ️ no thresholds"
-    } else {
-      status = "✅ passed"
-    }
+    let gate = GateView.gate(of: results)
+    let verdict = GateView.verdict(of: [results] + variants)
     var lines: [String] = []
     lines.append(
       "### Refold · \(MarkdownSummaryWriter.inline(run.suite)) · "
-        + "\(MarkdownSummaryWriter.inline(run.variant)) — \(status)")
+        + "\(MarkdownSummaryWriter.inline(run.variant)) — \(Self.status(verdict))")
+    lines.append("")
+    lines.append("**Gate: \(verdict.rawValue)**")
+    lines.append("")
+    for check in gate.checks {
+      let mark: String
+      if !check.evaluated {
+        mark = "➖"
+      } else if !check.passed {
+        mark = "❌"
+      } else {
+        mark = gate.verdict == .incomplete ? "⚠️" : "✅"
+      }
+      lines.append(
+        "- \(mark) \(MarkdownSummaryWriter.inline(GateView.title(check))): "
+          + "\(GateView.outcome(check)) — \(MarkdownSummaryWriter.inline(check.detail))"
+          + (check.source == "run" || check.source == "suite"
+            ? "" : " (\(MarkdownSummaryWriter.inline(check.source)))"))
+    }
+    for other in variants {
+      lines.append(
+        "- variant \(MarkdownSummaryWriter.inline(other.run.variant)): "
+          + GateView.gate(of: other).verdict.rawValue)
+    }
     lines.append("")
     lines.append(
       "\(summary.decisions) decisions · run `\(MarkdownSummaryWriter.code(run.id))` · "
@@ -68,9 +99,16 @@ public struct MarkdownSummaryWriter: Sendable {
     for metric in HeadlineRate.allCases {
       let rate = metric.rate(in: summary)
       var threshold = "–"
-      if let value = metric.threshold(in: run) {
-        let meets = metric.meetsThreshold(summary, run: run)
-        threshold = "\(meets == false ? "❌" : "✅") ≥ \(Format.percent(value))"
+      if let check = GateView.check(metric, in: results) {
+        let mark: String
+        if !check.evaluated {
+          mark = "➖"
+        } else if !check.passed {
+          mark = "❌"
+        } else {
+          mark = gate.verdict == .incomplete ? "⚠️" : "✅"
+        }
+        threshold = "\(mark) ≥ \(Format.percent(check.threshold))"
       }
       var row =
         "| \(metric.title) | \(Format.percent(rate.rate)) (\(rate.passed)/\(rate.total)) | "

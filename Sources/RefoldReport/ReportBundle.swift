@@ -19,20 +19,24 @@ public enum ReportBundle {
   ///     HTML page and JUnit file.
   ///   - history: earlier runs of the suite, for the trend charts.
   ///   - baseline: this run compared against its baseline.
+  ///   - junitCases: every failing case is a JUnit failure (`--junit-cases`), not only the
+  ///     gate's checks.
   /// - Returns: the paths written.
   @discardableResult
   public static func write(
     _ results: RunResults, variants: [RunResults] = [], history: [RunRecord] = [],
-    baseline: Comparison? = nil, layout: ReportLayout
+    baseline: Comparison? = nil, layout: ReportLayout, junitCases: Bool = false
   ) throws -> [String] {
     let runs = [results] + variants
     var paths: [String] = []
     paths.append(try ReportFile.write(results, in: layout.directory))
     paths.append(
       try HTMLReportWriter(history: history).write(variants: runs, to: layout.directory))
-    paths.append(try JUnitReportWriter().write(variants: runs, to: layout.directory))
     paths.append(
-      try MarkdownSummaryWriter().write(results, baseline: baseline, to: layout.directory))
+      try JUnitReportWriter(failingCases: junitCases).write(variants: runs, to: layout.directory))
+    paths.append(
+      try MarkdownSummaryWriter().write(
+        results, variants: variants, baseline: baseline, to: layout.directory))
     if let baseline {
       paths.append(contentsOf: try ComparisonWriter().write([baseline], to: layout.directory))
     }

@@ -91,9 +91,11 @@ public final class ResultsWriter: Sendable {
   ///
   /// - Throws: ``AtomicFile/Failure``; the target is then unchanged.
   public func finish(
-    summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]? = nil
+    summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]? = nil,
+    gate: RunGate? = nil
   ) throws {
-    let parts = try Self.parts(run: run, summary: summary, byIntent: byIntent, threads: threads)
+    let parts = try Self.parts(
+      run: run, summary: summary, byIntent: byIntent, threads: threads, gate: gate)
     try state.withLock { state in
       guard !state.finished else { return }
       state.finished = true
@@ -129,7 +131,7 @@ public final class ResultsWriter: Sendable {
   public static func write(_ results: RunResults, to path: String) throws {
     let parts = try parts(
       run: results.run, summary: results.summary, byIntent: results.byIntent,
-      threads: results.threads)
+      threads: results.threads, gate: results.gate)
     try AtomicFile.write(to: path) { sink in
       try encode(results.cases, parts: parts) { try sink(Data($0)) }
     }
@@ -139,7 +141,7 @@ public final class ResultsWriter: Sendable {
   public static func encode(_ results: RunResults) throws -> Data {
     let parts = try parts(
       run: results.run, summary: results.summary, byIntent: results.byIntent,
-      threads: results.threads)
+      threads: results.threads, gate: results.gate)
     var data = Data()
     try encode(results.cases, parts: parts) { data.append(contentsOf: $0) }
     return data
@@ -171,12 +173,17 @@ public final class ResultsWriter: Sendable {
   }
 
   private static func parts(
-    run: RunInfo, summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]?
+    run: RunInfo, summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]?,
+    gate: RunGate?
   ) throws -> Parts {
     var head = Array("{\n".utf8)
     try member("by_intent", byIntent, into: &head)
     head += Array(",\n  \"cases\" : [\n".utf8)
     var rest = Array("\n  ],\n".utf8)
+    if let gate {
+      try member("gate", gate, into: &rest)
+      rest += Array(",\n".utf8)
+    }
     try member("run", run, into: &rest)
     rest += Array(",\n".utf8)
     try member("schema", RunResults.schemaIdentifier, into: &rest)

@@ -15,17 +15,20 @@ public struct RunResults: Sendable, Hashable, Codable {
   public var cases: [CaseResult]
   /// The golden threads the cases refer to, by thread id, for timelines in reports.
   public var threads: [String: [Event]]?
+  /// The gate's verdict and checks, when the run was gated (`refold eval` always gates).
+  public var gate: RunGate?
 
   enum CodingKeys: String, CodingKey {
-    case schema, run, summary, cases, threads
+    case schema, run, summary, cases, threads, gate
     case byIntent = "by_intent"
   }
 
   public init(
     run: RunInfo, summary: RunSummary, byIntent: IntentBreakdown, cases: [CaseResult],
-    threads: [String: [Event]]? = nil
+    threads: [String: [Event]]? = nil, gate: RunGate? = nil
   ) {
     self.schema = RunResults.schemaIdentifier
+    self.gate = gate
     self.run = run
     self.summary = summary
     self.byIntent = byIntent

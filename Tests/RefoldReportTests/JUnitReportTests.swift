@@ -17,19 +17,29 @@ struct JUnitReportTests {
     let failing = try #require(results.cases.firstIndex { !$0.passed && $0.mode == "step" })
     results.cases[failing].verdict = .sourceError
     results.cases[failing].failure = "cassette miss \u{01}\u{0B} for key <abc> & \"quoted\""
-    let path = try JUnitReportWriter().write(results, to: directory)
+    let path = try JUnitReportWriter(failingCases: true).write(results, to: directory)
 
-    let errors = results.cases.filter { $0.verdict == .sourceError }.count
-    let failures = results.cases.filter { !$0.passed }.count - errors
-    let suites = Set(results.cases.map(\.thread)).count
+    // With failing cases as failures (`--junit-cases`): every case, plus the gate's checks.
+    let gate = GateView.gate(of: results)
+    let gateErrors = gate.failedChecks.filter { $0.name == GateCheck.sourceErrorsName }.count
+    let gateFailures = gate.failedChecks.count - gateErrors
+    let errors = results.cases.filter { $0.verdict == .sourceError }.count + gateErrors
+    let failures = results.cases.filter { !$0.passed }.count - errors + gateErrors + gateFailures
+    let suites = Set(results.cases.map(\.thread)).count + 1
     let output = try Scripts.python(
       "report-check-junit.py",
       [
         path, "--expect",
-        "tests=\(results.cases.count),failures=\(failures),errors=\(errors),suites=\(suites)",
+        "tests=\(results.cases.count + gate.checks.count),failures=\(failures),errors=\(errors),suites=\(suites)",
       ])
     #expect(output.status == 0, "\(output.text)")
     #expect(errors == 1 && failures > 10)
+
+    // By default failing cases are skipped (kept for drill-down): only the gate's checks fail.
+    let quiet = try JUnitReportWriter().render(variants: [results])
+    #expect(quiet.contains("failures=\"\(gateFailures)\" errors=\"\(gateErrors)\""))
+    #expect(quiet.contains("<skipped message=\"case wrong_intent (drill-down, not a gate check)"))
+    #expect(quiet.contains("<system-out>case "))
 
     let xml = try String(contentsOfFile: path, encoding: .utf8)
     #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })

@@ -32,7 +32,7 @@ struct SummaryAndLayoutTests {
       thresholds: ["min_accuracy": 0.1, "min_case_pass_rate": 0.1, "min_parameter_accuracy": 0.1])
     results.run.variant = "<img src=x onerror=alert(1)>|*bold*"
     let text = MarkdownSummaryWriter().render(results)
-    #expect(text.contains("✅ passed"))
+    #expect(text.contains("— ✅ PASS"))
     #expect(text.contains("&lt;img src=x onerror=alert(1)&gt;\\|\\*bold\\*"))
     #expect(text.contains("**Failing cases**"))
     #expect(!text.contains("<img"))
