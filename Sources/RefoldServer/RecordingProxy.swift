@@ -9,8 +9,11 @@ import RefoldShared
 /// Each `POST /v1/chat/completions` (or `/chat/completions`) and `POST /v1/messages` (or
 /// `/messages`) is forwarded to the upstream base URL (`{upstream}/chat/completions`,
 /// `{upstream}/messages`) with the client's headers, and the upstream answer goes back
-/// unchanged: status, body, content type. A successful answer is recorded in the cassette
-/// under the request's canonical key (as replay computes it) with its latency and usage.
+/// unchanged: status, body and headers (hop-by-hop ones removed). A successful answer is
+/// recorded in the cassette under the request's canonical key (as replay computes it) with
+/// its latency and usage. Every `GET` (`/v1/models`, …) is forwarded the same way and
+/// recorded nowhere. The proxy's own errors on the Anthropic routes use Anthropic's error
+/// shape; an upstream that does not answer within the timeout is a 504 naming both.
 ///
 /// A request tied to a thread — the `X-Refold-Thread` header, else `metadata.refold_thread`
 /// in the body (removed before forwarding) — also gets the decoded intent appended to that
@@ -77,6 +80,7 @@ public final class RecordingProxy: Sendable {
     await server.appendRoute("POST /refold/threads/:thread/events") { [self] request in
       await self.appendEvents(request)
     }
+    await server.appendRoute("GET /*") { [self] request in await self.forwardGet(request) }
     return try await RunningServer.start(server, requested: listen)
   }
 
@@ -86,12 +90,15 @@ public final class RecordingProxy: Sendable {
     do {
       raw = try await request.bodyData
     } catch {
-      return .jsonError(.badRequest, type: "invalid_request_error", message: "unreadable body")
+      return .providerError(
+        .badRequest, provider: provider, type: "invalid_request_error",
+        anthropicType: "invalid_request_error", message: "unreadable body")
     }
     var body = try? JSONParser.parse(bytes: [UInt8](raw))
     if body?["stream"]?.boolValue == true {
-      return .jsonError(
-        .badRequest, type: "invalid_request_error",
+      return .providerError(
+        .badRequest, provider: provider, type: "invalid_request_error",
+        anthropicType: "invalid_request_error",
         message:
           "refold proxy: streaming responses are not recorded; send the request with "
           + "\"stream\": false (or without \"stream\")")
@@ -117,13 +124,9 @@ public final class RecordingProxy: Sendable {
     do {
       answer = try await forwarder.post(path: path, body: forwarded, headers: headers)
     } catch {
-      return .jsonError(
-        .badGateway, type: "upstream_unreachable",
-        message: "refold proxy: the upstream \(forwarder.base)\(path) did not answer: "
-          + "\(error.localizedDescription)")
+      return upstreamFailure(error, path: path, provider: provider)
     }
-    var headersOut = HTTPHeaders()
-    headersOut[.contentType] = answer.contentType ?? "application/json"
+    var headersOut = Self.passedHeaders(answer)
     if let body, (200..<300).contains(answer.status),
       let response = try? JSONParser.parse(bytes: [UInt8](answer.body)),
       response.objectValue != nil
@@ -134,6 +137,75 @@ public final class RecordingProxy: Sendable {
     }
     return HTTPResponse(
       statusCode: .code(answer.status), headers: headersOut, body: answer.body)
+  }
+
+  /// `GET` anything (`/v1/models`, `/v1/models/{id}`, …): forwarded to the upstream
+  /// (`/v1` dropped, as the upstream base ends with it) with its query, recorded nowhere.
+  func forwardGet(_ request: HTTPRequest) async -> HTTPResponse {
+    var path = request.path
+    if path == "/v1" || path.hasPrefix("/v1/") { path.removeFirst(3) }
+    if !request.query.isEmpty {
+      var components = URLComponents()
+      components.queryItems = request.query.map { URLQueryItem(name: $0.name, value: $0.value) }
+      path += "?" + (components.percentEncodedQuery ?? "")
+    }
+    let provider: ModelSettings.Provider =
+      request.headers[HTTPHeader("anthropic-version")] != nil ? .anthropic : .openai
+    let headers = request.headers.map { ($0.key.rawValue, $0.value) }
+    do {
+      let answer = try await forwarder.send(
+        method: "GET", path: path, body: nil, headers: headers)
+      return HTTPResponse(
+        statusCode: .code(answer.status), headers: Self.passedHeaders(answer),
+        body: answer.body)
+    } catch {
+      return upstreamFailure(error, path: path, provider: provider)
+    }
+  }
+
+  /// The upstream's headers as they came (hop-by-hop ones already removed).
+  static func passedHeaders(_ answer: UpstreamForwarder.Answer) -> HTTPHeaders {
+    var headers = HTTPHeaders()
+    for (name, value) in answer.headers { headers[HTTPHeader(name)] = value }
+    if headers[.contentType] == nil {
+      headers[.contentType] = answer.contentType ?? "application/json"
+    }
+    return headers
+  }
+
+  /// The answer for an upstream that timed out (504) or could not be reached (502), in
+  /// `provider`'s error shape.
+  func upstreamFailure(_ error: any Error, path: String, provider: ModelSettings.Provider)
+    -> HTTPResponse
+  {
+    let upstream = forwarder.base + path
+    if let error = error as? URLError, error.code == .timedOut {
+      return .providerError(
+        .gatewayTimeout, provider: provider, type: "upstream_timeout",
+        anthropicType: "timeout_error",
+        message: "refold proxy: the upstream \(upstream) did not answer within "
+          + "\(Self.seconds(forwarder.timeout)) s (the proxy's --timeout).")
+    }
+    let reason = (error as? URLError).map { Self.sentence(for: $0.code) } ?? "\(error)"
+    return .providerError(
+      .badGateway, provider: provider, type: "upstream_unreachable", anthropicType: "api_error",
+      message: "refold proxy: the upstream \(upstream) could not be reached: \(reason).")
+  }
+
+  /// `300` for whole seconds, else `0.5`.
+  static func seconds(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(value)
+  }
+
+  /// A transport failure in words, without Foundation's error codes.
+  static func sentence(for code: URLError.Code) -> String {
+    switch code {
+    case .cannotConnectToHost: "it refused the connection"
+    case .cannotFindHost, .dnsLookupFailed: "its host name does not resolve"
+    case .networkConnectionLost: "it closed the connection before answering"
+    case .secureConnectionFailed, .serverCertificateUntrusted: "the TLS handshake failed"
+    default: "the connection failed"
+    }
   }
 
   /// Records the exchange and the thread's decision; returns the cassette key.
