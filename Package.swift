@@ -77,7 +77,8 @@ let package = Package(
       dependencies: ["RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval"]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
-    .testTarget(name: "RefoldCoreTests", dependencies: ["RefoldCore", "RefoldShared"]),
+    .testTarget(
+      name: "RefoldCoreTests", dependencies: ["RefoldCore", "RefoldShared", "RefoldTesting"]),
     .testTarget(
       name: "RefoldStoreTests",
       dependencies: ["RefoldStore", "RefoldShared", "RefoldCore", "RefoldTestSupport"]

@@ -84,10 +84,7 @@ struct EvalCommand: AsyncParsableCommand {
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
         gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
       loader: loader,
-      decider: { suite, variant, spec in
-        try Self.makeDecider(
-          spec: spec, suite: suite, variant: variant, kind: kind, environment: environment)
-      },
+      decider: SuiteModel(kind: kind, environment: environment).decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
       reporter: ReportFiles(out: out),
@@ -138,31 +135,6 @@ struct EvalCommand: AsyncParsableCommand {
         "the evaluation did not pass its gate (\(failures.count) failed checks)",
         exitStatus: .belowThreshold)
     }
-  }
-
-  /// The decider of one variant: the suite's cassette behind the chosen model source.
-  private static func makeDecider(
-    spec: AgentSpec, suite: Suite, variant: Variant, kind: ModelSourceKind,
-    environment: [String: String]
-  ) throws -> ModelDecider {
-    let cassette: any CassetteStore
-    if let path = suite.cassettePath(for: variant) {
-      if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
-        throw CLIError(
-          "no cassette at \(path) for variant \(variant.name); record one with --model record",
-          exitStatus: .sourceFailed)
-      }
-      cassette = try JSONLCassette(path: path)
-    } else if kind == .live {
-      cassette = InMemoryCassette()
-    } else {
-      throw CLIError(
-        "suite \(suite.name) names no cassette, so --model \(kind.rawValue) has nothing to "
-          + "replay or record into; add `cassette:` to \(suite.file)")
-    }
-    let source = try kind.makeSource(
-      settings: spec.model, cassette: cassette, environment: environment)
-    return try ModelDecider(spec: spec, source: source)
   }
 
   /// One row per variant: the headline rates with their 95% intervals.

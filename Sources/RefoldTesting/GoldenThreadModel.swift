@@ -1,7 +1,5 @@
-import Foundation
 import RefoldCore
 import RefoldEval
-import RefoldModels
 
 /// Where the decisions of a golden-thread run come from.
 public enum GoldenThreadModel: Sendable {
@@ -21,17 +19,7 @@ public enum GoldenThreadModel: Sendable {
     case .factory(let factory):
       return factory
     case .recorded:
-      return { suite, variant, spec in
-        guard let path = suite.cassettePath(for: variant),
-          FileManager.default.fileExists(atPath: path)
-        else {
-          throw RefoldTestingError.noCassette(
-            variant: variant.name, path: suite.cassettePath(for: variant))
-        }
-        let source = try ModelSourceKind.recorded.makeSource(
-          settings: spec.model, cassette: try JSONLCassette(path: path), environment: environment)
-        return try ModelDecider(spec: spec, source: source)
-      }
+      return SuiteModel(kind: .recorded, environment: environment).decider
     }
   }
 }

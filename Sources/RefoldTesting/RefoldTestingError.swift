@@ -9,8 +9,6 @@ public enum RefoldTestingError: RefoldError, Sendable, Hashable {
   case runExists(String)
   /// The local provider server did not report a port to listen on.
   case serverNotListening
-  /// A recorded model was asked for, but the variant has no cassette to replay.
-  case noCassette(variant: String, path: String?)
 
   public var description: String {
     switch self {
@@ -18,19 +16,14 @@ public enum RefoldTestingError: RefoldError, Sendable, Hashable {
       "no scripted answer for thread \(thread) at call \(call) (\(eventCount) events)"
     case .runExists(let id): "a run with id \(id) is already stored"
     case .serverNotListening: "the provider server is not listening on 127.0.0.1"
-    case .noCassette(let variant, let path?):
-      "no cassette at \(path) for variant \(variant); record one with `refold eval --model record`"
-    case .noCassette(let variant, nil):
-      "the suite names no cassette for variant \(variant); add `cassette:` to its suite.yaml"
     }
   }
 
-  /// A script or store mistake is the test's input (2); a missing cassette is a model source
-  /// that cannot answer (3); a server that did not start is the environment (4).
+  /// A script or store mistake is the test's input (2); a server that did not start is the
+  /// environment (4).
   public var exitStatus: ExitStatus {
     switch self {
     case .noScriptedAnswer, .runExists: return .invalidInput
-    case .noCassette: return .sourceFailed
     case .serverNotListening: return .environment
     }
   }

@@ -25,7 +25,7 @@ import Testing
   }
 
   /// A copy of the deploy-bot agent with four golden threads and an empty cassette folder.
-  func suite(thresholds: String = "", cassette: String = "cassettes/{variant}.jsonl") throws
+  func suite(thresholds: String = "", cassette: String? = "cassettes/{variant}.jsonl") throws
     -> TemporaryDirectory
   {
     let directory = try TemporaryDirectory()
@@ -58,7 +58,7 @@ import Testing
         - thread: "*"
           intents:
             done_for_now: {message: any}
-      cassette: \(cassette)
+      \(cassette.map { "cassette: \($0)" } ?? "")
       modes: [step, loop]
       \(thresholds)
       """)
@@ -209,6 +209,27 @@ import Testing
     #expect(broken.code == 2)
     #expect(broken.stderr.contains("suite.yaml"))
     #expect(broken.stderr.contains("modes"))
+  }
+
+  @Test func aMissingCassetteExitsThreeAndNoCassetteToRecordIntoExitsTwo() async throws {
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let missing = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--db", db,
+      "--out", directory.path("missing"),
+    ])
+    #expect(missing.code == 3)
+    #expect(
+      missing.stderr.contains(
+        "no cassette at \(directory.path("cassettes/baseline.jsonl")) for variant baseline"))
+
+    let unnamed = try suite(cassette: nil)
+    let record = await refold([
+      "eval", unnamed.path("suite.yaml"), "--model", "record", "--db", db,
+      "--out", unnamed.path("record"),
+    ])
+    #expect(record.code == 2)
+    #expect(record.stderr.contains("names no cassette, so --model record has nothing to replay"))
   }
 
   @Test func shardsMergeIntoTheUnshardedRun() async throws {

@@ -1,41 +1,7 @@
-import Synchronization
+import RefoldTesting
 import Testing
 
 @testable import RefoldCore
-
-/// A decider that answers with the given intents in turn, then fails.
-private final class TakeTurns: Decider {
-  private let intents: [Intent]
-  private let asked = Mutex(0)
-
-  init(_ intents: [Intent]) { self.intents = intents }
-
-  struct OutOfTurns: Error {}
-
-  func decide(thread: String, events: [Event]) async throws -> Decision {
-    let turn = asked.withLock { count in
-      defer { count += 1 }
-      return count
-    }
-    guard turn < intents.count else { throw OutOfTurns() }
-    return Decision(outcome: .intent(intents[turn]))
-  }
-}
-
-/// A tool runner whose every call succeeds with the same value, counting the calls.
-private final class AlwaysSucceeds: ToolRunner {
-  private let count = Mutex(0)
-  let value: JSONValue
-
-  init(_ value: JSONValue = [:]) { self.value = value }
-
-  func run(_ intent: Intent, thread: String, events: [Event]) async throws -> ToolOutcome {
-    count.withLock { $0 += 1 }
-    return .success(value)
-  }
-
-  var calls: Int { count.withLock { $0 } }
-}
 
 /// The agent loop carries out what the thread machine says comes next, and nothing else.
 @Suite struct AgentLoopInterpreterTests {
@@ -47,11 +13,11 @@ private final class AlwaysSucceeds: ToolRunner {
       Event(thread: "t", seq: 1, type: "fetch_logs", data: ["service": "api"]),
       Event(thread: "t", seq: 2, type: "fetch_logs_result", data: ["lines": 3]),
     ]
-    let decider = TakeTurns([
-      Intent(name: "fetch_logs", parameters: ["service": "db"]),
-      Intent(name: "done_for_now", parameters: ["message": "here"]),
+    let decider = ScriptedDecider([
+      .intent(Intent(name: "fetch_logs", parameters: ["service": "db"])),
+      .intent(Intent(name: "done_for_now", parameters: ["message": "here"])),
     ])
-    let tools = AlwaysSucceeds(["lines": 5])
+    let tools = ScriptedToolRunner { _, _ in .success(["lines": 5]) }
     let loop = AgentLoop(reducer: ThreadReducer(), decider: decider, tools: tools, clock: { nil })
     let result = try await loop.advance(thread: "t", events: trigger)
     #expect(result.events.map(\.type) == ["fetch_logs", "fetch_logs_result", "done_for_now"])
@@ -66,8 +32,9 @@ private final class AlwaysSucceeds: ToolRunner {
   @Test func aResultThatAnswersNothingStopsTheLoop() async throws {
     let reducer = ThreadReducer(vocabulary: Vocabulary(infersUndeclared: false))
     let trigger = [Event(thread: "t", seq: 0, type: "tool_call", data: ["command": "uptime"])]
-    let tools = AlwaysSucceeds(["output": "up"])
-    let loop = AgentLoop(reducer: reducer, decider: TakeTurns([]), tools: tools, clock: { nil })
+    let tools = ScriptedToolRunner { _, _ in .success(["output": "up"]) }
+    let loop = AgentLoop(
+      reducer: reducer, decider: ScriptedDecider([]), tools: tools, clock: { nil })
     let result = try await loop.advance(thread: "t", events: trigger)
     #expect(tools.calls == 1)
     #expect(result.events.map(\.type) == ["tool_call_result"])

@@ -1,48 +1,7 @@
-import Synchronization
+import RefoldTesting
 import Testing
 
 @testable import RefoldCore
-
-/// A decider that answers from a script, one outcome per call, and remembers what it saw.
-private final class ScriptedDecider: Decider {
-  private let outcomes: [Decision.Outcome]
-  private let calls = Mutex<[[Event]]>([])
-
-  init(_ outcomes: [Decision.Outcome]) { self.outcomes = outcomes }
-
-  struct Exhausted: Error {}
-
-  func decide(thread: String, events: [Event]) async throws -> Decision {
-    let index = calls.withLock { calls in
-      calls.append(events)
-      return calls.count - 1
-    }
-    guard index < outcomes.count else { throw Exhausted() }
-    return Decision(outcome: outcomes[index], exchangeKey: "key-\(index)")
-  }
-
-  var seen: [[Event]] { calls.withLock { $0 } }
-}
-
-/// Tools that answer from a closure given the intent and how many calls came before.
-private final class ScriptedTools: ToolRunner {
-  private let handler: @Sendable (Intent, Int) throws -> ToolOutcome
-  private let count = Mutex(0)
-
-  init(_ handler: @escaping @Sendable (Intent, Int) throws -> ToolOutcome) {
-    self.handler = handler
-  }
-
-  func run(_ intent: Intent, thread: String, events: [Event]) async throws -> ToolOutcome {
-    let index = count.withLock { value in
-      defer { value += 1 }
-      return value
-    }
-    return try handler(intent, index)
-  }
-
-  var calls: Int { count.withLock { $0 } }
-}
 
 private let deployVocabulary = Vocabulary(
   intents: [
@@ -66,7 +25,7 @@ private func intent(_ name: String, _ parameters: JSONValue = .emptyObject) -> D
 }
 
 private func loop(
-  _ decider: ScriptedDecider, _ tools: ScriptedTools, _ policy: ControlPolicy = .default
+  _ decider: ScriptedDecider, _ tools: ScriptedToolRunner, _ policy: ControlPolicy = .default
 ) -> AgentLoop {
   AgentLoop(
     reducer: reducer(policy), decider: decider, tools: tools,
@@ -80,7 +39,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     let decider = ScriptedDecider([
       intent("list_git_tags"), intent("done_for_now", ["message": "ok"]),
     ])
-    let tools = ScriptedTools { _, _ in .success(tags) }
+    let tools = ScriptedToolRunner { _, _ in .success(tags) }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     #expect(result.events.map(\.type) == ["list_git_tags", "list_git_tags_result", "done_for_now"])
     #expect(result.events.map(\.seq) == [1, 2, 3])
@@ -92,7 +51,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(result.state.steps == 2)
     #expect(result.state == reducer().fold(trigger + result.events))
     // The decider saw the tool result before deciding it was done.
-    #expect(decider.seen[1].last?.type == "list_git_tags_result")
+    #expect(decider.contexts[1].last?.type == "list_git_tags_result")
   }
 
   @Test func approvalPausesAndResumesAfterApproval() async throws {
@@ -101,7 +60,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     let decider = ScriptedDecider([
       .intent(deploy), intent("done_for_now", ["message": "deployed"]),
     ])
-    let tools = ScriptedTools { intent, _ in
+    let tools = ScriptedToolRunner { intent, _ in
       #expect(intent == deploy)
       return .success(["status": "ok"])
     }
@@ -128,7 +87,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     let staging = Intent(
       name: "deploy_backend", parameters: ["tag": "v1.4.2", "environment": "staging"])
     let decider = ScriptedDecider([.intent(production), .intent(staging)])
-    let tools = ScriptedTools { _, _ in .success([:]) }
+    let tools = ScriptedToolRunner { _, _ in .success([:]) }
     let agent = loop(decider, tools)
     let first = try await agent.advance(thread: "t", events: trigger)
     var events = trigger + first.events
@@ -140,14 +99,14 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(tools.calls == 0)
     #expect(second.stop == .awaitingApproval(staging))
     #expect(second.events.map(\.type) == ["deploy_backend"])
-    let seenByModel = try #require(decider.seen.last)
+    let seenByModel = try #require(decider.contexts.last)
     #expect(seenByModel.last?.data["feedback"] == "staging first")
   }
 
   @Test func humanIntentPausesAndResumesOnResponse() async throws {
     let question = Intent(name: "request_clarification", parameters: ["question": "which env?"])
     let decider = ScriptedDecider([.intent(question), intent("done_for_now", ["message": "ok"])])
-    let tools = ScriptedTools { _, _ in .success([:]) }
+    let tools = ScriptedToolRunner { _, _ in .success([:]) }
     let agent = loop(decider, tools)
     let first = try await agent.advance(thread: "t", events: trigger)
     #expect(first.stop == .awaitingHuman(question))
@@ -166,7 +125,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
       .failure("no tool call in the response"), intent("launch_rocket"),
       intent("done_for_now", ["message": "ok"]),
     ])
-    let tools = ScriptedTools { _, _ in .success([:]) }
+    let tools = ScriptedToolRunner { _, _ in .success([:]) }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     #expect(result.events.map(\.type) == ["error", "error", "done_for_now"])
     #expect(result.events[0].data == ["message": "no tool call in the response"])
@@ -178,7 +137,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     let decider = ScriptedDecider([
       intent("list_git_tags"), intent("list_git_tags"), intent("done_for_now", ["message": "ok"]),
     ])
-    let tools = ScriptedTools { _, index in
+    let tools = ScriptedToolRunner { _, index in
       index == 0 ? .failure("connection refused") : .success(tags)
     }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
@@ -192,7 +151,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
 
   @Test func deterministicEscalationAtTheCap() async throws {
     let decider = ScriptedDecider(Array(repeating: intent("list_git_tags"), count: 10))
-    let tools = ScriptedTools { _, _ in .failure("connection refused") }
+    let tools = ScriptedToolRunner { _, _ in .failure("connection refused") }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     #expect(tools.calls == 3)
     #expect(result.stop == .escalated)
@@ -213,14 +172,14 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     }
     let failing: @Sendable (Intent, Int) -> ToolOutcome = { _, _ in .failure("timeout") }
 
-    let global = try await loop(ScriptedDecider(alternating), ScriptedTools(failing))
+    let global = try await loop(ScriptedDecider(alternating), ScriptedToolRunner(failing))
       .advance(thread: "t", events: trigger)
     #expect(global.stop == .escalated)
     #expect(global.state.steps == 4)
 
     let perIntentPolicy = ControlPolicy(countsErrorsPerIntent: true, stepBudget: 5)
     let perIntent = try await loop(
-      ScriptedDecider(alternating), ScriptedTools(failing), perIntentPolicy
+      ScriptedDecider(alternating), ScriptedToolRunner(failing), perIntentPolicy
     ).advance(thread: "t", events: trigger)
     // Two errors per intent after four decisions: below the cap; the fifth decision spends
     // the budget.
@@ -229,7 +188,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(!perIntent.events.contains { $0.isEscalation })
 
     let perIntentLonger = try await loop(
-      ScriptedDecider(alternating), ScriptedTools(failing),
+      ScriptedDecider(alternating), ScriptedToolRunner(failing),
       ControlPolicy(countsErrorsPerIntent: true, stepBudget: 20)
     ).advance(thread: "t", events: trigger)
     #expect(perIntentLonger.stop == .escalated)
@@ -243,7 +202,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
       Array(repeating: intent("list_git_tags"), count: 3) + [
         intent("request_human_input", ["question": "tags keep timing out"])
       ])
-    let polite = try await loop(handsOver, ScriptedTools(failing), policy)
+    let polite = try await loop(handsOver, ScriptedToolRunner(failing), policy)
       .advance(thread: "t", events: trigger)
     #expect(
       polite.stop
@@ -252,7 +211,7 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
     #expect(!polite.events.contains { $0.isEscalation })
 
     let stubborn = ScriptedDecider(Array(repeating: intent("list_git_tags"), count: 10))
-    let forced = try await loop(stubborn, ScriptedTools(failing), policy)
+    let forced = try await loop(stubborn, ScriptedToolRunner(failing), policy)
       .advance(thread: "t", events: trigger)
     #expect(forced.stop == .escalated)
     #expect(forced.state.steps == 5)
@@ -261,20 +220,20 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
 
   @Test func stepBudgetStopsTheLoop() async throws {
     let decider = ScriptedDecider(Array(repeating: intent("list_git_tags"), count: 10))
-    let tools = ScriptedTools { _, _ in .success(tags) }
+    let tools = ScriptedToolRunner { _, _ in .success(tags) }
     let result = try await loop(decider, tools, ControlPolicy(stepBudget: 4))
       .advance(thread: "t", events: trigger)
     #expect(result.stop == .stepLimit)
     #expect(result.state.steps == 4)
     #expect(tools.calls == 4)
-    #expect(decider.seen.count == 4)
+    #expect(decider.contexts.count == 4)
     #expect(result.events.last?.type == "list_git_tags_result")
   }
 
   @Test func runnerFailureStopsWithTheError() async throws {
     struct Broken: Error {}
     let decider = ScriptedDecider([intent("list_git_tags")])
-    let tools = ScriptedTools { _, _ in throw Broken() }
+    let tools = ScriptedToolRunner { _, _ in throw Broken() }
     let result = try await loop(decider, tools).advance(thread: "t", events: trigger)
     guard case .runnerFailed(let failed, _) = result.stop else {
       Issue.record("expected runnerFailed, got \(result.stop)")
@@ -287,12 +246,14 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
 
   @Test func deciderFailureKeepsThePartialEvents() async throws {
     let decider = ScriptedDecider([intent("list_git_tags")])
-    let tools = ScriptedTools { _, _ in .success(tags) }
+    let tools = ScriptedToolRunner { _, _ in .success(tags) }
     do {
       _ = try await loop(decider, tools).advance(thread: "t", events: trigger)
       Issue.record("expected the loop to be interrupted")
     } catch let interrupted as AgentLoopInterrupted {
-      #expect(interrupted.underlying is ScriptedDecider.Exhausted)
+      #expect(
+        interrupted.underlying as? RefoldTestingError
+          == .noScriptedAnswer(thread: "t", call: 1, eventCount: 3))
       #expect(interrupted.partial.events.map(\.type) == ["list_git_tags", "list_git_tags_result"])
       #expect(interrupted.partial.stop == .sourceFailed)
     }
@@ -300,13 +261,13 @@ private let tags: JSONValue = ["tags": ["v1.4.2", "v1.4.1"]]
 
   @Test func settledThreadsAreNotAskedAgain() async throws {
     let decider = ScriptedDecider([])
-    let tools = ScriptedTools { _, _ in .success([:]) }
+    let tools = ScriptedToolRunner { _, _ in .success([:]) }
     let events =
       trigger + [Event(thread: "t", seq: 1, type: "done_for_now", data: ["message": "x"])]
     let result = try await loop(decider, tools).advance(thread: "t", events: events)
     #expect(result.events.isEmpty)
     #expect(result.stop == .done(Intent(name: "done_for_now", parameters: ["message": "x"])))
-    #expect(decider.seen.isEmpty)
+    #expect(decider.contexts.isEmpty)
   }
 
   @Test func systemClockFormatsRFC3339() {

@@ -1,3 +1,4 @@
+import RefoldTesting
 import Testing
 
 @testable import RefoldCore

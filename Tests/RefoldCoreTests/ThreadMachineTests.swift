@@ -1,4 +1,5 @@
 import RefoldShared
+import RefoldTesting
 import Testing
 
 @testable import RefoldCore

@@ -1,4 +1,5 @@
 import Foundation
+import RefoldTesting
 import Testing
 
 @testable import RefoldCore

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldShared
+import RefoldTesting
 import Synchronization
 import Testing
 
@@ -15,7 +16,7 @@ private let info = RunInfo(
 /// on the thread, so that shards see different mistakes.
 private let threads: [[Event]] = (0..<12).map { happyThread("deploy-\($0)") }
 
-private func mistakes() -> TableDecider {
+private func mistakes() -> ScriptedDecider {
   var overrides: [String: [Int: Decision.Outcome]] = [:]
   for index in 0..<12 where index % 3 == 0 {
     overrides["deploy-\(index)"] = [
@@ -28,7 +29,7 @@ private func mistakes() -> TableDecider {
   }
   let table = oracle(threads, reducer: deployReducer, overrides: overrides)
   // In loop mode an invalid output is followed by another question: the agent wraps up.
-  return TableDecider { thread, events in
+  return scripted { thread, events in
     if let answer = try? await table.decide(thread: thread, events: events) {
       return answer.outcome
     }
@@ -153,7 +154,7 @@ private func evaluate(
   }
 
   @Test func sourceErrorsAreReportedAndCanStopTheRun() async throws {
-    let decider = TableDecider { thread, events in
+    let decider = scripted { thread, events in
       thread == "deploy-2" && events.count == 3 ? nil : .intent(Intent(name: "list_git_tags"))
     }
     let lenient = try await Evaluator(

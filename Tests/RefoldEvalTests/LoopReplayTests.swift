@@ -1,5 +1,6 @@
 import RefoldCore
 import RefoldShared
+import RefoldTesting
 import Testing
 
 @testable import RefoldEval
@@ -7,8 +8,8 @@ import Testing
 /// A reasonable deploy agent: answers from the last event of the context.
 private func deployAgent(
   tag: String = "v1.4.2", statusEnvironment: String = "production", escalateAfter: Int? = nil
-) -> TableDecider {
-  TableDecider { _, events in
+) -> ScriptedDecider {
+  scripted { _, events in
     guard let last = events.last else { return nil }
     let errorsInARow = events.reversed().prefix { $0.type == "error" || $0.type == "approval" }
       .filter { $0.type == "error" }.count
@@ -35,7 +36,7 @@ private func deployAgent(
 }
 
 private func run(
-  _ decider: TableDecider, expectation: ThreadExpectation? = nil,
+  _ decider: ScriptedDecider, expectation: ThreadExpectation? = nil,
   reducer: ThreadReducer = deployReducer, golden: [Event] = happyThread("happy")
 ) async throws -> CaseResult {
   let replay = LoopReplay(
@@ -176,7 +177,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
         ("deploy_backend_result", ["status": "deployed"]),
         ("done_for_now", ["message": "on staging"]),
       ])
-    let agent = TableDecider { _, events in
+    let agent = scripted { _, events in
       switch events.last?.type {
       case "slack_message":
         return .intent(
@@ -206,7 +207,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
         ("human_response", ["from": "@alex", "text": "backend"]),
         ("done_for_now", ["message": "ok"]),
       ])
-    let agent = TableDecider { _, events in
+    let agent = scripted { _, events in
       switch events.last?.type {
       case "slack_message":
         return .intent(
@@ -231,7 +232,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
 
   @Test func sourceFailureInTheLoopIsACase() async throws {
     let replay = LoopReplay(
-      reducer: deployReducer, decider: TableDecider { _, _ in nil }, clock: fixedClock)
+      reducer: deployReducer, decider: scripted { _, _ in nil }, clock: fixedClock)
     let outcome = try #require(
       await replay.run(GoldenThread(events: happyThread("happy"), reducer: deployReducer)))
     #expect(outcome.result.verdict == .sourceError)
@@ -245,7 +246,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
       vocabulary: deploySpec.vocabulary, policy: ControlPolicy(escalation: .model))
     let replay = LoopReplay(
       reducer: modelMode,
-      decider: TableDecider { _, events in
+      decider: scripted { _, events in
         switch events.last?.type {
         case "slack_message", "error": return .intent(Intent(name: "list_git_tags"))
         default: return nil
@@ -291,7 +292,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
         ("list_git_tags_result", ["tags": ["v1.4.2"]]),
         ("done_for_now", ["message": "v1.4.2 is the latest"]),
       ], meta: [7: ["escalation": true]])
-    let agent = TableDecider { _, events in
+    let agent = scripted { _, events in
       switch events.last?.type {
       case "slack_message", "error", "human_response": return .intent(Intent(name: "list_git_tags"))
       case "list_git_tags_result":
@@ -317,7 +318,7 @@ private func deployFaults(_ count: Int) -> [ToolFault] {
     let golden = Array(happyThread("pending").prefix(4))
     let result = await LoopReplay(
       reducer: deployReducer,
-      decider: TableDecider { _, events in
+      decider: scripted { _, events in
         switch events.last?.type {
         case "slack_message": return .intent(Intent(name: "list_git_tags"))
         case "list_git_tags_result":

@@ -1,5 +1,6 @@
 import RefoldCore
 import RefoldShared
+import RefoldTesting
 import Testing
 
 @testable import RefoldEval
@@ -28,7 +29,7 @@ private let unrelated = ("list_git_tags", JSONValue.emptyObject)
 private let escalated = ("request_human_input", ["question": "tag missing, what now?"] as JSONValue)
 
 private func replay(golden: [Event], answer: (String, JSONValue)) async -> [CaseResult] {
-  let decider = TableDecider { _, events in
+  let decider = scripted { _, events in
     events.count == 4 ? .intent(Intent(name: answer.0, parameters: answer.1)) : nil
   }
   let replay = StepReplay(
@@ -123,14 +124,14 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
 
   @Test func sourceErrorsAreCasesAndSurfaced() async {
     let events = happyThread("happy")
-    let decider = TableDecider { _, events in
+    let decider = scripted { _, events in
       events.count == 3 ? nil : .intent(Intent(name: "list_git_tags"))
     }
     let keepGoing = await StepReplay(reducer: deployReducer, decider: decider)
       .run(GoldenThread(events: events, reducer: deployReducer))
     #expect(keepGoing.cases.map(\.verdict) == [.pass, .sourceError, .wrongIntent, .wrongIntent])
     #expect(keepGoing.sourceFailures.count == 1)
-    #expect(keepGoing.cases[1].failure?.contains("no answer for thread happy") == true)
+    #expect(keepGoing.cases[1].failure?.contains("no scripted answer for thread happy") == true)
     #expect(keepGoing.sourceFailures.first?.description.contains("decision 1") == true)
 
     let stopping = await StepReplay(
@@ -195,7 +196,7 @@ private func replay(golden: [Event], answer: (String, JSONValue)) async -> [Case
         ("list_git_tags", [:]), failure,
         ("request_human_input", ["question": "git is down"]),
       ])
-    let decider = TableDecider { _, _ in .intent(Intent(name: "list_git_tags")) }
+    let decider = scripted { _, _ in .intent(Intent(name: "list_git_tags")) }
     let cases = await StepReplay(reducer: deployReducer, decider: decider)
       .run(GoldenThread(events: events, reducer: deployReducer)).cases
     #expect(cases.map { $0.overRetry } == [nil, false, false, true])

@@ -1,43 +1,29 @@
 import Foundation
 import RefoldCore
-import Synchronization
+import RefoldTesting
 
 @testable import RefoldEval
 
-/// A decider answering from a table keyed by (thread, number of events in the context), or
-/// by a closure; unknown keys throw like a cassette miss.
-final class TableDecider: Decider {
-  struct Miss: Error, CustomStringConvertible {
-    var thread: String
-    var count: Int
-    var description: String { "no answer for thread \(thread) at \(count) events" }
-  }
-
-  private let answer: @Sendable (String, [Event]) async throws -> Decision.Outcome?
-  private let asked = Mutex(0)
-
-  init(_ answer: @escaping @Sendable (String, [Event]) async throws -> Decision.Outcome?) {
-    self.answer = answer
-  }
-
-  /// Answers `table[thread][k]` at the k-th decision of the context (counted as decisions
-  /// and errors the model produced so far).
-  convenience init(byEventCount table: [String: [Int: Decision.Outcome]]) {
-    self.init { thread, events in table[thread]?[events.count] }
-  }
-
-  func decide(thread: String, events: [Event]) async throws -> Decision {
-    asked.withLock { $0 += 1 }
-    guard let outcome = try await answer(thread, events) else {
-      throw Miss(thread: thread, count: events.count)
+/// A scripted decider answering outcomes from a closure, with the provenance these tests check.
+///
+/// Each decision has exchange key `k<number of events>`, 100 input and 10 output tokens,
+/// context `ctx` and raw response `{"raw":true}`. No outcome throws, like a cassette miss.
+func scripted(
+  _ answer: @escaping @Sendable (String, [Event]) async throws -> Decision.Outcome?
+) -> ScriptedDecider {
+  ScriptedDecider { thread, events in
+    try await answer(thread, events).map { outcome in
+      Decision(
+        outcome: outcome, exchangeKey: "k\(events.count)",
+        usage: TokenUsage(inputTokens: 100, outputTokens: 10), renderedContext: "ctx",
+        rawResponse: ["raw": true])
     }
-    return Decision(
-      outcome: outcome, exchangeKey: "k\(events.count)",
-      usage: TokenUsage(inputTokens: 100, outputTokens: 10), renderedContext: "ctx",
-      rawResponse: ["raw": true])
   }
+}
 
-  var calls: Int { asked.withLock { $0 } }
+/// Answers `table[thread][n]` for a context of n events.
+func scripted(byEventCount table: [String: [Int: Decision.Outcome]]) -> ScriptedDecider {
+  scripted { thread, events in table[thread]?[events.count] }
 }
 
 /// A decider that replays the golden thread: at a context of n events, it answers with the
@@ -45,7 +31,7 @@ final class TableDecider: Decider {
 func oracle(
   _ threads: [[Event]], reducer: ThreadReducer, overrides: [String: [Int: Decision.Outcome]] = [:]
 )
-  -> TableDecider
+  -> ScriptedDecider
 {
   var table: [String: [Int: Decision.Outcome]] = [:]
   for events in threads {
@@ -56,7 +42,7 @@ func oracle(
     }
   }
   let frozen = table
-  return TableDecider(byEventCount: frozen)
+  return scripted(byEventCount: frozen)
 }
 
 let deployIntents: [IntentSpec] = [

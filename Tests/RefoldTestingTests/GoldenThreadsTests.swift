@@ -108,8 +108,8 @@ import Testing
   @Test func aMissingCassetteIsAnError() async throws {
     let directory = try Self.miniSuite(cassette: "missing.jsonl")
     await #expect(
-      throws: RefoldTestingError.noCassette(
-        variant: "default", path: directory.path("missing.jsonl"))
+      throws: EvaluationError.noCassette(
+        path: directory.path("missing.jsonl"), variant: "default")
     ) {
       try await expectGoldenThreads(suite: directory.path("suite.yaml"))
     }

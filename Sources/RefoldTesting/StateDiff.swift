@@ -1,11 +1,10 @@
+import RefoldCore
 import Testing
 
-@testable import RefoldCore
-
 /// Field-by-field differences between two thread states, for readable test failures.
-enum StateDiff {
+public enum StateDiff {
   /// One line per differing field: `field: expected … , actual …`; empty when equal.
-  static func lines(expected: ThreadState, actual: ThreadState) -> [String] {
+  public static func lines(expected: ThreadState, actual: ThreadState) -> [String] {
     var lines: [String] = []
     func compare<Value: Equatable>(_ name: String, _ a: Value, _ b: Value) {
       if a != b { lines.append("  \(name):\n    − expected \(a)\n    + actual   \(b)") }
@@ -28,12 +27,14 @@ enum StateDiff {
     return lines
   }
 
-  static func describe(_ counts: [String: Int]) -> String {
+  /// Counts by name, sorted: `[deploy_backend: 1, list_git_tags: 2]`.
+  public static func describe(_ counts: [String: Int]) -> String {
     "[" + counts.keys.sorted().map { "\($0): \(counts[$0, default: 0])" }.joined(separator: ", ")
       + "]"
   }
 
-  static func describe(_ pending: ThreadState.Pending?) -> String {
+  /// A pending intent: `deploy_backend (approval) at seq 3 {…}`, or `nil`.
+  public static func describe(_ pending: ThreadState.Pending?) -> String {
     guard let pending else { return "nil" }
     return "\(pending.intent) (\(pending.kind.rawValue)) at seq \(pending.seq) "
       + pending.parameters.canonicalString
@@ -41,7 +42,7 @@ enum StateDiff {
 }
 
 /// Records an issue listing every differing field when `actual` is not `expected`.
-func expectState(
+public func expectState(
   _ actual: ThreadState, equals expected: ThreadState, _ context: String = "",
   sourceLocation: SourceLocation = #_sourceLocation
 ) {

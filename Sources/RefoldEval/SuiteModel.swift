@@ -1,0 +1,52 @@
+import Foundation
+import RefoldCore
+import RefoldModels
+import RefoldShared
+
+/// The model of a suite's variants: the variant's cassette behind a model source kind, as
+/// `refold eval --model recorded|live|record` asks it.
+///
+/// `recorded` replays the cassette (it must exist), `record` asks the live model and writes
+/// what the cassette lacks, `live` asks the live model and keeps the exchanges in memory when
+/// the suite names no cassette.
+///
+/// ```swift
+/// let model = SuiteModel(kind: .recorded)
+/// let evaluation = Evaluation(suite: path, loader: loader, decider: model.decider)
+/// ```
+public struct SuiteModel: Sendable {
+  public var kind: ModelSourceKind
+  /// What the live clients read (`api_key_env`).
+  public var environment: [String: String]
+
+  public init(
+    kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) {
+    self.kind = kind
+    self.environment = environment
+  }
+
+  /// The decider of `variant`, whose spec (the suite's agent with the variant's overrides) is
+  /// `spec`.
+  ///
+  /// - Throws: ``EvaluationError/noCassette(path:variant:)`` when a recorded cassette is
+  ///   missing, ``EvaluationError/noCassetteNamed(suite:file:kind:)`` when the suite names
+  ///   none to replay or record into; what the cassette, the model source and the decider
+  ///   throw, unchanged.
+  public func decider(suite: Suite, variant: Variant, spec: AgentSpec) throws -> ModelDecider {
+    let cassette: any CassetteStore
+    if let path = suite.cassettePath(for: variant) {
+      if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
+        throw EvaluationError.noCassette(path: path, variant: variant.name)
+      }
+      cassette = try JSONLCassette(path: path)
+    } else if kind == .live {
+      cassette = InMemoryCassette()
+    } else {
+      throw EvaluationError.noCassetteNamed(suite: suite.name, file: suite.file, kind: kind)
+    }
+    let source = try kind.makeSource(
+      settings: spec.model, cassette: cassette, environment: environment)
+    return try ModelDecider(spec: spec, source: source)
+  }
+}
