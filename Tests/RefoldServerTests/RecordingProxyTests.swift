@@ -52,6 +52,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
       headers: ["Authorization": "Bearer \(Self.secret)", "X-Refold-Thread": "prod-001"])
+    await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
     proxy.close()
@@ -77,8 +78,12 @@ import Testing
 
     // The decision is on the thread, pointing at the exchange.
     let thread = try events.events(in: "prod-001")
-    #expect(thread.map(\.type) == ["list_git_tags"])
-    #expect(thread.first?.meta?["exchange_key"] == .string(key))
+    // The thread from the wire: the system and user text, then the decision.
+    #expect(thread.map(\.type) == ["user_input", "user_input", "list_git_tags"])
+    #expect(thread[0].data == ["text": "You are deploybot.", "role": "system"])
+    #expect(thread[1].data == ["text": "ship latest backend to prod"])
+    #expect(thread.last?.meta?["exchange_key"] == .string(key))
+    #expect(thread.last?.meta?["tool_call_id"] != nil)
 
     // Replay from the cassette, the upstream stopped.
     let source = RecordedModelSource(cassette: cassette)
@@ -119,6 +124,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/messages", json: request,
       headers: ["x-api-key": Self.secret, "anthropic-version": "2023-06-01"])
+    await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
     proxy.close()
@@ -131,14 +137,15 @@ import Testing
     let forwardedBody = try JSONParser.parse(bytes: [UInt8](forwarded.body))
     #expect(forwardedBody["metadata"] == ["user_id": "u-1"])
     let thread = try events.events(in: "prod-002")
-    #expect(thread.map(\.type) == ["deploy_backend"])
-    #expect(thread.first?.data == ["tag": "v1.4.2", "environment": "production"])
+    #expect(thread.map(\.type) == ["user_input", "user_input", "deploy_backend"])
+    #expect(thread.last?.data == ["tag": "v1.4.2", "environment": "production"])
+    #expect(thread.last?.meta?["wire_index"] == 1)
     let all = try cassette.allExchanges()
     #expect(all.map(\.provider) == ["anthropic"])
     #expect(all.first?.key == CassetteKey.key(for: request))
   }
 
-  @Test func anUndecodableAnswerAppendsAnErrorAndIdenticalRequestsCount() async throws {
+  @Test func aTextAnswerIsTheFinalIntentAndIdenticalRequestsCount() async throws {
     let upstream = try await ProviderServer { _, _ in
       .json(ProviderResponses.openAIContent("I would rather not say."))
     }
@@ -152,13 +159,15 @@ import Testing
         running.baseURL + "/chat/completions", json: request,
         headers: ["X-Refold-Thread": "prod-003"])
     }
+    await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
     proxy.close()
 
     let thread = try events.events(in: "prod-003")
-    #expect(thread.map(\.type) == ["error", "error"])
-    #expect(thread.first?.data["message"]?.stringValue?.isEmpty == false)
+    // A text answer is the final one; the repeated request adds no input.
+    #expect(thread.map(\.type) == ["user_input", "done_for_now", "done_for_now"])
+    #expect(thread[1].data == ["message": "I would rather not say."])
     #expect(try cassette.allExchanges().map(\.n) == [0, 1])
   }
 
@@ -172,6 +181,7 @@ import Testing
     request["stream"] = true
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: .object(request))
+    await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
     proxy.close()
@@ -194,6 +204,7 @@ import Testing
         ["type": "slack_message", "data": ["from": "@alex", "text": "ship it"]],
         ["type": "list_git_tags_result", "data": ["tags": ["v1.4.2"]]],
       ])
+    await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
     proxy.close()
