@@ -78,8 +78,8 @@ public final class RecordingProxy: Sendable {
     self.conversation = ProxyConversation(inputType: inputType)
   }
 
-  /// Waits (up to `timeout` seconds) until every answer sent so far is recorded as delivered
-  /// or abandoned.
+  /// Waits (up to `timeout` seconds) until every model request received so far is answered
+  /// and its answer recorded as delivered or abandoned.
   public func waitUntilRecorded(timeout: Double = 10) async {
     let deadline = ContinuousClock.now + .seconds(timeout)
     while unsettled.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
@@ -114,6 +114,10 @@ public final class RecordingProxy: Sendable {
 
   /// Forwards one model request and records what came back.
   func forward(_ request: HTTPRequest, _ provider: ModelSettings.Provider) async -> HTTPResponse {
+    // In flight until answered, or until the answer's delivery is recorded.
+    unsettled.withLock { $0 += 1 }
+    var recordsLater = false
+    defer { if !recordsLater { unsettled.withLock { $0 -= 1 } } }
     let raw: Data
     do {
       raw = try await request.bodyData
@@ -160,7 +164,7 @@ public final class RecordingProxy: Sendable {
       response.objectValue != nil
     {
       headersOut[HTTPHeader("X-Refold-Exchange")] = CassetteKey.key(for: body)
-      unsettled.withLock { $0 += 1 }
+      recordsLater = true
       let record: @Sendable (Bool) -> Void = { [self, thread] delivered in
         self.record(
           body, response: response, provider: provider, thread: thread, answer: answer,

@@ -163,7 +163,10 @@ import Testing
         + "Content-Type: application/json\r\nX-Refold-Thread: abandoned-1\r\n"
         + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
     // The upstream answers after the client gave up; the proxy tries to hand it over.
-    try await Task.sleep(for: .milliseconds(1500))
+    let deadline = ContinuousClock.now + .seconds(10)
+    while upstream.received.isEmpty, ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(10))
+    }
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
