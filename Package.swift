@@ -41,9 +41,7 @@ let package = Package(
     ),
     .target(
       name: "RefoldEval",
-      dependencies: [
-        "RefoldCore", "RefoldShared", "RefoldModels", .product(name: "Yams", package: "Yams"),
-      ]
+      dependencies: ["RefoldCore", "RefoldShared", "RefoldModels"]
     ),
     .target(name: "RefoldReport", dependencies: ["RefoldCore", "RefoldShared"]),
     .target(
@@ -53,7 +51,6 @@ let package = Package(
         .product(name: "FlyingFox", package: "FlyingFox"),
         .product(name: "FlyingSocks", package: "FlyingFox"),
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "Yams", package: "Yams"),
       ]
     ),
     .target(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RefoldCore
+import RefoldModels
 
 /// The entry point of the `refold` tool, callable in-process.
 ///
@@ -20,11 +21,17 @@ public enum CLI {
     arguments: [String],
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
-    environment: [String: String] = ProcessInfo.processInfo.environment
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    dependencies: Dependencies = .live
   ) async -> Int32 {
-    let context = CLIContext(stdout: stdout, stderr: stderr, environment: environment)
+    let name = arguments.first.flatMap { $0.hasPrefix("-") ? nil : "refold \($0)" } ?? "refold"
+    let context = CLIContext(
+      stdout: stdout, stderr: stderr, environment: environment, dependencies: dependencies,
+      command: name)
     return await CLIContext.$current.withValue(context) {
-      await execute(arguments, context)
+      await InputLimits.$current.withValue(InputLimits(environment: environment)) {
+        await execute(arguments, context)
+      }
     }
   }
 

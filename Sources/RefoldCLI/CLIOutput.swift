@@ -49,18 +49,59 @@ public struct FileDescriptorOutput: CLIOutput {
 }
 
 /// Output kept in memory, for tests and for callers that post-process a command's output.
+///
+/// A caller may wait for some output (``waitForText(_:)``): a listening command's address,
+/// say, without polling.
 public final class CapturedOutput: CLIOutput {
-  private let storage = Mutex<[UInt8]>([])
+  private struct State {
+    var bytes: [UInt8] = []
+    var closed = false
+    var waiters:
+      [(matches: @Sendable (String) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+  }
+
+  private let storage = Mutex(State())
 
   public init() {}
 
   public func write(_ bytes: [UInt8]) {
-    storage.withLock { $0.append(contentsOf: bytes) }
+    let ready = storage.withLock { state in
+      state.bytes.append(contentsOf: bytes)
+      let text = String(decoding: state.bytes, as: UTF8.self)
+      let ready = state.waiters.filter { $0.matches(text) }.map(\.continuation)
+      state.waiters.removeAll { $0.matches(text) }
+      return ready
+    }
+    for continuation in ready { continuation.resume() }
   }
 
   /// Everything written so far.
-  public var bytes: [UInt8] { storage.withLock { $0 } }
+  public var bytes: [UInt8] { storage.withLock { $0.bytes } }
 
   /// Everything written so far, as text.
   public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+  /// Marks the output finished: whoever waits for text gets what was written.
+  public func close() {
+    let waiting = storage.withLock { state in
+      state.closed = true
+      defer { state.waiters = [] }
+      return state.waiters.map(\.continuation)
+    }
+    for continuation in waiting { continuation.resume() }
+  }
+
+  /// Waits until the text written so far satisfies `matches` or the output is closed, and
+  /// returns the text.
+  public func waitForText(_ matches: @escaping @Sendable (String) -> Bool) async -> String {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let ready = storage.withLock { state in
+        if state.closed || matches(String(decoding: state.bytes, as: UTF8.self)) { return true }
+        state.waiters.append((matches, continuation))
+        return false
+      }
+      if ready { continuation.resume() }
+    }
+    return text
+  }
 }

@@ -70,9 +70,9 @@ struct EvalCommand: AsyncParsableCommand {
     let kind = ModelSourceKind(rawValue: model) ?? .recorded
     let environment = context.environment
     let override = baseURL ?? environment["REFOLD_BASE_URL"]
-    let loader = SuiteLoader { path in
-      try AgentSpecLoader(environment: environment, baseURLOverride: override).load(path: path)
-    }
+    let loader = SuiteLoader(
+      specLoader: AgentSpecLoader(environment: environment, baseURLOverride: override))
+    let dependencies = context.dependencies
     let slice = try shard.map { text throws(SuiteError) in try Shard(parsing: text) }
     // The parsed options (one path) are only read, by closures the evaluation calls from
     // this command's task; ArgumentParser's wrappers are what keep them from being Sendable.
@@ -84,14 +84,57 @@ struct EvalCommand: AsyncParsableCommand {
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
         gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
       loader: loader,
-      decider: SuiteModel(kind: kind, environment: environment).decider,
+      decider: SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
+        .decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
       reporter: ReportFiles(out: out),
       progress: ProgressLine(
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
-        output: context.stdout))
-    try report(try await evaluation.run(), to: context)
+        output: context.stdout, now: dependencies.now),
+      now: dependencies.now, clock: dependencies.timestamp)
+    let result: EvaluationResult
+    do {
+      result = try await evaluation.run()
+    } catch EvaluationError.runsNotStored(let runs, let location, let reason, let status) {
+      throw CLIError(
+        Self.notStoredSentence(runs: runs, location: location, reason: reason, store: store),
+        exitStatus: status)
+    }
+    try report(result, to: context)
+  }
+
+  /// What to say when the reports were written but runs were not stored: where the reports
+  /// are and the command that stores each run later.
+  static func notStoredSentence(
+    runs: [String], location: String?, reason: String, store: StoreOptions
+  ) -> String {
+    let files = location.map { resultsFiles(in: $0, runs: Set(runs)) } ?? []
+    let database = store.db.map { " --db \($0)" } ?? ""
+    let commands = files.map { "refold import-run \($0)\(database)" }.joined(separator: "; ")
+    let later = commands.isEmpty ? "" : "; store it later with \(commands)"
+    return
+      "the evaluation finished but its run \(runs.joined(separator: ", ")) was not stored "
+      + "(\(reason)); its reports are in \(location ?? "no directory")\(later)"
+  }
+
+  /// The results files in a report directory (its own and its variants') whose run is one
+  /// of `runs`.
+  static func resultsFiles(in directory: String, runs: Set<String>) -> [String] {
+    let subdirectories =
+      (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
+    let candidates =
+      [(directory as NSString).appendingPathComponent(ResultsWriter.fileName)]
+      + subdirectories.map {
+        ((directory as NSString).appendingPathComponent($0) as NSString)
+          .appendingPathComponent(ResultsWriter.fileName)
+      }
+    return candidates.filter { path in
+      guard FileManager.default.fileExists(atPath: path),
+        let results = try? ResultsReader.read(from: path)
+      else { return false }
+      return runs.contains(results.run.id)
+    }
   }
 
   /// Prints the summary table and the gate, then throws for source errors (exit 3) or a

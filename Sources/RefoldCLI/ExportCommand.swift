@@ -15,20 +15,28 @@ struct ExportCommand: ParsableCommand {
   @OptionGroup var store: StoreOptions
 
   @Argument(help: ArgumentHelp("Thread ids.", valueName: "thread"))
-  var threads: [String]
+  var threads: [String] = []
+
+  @Flag(help: "Export every thread of the store, in thread order (one pass over the store).")
+  var all = false
 
   @Option(name: [.short, .customLong("output")], help: "Write to this file.")
   var output: String?
 
   func validate() throws {
-    if threads.isEmpty { throw ValidationError("give at least one thread") }
+    if threads.isEmpty && !all { throw ValidationError("give at least one thread, or --all") }
+    if !threads.isEmpty && all { throw ValidationError("give thread ids or --all, not both") }
   }
 
   func run() throws {
     let exporter = EventExporter(store: try store.openEventStore(creating: false))
-    if let output {
-      try exporter.export(threads, toFile: output)
-    } else {
+    switch (output, all) {
+    case (let output?, true): try exporter.exportAll(toFile: output)
+    case (let output?, false): try exporter.export(threads, toFile: output)
+    case (nil, true):
+      let stdout = CLIContext.current.stdout
+      try exporter.exportAll { stdout.write($0) }
+    case (nil, false):
       let stdout = CLIContext.current.stdout
       try exporter.export(threads) { stdout.write($0) }
     }

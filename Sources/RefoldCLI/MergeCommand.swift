@@ -34,9 +34,9 @@ struct MergeCommand: ParsableCommand {
     }
     var merged = try RunResults.merge(shards)
     // The merged run is a run of its own, next to the shards in the store.
-    merged.run.id = "\(RunLocator.stamp(Date()))-\(merged.run.variant)"
-    let data = try JSONReportWriter().encode(merged)
-    try AtomicFile.write(data, to: output)
+    merged.run.id =
+      "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
+    try ResultsWriter.write(merged, to: output)
     try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
     let out = CLIContext.current.stdout
     out.line(

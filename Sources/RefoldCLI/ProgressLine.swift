@@ -8,28 +8,31 @@ final class ProgressLine: EvaluationProgress {
     var label = ""
     var total = 0
     var done = 0
-    var started = Date()
+    var started = Date.distantPast
     var lastDrawn = Date.distantPast
   }
 
   private let enabled: Bool
   private let output: any CLIOutput
+  private let now: @Sendable () -> Date
   private let state = Mutex(State())
 
-  init(enabled: Bool, output: any CLIOutput) {
+  init(enabled: Bool, output: any CLIOutput, now: @escaping @Sendable () -> Date) {
     self.enabled = enabled
     self.output = output
+    self.now = now
   }
 
   func start(label: String, total: Int) {
-    state.withLock { $0 = State(label: label, total: total, done: 0, started: Date()) }
+    let started = now()
+    state.withLock { $0 = State(label: label, total: total, done: 0, started: started) }
   }
 
   func advance() {
     guard enabled else { return }
+    let now = now()
     let line: String? = state.withLock { state in
       state.done += 1
-      let now = Date()
       guard now.timeIntervalSince(state.lastDrawn) > 0.1 || state.done == state.total else {
         return nil
       }

@@ -6,5 +6,6 @@ extension RefoldCommand {
     ProxyCommand.self,
     ServeCommand.self,
     PromoteCommand.self,
+    CassetteCommand.self,
   ]
 }

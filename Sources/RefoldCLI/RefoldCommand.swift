@@ -30,6 +30,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     CompareCommand.self,
     ReportCommand.self,
     MergeCommand.self,
+    ImportRunCommand.self,
   ]
 
   /// The tool's version, recorded in every run.

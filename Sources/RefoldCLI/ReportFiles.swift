@@ -22,7 +22,7 @@ struct ReportFiles: EvaluationReporter {
     for other in others {
       let directory = (layout.directory as NSString).appendingPathComponent(
         ReportLayout.safeComponent(other.run.variant))
-      _ = try JSONReportWriter().write(other, to: directory)
+      try ReportFile.write(other, in: directory)
     }
     if !others.isEmpty {
       let comparisons = Comparison.compare(runs: runs)

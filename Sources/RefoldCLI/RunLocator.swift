@@ -14,9 +14,9 @@ enum RunLocator {
     if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
       let file =
         isDirectory.boolValue
-        ? (reference as NSString).appendingPathComponent(JSONReportWriter.fileName) : reference
+        ? (reference as NSString).appendingPathComponent(ResultsWriter.fileName) : reference
       do {
-        return try JSONReportWriter.read(from: file)
+        return try ResultsReader.read(from: file)
       } catch {
         throw CLIError("\(file) is not a readable refold results file: \(error)")
       }

@@ -15,7 +15,41 @@ public struct StoreOptions: ParsableArguments {
       valueName: "path"))
   public var db: String?
 
+  @Option(
+    name: .customLong("busy-timeout"),
+    help: ArgumentHelp(
+      "How long a writer waits for another writer's lock before giving up with exit 4 "
+        + "(default: $REFOLD_BUSY_TIMEOUT, else \(Int(StoreOptions.defaultBusyTimeout)) s).",
+      valueName: "seconds"))
+  public var busyTimeout: Double?
+
   public init() {}
+
+  /// How long a writer waits when neither `--busy-timeout` nor `REFOLD_BUSY_TIMEOUT` says.
+  public static let defaultBusyTimeout: Double = 120
+
+  public func validate() throws {
+    if let busyTimeout, !(busyTimeout >= 0 && busyTimeout.isFinite) {
+      throw ValidationError("--busy-timeout must be a number of seconds, 0 or more")
+    }
+  }
+
+  /// How long a writer waits for the lock, and the progress line it draws on a terminal.
+  public var busyPolicy: BusyPolicy {
+    let context = CLIContext.current
+    let seconds =
+      busyTimeout ?? context.environment["REFOLD_BUSY_TIMEOUT"].flatMap(Double.init)
+      ?? StoreOptions.defaultBusyTimeout
+    let timeout = Duration.milliseconds(Int64(seconds * 1000))
+    let path = databasePath
+    let stderr = context.stderr
+    let drawn = isatty(STDERR_FILENO) == 1 && stderr is FileDescriptorOutput
+    return BusyPolicy(timeout: timeout, writer: context.command) { waited in
+      guard drawn else { return }
+      let note = "\r\u{1B}[2Krefold: waiting for another writer of \(path): "
+      stderr.write(note + "\(waited.components.seconds) s of \(Int(seconds)) s")
+    }
+  }
 
   /// Where the database is when neither `--db` nor `REFOLD_DB` says.
   public static let defaultPath = ".refold/refold.sqlite"
@@ -41,7 +75,7 @@ public struct StoreOptions: ParsableArguments {
     if !creating && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
       throw CLIError("no event store at \(path); import events first or pass --db")
     }
-    return try RefoldDatabase(path: path)
+    return try RefoldDatabase(path: path, busy: busyPolicy)
   }
 
   /// Opens the event store.

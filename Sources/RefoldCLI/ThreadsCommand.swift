@@ -12,13 +12,11 @@ struct ThreadsCommand: ParsableCommand {
 
   func run() throws {
     let output = CLIContext.current.stdout
-    let summaries = try store.openEventStore(creating: false).threads()
-    if summaries.isEmpty {
-      output.line("no threads in \(store.databasePath)")
-      return
-    }
     var table = TextTable(["THREAD", "STATUS", "STEPS", "EVENTS", "LAST EVENT", "LAST AT"])
-    for summary in summaries {
+    var count = 0
+    // One pass over the store; only the table's text is kept, to align its columns.
+    try store.openEventStore(creating: false).forEachThreadSummary { summary in
+      count += 1
       let status =
         summary.state.isSound
         ? summary.state.status.rawValue
@@ -27,6 +25,10 @@ struct ThreadsCommand: ParsableCommand {
         summary.thread, status, String(summary.state.steps), String(summary.eventCount),
         summary.lastType ?? "-", summary.lastAt ?? "-",
       ])
+    }
+    if count == 0 {
+      output.line("no threads in \(store.databasePath)")
+      return
     }
     for line in table.lines { output.line(line) }
   }

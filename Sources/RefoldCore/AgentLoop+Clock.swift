@@ -1,5 +1,12 @@
 import Foundation
 
+extension AgentLoop {
+  /// `date` as RFC 3339 with milliseconds (`2025-05-01T09:00:00.000Z`), as events record it.
+  public static func timestamp(_ date: Date) -> String {
+    SystemClockFormatter.format(secondsSince1970: date.timeIntervalSince1970)
+  }
+}
+
 /// Formats the wall clock as RFC 3339 without locale-dependent formatters.
 enum SystemClockFormatter {
   /// Now, as `YYYY-MM-DDTHH:MM:SS.mmmZ`.

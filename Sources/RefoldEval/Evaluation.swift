@@ -13,7 +13,7 @@ import RefoldShared
 ///
 /// ```swift
 /// let evaluation = Evaluation(
-///   suite: "evals/deploybot", loader: SuiteLoader { try AgentSpecLoader().load(path: $0) },
+///   suite: "evals/deploybot", loader: SuiteLoader(specLoader: AgentSpecLoader()),
 ///   decider: { suite, variant, spec in try ModelDecider(spec: spec, source: source) })
 /// let result = try await evaluation.run()
 /// print(result.passed, result.runs.map(\.results.summary.intentAccuracy))
@@ -106,7 +106,10 @@ public struct Evaluation: Sendable {
   ///
   /// - Throws: ``SuiteError`` for a broken suite or fixture, ``EvaluationError`` for an
   ///   unknown variant, what the agent loader, the decider factory, the baseline, the run
-  ///   store or the reporter throw, unchanged.
+  ///   store or the reporter throw, unchanged. The reports are written before the runs are
+  ///   stored, and storing is retried: a store that still fails then throws
+  ///   ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)``, the reports
+  ///   written, so a finished evaluation is never lost.
   public func run() async throws -> EvaluationResult {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
@@ -145,17 +148,25 @@ public struct Evaluation: Sendable {
       }
       progress.finish()
       outcome.results.run.finishedAt = RunStamp.timestamp(now())
-      try store?.save(outcome.results)
       outcomes.append((variant, outcome))
     }
 
     let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
     var location: String?
     if let reporter {
-      let history = try store?.runs(suite: suite.name) ?? []
+      // This evaluation's runs are in the history as they will be once stored.
+      let stored = try store?.runs(suite: suite.name) ?? []
+      let history =
+        stored
+        + outcomes.map {
+          RunRecord(info: $0.outcome.results.run, summary: $0.outcome.results.summary)
+        }
       location = try reporter.write(
         outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
         baseline: baselineRun)
+    }
+    if let store {
+      try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
     }
     for (variant, outcome) in outcomes {
       // A baseline of another variant is compared only when one variant is evaluated.
@@ -169,6 +180,38 @@ public struct Evaluation: Sendable {
     }
     return EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
+  }
+
+  /// Saves each run, trying a run whose store failed for a reason of the environment (a busy
+  /// or full store) twice more.
+  ///
+  /// - Throws: ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` naming
+  ///   the runs not stored.
+  static func save(_ runs: [RunResults], in store: any RunStore, reportLocation: String?) throws {
+    var failed: [String] = []
+    var lastError: (any Error)?
+    for results in runs {
+      var attempt = 0
+      while true {
+        do {
+          try store.save(results)
+          break
+        } catch {
+          attempt += 1
+          let retryable = (error as? any RefoldError)?.exitStatus == .environment
+          guard retryable, attempt < 3 else {
+            failed.append(results.run.id)
+            lastError = error
+            break
+          }
+        }
+      }
+    }
+    guard let lastError else { return }
+    let refold = lastError as? any RefoldError
+    throw EvaluationError.runsNotStored(
+      runs: failed, reportLocation: reportLocation,
+      reason: refold?.description ?? "\(lastError)", status: refold?.exitStatus ?? .environment)
   }
 
   /// The variants named, in the order given (every variant when none is named).

@@ -9,6 +9,10 @@ public enum EvaluationError: RefoldError, Sendable, Hashable {
   case noCassette(path: String, variant: String)
   /// The model source needs a cassette to replay or record into, and the suite names none.
   case noCassetteNamed(suite: String, file: String, kind: ModelSourceKind)
+  /// The evaluation finished and its reports were written, but these runs could not be
+  /// stored (after retrying): `reason` is the store's sentence, `status` its exit status.
+  case runsNotStored(
+    runs: [String], reportLocation: String?, reason: String, status: ExitStatus)
 
   public var description: String {
     switch self {
@@ -19,15 +23,20 @@ public enum EvaluationError: RefoldError, Sendable, Hashable {
     case .noCassetteNamed(let suite, let file, let kind):
       "suite \(suite) names no cassette, so --model \(kind.rawValue) has nothing to replay or "
         + "record into; add `cassette:` to \(file)"
+    case .runsNotStored(let runs, let location, let reason, _):
+      "the evaluation finished but run \(runs.joined(separator: ", ")) could not be stored "
+        + "(\(reason))" + (location.map { "; its reports are in \($0)" } ?? "")
     }
   }
 
   /// A missing cassette is a model source that cannot answer (3); a variant the suite lacks
-  /// and a suite without a cassette are mistakes in the request (2).
+  /// and a suite without a cassette are mistakes in the request (2); a run not stored exits
+  /// as the store's failure does (4 for a busy or full store).
   public var exitStatus: ExitStatus {
     switch self {
     case .noCassette: .sourceFailed
     case .unknownVariant, .noCassetteNamed: .invalidInput
+    case .runsNotStored(_, _, _, let status): status
     }
   }
 }

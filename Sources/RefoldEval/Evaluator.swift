@@ -6,7 +6,7 @@ import RefoldShared
 ///
 /// Threads run concurrently (at most ``Options/concurrency`` at a time), but cases reach the
 /// sink and the results in fixture order, so two runs over the same cassette give the same
-/// file. Cases stream to the sink (a ``RunResultsWriter``, a progress line) and to a
+/// file. Cases stream to the sink (a `ResultsWriter`, a progress line) and to a
 /// ``Scorer`` as each thread completes; with ``Options/keepsCases`` off nothing else holds
 /// them, and memory stays flat however many decisions the suite has.
 ///

@@ -1,191 +1,165 @@
 import RefoldCore
+import RefoldModels
 
 extension Expectations {
-  /// Parses expectations from a document value: a list of entries, or a mapping with an
+  /// Parses expectations from YAML text (an `expectations.yaml`).
+  ///
+  /// - Throws: ``SuiteError/invalid(file:line:path:message:)`` naming the file, line and
+  ///   path of the first wrong value.
+  public static func parse(_ text: String, file: String) throws(SuiteError) -> Expectations {
+    try SuiteError.checking { () throws(YAMLProblem) in
+      guard let root = try YAMLNode.parse(text, file: file) else { return .none }
+      return try parse(root)
+    }
+  }
+
+  /// Parses expectations from a document node: a list of entries, or a mapping with an
   /// `expectations` list.
   ///
-  /// - Throws: ``SuiteError/invalid(file:line:path:message:)`` naming the path of the first
-  ///   wrong value.
-  public static func parse(_ value: JSONValue, reader: DocumentReader, path: String = "")
-    throws(SuiteError) -> Expectations
-  {
-    var listPath = path
-    var list = value
-    if case .object(let members) = value {
-      try reader.onlyKeys(members, ["expectations"], path)
-      listPath = DocumentReader.join(path, "expectations")
-      list = members["expectations"] ?? .array([])
+  /// - Throws: ``YAMLProblem`` at the first wrong value.
+  public static func parse(_ node: YAMLNode) throws(YAMLProblem) -> Expectations {
+    var list = node
+    if node.entries != nil {
+      try node.rejectUnknown(allowed: ["expectations"])
+      guard let inner = try node.member("expectations") else { return .none }
+      list = inner
     }
     if list.isNull { return .none }
     var entries: [ThreadExpectation] = []
-    for (index, element) in try reader.array(list, listPath).enumerated() {
-      entries.append(try parseEntry(element, reader, DocumentReader.join(listPath, index)))
-    }
+    for element in try list.sequence() { entries.append(try parseEntry(element)) }
     return Expectations(entries: entries)
   }
 
-  private static func parseEntry(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> ThreadExpectation
-  {
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(
-      members, ["thread", "steps", "faults", "behaviour", "behavior", "intents"], path)
-    guard let threadValue = members["thread"] else {
-      throw reader.error(path, "missing key \"thread\" (a thread id or a pattern with *)")
+  private static func parseEntry(_ node: YAMLNode) throws(YAMLProblem) -> ThreadExpectation {
+    try node.rejectUnknown(allowed: [
+      "thread", "steps", "faults", "behaviour", "behavior", "intents",
+    ])
+    guard let thread = try node.member("thread") else {
+      throw node.problem("missing key \"thread\" (a thread id or a pattern with *)")
     }
-    var entry = ThreadExpectation(
-      thread: try reader.string(threadValue, DocumentReader.join(path, "thread")))
-    if let steps = members["steps"] {
-      let stepsPath = DocumentReader.join(path, "steps")
-      for (index, step) in try reader.array(steps, stepsPath).enumerated() {
-        entry.steps.append(try parseStep(step, reader, DocumentReader.join(stepsPath, index)))
-      }
+    var entry = ThreadExpectation(thread: try thread.text())
+    if let steps = try node.member("steps") {
+      for step in try steps.sequence() { entry.steps.append(try parseStep(step)) }
     }
-    if let faults = members["faults"] {
-      let faultsPath = DocumentReader.join(path, "faults")
-      for (index, fault) in try reader.array(faults, faultsPath).enumerated() {
-        entry.faults.append(try parseFault(fault, reader, DocumentReader.join(faultsPath, index)))
-      }
+    if let faults = try node.member("faults") {
+      for fault in try faults.sequence() { entry.faults.append(try parseFault(fault)) }
     }
-    if let intents = members["intents"] {
-      let intentsPath = DocumentReader.join(path, "intents")
-      for (intent, matchers) in try reader.object(intents, intentsPath) {
-        let intentPath = DocumentReader.join(intentsPath, intent)
-        for (key, matcher) in try reader.object(matchers, intentPath) {
-          entry.intents[intent, default: [:]][key] = try parseMatcher(
-            matcher, reader, DocumentReader.join(intentPath, key))
+    if let intents = try node.member("intents") {
+      for intent in try intents.mapping() {
+        for parameter in try intent.value.mapping() {
+          entry.intents[intent.key, default: [:]][parameter.key] = try parseMatcher(
+            parameter.value)
         }
       }
     }
-    let behaviourKey = members["behaviour"] != nil ? "behaviour" : "behavior"
-    if let behaviour = members[behaviourKey] {
-      entry.behaviour = try parseBehaviour(
-        behaviour, reader, DocumentReader.join(path, behaviourKey))
+    let british = try node.member("behaviour")
+    let american = try node.member("behavior")
+    if let behaviour = british ?? american {
+      entry.behaviour = try parseBehaviour(behaviour)
     }
     return entry
   }
 
-  private static func parseStep(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> StepExpectation
-  {
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(members, ["step", "seq", "parameters", "accept", "ignore"], path)
+  private static func parseStep(_ node: YAMLNode) throws(YAMLProblem) -> StepExpectation {
+    try node.rejectUnknown(allowed: ["step", "seq", "parameters", "accept", "ignore"])
     let selector: StepExpectation.Selector
-    switch (members["step"], members["seq"]) {
-    case (let step?, nil): selector = .step(try reader.int(step, DocumentReader.join(path, "step")))
-    case (nil, let seq?): selector = .seq(try reader.int(seq, DocumentReader.join(path, "seq")))
-    case (.some, .some): throw reader.error(path, "give either \"step\" or \"seq\", not both")
-    case (nil, nil): throw reader.error(path, "missing key \"step\" (decision index) or \"seq\"")
+    switch (try node.member("step"), try node.member("seq")) {
+    case (let step?, nil): selector = .step(try step.int(atLeast: 0))
+    case (nil, let seq?): selector = .seq(try seq.int(atLeast: 0))
+    case (.some, .some): throw node.problem("give either \"step\" or \"seq\", not both")
+    case (nil, nil): throw node.problem("missing key \"step\" (decision index) or \"seq\"")
     }
     var step = StepExpectation(selector: selector)
-    if let ignore = members["ignore"] {
-      step.ignore = try reader.bool(ignore, DocumentReader.join(path, "ignore"))
-    }
-    if let accept = members["accept"] {
-      step.acceptedIntents = try reader.stringList(accept, DocumentReader.join(path, "accept"))
-    }
-    if let parameters = members["parameters"] {
-      let parametersPath = DocumentReader.join(path, "parameters")
-      for (key, matcher) in try reader.object(parameters, parametersPath) {
-        step.parameters[key] = try parseMatcher(
-          matcher, reader, DocumentReader.join(parametersPath, key))
+    if let ignore = try node.member("ignore") { step.ignore = try ignore.bool() }
+    if let accept = try node.member("accept") { step.acceptedIntents = try accept.strings() }
+    if let parameters = try node.member("parameters") {
+      for parameter in try parameters.mapping() {
+        step.parameters[parameter.key] = try parseMatcher(parameter.value)
       }
     }
     return step
   }
 
   /// Parses one matcher: `any`, `exact`, `subset`, or a mapping with one matcher key.
-  public static func parseMatcher(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> ParameterMatcher
-  {
+  public static func parseMatcher(_ node: YAMLNode) throws(YAMLProblem) -> ParameterMatcher {
     let names = ["exact", "any", "regex", "one_of", "tolerance", "subset"]
-    if case .string(let name) = value {
+    if case .scalar(.string(let name)) = node.content {
       switch name {
       case "any": return .any
       case "exact": return .exactGolden
       case "subset": return .subsetOfGolden
       default:
-        throw reader.error(
-          path,
+        throw node.problem(
           "expected a matcher (any, exact, subset, or a mapping with one of "
             + "\(names.joined(separator: ", ")))")
       }
     }
-    let members = try reader.object(value, path)
-    let keys = members.keys.filter { $0 != "value" }
-    guard keys.count == 1, let name = keys.first, let argument = members[name] else {
-      throw reader.error(path, "expected exactly one of \(names.joined(separator: ", "))")
+    let entries = try node.mapping().filter { $0.key != "value" }
+    guard entries.count == 1, let matcher = entries.first else {
+      throw node.problem("expected exactly one of \(names.joined(separator: ", "))")
     }
-    let argumentPath = DocumentReader.join(path, name)
-    switch name {
+    let argument = matcher.value
+    switch matcher.key {
     case "any":
       return .any
     case "exact":
-      return argument.boolValue == true ? .exactGolden : .exact(argument)
+      return argument.json.boolValue == true ? .exactGolden : .exact(argument.json)
     case "regex":
-      let pattern = try reader.string(argument, argumentPath)
+      let pattern = try argument.string()
       guard ParameterMatcher.isValidPattern(pattern) else {
-        throw reader.error(argumentPath, "not a valid regular expression")
+        throw argument.problem("not a valid regular expression")
       }
       return .regex(pattern)
     case "one_of":
-      return .oneOf(try reader.array(argument, argumentPath))
+      return .oneOf(try argument.sequence().map(\.json))
     case "tolerance":
-      let tolerance = try reader.double(argument, argumentPath)
-      guard tolerance >= 0 else { throw reader.error(argumentPath, "must not be negative") }
-      let target = try members["value"].map { (value) throws(SuiteError) in
-        try reader.double(value, DocumentReader.join(path, "value"))
+      let tolerance = try argument.number()
+      guard tolerance >= 0 else { throw argument.problem("must not be negative") }
+      let target = try node.member("value").map { (value) throws(YAMLProblem) in
+        try value.number()
       }
       return .tolerance(tolerance, value: target)
     case "subset":
-      return argument.boolValue == true ? .subsetOfGolden : .subset(argument)
+      return argument.json.boolValue == true ? .subsetOfGolden : .subset(argument.json)
     default:
-      throw reader.error(
-        DocumentReader.join(path, name),
+      throw YAMLProblem(
+        at: matcher.keyLocation,
         "unknown matcher; expected one of \(names.joined(separator: ", "))")
     }
   }
 
-  private static func parseFault(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> ToolFault
-  {
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(members, ["intent", "fails", "message", "parameters"], path)
-    guard let intent = members["intent"] else { throw reader.error(path, "missing key \"intent\"") }
-    let fails = try members["fails"].map { (value) throws(SuiteError) in
-      try reader.int(value, DocumentReader.join(path, "fails"), minimum: 1)
+  private static func parseFault(_ node: YAMLNode) throws(YAMLProblem) -> ToolFault {
+    try node.rejectUnknown(allowed: ["intent", "fails", "message", "parameters"])
+    guard let intent = try node.member("intent") else {
+      throw node.problem("missing key \"intent\"")
     }
-    let message = try members["message"].map { (value) throws(SuiteError) in
-      try reader.string(value, DocumentReader.join(path, "message"))
+    let fails = try node.member("fails").map { (value) throws(YAMLProblem) in
+      try value.int(atLeast: 1)
+    }
+    let message = try node.member("message").map { (value) throws(YAMLProblem) in
+      try value.text()
     }
     var parameters: JSONValue?
-    if let given = members["parameters"] {
-      _ = try reader.object(given, DocumentReader.join(path, "parameters"))
-      parameters = given
+    if let given = try node.member("parameters") {
+      _ = try given.mapping()
+      parameters = given.json
     }
     return ToolFault(
-      intent: try reader.string(intent, DocumentReader.join(path, "intent")), fails: fails ?? 1,
-      message: message ?? "simulated failure", parameters: parameters)
+      intent: try intent.text(), fails: fails ?? 1, message: message ?? "simulated failure",
+      parameters: parameters)
   }
 
-  private static func parseBehaviour(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> BehaviourExpectation
+  private static func parseBehaviour(_ node: YAMLNode) throws(YAMLProblem)
+    -> BehaviourExpectation
   {
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(members, ["retries_at_most", "escalates", "ends_with", "max_steps"], path)
+    try node.rejectUnknown(allowed: ["retries_at_most", "escalates", "ends_with", "max_steps"])
     var behaviour = BehaviourExpectation()
-    if let value = members["retries_at_most"] {
-      behaviour.retriesAtMost = try reader.int(value, DocumentReader.join(path, "retries_at_most"))
+    if let value = try node.member("retries_at_most") {
+      behaviour.retriesAtMost = try value.int(atLeast: 0)
     }
-    if let value = members["escalates"] {
-      behaviour.escalates = try reader.bool(value, DocumentReader.join(path, "escalates"))
-    }
-    if let value = members["ends_with"] {
-      behaviour.endsWith = try reader.string(value, DocumentReader.join(path, "ends_with"))
-    }
-    if let value = members["max_steps"] {
-      behaviour.maxSteps = try reader.int(value, DocumentReader.join(path, "max_steps"), minimum: 1)
-    }
+    if let value = try node.member("escalates") { behaviour.escalates = try value.bool() }
+    if let value = try node.member("ends_with") { behaviour.endsWith = try value.text() }
+    if let value = try node.member("max_steps") { behaviour.maxSteps = try value.int(atLeast: 1) }
     return behaviour
   }
 }

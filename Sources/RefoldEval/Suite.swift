@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldModels
 
 /// A suite as loaded from `evals/<suite>/suite.yaml`.
 ///
@@ -12,10 +13,10 @@ public struct Suite: Sendable, Hashable {
   public var file: String
   /// The agent spec file, resolved.
   public var agentPath: String
-  /// The agent as its spec file defines it (before variant overrides).
+  /// The agent as its spec file defines it (before any variant's patch).
   public var agent: AgentSpec
-  /// The variants in file order; a suite without `variants` has one, `default`, with no
-  /// overrides.
+  /// The variants in file order; a suite without `variants` has one, `default`, that
+  /// changes nothing.
   public var variants: [Variant]
   /// The fixture files the globs matched, sorted within each glob.
   public var fixtureFiles: [String]
@@ -24,13 +25,13 @@ public struct Suite: Sendable, Hashable {
   public var cassette: String?
   public var modes: [ReplayMode]
   public var thresholds: Thresholds
-  /// Redaction rules for promoting threads to fixtures, kept as written.
-  public var redaction: [JSONValue]
+  /// Redaction rules for promoting threads to fixtures, as written (with their lines).
+  public var redaction: [YAMLNode]
 
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
     variants: [Variant], fixtureFiles: [String], expectations: Expectations, cassette: String?,
-    modes: [ReplayMode], thresholds: Thresholds, redaction: [JSONValue]
+    modes: [ReplayMode], thresholds: Thresholds, redaction: [YAMLNode]
   ) {
     self.name = name
     self.directory = directory
@@ -49,8 +50,8 @@ public struct Suite: Sendable, Hashable {
   /// The variant named `name`.
   public func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
 
-  /// The agent spec with `variant`'s overrides applied.
-  public func spec(for variant: Variant) -> AgentSpec { variant.apply(to: agent) }
+  /// The agent spec with `variant`'s patch applied.
+  public func spec(for variant: Variant) -> AgentSpec { variant.spec }
 
   /// The replay modes of `variant`: its own, else the suite's.
   public func modes(for variant: Variant) -> [ReplayMode] { variant.modes ?? modes }

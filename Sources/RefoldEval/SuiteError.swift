@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldModels
 
 /// Everything that can go wrong while loading or running a suite, as one clear sentence.
 ///
@@ -14,6 +15,19 @@ public enum SuiteError: RefoldError, Sendable, Hashable {
   case invalidFixture(file: String, line: Int, message: String)
   /// The model source failed for a decision (cassette miss, unreachable endpoint).
   case sourceFailed(thread: String, step: Int?, message: String)
+
+  /// The same problem, word for word, found by the YAML reader.
+  public init(_ problem: YAMLProblem) {
+    self = .invalid(
+      file: problem.file, line: problem.line, path: problem.path, message: problem.message)
+  }
+
+  /// Runs `body`, turning a ``YAMLProblem`` into ``invalid(file:line:path:message:)``.
+  static func checking<Value>(_ body: () throws(YAMLProblem) -> Value) throws(SuiteError)
+    -> Value
+  {
+    try YAMLProblem.reported(as: SuiteError.init, body)
+  }
 
   public var description: String {
     switch self {

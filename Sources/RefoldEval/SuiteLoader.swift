@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldModels
 
 /// Loads and validates `evals/<suite>/suite.yaml`.
 ///
@@ -15,10 +16,13 @@ import RefoldCore
 /// thresholds: {min_intent_accuracy: 0.8}
 /// ```
 ///
-/// Reading the agent spec is the caller's: pass `RefoldModels.AgentSpecLoader.load`.
+/// Reading the agent spec is the caller's: pass `RefoldModels.AgentSpecLoader.load(path:patch:)`.
+/// Each variant is the agent document with the variant's patch laid over it, loaded by that
+/// same function, so a variant can change any field and is checked like the spec itself.
 public struct SuiteLoader: Sendable {
-  /// Reads an agent spec file (a path resolved against the suite directory).
-  public typealias AgentLoader = @Sendable (String) throws -> AgentSpec
+  /// Reads an agent spec file (a path resolved against the suite directory) with a patch
+  /// laid over its document first (nil: the file as it is).
+  public typealias AgentLoader = @Sendable (_ path: String, _ patch: YAMLNode?) throws -> AgentSpec
 
   public var loadAgent: AgentLoader
   /// Whether a `fixtures` pattern that matches no file is an error: it is for evaluation (a
@@ -30,6 +34,12 @@ public struct SuiteLoader: Sendable {
     self.requiresFixtures = requiresFixtures
   }
 
+  /// A loader that reads the agent and its variants with `specLoader`.
+  public init(specLoader: AgentSpecLoader, requiresFixtures: Bool = true) {
+    self.init(
+      loadAgent: { try specLoader.load(path: $0, patch: $1) }, requiresFixtures: requiresFixtures)
+  }
+
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
     "thresholds", "redaction",
@@ -38,209 +48,189 @@ public struct SuiteLoader: Sendable {
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
   ///
   /// - Throws: ``SuiteError`` naming the file and the path inside it; what the agent loader
-  ///   throws passes through unchanged.
+  ///   throws passes through unchanged (a mistake in a variant is reported there, at the
+  ///   variant's path in `suite.yaml`).
   public func load(_ path: String) throws -> Suite {
     var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw SuiteError.unreadable(
+        file: path, message: "no such suite folder or suite file; give a folder with a suite.yaml")
+    }
     let file =
-      FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        && isDirectory.boolValue
-      ? (path as NSString).appendingPathComponent("suite.yaml") : path
+      isDirectory.boolValue ? (path as NSString).appendingPathComponent("suite.yaml") : path
+    if isDirectory.boolValue && !FileManager.default.fileExists(atPath: file) {
+      throw SuiteError.unreadable(file: path, message: "the folder has no suite.yaml")
+    }
     let directory = (file as NSString).deletingLastPathComponent
     let text: String
     do {
-      text = try String(contentsOfFile: file, encoding: .utf8)
+      text = try TextFile.read(file)
     } catch {
-      throw SuiteError.unreadable(file: file, message: "cannot read the suite file")
+      throw SuiteError.invalid(file: file, line: error.line, path: "", message: error.reason)
     }
-    let (value, reader) = try YAMLDocument.parse(text, file: file)
-    let members = try reader.object(value, "")
-    try reader.onlyKeys(members, SuiteLoader.topLevelKeys, "")
+    let root = try SuiteError.checking { () throws(YAMLProblem) in
+      try YAMLNode.parse(text, file: file)
+        ?? YAMLNode(.scalar(.null), location: YAMLLocation(file: file, line: nil, path: ""))
+    }
     func resolve(_ relative: String) -> String { SuiteLoader.resolve(relative, in: directory) }
+    func checking<Value>(_ body: () throws(YAMLProblem) -> Value) throws(SuiteError) -> Value {
+      try SuiteError.checking(body)
+    }
 
-    guard let agentValue = members["agent"] else {
-      throw reader.error("", "missing key \"agent\" (the path of the agent spec)")
+    try checking { () throws(YAMLProblem) in try root.rejectUnknown(allowed: Self.topLevelKeys) }
+    let agentNode = try checking { () throws(YAMLProblem) in
+      guard let node = try root.member("agent") else {
+        throw root.problem("missing key \"agent\" (the path of the agent spec)")
+      }
+      return node
     }
-    let agentPath = resolve(try reader.string(agentValue, "agent"))
+    let agentPath = resolve(try checking { () throws(YAMLProblem) in try agentNode.string() })
     guard FileManager.default.fileExists(atPath: agentPath) else {
-      throw reader.error("agent", "no file at \(agentPath)")
+      throw SuiteError(agentNode.problem("no file at \(agentPath)"))
     }
-    let agent = try loadAgent(agentPath)
+    let agent = try loadAgent(agentPath, nil)
 
     var variants: [Variant] = []
-    if let variantsValue = members["variants"], !variantsValue.isNull {
-      let variantMembers = try reader.object(variantsValue, "variants")
-      let ordered = variantMembers.keys.sorted {
-        (reader.lines["variants.\($0)"] ?? 0, $0) < (reader.lines["variants.\($1)"] ?? 0, $1)
-      }
-      for name in ordered {
+    if let variantsNode = try checking({ () throws(YAMLProblem) in try root.member("variants") }),
+      !variantsNode.isNull
+    {
+      for entry in try checking({ () throws(YAMLProblem) in try variantsNode.mapping() }) {
+        let read = try checking { () throws(YAMLProblem) in
+          try Self.readVariant(entry.value)
+        }
         variants.append(
-          try parseVariant(
-            name, variantMembers[name] ?? .null, reader, "variants.\(name)", directory))
+          Variant(
+            name: entry.key, description: read.description, patch: read.patch,
+            spec: try read.patch.map { try loadAgent(agentPath, $0) } ?? agent, modes: read.modes))
       }
     }
-    if variants.isEmpty { variants = [Variant(name: "default")] }
+    if variants.isEmpty { variants = [Variant(name: "default", spec: agent)] }
 
-    guard let fixturesValue = members["fixtures"] else {
-      throw reader.error("", "missing key \"fixtures\" (globs of golden thread files)")
+    let rest = try checking { () throws(YAMLProblem) in
+      try readRest(root, directory: directory)
     }
+    return Suite(
+      name: rest.name ?? (directory as NSString).lastPathComponent, directory: directory,
+      file: file, agentPath: agentPath, agent: agent, variants: variants,
+      fixtureFiles: rest.fixtureFiles, expectations: rest.expectations, cassette: rest.cassette,
+      modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction)
+  }
+
+  /// What a suite file holds besides its agent and variants.
+  private struct Rest {
+    var name: String?
     var fixtureFiles: [String] = []
-    for (index, pattern) in try reader.stringList(fixturesValue, "fixtures").enumerated() {
-      let path = members["fixtures"]?.arrayValue == nil ? "fixtures" : "fixtures[\(index)]"
-      let matched: [String]
-      do {
-        matched = try SuiteLoader.glob(resolve(pattern))
-      } catch {
-        throw reader.error(path, "* is allowed in the file name only, not in directories")
+    var expectations = Expectations.none
+    var cassette: String?
+    var modes: [ReplayMode] = [.step]
+    var thresholds = Thresholds()
+    var redaction: [YAMLNode] = []
+  }
+
+  private func readRest(_ root: YAMLNode, directory: String) throws(YAMLProblem) -> Rest {
+    func resolve(_ relative: String) -> String { SuiteLoader.resolve(relative, in: directory) }
+    var rest = Rest()
+    rest.name = try root.member("name").map { (node) throws(YAMLProblem) in try node.string() }
+
+    guard let fixtures = try root.member("fixtures") else {
+      throw root.problem("missing key \"fixtures\" (globs of golden thread files)")
+    }
+    for node in Self.oneOrMany(fixtures) {
+      let pattern = try node.string()
+      guard let matched = try? SuiteLoader.glob(resolve(pattern)) else {
+        throw node.problem("* is allowed in the file name only, not in directories")
       }
-      guard !matched.isEmpty || !requiresFixtures else {
-        throw reader.error(path, "matches no file")
-      }
-      fixtureFiles += matched
+      guard !matched.isEmpty || !requiresFixtures else { throw node.problem("matches no file") }
+      rest.fixtureFiles += matched
     }
 
-    var expectations = Expectations.none
-    if let expectationsValue = members["expectations"] {
-      if case .string(let relative) = expectationsValue {
+    if let node = try root.member("expectations") {
+      if case .scalar(.string(let relative)) = node.content {
         let expectationsFile = resolve(relative)
         let expectationsText: String
         do {
           expectationsText = try String(contentsOfFile: expectationsFile, encoding: .utf8)
         } catch {
-          throw reader.error("expectations", "cannot read \(expectationsFile)")
+          throw node.problem("cannot read \(expectationsFile)")
         }
-        let (document, documentReader) = try YAMLDocument.parse(
-          expectationsText, file: expectationsFile)
-        expectations = try Expectations.parse(document, reader: documentReader)
+        if let document = try YAMLNode.parse(expectationsText, file: expectationsFile) {
+          rest.expectations = try Expectations.parse(document)
+        }
       } else {
-        expectations = try Expectations.parse(
-          expectationsValue, reader: reader, path: "expectations")
+        rest.expectations = try Expectations.parse(node)
       }
     }
 
-    var modes: [ReplayMode] = [.step]
-    if let modesValue = members["modes"] {
-      modes = []
-      for (index, mode) in try reader.stringList(modesValue, "modes").enumerated() {
-        guard let parsed = ReplayMode(rawValue: mode) else {
-          throw reader.error("modes[\(index)]", "expected one of step, loop")
-        }
-        if !modes.contains(parsed) { modes.append(parsed) }
-      }
-      if modes.isEmpty { throw reader.error("modes", "expected at least one of step, loop") }
+    if let node = try root.member("modes") { rest.modes = try Self.readModes(node) }
+    if let node = try root.member("thresholds") { rest.thresholds = try readThresholds(node) }
+    if let node = try root.member("redaction"), !node.isNull {
+      rest.redaction = try node.sequence()
     }
-
-    var thresholds = Thresholds()
-    if let thresholdsValue = members["thresholds"] {
-      thresholds = try parseThresholds(thresholdsValue, reader)
+    rest.cassette = try root.member("cassette").map { (node) throws(YAMLProblem) in
+      resolve(try node.string())
     }
-
-    var redaction: [JSONValue] = []
-    if let redactionValue = members["redaction"], !redactionValue.isNull {
-      redaction = try reader.array(redactionValue, "redaction")
-    }
-
-    let name =
-      try members["name"].map { (value) throws(SuiteError) in try reader.string(value, "name") }
-      ?? (directory as NSString).lastPathComponent
-    return Suite(
-      name: name, directory: directory, file: file, agentPath: agentPath, agent: agent,
-      variants: variants, fixtureFiles: fixtureFiles, expectations: expectations,
-      cassette: try members["cassette"].map { (value) throws(SuiteError) in
-        resolve(try reader.string(value, "cassette"))
-      }, modes: modes, thresholds: thresholds, redaction: redaction)
+    return rest
   }
 
-  private func parseVariant(
-    _ name: String, _ value: JSONValue, _ reader: DocumentReader, _ path: String,
-    _ directory: String
-  ) throws(SuiteError) -> Variant {
-    var variant = Variant(name: name)
-    if value.isNull { return variant }
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(
-      members, ["description", "prompt", "context_format", "output_mode", "model", "modes"], path)
-    if let modes = members["modes"] {
-      var parsed: [ReplayMode] = []
-      for (index, mode) in try reader.stringList(modes, "\(path).modes").enumerated() {
-        guard let value = ReplayMode(rawValue: mode) else {
-          throw reader.error("\(path).modes[\(index)]", "expected one of step, loop")
-        }
-        if !parsed.contains(value) { parsed.append(value) }
-      }
-      if parsed.isEmpty {
-        throw reader.error("\(path).modes", "expected at least one of step, loop")
-      }
-      variant.modes = parsed
-    }
-    if let prompt = members["prompt"] {
-      let promptPath = SuiteLoader.resolve(
-        try reader.string(prompt, "\(path).prompt"), in: directory)
-      do {
-        variant.promptTemplate = try String(contentsOfFile: promptPath, encoding: .utf8)
-      } catch {
-        throw reader.error("\(path).prompt", "cannot read \(promptPath)")
-      }
-      variant.promptPath = promptPath
-    }
-    if let format = members["context_format"] {
-      variant.contextFormat = try reader.oneOf(
-        format, "\(path).context_format", ContextFormatKind.self)
-    }
-    if let mode = members["output_mode"] {
-      variant.outputMode = try reader.oneOf(mode, "\(path).output_mode", OutputMode.self)
-    }
-    if let model = members["model"] {
-      variant.model = try parseModel(model, reader, "\(path).model")
-    }
-    return variant
+  /// The items of a list, or the node itself when it is one value.
+  private static func oneOrMany(_ node: YAMLNode) -> [YAMLNode] {
+    if case .sequence(let items) = node.content { return items }
+    return [node]
   }
 
-  private func parseModel(_ value: JSONValue, _ reader: DocumentReader, _ path: String)
-    throws(SuiteError) -> ModelOverride
+  /// A variant's own keys (`description`, `modes`) and its patch of the agent document.
+  private static func readVariant(_ node: YAMLNode) throws(YAMLProblem)
+    -> (description: String?, modes: [ReplayMode]?, patch: YAMLNode?)
   {
-    if case .string(let name) = value { return ModelOverride(name: name) }
-    let members = try reader.object(value, path)
-    try reader.onlyKeys(
-      members,
-      [
-        "name", "provider", "base_url", "api_key_env", "temperature", "top_p", "max_tokens",
-        "seed",
-      ], path)
-    var model = ModelOverride()
-    func at(_ key: String) -> String { "\(path).\(key)" }
-    if let value = members["name"] { model.name = try reader.string(value, at("name")) }
-    if let value = members["provider"] {
-      model.provider = try reader.oneOf(value, at("provider"), ModelSettings.Provider.self)
+    var read: (description: String?, modes: [ReplayMode]?, patch: YAMLNode?) = (nil, nil, nil)
+    if node.isNull { return read }
+    try node.rejectUnknown(allowed: ["description", "modes"] + AgentSpecLoader.topLevelKeys)
+    var changes: [YAMLNode.Entry] = []
+    for change in try node.mapping() {
+      var change = change
+      switch change.key {
+      case "description":
+        read.description = try change.value.string()
+        continue
+      case "modes":
+        read.modes = try readModes(change.value)
+        continue
+      case "model":
+        if case .scalar(.string) = change.value.content {
+          let name = YAMLNode.Entry(
+            key: "name", keyLocation: change.value.location, value: change.value)
+          change.value = YAMLNode(.mapping([name]), location: change.value.location)
+        }
+      default:
+        break
+      }
+      changes.append(change)
     }
-    if let value = members["base_url"] { model.baseURL = try reader.string(value, at("base_url")) }
-    if let value = members["api_key_env"] {
-      model.apiKeyEnvironment = try reader.string(value, at("api_key_env"))
-    }
-    if let value = members["temperature"] {
-      model.temperature = try reader.double(value, at("temperature"))
-    }
-    if let value = members["top_p"] { model.topP = try reader.double(value, at("top_p")) }
-    if let value = members["max_tokens"] {
-      model.maxTokens = try reader.int(value, at("max_tokens"), minimum: 1)
-    }
-    if let value = members["seed"] { model.seed = try reader.int(value, at("seed")) }
-    return model
+    if !changes.isEmpty { read.patch = YAMLNode(.mapping(changes), location: node.location) }
+    return read
   }
 
-  private func parseThresholds(_ value: JSONValue, _ reader: DocumentReader) throws(SuiteError)
-    -> Thresholds
-  {
-    let members = try reader.object(value, "thresholds")
+  private static func readModes(_ node: YAMLNode) throws(YAMLProblem) -> [ReplayMode] {
+    var modes: [ReplayMode] = []
+    for item in oneOrMany(node) {
+      let mode: ReplayMode = try item.choice()
+      if !modes.contains(mode) { modes.append(mode) }
+    }
+    if modes.isEmpty { throw node.problem("expected at least one of step, loop") }
+    return modes
+  }
+
+  private func readThresholds(_ node: YAMLNode) throws(YAMLProblem) -> Thresholds {
     let keys = [
       "min_intent_accuracy", "min_parameter_accuracy", "min_case_pass_rate", "min_loop_pass_rate",
       "max_regression_p",
     ]
-    try reader.onlyKeys(members, keys, "thresholds")
-    func rate(_ key: String) throws(SuiteError) -> Double? {
-      guard let value = members[key] else { return nil }
-      let number = try reader.double(value, "thresholds.\(key)")
+    try node.rejectUnknown(allowed: keys)
+    func rate(_ key: String) throws(YAMLProblem) -> Double? {
+      guard let value = try node.member(key) else { return nil }
+      let number = try value.number()
       guard (0...1).contains(number) else {
-        throw reader.error("thresholds.\(key)", "expected a number between 0 and 1")
+        throw value.problem("expected a number between 0 and 1")
       }
       return number
     }

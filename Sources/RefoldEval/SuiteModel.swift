@@ -18,15 +18,20 @@ public struct SuiteModel: Sendable {
   public var kind: ModelSourceKind
   /// What the live clients read (`api_key_env`).
   public var environment: [String: String]
+  /// The transport and clock the live clients send, retry and time out with, and the wall
+  /// time recorded exchanges are stamped with.
+  public var dependencies: Dependencies
 
   public init(
-    kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment
+    kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
+    dependencies: Dependencies = .live
   ) {
     self.kind = kind
     self.environment = environment
+    self.dependencies = dependencies
   }
 
-  /// The decider of `variant`, whose spec (the suite's agent with the variant's overrides) is
+  /// The decider of `variant`, whose spec (the suite's agent with the variant's patch) is
   /// `spec`.
   ///
   /// - Throws: ``EvaluationError/noCassette(path:variant:)`` when a recorded cassette is
@@ -46,7 +51,8 @@ public struct SuiteModel: Sendable {
       throw EvaluationError.noCassetteNamed(suite: suite.name, file: suite.file, kind: kind)
     }
     let source = try kind.makeSource(
-      settings: spec.model, cassette: cassette, environment: environment)
+      settings: spec.model, cassette: cassette, environment: environment,
+      dependencies: dependencies)
     return try ModelDecider(spec: spec, source: source)
   }
 }

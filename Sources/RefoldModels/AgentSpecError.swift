@@ -27,6 +27,11 @@ public struct AgentSpecError: RefoldError, Sendable, Hashable {
     self.message = message
   }
 
+  /// The same problem, word for word, found by the YAML reader.
+  public init(_ problem: YAMLProblem) {
+    self.init(file: problem.file, line: problem.line, path: problem.path, message: problem.message)
+  }
+
   /// A mistake in the spec: invalid input.
   public var exitStatus: ExitStatus { .invalidInput }
 

@@ -11,20 +11,21 @@ import RefoldCore
 public struct AnthropicMessagesClient: ModelClient {
   public static let defaultBaseURL = "https://api.anthropic.com/v1"
   public var provider: ModelSettings.Provider { .anthropic }
-  let transport: HTTPTransport
+  let connection: ProviderConnection
 
   public init(
     baseURL: String = defaultBaseURL, apiKey: String?, version: String = "2023-06-01",
-    options: ClientOptions = .init()
+    options: ClientOptions = .init(), dependencies: Dependencies = .live
   ) {
     var headers = ["anthropic-version": version]
     if let apiKey { headers["x-api-key"] = apiKey }
-    transport = HTTPTransport(
-      url: OpenAIChatClient.endpoint(baseURL, "messages"), headers: headers, options: options)
+    connection = ProviderConnection(
+      url: OpenAIChatClient.endpoint(baseURL, "messages"), headers: headers, options: options,
+      dependencies: dependencies)
   }
 
   public func send(_ body: JSONValue) async throws(ModelSourceError) -> ClientResult {
-    try await transport.post(body) { response in
+    try await connection.post(body) { response in
       guard let usage = response["usage"], let input = usage["input_tokens"]?.intValue,
         let output = usage["output_tokens"]?.intValue
       else { return nil }

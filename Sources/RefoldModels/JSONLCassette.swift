@@ -15,8 +15,13 @@ import Synchronization
 /// (checking that every key's `n` counts 0, 1, 2, …); just an index stays in memory: for
 /// each key, where its lines are in the file. An exchange is read back from the file and
 /// parsed when asked for, so a cassette of any size costs memory for its keys only, and a
-/// line that is not a valid exchange is reported, with its number, when it is read. Existing lines are never rewritten; new exchanges are appended as lines and flushed
-/// at once. Parent folders are created on the first write. Secrets are never part of an
+/// line that is not a valid exchange is reported, with its number, when it is read.
+///
+/// A line cannot lie: the first time a line is read, its key is checked against the hash
+/// of its request and its answer against its provider's format (``CassetteVerification``),
+/// and an unknown field is refused; `init(path:verify:)` checks every line at open.
+/// Existing lines are never rewritten (but by ``rekey(path:)``); new exchanges are appended
+/// as lines and flushed at once. Parent folders are created on the first write. Secrets are never part of an
 /// exchange, so never part of the file.
 ///
 /// ```swift
@@ -32,6 +37,8 @@ public final class JSONLCassette: CassetteStore {
     var offset: Int64
     var length: Int
     var line: Int
+    /// Whether the line's key and answer were checked (``CassetteVerification``).
+    var verified = false
   }
 
   private struct State {
@@ -46,7 +53,16 @@ public final class JSONLCassette: CassetteStore {
   ///
   /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for an unreadable file, or a
   ///   line (with its number) whose key or n is missing or out of order.
-  public init(path: String) throws(ModelSourceError) {
+  public convenience init(path: String) throws(ModelSourceError) {
+    try self.init(path: path, verify: false)
+  }
+
+  /// Opens the cassette at `path`, checking every line now when `verify` is true (instead
+  /// of each when it is first read).
+  ///
+  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` as ``init(path:)``, and for
+  ///   the first line that does not verify.
+  public init(path: String, verify: Bool) throws(ModelSourceError) {
     self.path = path
     var state = State()
     if FileManager.default.fileExists(atPath: path) {
@@ -70,6 +86,14 @@ public final class JSONLCassette: CassetteStore {
             Span(offset: offset, length: bytes.count, line: line))
         }
         state.lines = lines
+        if verify {
+          for (key, spans) in state.byKey {
+            for index in spans.indices {
+              _ = try Self.verifiedRead(spans[index], descriptor: descriptor, path: path)
+              state.byKey[key]?[index].verified = true
+            }
+          }
+        }
       } catch {
         close(descriptor)
         throw error
@@ -97,9 +121,113 @@ public final class JSONLCassette: CassetteStore {
   /// descriptor stays open as long as the cassette.
   private func read(key: String, parts: Parts) throws(ModelSourceError) -> [Exchange] {
     let (spans, descriptor) = state.withLock { state in (state.byKey[key] ?? [], state.descriptor) }
-    return try spans.map { span throws(ModelSourceError) in
-      try Self.read(span, descriptor: descriptor, path: path, parts: parts)
+    var exchanges: [Exchange] = []
+    var checked: [Int] = []
+    for (index, span) in spans.enumerated() {
+      if span.verified {
+        exchanges.append(try Self.read(span, descriptor: descriptor, path: path, parts: parts))
+        continue
+      }
+      var exchange = try Self.verifiedRead(span, descriptor: descriptor, path: path)
+      if case .withoutRequest = parts { exchange.request = .null }
+      exchanges.append(exchange)
+      checked.append(index)
     }
+    if !checked.isEmpty {
+      state.withLock { state in
+        for index in checked where index < state.byKey[key]?.count ?? 0 {
+          state.byKey[key]?[index].verified = true
+        }
+      }
+    }
+    return exchanges
+  }
+
+  /// Reads the whole line at `span` and checks it.
+  private static func verifiedRead(_ span: Span, descriptor: Int32, path: String)
+    throws(ModelSourceError) -> Exchange
+  {
+    let exchange = try read(span, descriptor: descriptor, path: path, parts: .whole)
+    if let problem = CassetteVerification.problem(in: exchange, path: path) {
+      throw .cassette(path: path, line: span.line, reason: problem)
+    }
+    return exchange
+  }
+
+  /// Every problem of the cassette at `path`, one `file:line: reason` each, in file order.
+  ///
+  /// Lines that are not exchanges, unknown fields, keys that are not their request's hash,
+  /// answers not in the provider's format, `n` out of order. Empty for a good cassette.
+  ///
+  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` when the file cannot be read.
+  public static func problems(path: String) throws(ModelSourceError) -> [String] {
+    let descriptor = try openForReading(path)
+    defer { close(descriptor) }
+    var problems: [String] = []
+    var counts: [String: Int] = [:]
+    _ = try scan(descriptor: descriptor, path: path) { line, _, bytes throws(ModelSourceError) in
+      do throws(ModelSourceError) {
+        let exchange = try Self.exchange(bytes, path: path, line: line)
+        let expected = counts[exchange.key] ?? 0
+        counts[exchange.key] = expected + 1
+        if let problem = CassetteVerification.problem(in: exchange, path: path) {
+          problems.append("\(path):\(line): \(problem)")
+        } else if exchange.n != expected {
+          problems.append(
+            "\(path):\(line): expected n \(expected) for key \(exchange.key), found \(exchange.n)")
+        }
+      } catch {
+        problems.append(error.description)
+      }
+    }
+    return problems
+  }
+
+  /// Rewrites the cassette at `path` atomically with every line's key set to the hash of
+  /// its request under the current key scheme (`key_scheme` written) and `n` counted again
+  /// in file order, after a deliberate edit or to lift key scheme 1 lines.
+  ///
+  /// - Returns: the number of lines whose key or `n` changed (a line only lifted from key
+  ///   scheme 1 keeps both).
+  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for a line that is not an
+  ///   exchange or has an unknown field (the file is then unchanged);
+  ///   ``ModelSourceError/cassetteUnwritable(path:reason:)`` when it cannot be written.
+  @discardableResult
+  public static func rekey(path: String) throws(ModelSourceError) -> Int {
+    let descriptor = try openForReading(path)
+    defer { close(descriptor) }
+    var lines: [String] = []
+    var counts: [String: Int] = [:]
+    var changed = 0
+    _ = try scan(descriptor: descriptor, path: path) { line, _, bytes throws(ModelSourceError) in
+      var exchange = try Self.exchange(bytes, path: path, line: line)
+      let key = CassetteKey.key(for: exchange.request)
+      let n = counts[key] ?? 0
+      counts[key] = n + 1
+      if key != exchange.key || n != exchange.n { changed += 1 }
+      exchange.key = key
+      exchange.n = n
+      exchange.keyScheme = CassetteKey.scheme
+      lines.append(exchange.jsonLine)
+    }
+    do {
+      try AtomicFile.write(to: path) { sink in
+        for line in lines { try sink(Data((line + "\n").utf8)) }
+      }
+    } catch {
+      throw .cassetteUnwritable(path: path, reason: "\(error)")
+    }
+    return changed
+  }
+
+  private static func openForReading(_ path: String) throws(ModelSourceError) -> Int32 {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw .cassette(
+        path: path, line: nil,
+        reason: "cannot read the file (\(String(cString: strerror(errno))))")
+    }
+    return descriptor
   }
 
   /// Every exchange in file order, read from the file.
@@ -110,7 +238,11 @@ public final class JSONLCassette: CassetteStore {
       var all: [Exchange] = []
       _ = try Self.scan(descriptor: state.descriptor, path: path) {
         line, _, bytes throws(ModelSourceError) in
-        all.append(try Self.exchange(bytes, path: path, line: line))
+        let exchange = try Self.exchange(bytes, path: path, line: line)
+        if let problem = CassetteVerification.problem(in: exchange, path: path) {
+          throw .cassette(path: path, line: line, reason: problem)
+        }
+        all.append(exchange)
       }
       return all
     }
@@ -135,8 +267,9 @@ public final class JSONLCassette: CassetteStore {
         }
       }
       state.lines += 1
+      // A line written here is the recorder's own: its key is its request's hash.
       state.byKey[exchange.key, default: []].append(
-        Span(offset: offset, length: line.utf8.count, line: state.lines))
+        Span(offset: offset, length: line.utf8.count, line: state.lines, verified: true))
       return stored
     }
   }
@@ -204,6 +337,11 @@ public final class JSONLCassette: CassetteStore {
     } catch {
       throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
     }
+    if let names = value.objectValue?.keys,
+      let reason = CassetteVerification.unknownField(in: names, path: path)
+    {
+      throw .cassette(path: path, line: line, reason: reason)
+    }
     do {
       return try Exchange(jsonValue: value)
     } catch {
@@ -246,6 +384,7 @@ public final class JSONLCassette: CassetteStore {
     _ body: (Int, Int64, UnsafeBufferPointer<UInt8>) throws(ModelSourceError) -> Void
   ) throws(ModelSourceError) -> Int {
     let chunkSize = 1 << 20
+    let limit = InputLimits.current
     var pending: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: chunkSize)
     var fileOffset: Int64 = 0
@@ -254,6 +393,9 @@ public final class JSONLCassette: CassetteStore {
     var line = 0
     func emit(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int64) throws(ModelSourceError) {
       line += 1
+      guard bytes.count <= limit.maxLineBytes + 1 else {
+        throw .cassette(path: path, line: line, reason: limit.lineTooLong)
+      }
       let blank = bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
       if !blank { try body(line, offset, bytes) }
     }
@@ -290,6 +432,10 @@ public final class JSONLCassette: CassetteStore {
         }
         if start < got {
           if pending.isEmpty { pendingOffset = chunkStart + Int64(start) }
+          // A partial line already over the limit is refused before it is kept.
+          guard pending.count + (got - start) <= limit.maxLineBytes + 1 else {
+            throw .cassette(path: path, line: line + 1, reason: limit.lineTooLong)
+          }
           pending += buffer[start..<got]
         }
       }

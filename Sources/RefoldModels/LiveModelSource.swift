@@ -10,13 +10,13 @@ public struct LiveModelSource: ModelSource {
 
   /// A source for the spec's model settings: the provider's client at the settings' base URL
   /// (or the provider's default), with the API key read from the environment variable the
-  /// settings name.
+  /// settings name, sending and timing through `dependencies`.
   ///
   /// - Throws: ``ModelSourceError/missingAPIKey(variable:)`` when that variable is not set.
   public init(
     settings: ModelSettings,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    options: ClientOptions = ClientOptions()
+    options: ClientOptions = ClientOptions(), dependencies: Dependencies = .live
   ) throws(ModelSourceError) {
     var apiKey: String?
     if let variable = settings.apiKeyEnvironment {
@@ -29,11 +29,11 @@ public struct LiveModelSource: ModelSource {
     case .openai:
       client = OpenAIChatClient(
         baseURL: settings.baseURL ?? OpenAIChatClient.defaultBaseURL, apiKey: apiKey,
-        options: options)
+        options: options, dependencies: dependencies)
     case .anthropic:
       client = AnthropicMessagesClient(
         baseURL: settings.baseURL ?? AnthropicMessagesClient.defaultBaseURL, apiKey: apiKey,
-        options: options)
+        options: options, dependencies: dependencies)
     }
   }
 

@@ -23,17 +23,21 @@ public enum ModelSourceKind: String, Sendable, Hashable, CaseIterable {
   public func makeSource(
     settings: ModelSettings, cassette: any CassetteStore,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    options: ClientOptions = ClientOptions()
+    options: ClientOptions = ClientOptions(), dependencies: Dependencies = .live
   ) throws(ModelSourceError) -> any ModelSource {
     switch self {
     case .recorded:
       return RecordedModelSource(cassette: cassette)
     case .live:
-      return try LiveModelSource(settings: settings, environment: environment, options: options)
+      return try LiveModelSource(
+        settings: settings, environment: environment, options: options,
+        dependencies: dependencies)
     case .record:
       return RecordingModelSource(
-        live: try LiveModelSource(settings: settings, environment: environment, options: options),
-        cassette: cassette)
+        live: try LiveModelSource(
+          settings: settings, environment: environment, options: options,
+          dependencies: dependencies),
+        cassette: cassette, clock: dependencies.now)
     }
   }
 }

@@ -12,17 +12,21 @@ import RefoldCore
 public struct OpenAIChatClient: ModelClient {
   public static let defaultBaseURL = "https://api.openai.com/v1"
   public var provider: ModelSettings.Provider { .openai }
-  let transport: HTTPTransport
+  let connection: ProviderConnection
 
-  public init(baseURL: String = defaultBaseURL, apiKey: String?, options: ClientOptions = .init()) {
+  public init(
+    baseURL: String = defaultBaseURL, apiKey: String?, options: ClientOptions = .init(),
+    dependencies: Dependencies = .live
+  ) {
     var headers: [String: String] = [:]
     if let apiKey { headers["Authorization"] = "Bearer \(apiKey)" }
-    transport = HTTPTransport(
-      url: Self.endpoint(baseURL, "chat/completions"), headers: headers, options: options)
+    connection = ProviderConnection(
+      url: Self.endpoint(baseURL, "chat/completions"), headers: headers, options: options,
+      dependencies: dependencies)
   }
 
   public func send(_ body: JSONValue) async throws(ModelSourceError) -> ClientResult {
-    try await transport.post(body) { response in
+    try await connection.post(body) { response in
       guard let usage = response["usage"], let input = usage["prompt_tokens"]?.intValue,
         let output = usage["completion_tokens"]?.intValue
       else { return nil }

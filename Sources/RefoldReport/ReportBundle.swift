@@ -27,7 +27,7 @@ public enum ReportBundle {
   ) throws -> [String] {
     let runs = [results] + variants
     var paths: [String] = []
-    paths.append(try JSONReportWriter().write(results, to: layout.directory))
+    paths.append(try ReportFile.write(results, in: layout.directory))
     paths.append(
       try HTMLReportWriter(history: history).write(variants: runs, to: layout.directory))
     paths.append(try JUnitReportWriter().write(variants: runs, to: layout.directory))

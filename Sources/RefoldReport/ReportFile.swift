@@ -1,8 +1,9 @@
 import Foundation
 import RefoldShared
 
-/// Writes one file of a report whole, through the shared ``AtomicFile``.
-enum ReportFile {
+/// Writes one file of a report whole, through the shared ``AtomicFile``; `results.json`
+/// through ``ResultsWriter``.
+public enum ReportFile {
   /// Writes `data` to `directory/name`, creating `directory` when it does not exist.
   ///
   /// - Returns: the path written.
@@ -16,6 +17,25 @@ enum ReportFile {
       try AtomicFile.write(data, to: path)
     } catch {
       throw .cannotWrite(path: error.path, reason: error.reason)
+    }
+    return path
+  }
+
+  /// Writes `results` as `directory/results.json` through ``ResultsWriter``.
+  ///
+  /// - Returns: the path written.
+  /// - Throws: ``ReportError/cannotWrite(path:reason:)``; the file is then unchanged.
+  @discardableResult
+  public static func write(_ results: RunResults, in directory: String) throws(ReportError)
+    -> String
+  {
+    let path = (directory as NSString).appendingPathComponent(ResultsWriter.fileName)
+    do {
+      try ResultsWriter.write(results, to: path)
+    } catch let failure as AtomicFile.Failure {
+      throw .cannotWrite(path: failure.path, reason: failure.reason)
+    } catch {
+      throw .cannotWrite(path: path, reason: "\(error)")
     }
     return path
   }

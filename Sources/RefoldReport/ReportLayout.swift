@@ -7,7 +7,7 @@ import Foundation
 ///
 /// ```swift
 /// let layout = ReportLayout(suite: "deploy-bot", runID: results.run.id, out: nil)
-/// try JSONReportWriter().write(results, to: layout.directory)
+/// try ReportFile.write(results, in: layout.directory)
 /// try layout.updateLatest()
 /// ```
 public struct ReportLayout: Sendable, Hashable {

@@ -16,10 +16,13 @@ import RefoldCore
 public struct CommandToolRunner: ToolRunner {
   /// Commands by intent name.
   public var commands: [String: ToolCommand]
+  /// The clock command timeouts run on.
+  public var clock: any Clock<Duration>
 
-  public init(commands: [String: ToolCommand]) {
+  public init(commands: [String: ToolCommand], clock: any Clock<Duration> = ContinuousClock()) {
     Self.ignoreBrokenPipes()
     self.commands = commands
+    self.clock = clock
   }
 
   /// Ignores SIGPIPE for the process, once.
@@ -42,7 +45,8 @@ public struct CommandToolRunner: ToolRunner {
     let input = Data((intent.parameters.canonicalString + "\n").utf8)
     let finished = try await Self.execute(
       command, input: input,
-      environment: ["REFOLD_THREAD": thread, "REFOLD_INTENT": intent.name], intent: intent.name)
+      environment: ["REFOLD_THREAD": thread, "REFOLD_INTENT": intent.name], intent: intent.name,
+      clock: clock)
     if finished.timedOut {
       return .failure("\(intent.name) timed out after \(Self.seconds(command.timeout))")
     }
@@ -72,14 +76,19 @@ public struct CommandToolRunner: ToolRunner {
     var timedOut: Bool
   }
 
-  /// Runs the command on a dispatch thread (its reads block), never on the cooperative pool.
+  /// Runs the command on a thread of its own (its reads block).
+  ///
+  /// Not on the cooperative pool, and not on dispatch's global queues either: on Linux those
+  /// share their few workers with Swift's tasks, and two blocked reads stall every task of
+  /// the server until dispatch notices and adds a worker, about a second later.
   static func execute(
-    _ command: ToolCommand, input: Data, environment extra: [String: String], intent: String
+    _ command: ToolCommand, input: Data, environment extra: [String: String], intent: String,
+    clock: any Clock<Duration>
   ) async throws -> Finished {
     try await withCheckedThrowingContinuation { continuation in
-      DispatchQueue.global().async {
+      Thread.detachNewThread {
         do {
-          continuation.resume(returning: try runBlocking(command, input, extra, intent))
+          continuation.resume(returning: try runBlocking(command, input, extra, intent, clock))
         } catch {
           continuation.resume(throwing: error)
         }
@@ -88,7 +97,8 @@ public struct CommandToolRunner: ToolRunner {
   }
 
   private static func runBlocking(
-    _ command: ToolCommand, _ input: Data, _ extra: [String: String], _ intent: String
+    _ command: ToolCommand, _ input: Data, _ extra: [String: String], _ intent: String,
+    _ clock: any Clock<Duration>
   ) throws -> Finished {
     guard let program = command.arguments.first else {
       throw ServerError.toolNotRunnable(intent: intent, reason: "its command is empty")
@@ -126,15 +136,21 @@ public struct CommandToolRunner: ToolRunner {
           + "\(error.localizedDescription)")
     }
     let timedOut = TimeoutFlag()
-    let timer = DispatchWorkItem {
+    let timer = Task {
+      do {
+        try await clock.sleep(for: .seconds(command.timeout))
+      } catch {
+        return
+      }
       timedOut.set()
-      process.terminate()
+      // SIGKILL, not `terminate()`'s SIGTERM: the command is started from a dispatch thread,
+      // whose blocked signals it inherits, so a SIGTERM would wait until it ended by itself.
+      kill(process.processIdentifier, SIGKILL)
     }
-    DispatchQueue.global().asyncAfter(deadline: .now() + command.timeout, execute: timer)
     let group = DispatchGroup()
     let errorBuffer = DataBox()
     group.enter()
-    DispatchQueue.global().async {
+    Thread.detachNewThread {
       errorBuffer.data = stderr.fileHandleForReading.readDataToEndOfFile()
       group.leave()
     }

@@ -1,8 +1,8 @@
 import Foundation
 import RefoldCore
 import RefoldEval
+import RefoldModels
 import RefoldShared
-import Yams
 
 /// An expectations entry for a promoted thread, for a person to edit.
 ///
@@ -18,7 +18,7 @@ struct ExpectationsStub {
   let appends: Bool
   let note: String?
 
-  init(suite: Suite, raw: [String: Any], thread: String, events: [Event], from recorded: String)
+  init(suite: Suite, raw: YAMLNode?, thread: String, events: [Event], from recorded: String)
     throws
   {
     self.suite = suite
@@ -49,17 +49,20 @@ struct ExpectationsStub {
 
     let separate = (suite.directory as NSString).appendingPathComponent(
       "expectations/\(thread).yaml")
-    if let relative = raw["expectations"] as? String {
+    if case .scalar(.string(let relative))? = raw?["expectations"]?.content {
       let file = Promoter.resolve(relative, in: suite.directory)
       let existing = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-      let parsed = try? Yams.load(yaml: existing)
+      // Nil when the file is not YAML or holds only comments.
+      let parsed = try? YAMLNode.parse(existing, file: file)
       if existing.trimmingCharacters(in: .whitespacesAndNewlines) == "[]" {
         path = file
         appends = false
         note = nil
         return
       }
-      if existing.isEmpty || parsed == nil || parsed is [Any] {
+      var isList = false
+      if case .sequence? = parsed?.content { isList = true }
+      if existing.isEmpty || parsed == nil || isList {
         path = file
         appends = true
         note = nil
@@ -67,7 +70,7 @@ struct ExpectationsStub {
       }
       note =
         "\(file) is not a plain list, so the stub is in \(separate); move its entry there"
-    } else if raw["expectations"] != nil {
+    } else if raw?["expectations"] != nil {
       note = "\(suite.file) lists expectations inline; copy the stub from \(separate) into it"
     } else {
       note = "add `expectations: expectations/\(thread).yaml` to \(suite.file) to use the stub"

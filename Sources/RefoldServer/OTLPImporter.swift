@@ -50,6 +50,14 @@ public struct OTLPImporter: Sendable {
   ///
   /// - Throws: ``ServerError/invalidOTLP(file:reason:)``.
   public func parse(file path: String) throws(ServerError) -> Result {
+    let limit = InputLimits.current
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    guard size <= limit.maxLineBytes else {
+      throw .invalidOTLP(
+        file: path,
+        reason: "the file is larger than the limit of "
+          + "\(InputLimits.describe(limit.maxLineBytes)) (REFOLD_MAX_LINE_BYTES raises it)")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw .invalidOTLP(file: path, reason: "cannot read the file")
     }

@@ -3,7 +3,6 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldShared
-import Yams
 
 /// Copies a recorded thread and its exchanges into a suite as a golden fixture.
 ///
@@ -122,7 +121,7 @@ public struct Promoter: Sendable {
     }
 
     // Redact, rename, re-key; the cassette gives each exchange its n as it appends it.
-    let rules = try RedactionRule.rules(from: suite.redaction, file: suite.file)
+    let rules = try RedactionRule.rules(from: suite.redaction)
     var (redactedEvents, redactedExchanges) = Redactor(rules: rules)
       .redact(events: recorded, exchanges: exchanges)
     let output = try openCassette(cassettePath)
@@ -173,25 +172,24 @@ public struct Promoter: Sendable {
       exchanges: redactedExchanges.count, rekeyed: rekeyed, missing: missing, notes: notes)
   }
 
-  static func rawSuite(_ file: String) throws -> [String: Any] {
-    let text = try String(contentsOfFile: file, encoding: .utf8)
-    return (try Yams.load(yaml: text) as? [String: Any]) ?? [:]
+  /// The suite file as written (the loaded ``Suite`` has its patterns already expanded).
+  static func rawSuite(_ file: String) throws -> YAMLNode? {
+    try YAMLNode.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
   }
 
-  static func fixturePatterns(_ raw: [String: Any], suite: Suite) -> [String] {
+  static func fixturePatterns(_ raw: YAMLNode?, suite: Suite) -> [String] {
     let values: [String]
-    if let list = raw["fixtures"] as? [Any] {
-      values = list.map { "\($0)" }
-    } else if let single = raw["fixtures"] as? String {
-      values = [single]
-    } else {
-      values = []
+    switch raw?["fixtures"]?.content {
+    case .sequence(let items)?:
+      values = items.map { $0.json.stringValue ?? $0.json.canonicalString }
+    case .scalar(.string(let single))?: values = [single]
+    default: values = []
     }
     return values.map { resolve($0, in: suite.directory) }
   }
 
   /// The directory of the suite's first fixtures pattern.
-  static func fixturesDirectory(_ raw: [String: Any], suite: Suite, thread: String) throws
+  static func fixturesDirectory(_ raw: YAMLNode?, suite: Suite, thread: String) throws
     -> String
   {
     guard let first = fixturePatterns(raw, suite: suite).first else {

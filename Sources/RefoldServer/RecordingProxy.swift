@@ -62,18 +62,20 @@ public final class RecordingProxy: Sendable {
   ///   - timeout: seconds to wait for the upstream.
   ///   - finalIntent: the intent a final text answer becomes.
   ///   - inputType: the event type of user and system text.
+  ///   - dependencies: the transport the upstream is called through, the clock its timeout
+  ///     runs on and the wall time recorded events and exchanges are stamped with.
   /// - Throws: ``ServerError/invalidUpstream(_:)``.
   public init(
     upstream: String, events: any EventStore, cassette: any CassetteStore,
     spec: AgentSpec? = nil, timeout: Double = 300, finalIntent: String = "done_for_now",
-    inputType: String = "user_input",
-    clock: @escaping @Sendable () -> String = { AgentLoop.systemClock() ?? "" }
+    inputType: String = "user_input", dependencies: Dependencies = .live
   ) throws(ServerError) {
-    self.forwarder = try UpstreamForwarder(base: upstream, timeout: timeout)
+    self.forwarder = try UpstreamForwarder(
+      base: upstream, timeout: timeout, dependencies: dependencies)
     self.events = events
     self.cassette = cassette
     self.decoder = ProxyIntentDecoder(spec: spec)
-    self.clock = clock
+    self.clock = dependencies.timestamp
     self.finalIntent = finalIntent
     self.conversation = ProxyConversation(inputType: inputType)
   }
@@ -354,7 +356,4 @@ public final class RecordingProxy: Sendable {
     guard let input, let output else { return nil }
     return TokenUsage(inputTokens: input, outputTokens: output)
   }
-
-  /// Closes the upstream session.
-  public func close() { forwarder.invalidate() }
 }

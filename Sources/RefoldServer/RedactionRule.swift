@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldModels
 
 /// One redaction rule of a suite: a regular expression, a JSON path, or both.
 ///
@@ -58,45 +59,55 @@ public struct RedactionRule: Sendable {
     self.path = try path.map { text throws(ServerError) in try Self.parsePath(text) }
   }
 
-  /// The rules of a suite's `redaction:` list.
+  /// The rules of a suite's `redaction:` list, as written in the suite file.
   ///
-  /// - Throws: ``ServerError/invalidRedaction(file:rule:reason:)`` naming the rule's index.
-  public static func rules(from values: [RefoldCore.JSONValue], file: String) throws(ServerError)
-    -> [RedactionRule]
-  {
+  /// - Throws: ``ServerError/invalidRedaction(file:rule:reason:)`` naming the file and line
+  ///   of the rule and its index.
+  public static func rules(from nodes: [YAMLNode]) throws(ServerError) -> [RedactionRule] {
     var rules: [RedactionRule] = []
-    for (index, value) in values.enumerated() {
-      guard let members = value.objectValue else {
-        throw .invalidRedaction(file: file, rule: index, reason: "expected a mapping")
-      }
-      for key in members.keys where !["pattern", "path", "replace", "replacement"].contains(key) {
-        throw .invalidRedaction(
-          file: file, rule: index,
-          reason: "unknown key \"\(key)\" (expected pattern, path, replace)")
-      }
-      func string(_ key: String) throws(ServerError) -> String? {
-        guard let value = members[key] else { return nil }
-        guard let text = value.stringValue else {
-          throw .invalidRedaction(file: file, rule: index, reason: "\(key) must be a string")
+    for (index, node) in nodes.enumerated() {
+      let place = node.location.line.map { "\(node.location.file):\($0)" } ?? node.location.file
+      let read: (pattern: String?, path: String?, replacement: String)
+      do throws(YAMLProblem) {
+        try node.rejectUnknown(allowed: ["pattern", "path", "replace", "replacement"])
+        func string(_ key: String) throws(YAMLProblem) -> String? {
+          try node.member(key).map { (value) throws(YAMLProblem) in try value.string() }
         }
-        return text
-      }
-      var replacement = defaultReplacement
-      if let value = try string("replace") {
-        replacement = value
-      } else if let value = try string("replacement") {
-        replacement = value
+        let replace = try string("replace")
+        let replacement = try string("replacement")
+        read = (
+          try string("pattern"), try string("path"), replace ?? replacement ?? defaultReplacement
+        )
+      } catch {
+        // The reason names the key inside the rule (`with: unknown key; …`).
+        let inside = error.path.hasPrefix(node.path) ? error.path.dropFirst(node.path.count) : ""
+        let key = inside.hasPrefix(".") ? inside.dropFirst() + ": " : ""
+        throw .invalidRedaction(file: place, rule: index, reason: key + error.message)
       }
       do {
         rules.append(
-          try RedactionRule(
-            pattern: try string("pattern"), path: try string("path"), replacement: replacement))
+          try RedactionRule(pattern: read.pattern, path: read.path, replacement: read.replacement))
       } catch {
         guard case .invalidRedaction(_, _, let reason) = error else { throw error }
-        throw .invalidRedaction(file: file, rule: index, reason: reason)
+        throw .invalidRedaction(file: place, rule: index, reason: reason)
       }
     }
     return rules
+  }
+
+  /// The rules in `text`, a YAML list of rules (from `file`, for messages).
+  ///
+  /// - Throws: ``ServerError/invalidRedaction(file:rule:reason:)``.
+  public static func rules(yaml text: String, file: String) throws(ServerError)
+    -> [RedactionRule]
+  {
+    let nodes: [YAMLNode]
+    do throws(YAMLProblem) {
+      nodes = try YAMLNode.parse(text, file: file)?.sequence() ?? []
+    } catch {
+      throw .invalidRedaction(file: file, rule: 0, reason: error.message)
+    }
+    return try rules(from: nodes)
   }
 
   static func parsePath(_ text: String) throws(ServerError) -> [Step] {

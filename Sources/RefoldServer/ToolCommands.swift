@@ -1,7 +1,6 @@
 import Foundation
 import RefoldCore
 import RefoldModels
-import Yams
 
 /// Reads a tools file: which command runs each sync intent.
 ///
@@ -46,70 +45,57 @@ public enum ToolCommands {
   }
 
   /// The commands in `text`, resolved against `directory`.
+  ///
+  /// - Throws: ``ServerError/invalidTools(file:reason:)`` with the file and line of the
+  ///   first mistake and its path (`tools.yaml:4: tools.deploy.timeout: …`).
   public static func parse(_ text: String, file: String, directory: String) throws(ServerError)
     -> [String: ToolCommand]
   {
-    let node: Any?
-    do {
-      node = try Yams.load(yaml: text)
+    do throws(YAMLProblem) {
+      guard let root = try YAMLNode.parse(text, file: file) else {
+        throw YAMLProblem(file: file, line: nil, path: "", message: "expected a map with tools")
+      }
+      return try commands(in: root, directory: directory)
     } catch {
+      let place = error.line.map { "\(error.file):\($0)" } ?? error.file
       throw .invalidTools(
-        file: file, reason: "not valid YAML at \(YAMLErrorSentence.describe(error))")
+        file: place, reason: error.path.isEmpty ? error.message : "\(error.path): \(error.message)")
     }
-    guard let root = node as? [String: Any] else {
-      throw .invalidTools(file: file, reason: "expected a mapping with `tools`")
-    }
-    for key in root.keys where key != "tools" && key != "timeout" {
-      throw .invalidTools(file: file, reason: "unknown key \"\(key)\" (expected tools, timeout)")
-    }
-    let defaultTimeout = try timeout(root["timeout"], file: file, path: "timeout") ?? 30
-    guard let tools = root["tools"] as? [String: Any] else {
-      throw .invalidTools(file: file, reason: "`tools` must map intent names to commands")
-    }
+  }
+
+  private static func commands(in root: YAMLNode, directory: String) throws(YAMLProblem)
+    -> [String: ToolCommand]
+  {
+    try root.rejectUnknown(allowed: ["tools", "timeout"])
+    let defaultTimeout = try root.member("timeout").map(seconds) ?? 30
     var commands: [String: ToolCommand] = [:]
-    for (intent, value) in tools {
-      var arguments: [String]
+    for entry in try root.required("tools").mapping() {
+      var command = entry.value
       var limit = defaultTimeout
-      if let line = value as? String {
-        arguments = ["/bin/sh", "-c", line]
-      } else if let list = value as? [Any] {
-        arguments = list.map { "\($0)" }
-      } else if let entry = value as? [String: Any] {
-        for key in entry.keys where key != "command" && key != "timeout" {
-          throw .invalidTools(
-            file: file,
-            reason: "tools.\(intent): unknown key \"\(key)\" (expected command, timeout)")
-        }
-        if let line = entry["command"] as? String {
-          arguments = ["/bin/sh", "-c", line]
-        } else if let list = entry["command"] as? [Any] {
-          arguments = list.map { "\($0)" }
-        } else {
-          throw .invalidTools(
-            file: file, reason: "tools.\(intent).command: expected a shell line or a list")
-        }
-        limit = try timeout(entry["timeout"], file: file, path: "tools.\(intent).timeout") ?? limit
-      } else {
-        throw .invalidTools(
-          file: file, reason: "tools.\(intent): expected a command line, a list or a mapping")
+      if entry.value.entries != nil {
+        try entry.value.rejectUnknown(allowed: ["command", "timeout"])
+        command = try entry.value.required("command")
+        limit = try entry.value.member("timeout").map(seconds) ?? limit
       }
-      if arguments.isEmpty {
-        throw .invalidTools(file: file, reason: "tools.\(intent): the command is empty")
+      let arguments: [String]
+      switch command.content {
+      case .scalar(.string(let line)): arguments = ["/bin/sh", "-c", line]
+      case .sequence(let items):
+        var list: [String] = []
+        for item in items { list.append(try item.text()) }
+        arguments = list
+      default: throw command.problem("expected a shell line or a list, found \(command.described)")
       }
-      commands[intent] = ToolCommand(
+      if arguments.isEmpty { throw command.problem("the command is empty") }
+      commands[entry.key] = ToolCommand(
         arguments: arguments, workingDirectory: directory, timeout: limit)
     }
     return commands
   }
 
-  private static func timeout(_ value: Any?, file: String, path: String) throws(ServerError)
-    -> Double?
-  {
-    guard let value else { return nil }
-    let seconds = (value as? Double) ?? (value as? Int).map(Double.init)
-    guard let seconds, seconds > 0 else {
-      throw .invalidTools(file: file, reason: "\(path): expected a positive number of seconds")
-    }
+  private static func seconds(_ node: YAMLNode) throws(YAMLProblem) -> Double {
+    let seconds = try node.number()
+    guard seconds > 0 else { throw node.problem("expected a positive number of seconds") }
     return seconds
   }
 }

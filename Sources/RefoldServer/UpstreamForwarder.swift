@@ -14,8 +14,9 @@ import RefoldModels
 struct UpstreamForwarder: Sendable {
   /// The upstream base URL, without a trailing slash (`https://api.openai.com/v1`).
   let base: String
-  let session: URLSession
   let timeout: Double
+  /// The transport and clock the request is sent, timed out and measured with.
+  let dependencies: Dependencies
 
   /// Headers that describe one hop, not the request; they are never forwarded.
   static let hopHeaders: Set<String> = [
@@ -54,16 +55,10 @@ struct UpstreamForwarder: Sendable {
     var latencyMilliseconds: Double
   }
 
-  init(base: String, timeout: Double) throws(ServerError) {
-    let trimmed = try Self.validated(base)
-    self.base = trimmed
+  init(base: String, timeout: Double, dependencies: Dependencies) throws(ServerError) {
+    self.base = try Self.validated(base)
     self.timeout = timeout
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.timeoutIntervalForResource = timeout
-    configuration.httpCookieStorage = nil
-    configuration.urlCache = nil
-    self.session = URLSession(configuration: configuration)
+    self.dependencies = dependencies
   }
 
   /// Posts `body` to `base + path` with `headers` (hop-by-hop and `X-Refold-*` dropped).
@@ -82,7 +77,7 @@ struct UpstreamForwarder: Sendable {
     async throws -> Answer
   {
     guard let url = URL(string: base + path) else { throw ServerError.invalidUpstream(base) }
-    var request = URLRequest(url: url, timeoutInterval: timeout)
+    var request = URLRequest(url: url)
     request.httpMethod = method
     request.httpBody = body
     for (name, value) in headers {
@@ -93,13 +88,10 @@ struct UpstreamForwarder: Sendable {
     if body != nil, request.value(forHTTPHeaderField: "Content-Type") == nil {
       request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     }
-    let clock = ContinuousClock()
-    let started = clock.now
-    let (data, response) = try await session.dataAndResponse(for: request)
-    let milliseconds = (clock.now - started).milliseconds
-    let http = response as? HTTPURLResponse
+    let elapsed = dependencies.stopwatch()
+    let (data, response) = try await dependencies.send(request, timeout: timeout)
     var passed: [(name: String, value: String)] = []
-    for (name, value) in http?.allHeaderFields ?? [:] {
+    for (name, value) in response.allHeaderFields {
       guard let name = name as? String, let value = value as? String,
         !Self.hopResponseHeaders.contains(name.lowercased())
       else { continue }
@@ -107,11 +99,8 @@ struct UpstreamForwarder: Sendable {
     }
     passed.sort { $0.name.lowercased() < $1.name.lowercased() }
     return Answer(
-      status: http?.statusCode ?? 502, body: data,
-      contentType: http?.value(forHTTPHeaderField: "Content-Type"), headers: passed,
-      latencyMilliseconds: milliseconds)
+      status: response.statusCode, body: data,
+      contentType: response.value(forHTTPHeaderField: "Content-Type"), headers: passed,
+      latencyMilliseconds: elapsed().milliseconds)
   }
-
-  /// Releases the session's connections.
-  func invalidate() { session.finishTasksAndInvalidate() }
 }

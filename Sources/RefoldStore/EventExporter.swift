@@ -35,6 +35,34 @@ public struct EventExporter: Sendable {
     if !output.isEmpty { try write(output) }
   }
 
+  /// Streams every event of the store, thread by thread in thread order, to `write`: the
+  /// bytes that exporting every thread by name, in that order, gives, from one query.
+  public func exportAll(to write: ([UInt8]) throws -> Void) throws {
+    var output: [UInt8] = []
+    output.reserveCapacity(1 << 16)
+    try store.forEachEvent { event in
+      event.writeLine(into: &output)
+      output.append(0x0A)
+      if output.count >= 1 << 16 {
+        try write(output)
+        output.removeAll(keepingCapacity: true)
+      }
+    }
+    if !output.isEmpty { try write(output) }
+  }
+
+  /// Writes every event of the store to the file at `path` atomically; see
+  /// ``exportAll(to:)``.
+  ///
+  /// - Throws: ``StoreError/unwritable(path:reason:)`` when the file cannot be written.
+  public func exportAll(toFile path: String) throws {
+    do {
+      try AtomicFile.write(to: path) { sink in try exportAll { try sink(Data($0)) } }
+    } catch let failure as AtomicFile.Failure {
+      throw StoreError.unwritable(path: failure.path, reason: failure.reason)
+    }
+  }
+
   /// Writes the events of `threads` to the file at `path` atomically.
   ///
   /// The lines stream through ``AtomicFile``: a failure never leaves half a file.

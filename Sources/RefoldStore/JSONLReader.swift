@@ -1,4 +1,5 @@
 import Foundation
+import RefoldCore
 
 #if canImport(Glibc)
   import Glibc
@@ -10,7 +11,8 @@ import Foundation
 ///
 /// Lines end at `\n`; a trailing `\r` is dropped; a last line without a newline counts; lines
 /// of only whitespace are skipped (their numbers still count). Memory is one chunk plus the
-/// longest line. The path `-` reads standard input.
+/// longest line, and a line longer than ``maxLineBytes`` is refused as soon as that many of
+/// its bytes are read. The path `-` reads standard input.
 ///
 /// ```swift
 /// try JSONLReader(path: "events.jsonl").forEachLine { number, bytes in
@@ -22,16 +24,23 @@ public struct JSONLReader: Sendable {
   public let path: String
   /// Bytes read per `read` call.
   public var chunkSize: Int
+  /// The longest line accepted (``InputLimits/maxLineBytes`` unless given).
+  public var maxLineBytes: Int
 
-  public init(path: String, chunkSize: Int = 1 << 16) {
+  public init(
+    path: String, chunkSize: Int = 1 << 16,
+    maxLineBytes: Int = InputLimits.current.maxLineBytes
+  ) {
     self.path = path
     self.chunkSize = max(16, chunkSize)
+    self.maxLineBytes = max(1, maxLineBytes)
   }
 
   /// Calls `body` with the 1-based line number and the bytes of each non-blank line.
   ///
   /// The buffer is only valid during the call.
-  /// - Throws: ``StoreError/file(path:reason:)`` when the file cannot be read, or whatever
+  /// - Throws: ``StoreError/file(path:reason:)`` when the file cannot be read,
+  ///   ``StoreError/lineTooLong(file:line:limit:)`` for a line over the limit, or whatever
   ///   `body` throws.
   public func forEachLine(
     _ body: (_ number: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Void
@@ -69,6 +78,9 @@ public struct JSONLReader: Sendable {
         guard let found = memchr(buffer + scan, 0x0A, end - scan) else { break }
         let newline = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
         number += 1
+        guard newline - start <= maxLineBytes + 1 else {
+          throw StoreError.lineTooLong(file: path, line: number, limit: maxLineBytes)
+        }
         try emit(buffer + start, newline - start, number, body)
         start = newline + 1
         scan = start
@@ -79,6 +91,10 @@ public struct JSONLReader: Sendable {
         start = end
       }
       filled = end - start
+      // A partial line already over the limit is refused before the buffer grows for it.
+      guard filled <= maxLineBytes + 1 else {
+        throw StoreError.lineTooLong(file: path, line: number + 1, limit: maxLineBytes)
+      }
       if start > 0, filled > 0 { (buffer).update(from: buffer + start, count: filled) }
     }
   }

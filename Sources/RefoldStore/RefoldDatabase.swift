@@ -13,8 +13,9 @@ import Synchronization
 ///
 /// Each store also has an `init(path:)` that opens its own `RefoldDatabase`; several
 /// connections (or processes) on the same file are safe: WAL mode lets readers proceed, and
-/// writes serialise on `BEGIN IMMEDIATE` with a busy timeout. Opening creates the parent
-/// directories and brings the schema up to date.
+/// writes serialise on `BEGIN IMMEDIATE`, waiting as ``BusyPolicy`` says. Opening creates the
+/// parent directories and brings the schema up to date (in `BEGIN IMMEDIATE`, so several
+/// processes creating one new file at once apply it once).
 public final class RefoldDatabase: Sendable {
   /// The database path (`:memory:` for a private in-memory database).
   public let path: String
@@ -22,9 +23,11 @@ public final class RefoldDatabase: Sendable {
 
   /// Opens or creates the database at `path`.
   ///
+  /// - Parameter busy: how long a writer waits for another's lock.
   /// - Throws: ``StoreError`` when the directory cannot be created, the file is not a
-  ///   SQLite database, or its schema is newer than this version knows.
-  public init(path: String) throws {
+  ///   SQLite database, its schema is newer than this version knows, or another writer
+  ///   holds it for longer than the busy timeout.
+  public init(path: String, busy: BusyPolicy = .standard) throws {
     self.path = path
     if path != ":memory:" && !path.isEmpty {
       let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -35,7 +38,7 @@ public final class RefoldDatabase: Sendable {
           path: directory.path, reason: "cannot create the database directory (\(error))")
       }
     }
-    let opened = try SQLiteConnection(path: path)
+    let opened = try SQLiteConnection(path: path, busy: busy)
     try SchemaMigrations.migrate(opened)
     connection = Mutex(opened)
   }

@@ -5,20 +5,28 @@ import Foundation
 ///
 /// Not `Sendable`: a connection is used by one thread at a time. ``RefoldDatabase`` owns one
 /// behind a `Mutex` and is what stores share. The connection runs in WAL mode with foreign
-/// keys on and a busy timeout, so two connections (or processes) on the same file wait for
-/// each other instead of failing.
+/// keys on and a busy handler (``BusyPolicy``), so two connections (or processes) on the same
+/// file wait for each other instead of failing, and give up with
+/// ``StoreError/busy(path:timeout:writer:)`` after the policy's timeout.
 public final class SQLiteConnection {
   /// The database path as given (`:memory:` for a private in-memory database).
   public let path: String
   private let handle: OpaquePointer
   private var statements: [String: SQLiteStatement] = [:]
   private var transactionDepth = 0
+  private let waiter: BusyWaiter
+  private var noteWritten = false
 
   /// Opens (creating if needed) the database at `path`.
   ///
-  /// - Parameter busyTimeout: how long to wait for another writer's lock, in milliseconds.
-  public init(path: String, busyTimeout: Int32 = 10_000) throws {
+  /// The busy handler is in place before the first statement, and setting WAL mode (which
+  /// SQLite does not wait for on a new file that another process is creating too) is
+  /// retried until the policy's timeout.
+  ///
+  /// - Parameter busy: how long to wait for another writer's lock.
+  public init(path: String, busy: BusyPolicy = .standard) throws {
     self.path = path
+    waiter = BusyWaiter(policy: busy)
     var pointer: OpaquePointer?
     let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
     let code = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -29,9 +37,15 @@ public final class SQLiteConnection {
     }
     handle = pointer
     sqlite3_extended_result_codes(handle, 1)
-    sqlite3_busy_timeout(handle, busyTimeout)
+    sqlite3_busy_handler(
+      handle,
+      { context, count in
+        guard let context else { return 0 }
+        let waiter = Unmanaged<BusyWaiter>.fromOpaque(context).takeUnretainedValue()
+        return waiter.shouldRetry(count: Int(count)) ? 1 : 0
+      }, Unmanaged.passUnretained(waiter).toOpaque())
     if path != ":memory:" && !path.isEmpty {
-      try execute("PRAGMA journal_mode = WAL")
+      try waiter.retryingBusy { try execute("PRAGMA journal_mode = WAL") }
       try execute("PRAGMA synchronous = NORMAL")
     }
     try execute("PRAGMA foreign_keys = ON")
@@ -40,6 +54,7 @@ public final class SQLiteConnection {
   deinit {
     for statement in statements.values { statement.finalize() }
     sqlite3_close_v2(handle)
+    if noteWritten { WriterNote.remove(for: path) }
   }
 
   /// Runs one or more SQL statements that return no rows of interest.
@@ -49,8 +64,7 @@ public final class SQLiteConnection {
     if code != SQLITE_OK {
       let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
       sqlite3_free(message)
-      throw StoreError.sqlite(
-        path: path, code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+      throw failure(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
     }
   }
 
@@ -85,6 +99,10 @@ public final class SQLiteConnection {
     }
     try execute("BEGIN IMMEDIATE")
     transactionDepth = 1
+    if !noteWritten, let writer = waiter.policy.writer, path != ":memory:", !path.isEmpty {
+      WriterNote.write(writer, for: path)
+      noteWritten = true
+    }
     do {
       let result = try body()
       try execute("COMMIT")
@@ -105,8 +123,18 @@ public final class SQLiteConnection {
   /// An error for a failed call, with SQLite's current message.
   func error(code: Int32, sql: String?) -> StoreError {
     let extended = sqlite3_extended_errcode(handle)
-    return StoreError.sqlite(
-      path: path, code: extended != 0 ? extended : code,
-      message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    return failure(
+      code: extended != 0 ? extended : code, message: String(cString: sqlite3_errmsg(handle)),
+      sql: sql)
+  }
+
+  /// ``StoreError/busy(path:timeout:writer:)`` for a lock waited for in vain (naming the
+  /// other writer when it left a note), else ``StoreError/sqlite(path:code:message:sql:)``.
+  private func failure(code: Int32, message: String, sql: String?) -> StoreError {
+    guard code & 0xFF == SQLITE_BUSY else {
+      return .sqlite(path: path, code: code, message: message, sql: sql)
+    }
+    let note = WriterNote.read(for: path).map { "\($0.kind), pid \($0.pid)" }
+    return .busy(path: path, timeout: waiter.policy.timeout, writer: note)
   }
 }

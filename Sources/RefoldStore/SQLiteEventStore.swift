@@ -173,35 +173,52 @@ public final class SQLiteEventStore: EventStore {
   }
 
   public func threads() throws -> [ThreadSummary] {
+    var summaries: [ThreadSummary] = []
+    try forEachThreadSummary { summaries.append($0) }
+    return summaries
+  }
+
+  /// Calls `body` with each thread's summary in thread order, from one pass over the
+  /// threads and one over the events, in one read transaction (so the list and the events
+  /// agree): time linear in the store, memory for one thread's events.
+  public func forEachThreadSummary(_ body: (ThreadSummary) throws -> Void) throws {
     try database.withConnection { connection in
-      // One read transaction, so the list and the events agree.
       try connection.execute("BEGIN")
       defer { try? connection.execute("COMMIT") }
-      var rows: [(thread: String, count: Int, lastType: String?, lastAt: String?)] = []
       let list = try connection.prepare(
         "SELECT thread, event_count, last_type, last_at FROM threads ORDER BY thread")
+      defer { list.reset() }
+      let rows = try connection.prepare(
+        "SELECT thread, seq, id, type, data, at, meta FROM events ORDER BY thread, seq")
+      defer { rows.reset() }
+      // Both run in thread order; every event's thread has a row (a foreign key).
+      var more = try rows.step()
       while try list.step() {
-        rows.append(
-          (list.string(at: 0) ?? "", list.int(at: 1), list.string(at: 2), list.string(at: 3)))
-      }
-      list.reset()
-      let statement = try connection.prepare(
-        "SELECT thread, seq, id, type, data, at, meta FROM events WHERE thread = ? ORDER BY seq")
-      defer { statement.reset() }
-      var summaries: [ThreadSummary] = []
-      summaries.reserveCapacity(rows.count)
-      for row in rows {
-        statement.reset()
-        statement.bind(row.thread, at: 1)
+        let thread = list.string(at: 0) ?? ""
         var events: [Event] = []
-        events.reserveCapacity(row.count)
-        while try statement.step() { events.append(try Self.event(from: statement)) }
-        summaries.append(
+        events.reserveCapacity(list.int(at: 1))
+        while more, rows.string(at: 0) == thread {
+          events.append(try Self.event(from: rows))
+          more = try rows.step()
+        }
+        try body(
           ThreadSummary(
-            thread: row.thread, eventCount: events.count, state: reducer.fold(events),
-            lastType: row.lastType, lastAt: row.lastAt))
+            thread: thread, eventCount: events.count, state: reducer.fold(events),
+            lastType: list.string(at: 2), lastAt: list.string(at: 3)))
       }
-      return summaries
+    }
+  }
+
+  /// Calls `body` with every event of the store, in thread order and `seq` order within a
+  /// thread, from one query.
+  public func forEachEvent(_ body: (Event) throws -> Void) throws {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT thread, seq, id, type, data, at, meta FROM events ORDER BY thread, seq")
+      defer { statement.reset() }
+      while try statement.step() {
+        try body(try Self.event(from: statement))
+      }
     }
   }
 

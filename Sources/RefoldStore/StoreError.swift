@@ -10,10 +10,15 @@ public enum StoreError: RefoldError, Sendable, Hashable {
   /// SQLite refused: the database file, the (extended) result code, SQLite's message and the
   /// statement that failed.
   case sqlite(path: String, code: Int32, message: String, sql: String?)
+  /// Another writer held the database's lock for longer than the busy timeout; `writer`
+  /// says who, when it left a note.
+  case busy(path: String, timeout: Duration, writer: String?)
   /// Lines of event JSONL that do not validate (the first few, in file order).
   case invalidLines([LineProblem])
   /// A valid line that the store refused (a `seq` or `id` conflict); nothing was imported.
   case rejectedLine(file: String, line: Int, reason: EventStoreError)
+  /// A line longer than the limit (``InputLimits/maxLineBytes``); nothing was read past it.
+  case lineTooLong(file: String, line: Int, limit: Int)
   /// A file given as input could not be opened or read.
   case file(path: String, reason: String)
   /// A file or directory the store writes cannot be created or written (the environment,
@@ -43,8 +48,11 @@ public enum StoreError: RefoldError, Sendable, Hashable {
 
   /// The SQLite result code when this is an SQLite error.
   public var resultCode: Int32? {
-    if case .sqlite(_, let code, _, _) = self { return code }
-    return nil
+    switch self {
+    case .sqlite(_, let code, _, _): return code
+    case .busy: return 5
+    default: return nil
+    }
   }
 
   public var description: String {
@@ -52,10 +60,17 @@ public enum StoreError: RefoldError, Sendable, Hashable {
     case .sqlite(let path, let code, let message, let sql):
       let statement = sql.map { " while running \"\(Self.abbreviate($0))\"" } ?? ""
       return "SQLite error \(code) in \(path): \(message)\(statement)"
+    case .busy(let path, let timeout, let writer):
+      let who = writer.map { "another writer (\($0))" } ?? "another writer"
+      return
+        "the store \(path) is busy: \(who) held its lock for longer than the busy timeout of "
+        + "\(Self.seconds(timeout)); wait for it to finish, or pass a longer --busy-timeout"
     case .invalidLines(let problems):
       guard let first = problems.first else { return "invalid input" }
       let more = problems.count > 1 ? " (and \(problems.count - 1) more invalid lines)" : ""
       return "\(first)\(more)"
+    case .lineTooLong(let file, let line, let limit):
+      return "\(file):\(line): \(InputLimits(maxLineBytes: limit).lineTooLong)"
     case .rejectedLine(let file, let line, let reason):
       return "\(file):\(line): \(reason); nothing was imported"
     case .file(let path, let reason), .unwritable(let path, let reason):
@@ -76,8 +91,8 @@ public enum StoreError: RefoldError, Sendable, Hashable {
     switch self {
     case .sqlite(_, let code, _, _):
       return Self.environmentCodes.contains(code & 0xFF) ? .environment : .invalidInput
-    case .unwritable: return .environment
-    case .invalidLines, .rejectedLine, .file, .runExists, .corruptRow,
+    case .unwritable, .busy: return .environment
+    case .invalidLines, .rejectedLine, .lineTooLong, .file, .runExists, .corruptRow,
       .newerSchema:
       return .invalidInput
     }
@@ -95,6 +110,13 @@ public enum StoreError: RefoldError, Sendable, Hashable {
   /// BUSY (5), LOCKED (6), NOMEM (7), READONLY (8), IOERR (10), FULL (13), CANTOPEN (14),
   /// PROTOCOL (15).
   static let environmentCodes: Set<Int32> = [3, 5, 6, 7, 8, 10, 13, 14, 15]
+
+  static func seconds(_ duration: Duration) -> String {
+    let seconds =
+      Double(duration.components.seconds)
+      + Double(duration.components.attoseconds) / 1e18
+    return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+  }
 
   static func abbreviate(_ sql: String) -> String {
     let flat = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")

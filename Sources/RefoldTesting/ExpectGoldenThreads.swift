@@ -50,7 +50,7 @@ public func expectGoldenThreads(
   let evaluation = Evaluation(
     suite: suite,
     options: Evaluation.Options(variants: variant.map { [$0] } ?? [], modes: modes),
-    loader: SuiteLoader { path in try AgentSpecLoader(environment: environment).load(path: path) },
+    loader: SuiteLoader(specLoader: AgentSpecLoader(environment: environment)),
     decider: model.factory(environment: environment))
   let result = try await evaluation.run()
   var failing: [(variant: String, result: CaseResult)] = []

@@ -149,7 +149,7 @@ enum EvalBench {
       id: "bench", suite: "bench", variant: "baseline", modes: ["step"],
       modelSource: "recorded", startedAt: "2026-11-20T10:00:00Z",
       finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench")
-    let writer = try RunResultsWriter(path: resultsPath, run: info)
+    let writer = try ResultsWriter(path: resultsPath, run: info)
     let evaluator = Evaluator(
       spec: spec, decider: decider,
       options: .init(modes: [.step], concurrency: 4, keepsCases: false))
@@ -179,7 +179,6 @@ enum EvalBench {
   static func measurePhases(spec: AgentSpec, threads: [[Event]], cassette: JSONLCassette)
     async throws
   {
-    let written = Mutex(0)
     let builder = try RequestBuilder(spec: spec)
     let decoder = ResponseDecoder(spec: spec)
     let reducer = spec.reducer
@@ -194,14 +193,17 @@ enum EvalBench {
     var decode = 0.0
     var score = 0.0
     var encode = 0.0
-    let writer = try RunResultsWriter(
+    let phasesPath = NSTemporaryDirectory() + "refold-bench-phases-\(getpid())/results.json"
+    defer {
+      try? FileManager.default.removeItem(
+        atPath: (phasesPath as NSString).deletingLastPathComponent)
+    }
+    let writer = try ResultsWriter(
+      path: phasesPath,
       run: RunInfo(
         id: "phases", suite: "bench", variant: "baseline", modes: ["step"],
         modelSource: "recorded", startedAt: "2026-11-20T10:00:00Z",
-        finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench")
-    ) { chunk in
-      written.withLock { $0 += chunk.count }
-    }
+        finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench"))
     let options = ContextFormat.Options(
       vocabulary: spec.vocabulary, hidesResolvedErrors: spec.hidesResolvedErrors)
     for events in threads {
@@ -236,6 +238,10 @@ enum EvalBench {
         encode += now() - mark
       }
     }
+    let finishing = now()
+    try writer.finish(summary: Scorer().summary, byIntent: Scorer().breakdown)
+    encode += now() - finishing
+    let written = (try FileManager.default.attributesOfItem(atPath: phasesPath)[.size] as? Int) ?? 0
     func line(_ name: String, _ seconds: Double) {
       print("phase: \(name) \(String(format: "%.3f", seconds)) s")
     }
@@ -246,7 +252,7 @@ enum EvalBench {
     line("cassette lookup (read + parse line but the request)", lookup)
     line("decode response", decode)
     line("score", score)
-    line("write case (\(format(Double(written.withLock { $0 }))) bytes)", encode)
+    line("write case (\(format(Double(written))) bytes)", encode)
   }
 }
 

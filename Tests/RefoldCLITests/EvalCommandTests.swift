@@ -82,7 +82,7 @@ import Testing
   }
 
   func results(_ path: String) throws -> RunResults {
-    try JSONReportWriter.read(from: path)
+    try ResultsReader.read(from: path)
   }
 
   @Test func recordsThenReplaysWithTheServerGoneAndWritesValidReports() async throws {

@@ -44,21 +44,25 @@ import Testing
       let stdout = CapturedOutput()
       let stderr = CapturedOutput()
       let task = Task {
-        await CLI.run(
+        let code = await CLI.run(
           arguments: arguments, stdout: stdout, stderr: stderr, environment: environment)
+        stdout.close()
+        return code
       }
-      let pattern = /http:\/\/127\.0\.0\.1:[0-9]+/
-      for _ in 0..<1200 {
-        if let match = stdout.text.firstMatch(of: pattern) {
-          return Listening(
-            task: task, stdout: stdout, stderr: stderr, baseURL: String(match.output))
-        }
-        try await Task.sleep(for: .milliseconds(50))
+      // The command prints the address it bound (port 0: the one the system gave it), or
+      // exits.
+      let text = await stdout.waitForText { Listening.baseURL(in: $0) != nil }
+      if let baseURL = Listening.baseURL(in: text) {
+        return Listening(task: task, stdout: stdout, stderr: stderr, baseURL: baseURL)
       }
-      task.cancel()
       let code = await task.value
       Issue.record("refold \(arguments[0]) did not listen (exit \(code)): \(stderr.text)")
       throw CancellationError()
+    }
+
+    /// The first `http://127.0.0.1:PORT` in `text`.
+    static func baseURL(in text: String) -> String? {
+      text.firstMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+/).map { String($0.output) }
     }
 
     /// Stops the command as an interrupt would and returns its exit code.
@@ -250,7 +254,7 @@ import Testing
       directory.path("report"),
     ])
     #expect(evaluated.code == 0, "\(evaluated.stderr)")
-    let summary = try JSONReportWriter.read(from: directory.path("report/results.json")).summary
+    let summary = try ResultsReader.read(from: directory.path("report/results.json")).summary
     #expect(summary.intentAccuracy.passed == 3)
     #expect(summary.intentAccuracy.total == 3)
   }
@@ -261,7 +265,7 @@ import Testing
     let tools = try directory.write("tools.yaml", "tools: {list_git_tags: [unclosed\n")
     let cases: [([String], String)] = [
       (["serve", "--spec", directory.path("missing.yaml")], "missing.yaml: no such file"),
-      (["serve", "--spec", spec, "--tools", tools], "tools.yaml: not valid YAML at 2:1"),
+      (["serve", "--spec", spec, "--tools", tools], "tools.yaml: invalid YAML at 2:1"),
       (["serve", "--spec", spec, "--listen", "127.0.0.1:70000"], "is not a listen address"),
       (["proxy", "--upstream", "ftp//nowhere"], "is not an upstream URL"),
       (

@@ -1,9 +1,9 @@
 import Foundation
 import RefoldCore
-import RefoldShared
+import RefoldEval
 import Testing
 
-@testable import RefoldEval
+@testable import RefoldShared
 
 @Suite struct CaseJSONTests {
   static let tricky: JSONValue = [
@@ -49,7 +49,7 @@ import Testing
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let expected = String(decoding: try encoder.encode(result), as: UTF8.self)
-    let written = try #require(RunResultsWriter.encodedCase(result))
+    let written = try #require(ResultsWriter.encodedCase(result))
     #expect(String(decoding: written, as: UTF8.self) == expected)
   }
 
@@ -58,15 +58,67 @@ import Testing
     loop.behaviour = LoopBehaviour(
       steps: 3, finalStatus: .done, terminalIntent: "done_for_now", retries: 0, escalated: false,
       escalationTiming: nil, divergence: nil, checks: [], events: [])
-    #expect(RunResultsWriter.encodedCase(loop) == nil)
+    #expect(ResultsWriter.encodedCase(loop) == nil)
     var infinite = Self.cases[0]
     infinite.latencyMilliseconds = .infinity
-    #expect(RunResultsWriter.encodedCase(infinite) == nil)
+    #expect(ResultsWriter.encodedCase(infinite) == nil)
   }
 
   @Test func everyFieldOfACaseIsWritten() {
-    // A new CaseResult field must be added to RunResultsWriter.encodedCase and to the cases
+    // A new CaseResult field must be added to ResultsWriter.encodedCase and to the cases
     // above; this count is the reminder.
     #expect(Mirror(reflecting: Self.cases[0]).children.count == 20)
+  }
+
+  /// Runs with and without cases, loop cases and golden threads.
+  static func runs() -> [RunResults] {
+    let info = RunInfo(
+      id: "r1", suite: "s", variant: "baseline", modes: ["step"], modelSource: "recorded",
+      startedAt: "2026-11-20T10:00:00Z", finishedAt: "2026-11-20T10:00:01Z", toolVersion: "t",
+      thresholds: ["case_pass_rate": 0.9])
+    var loop = cases[0]
+    loop.behaviour = LoopBehaviour(
+      steps: 3, finalStatus: .done, terminalIntent: "done_for_now", retries: 0, escalated: false,
+      escalationTiming: nil, divergence: nil, checks: [], events: [])
+    var scorer = Scorer()
+    scorer.add(contentsOf: cases)
+    let summary = scorer.summary
+    let byIntent = scorer.breakdown
+    let threads: [String: [Event]] = [
+      "t": [Event(thread: "t", seq: 0, type: "slack_message", data: tricky, at: "2026-11-20")]
+    ]
+    return [
+      RunResults(run: info, summary: summary, byIntent: byIntent, cases: []),
+      RunResults(run: info, summary: summary, byIntent: byIntent, cases: cases),
+      RunResults(
+        run: info, summary: summary, byIntent: byIntent, cases: [loop] + cases, threads: threads),
+    ]
+  }
+
+  @Test func resultsFilesAreWhatJSONEncoderPrettyPrints() throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    for results in Self.runs() {
+      let expected = String(decoding: try encoder.encode(results), as: UTF8.self) + "\n"
+      let written = String(decoding: try ResultsWriter.encode(results), as: UTF8.self)
+      #expect(written == expected)
+    }
+  }
+
+  @Test func aStreamedFileIsTheFileWrittenWhole() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "results-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (offset, results) in Self.runs().enumerated() {
+      let path = directory.appendingPathComponent("\(offset)/results.json").path
+      let writer = try ResultsWriter(path: path, run: results.run)
+      for result in results.cases { try writer.append(result) }
+      try writer.finish(
+        summary: results.summary, byIntent: results.byIntent, threads: results.threads)
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == ResultsWriter.encode(results))
+      let left = try FileManager.default.contentsOfDirectory(
+        atPath: (path as NSString).deletingLastPathComponent)
+      #expect(left == ["results.json"])
+    }
   }
 }

@@ -12,7 +12,7 @@ import Testing
 /// The evaluation façade with every seam a double: decisions, run store, reporter, time.
 @Suite struct EvaluationTests {
   static let demo = Repository.root + "/evals/deploybot"
-  static let loader = SuiteLoader { try AgentSpecLoader(environment: [:]).load(path: $0) }
+  static let loader = SuiteLoader(specLoader: AgentSpecLoader(environment: [:]))
   static let fixed = Date(timeIntervalSince1970: 1_795_000_000)
 
   /// A reporter that keeps what it was handed.

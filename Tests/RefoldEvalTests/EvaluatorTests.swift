@@ -126,13 +126,16 @@ private func evaluate(
       options: Evaluator.Options(modes: [.step, .loop], includesThreads: true, clock: fixedClock)
     ).run(threads: threads, info: info)
     #expect(outcome.results.threads?.count == 12)
-    let bytes = Mutex<[UInt8]>([])
-    let writer = try RunResultsWriter(run: info, sink: { chunk in bytes.withLock { $0 += chunk } })
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("results.json").path
+    let writer = try ResultsWriter(path: path, run: info)
     for result in outcome.results.cases { try writer.append(result) }
     try writer.finish(
       summary: outcome.results.summary, byIntent: outcome.results.byIntent,
       threads: outcome.results.threads)
-    let decoded = try JSONDecoder().decode(RunResults.self, from: Data(bytes.withLock { $0 }))
+    let decoded = try JSONDecoder().decode(
+      RunResults.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
     #expect(decoded == outcome.results)
     #expect(writer.caseCount == outcome.results.cases.count)
   }
@@ -142,7 +145,7 @@ private func evaluate(
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("results.json").path
     let outcome = try await evaluate(modes: [.step])
-    let writer = try RunResultsWriter(path: path, run: info)
+    let writer = try ResultsWriter(path: path, run: info)
     let evaluator = Evaluator(
       spec: deploySpec, decider: mistakes(), options: Evaluator.Options(keepsCases: false))
     let streamed = try await evaluator.run(threads: threads, info: info) { try writer.append($0) }

@@ -1,4 +1,5 @@
 import RefoldCore
+import RefoldModels
 import Testing
 
 @testable import RefoldEval
@@ -110,18 +111,29 @@ import Testing
     #expect(differences.map(\.reason) == ["differs", "unexpected parameter"])
   }
 
+  /// The matcher written as `yaml`, read as one node of an expectations file.
+  func matcher(_ yaml: String) throws -> ParameterMatcher {
+    let node = try #require(try YAMLNode.parse(yaml, file: "expectations.yaml"))
+    return try Expectations.parseMatcher(node)
+  }
+
   @Test func matchersParseFromDocuments() throws {
-    let reader = DocumentReader(file: "expectations.yaml")
-    #expect(try Expectations.parseMatcher("any", reader, "p") == .any)
-    #expect(try Expectations.parseMatcher(["regex": "v.*"], reader, "p") == .regex("v.*"))
-    #expect(try Expectations.parseMatcher(["one_of": [1, 2]], reader, "p") == .oneOf([1, 2]))
-    #expect(
-      try Expectations.parseMatcher(["tolerance": 0.5, "value": 3], reader, "p")
-        == .tolerance(0.5, value: 3))
-    #expect(try Expectations.parseMatcher(["subset": true], reader, "p") == .subsetOfGolden)
-    #expect(try Expectations.parseMatcher(["exact": "x"], reader, "p") == .exact("x"))
-    #expect(throws: SuiteError.self) { try Expectations.parseMatcher(["regex": "("], reader, "p") }
-    #expect(throws: SuiteError.self) { try Expectations.parseMatcher(["fuzzy": 1], reader, "p") }
+    #expect(try matcher("any") == .any)
+    #expect(try matcher("{regex: v.*}") == .regex("v.*"))
+    #expect(try matcher("{one_of: [1, 2]}") == .oneOf([1, 2]))
+    #expect(try matcher("{tolerance: 0.5, value: 3}") == .tolerance(0.5, value: 3))
+    #expect(try matcher("{subset: true}") == .subsetOfGolden)
+    #expect(try matcher("{exact: x}") == .exact("x"))
+    #expect(throws: YAMLProblem.self) { try matcher(#"{regex: "("}"#) }
+    #expect(throws: YAMLProblem.self) { try matcher("{fuzzy: 1}") }
+    do {
+      _ = try matcher("\n\n{fuzzy: 1}")
+    } catch {
+      #expect(
+        "\(error)"
+          == "expectations.yaml:3: fuzzy: unknown matcher; expected one of exact, any, regex, "
+          + "one_of, tolerance, subset")
+    }
   }
 
   @Test func threadPatterns() {
@@ -134,16 +146,13 @@ import Testing
   }
 
   @Test func intentMatchersApplyToEveryDecisionOfTheIntentUnderStepMatchers() throws {
-    let reader = DocumentReader(file: "expectations.yaml")
-    let document: JSONValue = [
-      ["thread": "*", "intents": ["done_for_now": ["message": "any"]]],
-      [
-        "thread": "deploy-*",
-        "intents": ["deploy_backend": ["tag": ["regex": "v[0-9.]+"]]],
-        "steps": [["step": 2, "parameters": ["tag": "exact"]]],
-      ],
-    ]
-    let expectations = try Expectations.parse(document, reader: reader)
+    let expectations = try Expectations.parse(
+      """
+      - {thread: "*", intents: {done_for_now: {message: any}}}
+      - thread: deploy-*
+        intents: {deploy_backend: {tag: {regex: "v[0-9.]+"}}}
+        steps: [{step: 2, parameters: {tag: exact}}]
+      """, file: "expectations.yaml")
     let deploy = expectations.forThread("deploy-001")
     #expect(deploy.step(5, seq: 9, intent: "done_for_now")?.parameters == ["message": .any])
     #expect(
@@ -154,7 +163,7 @@ import Testing
     #expect(other.step(0, seq: 1, intent: "deploy_backend") == nil)
     #expect(throws: SuiteError.self) {
       try Expectations.parse(
-        [["thread": "*", "intents": ["done_for_now": ["message": "fuzzy"]]]], reader: reader)
+        #"[{thread: "*", intents: {done_for_now: {message: fuzzy}}}]"#, file: "expectations.yaml")
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldModels
 import Testing
 
 @testable import RefoldEval
@@ -17,8 +18,9 @@ private struct SuiteFolder {
       at: suiteDirectory.appendingPathComponent("prompts"), withIntermediateDirectories: true)
     let fixtures = root.appendingPathComponent("fixtures/deploybot/threads")
     try manager.createDirectory(at: fixtures, withIntermediateDirectories: true)
-    try write("evals/deploybot/agent.yaml", "name: deploybot\n")
-    try write("evals/deploybot/prompts/concise.mustache", "Be brief.\n{{context}}\n")
+    try write("evals/deploybot/agent.yaml", agentYAML)
+    try write("evals/deploybot/prompts/default.mustache", "{{thread}}")
+    try write("evals/deploybot/prompts/concise.mustache", "Be brief.\n{{thread}}\n")
     for name in ["deploy-001", "deploy-002"] {
       let lines = happyThread(name).map(\.jsonLine).joined(separator: "\n")
       try write("fixtures/deploybot/threads/\(name).jsonl", lines + "\n")
@@ -32,7 +34,9 @@ private struct SuiteFolder {
 
   func load(_ suiteYAML: String) throws -> Suite {
     try write("evals/deploybot/suite.yaml", suiteYAML)
-    return try SuiteLoader(loadAgent: { _ in deploySpec }).load(suiteDirectory.path)
+    return try SuiteLoader(loadAgent: {
+      try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1)
+    }).load(suiteDirectory.path)
   }
 
   /// The error loading `suiteYAML` throws, as text.
@@ -47,6 +51,14 @@ private struct SuiteFolder {
 
   func remove() { try? FileManager.default.removeItem(at: root) }
 }
+
+/// The deploy-bot agent of ``deploySpec``, as a file.
+private let agentYAML = """
+  name: deploybot
+  model: {name: test-model}
+  prompt: prompts/default.mustache
+  intents:
+  """ + deployIntents.map { "\n  \($0.name): {kind: \($0.kind.rawValue)}" }.joined() + "\n"
 
 private let validSuite = """
   agent: agent.yaml
@@ -96,13 +108,15 @@ private let validSuite = """
     let spec = suite.spec(for: concise)
     #expect(spec.contextFormat == .jsonEvents)
     #expect(spec.outputMode == .nextStep)
-    #expect(spec.promptTemplate == "Be brief.\n{{context}}\n")
+    #expect(spec.promptTemplate == "Be brief.\n{{thread}}\n")
     #expect(spec.model.name == "small-model")
     #expect(spec.model.temperature == 0)
     #expect(spec.model.baseURL == "http://127.0.0.1:8080/v1")
     #expect(spec.intents == deploySpec.intents)
     let baseline = try #require(suite.variant(named: "baseline"))
-    #expect(suite.spec(for: baseline) == deploySpec)
+    #expect(suite.spec(for: baseline) == suite.agent)
+    #expect(suite.agent.intents == deploySpec.intents)
+    #expect(suite.agent.promptTemplate == "{{thread}}")
     let expectation = suite.expectations.forThread("deploy-001")
     #expect(expectation.step(1, seq: 3)?.parameters["tag"] == .regex(#"v1\.4\..*"#))
     #expect(
@@ -141,6 +155,57 @@ private let validSuite = """
     #expect(failure.contains("variants.cheap.modes[0]: expected one of step, loop"))
   }
 
+  @Test func aVariantPatchesAnyFieldOfTheAgentDocument() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    let suite = try folder.load(
+      """
+      agent: agent.yaml
+      variants:
+        strict:
+          description: fewer steps, errors per intent, a described tool
+          step_budget: 5
+          error_policy: {cap: 1, count: per_intent}
+          hide_resolved_errors: true
+          intents: {list_git_tags: {description: Lists the tags.}, done_for_now: ~}
+          model: small-model
+      fixtures: [../../fixtures/deploybot/threads/*.jsonl]
+      """)
+    let strict = try #require(suite.variant(named: "strict"))
+    #expect(strict.description == "fewer steps, errors per intent, a described tool")
+    let spec = suite.spec(for: strict)
+    #expect(spec.policy.stepBudget == 5)
+    #expect(spec.policy.errorCap == 1)
+    #expect(spec.policy.countsErrorsPerIntent)
+    #expect(spec.hidesResolvedErrors)
+    #expect(spec.model == ModelSettings(name: "small-model"))
+    #expect(spec.intent(named: "list_git_tags")?.description == "Lists the tags.")
+    #expect(spec.intent(named: "list_git_tags")?.kind == .sync)
+    // A null removes what the agent had.
+    #expect(spec.intent(named: "done_for_now") == nil)
+    #expect(spec.intents.count == deployIntents.count - 1)
+    // The agent itself is untouched.
+    #expect(suite.agent.policy == ControlPolicy.default)
+    #expect(suite.agent.intents == deployIntents)
+  }
+
+  @Test func aVariantsMistakeIsReportedWhereTheVariantWroteIt() throws {
+    let folder = try SuiteFolder()
+    defer { folder.remove() }
+    let failure = folder.failure(
+      """
+      agent: agent.yaml
+      variants:
+        hot:
+          model: {temperature: 5}
+      fixtures: [../../fixtures/deploybot/threads/*.jsonl]
+      """)
+    #expect(
+      failure.hasSuffix(
+        "suite.yaml:4: variants.hot.model.temperature: expected a number from 0 to 2, found 5"),
+      "\(failure)")
+  }
+
   @Test func expectationsFromAFile() throws {
     let folder = try SuiteFolder()
     defer { folder.remove() }
@@ -164,7 +229,7 @@ private let validSuite = """
   @Test(arguments: [
     (
       validSuite.replacingOccurrences(of: "json-events", with: "markdown"),
-      "suite.yaml:6: variants.concise.context_format: expected one of xml-tags, json-events, chat-messages"
+      "suite.yaml:6: variants.concise.context_format: expected one of xml-tags, json-events, chat-messages, found \"markdown\""
     ),
     (
       validSuite.replacingOccurrences(
@@ -189,15 +254,15 @@ private let validSuite = """
     ),
     (
       validSuite.replacingOccurrences(of: "output_mode: next-step", with: "output: next-step"),
-      "suite.yaml:7: variants.concise.output: unknown key; expected one of description, prompt, context_format, output_mode, model"
+      "suite.yaml:7: variants.concise.output: unknown key; expected one of aliases, context_format, description, error_policy, hide_resolved_errors, intents, model, modes, name, output_mode, prompt, step_budget"
     ),
     (
       validSuite.replacingOccurrences(
         of: "prompts/concise.mustache", with: "prompts/missing.mustache"),
-      "variants.concise.prompt: cannot read"
+      "suite.yaml:5: variants.concise.prompt: cannot read the prompt template"
     ),
     ("agent: agent.yaml\n", "missing key \"fixtures\""),
-    ("agent: [unclosed\n", "not valid YAML"),
+    ("agent: [unclosed\n", "suite.yaml: invalid YAML at "),
   ])
   func validationErrorsNameTheFileAndThePath(yaml: String, message: String) throws {
     let folder = try SuiteFolder()

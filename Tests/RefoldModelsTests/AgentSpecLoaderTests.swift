@@ -251,3 +251,38 @@ import Testing
           + "array, boolean, integer, null, number, object, string, found \"strin\""))
   }
 }
+
+@Suite struct YAMLNodeTests {
+  func node(_ yaml: String, file: String) throws -> YAMLNode {
+    try #require(try YAMLNode.parse(yaml, file: file))
+  }
+
+  @Test func aPatchMergesMapsReplacesTheRestAndRemovesNulls() throws {
+    let base = try node("a: {x: 1, y: [1, 2]}\nb: keep\nc: drop\n", file: "base.yaml")
+    let patch = try node("a: {y: [3]}\nc: ~\nd: new\n", file: "patch.yaml")
+    let merged = base.merging(patch)
+    #expect(merged.json == ["a": ["x": 1, "y": [3]], "b": "keep", "d": "new"])
+    #expect(merged.entries?.map(\.key) == ["a", "b", "d"])
+    #expect(merged["a"]?["x"]?.location == YAMLLocation(file: "base.yaml", line: 1, path: "a.x"))
+    #expect(merged["a"]?["y"]?.location == YAMLLocation(file: "patch.yaml", line: 1, path: "a.y"))
+    #expect(
+      throws: YAMLProblem(
+        file: "patch.yaml", line: 3, path: "d", message: "expected an integer, found \"new\"")
+    ) {
+      try merged.required("d").int()
+    }
+  }
+
+  @Test func duplicateKeysAreRefusedAndAliasesResolve() throws {
+    do {
+      _ = try YAMLNode.parse("a: 1\na: 2\n", file: "f.yaml")
+      Issue.record("a duplicate key was accepted")
+    } catch {
+      #expect(error.file == "f.yaml")
+      #expect(error.line == 2, "\(error)")
+      #expect(
+        error.message == "duplicate key \"a\"; each key may appear once in a mapping", "\(error)")
+    }
+    #expect(try node("a: &x 1\nb: *x\n", file: "f.yaml").json == ["a": 1, "b": 1])
+  }
+}

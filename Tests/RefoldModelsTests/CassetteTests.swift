@@ -7,12 +7,26 @@ import Testing
 @testable import RefoldModels
 
 @Suite struct CassetteTests {
-  func exchange(_ key: String, _ n: Int, answer: String, thread: String? = "deploy-001")
+  /// The request a test exchange named `name` answers.
+  func request(_ name: String) -> JSONValue {
+    ["model": "m", "messages": [["role": "user", "content": .string(name)]]]
+  }
+
+  /// The key of the request named `name`.
+  func key(_ name: String) -> String { CassetteKey.key(for: request(name)) }
+
+  /// An exchange under `key`, whatever its request (for stores that do not verify keys).
+  func exchange(keyed key: String, _ n: Int, answer: String) -> Exchange {
+    var exchange = exchange(key, n, answer: answer)
+    exchange.key = key
+    return exchange
+  }
+
+  func exchange(_ name: String, _ n: Int, answer: String, thread: String? = "deploy-001")
     -> Exchange
   {
     Exchange(
-      key: key, n: n, provider: "openai",
-      request: ["model": "m", "messages": [["role": "user", "content": .string(key)]]],
+      key: key(name), n: n, provider: "openai", request: request(name),
       response: ProviderResponses.openAIContent(answer), latencyMilliseconds: 812.5,
       usage: TokenUsage(inputTokens: 300, outputTokens: 40), recordedAt: "2026-11-26T10:00:00Z",
       thread: thread, meta: ["attempts": 1])
@@ -43,7 +57,7 @@ import Testing
     #expect(again == exchange("k1", 2, answer: "again"))
     let reopened = try JSONLCassette(path: path)
     #expect(try reopened.allExchanges() == cassette.allExchanges())
-    #expect(try reopened.exchanges(forKey: "k1").map(\.n) == [0, 1, 2])
+    #expect(try reopened.exchanges(forKey: key("k1")).map(\.n) == [0, 1, 2])
     #expect(try reopened.append(exchange("k1", 0, answer: "d")).n == 3)
     #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(text))
   }
@@ -64,10 +78,10 @@ import Testing
     let broken = #"{"key":"b","n":0,"provider":"openai","request":{"model":"m","#
     try (good + "\n" + broken + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     let cassette = try JSONLCassette(path: path)
-    #expect(try cassette.exchanges(forKey: "k") == [exchange("k", 0, answer: "a")])
+    #expect(try cassette.exchanges(forKey: key("k")) == [exchange("k", 0, answer: "a")])
     var answer = exchange("k", 0, answer: "a")
     answer.request = .null
-    #expect(try cassette.answers(forKey: "k") == [answer])
+    #expect(try cassette.answers(forKey: key("k")) == [answer])
     for read in [cassette.exchanges(forKey:), cassette.answers(forKey:)] {
       let error = try #require(throws: ModelSourceError.self) { try read("b") }
       guard case .cassette(let errorPath, let line, let reason) = error else {
@@ -135,8 +149,8 @@ import Testing
     let request = ModelRequest(
       provider: .openai, body: ["model": "m", "messages": []], thread: "t")
     let cassette = InMemoryCassette()
-    try cassette.append(exchange(request.key, 0, answer: "first"))
-    try cassette.append(exchange(request.key, 1, answer: "second"))
+    try cassette.append(exchange(keyed: request.key, 0, answer: "first"))
+    try cassette.append(exchange(keyed: request.key, 1, answer: "second"))
     let source = RecordedModelSource(cassette: cassette)
     let first = try await source.respond(to: request)
     let second = try await source.respond(to: request)

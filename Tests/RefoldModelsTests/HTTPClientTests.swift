@@ -12,6 +12,14 @@ import Testing
     timeout: 10, maxConcurrentRequests: 2,
     retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 2, jitter: 0.1))
 
+  /// The real transport with a clock that only the test moves: backoff and timeouts cost no
+  /// real time.
+  func onTestClock(_ clock: TestClock) -> Dependencies {
+    Dependencies(
+      clock: clock, now: { Date(timeIntervalSince1970: 1_700_000_000) },
+      transport: URLSessionTransport())
+  }
+
   @Test func openAIClientPostsChatCompletionsWithABearerKey() async throws {
     let answer = ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: "{}")
     let server = try await ProviderServer { _, _ in
@@ -72,10 +80,16 @@ import Testing
         : .json(answer)
     }
     defer { Task { await server.stop() } }
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
-    let result = try await client.send(["model": "m", "messages": []])
+    let clock = TestClock()
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: nil, options: fast, dependencies: onTestClock(clock))
+    async let sent = client.send(["model": "m", "messages": []])
+    await clock.advanceWhenDue(by: .seconds(1))
+    let result = try await sent
     #expect(result.body == answer)
     #expect(result.meta["attempts"] == 2)
+    // Each attempt raced a 10 s timeout; between them the client slept what Retry-After said.
+    #expect(clock.requestedSleeps == [.seconds(10), .seconds(1), .seconds(10)])
     let retries = try #require(result.meta["transport_retries"]?.arrayValue)
     #expect(retries.count == 1)
     #expect(retries[0]["status"] == 429)
@@ -93,13 +107,20 @@ import Testing
         : .json(answer)
     }
     defer { Task { await server.stop() } }
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
-    let result = try await client.send(["model": "m", "messages": []])
+    let clock = TestClock()
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: nil, options: fast, dependencies: onTestClock(clock))
+    async let sent = client.send(["model": "m", "messages": []])
+    await clock.advanceWhenDue(by: .milliseconds(20))
+    let result = try await sent
     #expect(result.body == answer)
     let retries = try #require(result.meta["transport_retries"]?.arrayValue)
     #expect(retries.map { $0["reason"] } == ["HTTP 500"])
     let delay = try #require(retries[0]["delay_ms"]?.doubleValue)
     #expect(delay >= 9 && delay <= 11)
+    // The backoff was slept on the client's clock, between two 10 s attempt timeouts.
+    #expect(clock.requestedSleeps.count == 3)
+    #expect(clock.requestedSleeps.filter { $0 < .milliseconds(12) }.count == 1)
   }
 
   @Test func persistentFailuresThrowAfterTheLastAttempt() async throws {
@@ -108,12 +129,18 @@ import Testing
         ["error": ["message": "overloaded"]], status: 503, phrase: "Unavailable")
     }
     defer { Task { await server.stop() } }
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    let clock = TestClock()
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: nil, options: fast, dependencies: onTestClock(clock))
+    async let sent = client.send(["model": "m"])
+    await clock.advanceWhenDue(by: .milliseconds(30))
+    await clock.advanceWhenDue(by: .milliseconds(30))
     do {
-      _ = try await client.send(["model": "m"])
+      _ = try await sent
       Issue.record("expected an HTTP failure")
     } catch {
-      guard case .httpStatus(_, let status, let body, let attempts) = error else {
+      guard case .httpStatus(_, let status, let body, let attempts) = error as? ModelSourceError
+      else {
         Issue.record("unexpected \(error)")
         return
       }
@@ -125,37 +152,49 @@ import Testing
   }
 
   @Test func aSlowServerTimesOut() async throws {
+    // The server holds every request until the test ends; the client's clock runs out first.
+    let (held, release) = AsyncStream.makeStream(of: Void.self)
+    defer { release.finish() }
     let server = try await ProviderServer { _, _ in
-      try await Task.sleep(nanoseconds: 3_000_000_000)
+      for await _ in held {}
       return .json(ProviderResponses.openAIContent("late"))
     }
     defer { Task { await server.stop() } }
     var options = fast
     options.timeout = 0.5
     options.retry.maxAttempts = 2
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: options)
+    let clock = TestClock()
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: nil, options: options, dependencies: onTestClock(clock))
+    async let sent = client.send(["model": "m"])
+    await clock.advanceWhenDue(by: .milliseconds(500))
+    await clock.advanceWhenDue(by: .milliseconds(20))
+    await clock.advanceWhenDue(by: .milliseconds(500))
     do {
-      _ = try await client.send(["model": "m"])
+      _ = try await sent
       Issue.record("expected a timeout")
     } catch {
       #expect(
-        error == .timeout(url: server.baseURL + "/chat/completions", seconds: 0.5, attempts: 2))
+        error as? ModelSourceError
+          == .timeout(url: server.baseURL + "/chat/completions", seconds: 0.5, attempts: 2))
     }
   }
 
   @Test func anUnreachableEndpointIsReported() async throws {
-    // Find a free port by starting and stopping a server.
-    let probe = try await ProviderServer { _, _ in .json([:]) }
-    let url = probe.baseURL
-    await probe.stop()
+    let refusing = try RefusingPort()
     var options = fast
     options.retry.maxAttempts = 2
-    let client = OpenAIChatClient(baseURL: url, apiKey: nil, options: options)
+    let clock = TestClock()
+    let client = OpenAIChatClient(
+      baseURL: "http://127.0.0.1:\(refusing.port)/v1", apiKey: nil, options: options,
+      dependencies: onTestClock(clock))
+    async let sent = client.send(["model": "m"])
+    await clock.advanceWhenDue(by: .milliseconds(20))
     do {
-      _ = try await client.send(["model": "m"])
+      _ = try await sent
       Issue.record("expected the endpoint to be unreachable")
     } catch {
-      guard case .unreachable(_, _, let attempts) = error else {
+      guard case .unreachable(_, _, let attempts) = error as? ModelSourceError else {
         Issue.record("unexpected \(error)")
         return
       }
@@ -164,10 +203,11 @@ import Testing
   }
 
   @Test func theLimiterBoundsRequestsInFlight() async throws {
-    let counter = InFlightCounter()
+    // Each request is held until a second one is in flight (or it is the last), so that the
+    // server sees requests overlap as far as the limiter lets them.
+    let counter = InFlightCounter(pairing: 2, total: 6)
     let server = try await ProviderServer { _, _ in
       await counter.enter()
-      try await Task.sleep(nanoseconds: 100_000_000)
       await counter.leave()
       return .json(ProviderResponses.openAIContent("ok"))
     }
@@ -179,8 +219,7 @@ import Testing
       }
       try await group.waitForAll()
     }
-    #expect(await counter.maximum <= 2)
-    #expect(await counter.maximum >= 1)
+    #expect(await counter.maximum == 2)
     #expect(server.received.count == 6)
   }
 
@@ -243,13 +282,32 @@ import Testing
   }
 }
 
-/// Counts concurrent requests on the server side.
+/// Counts concurrent requests on the server side, holding each until `pairing` are in flight
+/// or `total` have arrived.
 actor InFlightCounter {
   private(set) var current = 0
   private(set) var maximum = 0
-  func enter() {
-    current += 1
-    maximum = max(maximum, current)
+  private var arrived = 0
+  private var held: [CheckedContinuation<Void, Never>] = []
+  let pairing: Int
+  let total: Int
+
+  init(pairing: Int, total: Int) {
+    self.pairing = pairing
+    self.total = total
   }
+
+  func enter() async {
+    current += 1
+    arrived += 1
+    maximum = max(maximum, current)
+    if current >= pairing || arrived >= total {
+      for continuation in held { continuation.resume() }
+      held = []
+      return
+    }
+    await withCheckedContinuation { held.append($0) }
+  }
+
   func leave() { current -= 1 }
 }

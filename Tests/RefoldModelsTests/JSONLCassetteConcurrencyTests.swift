@@ -14,11 +14,12 @@ import Testing
     let writers = 8
     let perWriter = 25
     let assigned = Mutex<[Int]>([])
+    let key = CassetteKey.key(for: ["model": "m"])
     DispatchQueue.concurrentPerform(iterations: writers) { writer in
       for item in 0..<perWriter {
         let exchange = Exchange(
-          key: "same-request", n: 0, provider: "openai", request: ["model": "m"],
-          response: ["writer": .int(Int64(writer)), "item": .int(Int64(item))],
+          key: key, n: 0, provider: "openai", request: ["model": "m"],
+          response: ["choices": [], "writer": .int(Int64(writer)), "item": .int(Int64(item))],
           recordedAt: "2026-11-20T10:00:00Z")
         do {
           let stored = try cassette.append(exchange)
@@ -32,7 +33,7 @@ import Testing
     #expect(assigned.withLock { $0.sorted() } == Array(0..<total))
     // Reopening checks every line's n against its position for the key.
     let reopened = try JSONLCassette(path: path)
-    let stored = try reopened.exchanges(forKey: "same-request")
+    let stored = try reopened.exchanges(forKey: key)
     #expect(stored.map(\.n) == Array(0..<total))
     #expect(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").count == total)
     for writer in 0..<writers {

@@ -49,7 +49,7 @@ struct HTMLReportTests {
     }
     let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
       .write(variants: runs, to: directory)
-    try JSONReportWriter().write(runs[0], to: directory)
+    try ReportFile.write(runs[0], in: directory)
     let comparison = Comparison.compare(runs[0], runs[1])
     try ComparisonWriter().write([comparison], to: directory)
     try MarkdownSummaryWriter().write(runs[1], baseline: comparison, to: directory)
@@ -143,7 +143,7 @@ struct HTMLReportTests {
     #expect(data.count > 1_000_000, "every case is embedded")
     if let directory = ProcessInfo.processInfo.environment["REFOLD_LARGE_REPORT_DIR"] {
       try ReportFile.write(data, named: HTMLReportWriter.fileName, in: directory)
-      try JSONReportWriter().write(results, to: directory)
+      try ReportFile.write(results, in: directory)
     }
   }
 }

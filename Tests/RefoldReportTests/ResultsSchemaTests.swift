@@ -40,7 +40,7 @@ struct ResultsSchemaTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var paths: [String] = []
     for results in ResultsSchemaTests.sampleRuns() {
-      paths.append(try JSONReportWriter().write(results, to: directory + "/" + results.run.id))
+      paths.append(try ReportFile.write(results, in: directory + "/" + results.run.id))
     }
     let output = try Scripts.validateResults(paths)
     #expect(output.status == 0, "validator said: \(output.text)")
@@ -53,7 +53,7 @@ struct ResultsSchemaTests {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let results = DeployBotRuns.run(
       id: "bad", threads: DeployBotRuns.threads(count: 2), errorRate: 0.5, seed: 9)
-    let path = try JSONReportWriter().write(results, to: directory)
+    let path = try ReportFile.write(results, in: directory)
     var text = try String(contentsOfFile: path, encoding: .utf8)
     text = text.replacingOccurrences(of: "\"case_pass_rate\"", with: "\"casePassRate\"")
     try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -67,8 +67,8 @@ struct ResultsSchemaTests {
     let directory = try Scripts.temporaryDirectory("roundtrip")
     defer { try? FileManager.default.removeItem(atPath: directory) }
     for results in ResultsSchemaTests.sampleRuns() {
-      let path = try JSONReportWriter().write(results, to: directory)
-      #expect(try JSONReportWriter.read(from: path) == results)
+      let path = try ReportFile.write(results, in: directory)
+      #expect(try ResultsReader.read(from: path) == results)
       let text = try String(contentsOfFile: path, encoding: .utf8)
       let byIntent = try #require(text.range(of: "\"by_intent\""))
       let cases = try #require(text.range(of: "\"cases\""))

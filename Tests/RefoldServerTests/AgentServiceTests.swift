@@ -179,13 +179,13 @@ func scriptedDeployBot() -> ScriptedDecider {
     #expect(shown.json?["status"] == "awaiting_approval")
 
     // Restart: a new service on the same database file resumes the thread.
-    await running.stop()
+    await running.stop(timeout: 0)
     running = try await Self.service(databasePath: databasePath, directory: directory)
       .start(listen: any)
     let resumed = try await Support.send(
       "POST", running.baseURL + "/threads/deploy-042/events", body: approvalBody,
       headers: goodHeaders)
-    await running.stop()
+    await running.stop(timeout: 0)
     #expect(resumed.status == 200)
     #expect(resumed.json?["status"] == "done")
     #expect(resumed.json?["waiting_for"] == .null)
@@ -223,27 +223,33 @@ func scriptedDeployBot() -> ScriptedDecider {
     let notInput = try await Support.send(
       "POST", running.baseURL + "/threads/t1/events", body: decision, headers: decisionHeaders)
     let missing = try await Support.send("GET", running.baseURL + "/threads/nope")
-    await running.stop()
+    await running.stop(timeout: 0)
     #expect(wrongKind.status == 409)
     #expect(notInput.status == 400)
     #expect(missing.status == 404)
   }
 
   @Test func commandToolsReportExitStatusStandardErrorAndTimeouts() async throws {
-    let runner = CommandToolRunner(commands: [
-      "fails": ToolCommand(arguments: [
-        "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
-      ]),
-      "slow": ToolCommand(arguments: ["/bin/sh", "-c", "sleep 5"], timeout: 0.5),
-      "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
-      "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
-    ])
+    let clock = TestClock()
+    let runner = CommandToolRunner(
+      commands: [
+        "fails": ToolCommand(arguments: [
+          "/bin/sh", "-c", "echo starting >&2; echo 'connection refused' >&2; exit 3",
+        ]),
+        // `exec`: the shell becomes the sleep, so the kill at the timeout ends the command
+        // and its output at once.
+        "slow": ToolCommand(arguments: ["/bin/sh", "-c", "exec sleep 5"], timeout: 0.5),
+        "echoes": ToolCommand(arguments: ["/bin/sh", "-c", "cat"]),
+        "garbage": ToolCommand(arguments: ["/bin/sh", "-c", "echo not json"]),
+      ], clock: clock)
     let parameters: JSONValue = ["environment": "staging", "n": 2]
     #expect(
       try await runner.run(Intent(name: "fails"), thread: "t", events: [])
         == .failure("connection refused"))
-    let slow = try await runner.run(Intent(name: "slow"), thread: "t", events: [])
-    #expect(slow == .failure("slow timed out after 0.5 s"))
+    // The command would run for 5 s; its 0.5 s timeout passes on the test clock at once.
+    async let slow = runner.run(Intent(name: "slow"), thread: "t", events: [])
+    await clock.advanceWhenDue(by: .milliseconds(500))
+    #expect(try await slow == .failure("slow timed out after 0.5 s"))
     #expect(
       try await runner.run(Intent(name: "echoes", parameters: parameters), thread: "t", events: [])
         == .success(parameters))

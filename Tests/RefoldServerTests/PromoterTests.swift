@@ -94,7 +94,7 @@ import Testing
       cassette: SQLiteCassetteStore(database: database),
       loadSuite: {
         try SuiteLoader(
-          loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) },
+          loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1) },
           requiresFixtures: false
         ).load($0)
       },
@@ -131,8 +131,10 @@ import Testing
       threads.first?.map(\.type) == [
         "slack_message", "list_git_tags", "list_git_tags_result", "deploy_backend",
       ])
-    let suite = try SuiteLoader(loadAgent: { try AgentSpecLoader(environment: [:]).load(path: $0) })
-      .load(suitePath)
+    let suite = try SuiteLoader(loadAgent: {
+      try AgentSpecLoader(environment: [:]).load(path: $0, patch: $1)
+    })
+    .load(suitePath)
     #expect(suite.fixtureFiles.contains(summary.fixture))
     #expect(suite.expectations.entries.contains { $0.thread == "prod-0193" })
 
@@ -159,19 +161,25 @@ import Testing
 
   @Test func redactionRulesAreCheckedAndApplyByPathAndPattern() throws {
     #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["pattern": "(unclosed"]], file: "suite.yaml")
+      try RedactionRule.rules(yaml: #"- {pattern: "(unclosed"}"#, file: "suite.yaml")
     }
     #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["replace": "x"]], file: "suite.yaml")
+      try RedactionRule.rules(yaml: "- {replace: x}", file: "suite.yaml")
     }
-    #expect(throws: ServerError.self) {
-      try RedactionRule.rules(from: [["path": "data.a", "with": "x"]], file: "suite.yaml")
+    #expect(
+      throws: ServerError.invalidRedaction(
+        file: "suite.yaml:2", rule: 1,
+        reason:
+          "with: unknown key (did you mean path?); expected one of path, pattern, replace, replacement"
+      )
+    ) {
+      try RedactionRule.rules(yaml: "- {pattern: x}\n- {path: data.a, with: x}", file: "suite.yaml")
     }
     let rules = try RedactionRule.rules(
-      from: [
-        ["path": "data.users[*].email", "replace": "<email>"],
-        ["path": "data.text", "pattern": "@[a-z]+", "replace": "@someone"],
-      ], file: "suite.yaml")
+      yaml: """
+        - {path: "data.users[*].email", replace: "<email>"}
+        - {path: data.text, pattern: "@[a-z]+", replace: "@someone"}
+        """, file: "suite.yaml")
     let event = Event(
       thread: "t", seq: 0, type: "webhook",
       data: [

@@ -29,12 +29,11 @@ import Testing
       ],
       body: Data(#"{"error":{"type":"rate_limit_exceeded","message":"slow down"}}"#.utf8))
     let upstream = try await ProviderServer { _, _ in limited }
-    let (proxy, running, _) = try await proxy(to: upstream.baseURL)
+    let (_, running, _) = try await proxy(to: upstream.baseURL)
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: RecordingProxyTests.openAIRequest)
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 429)
     #expect(reply.body == limited.body)
@@ -52,13 +51,12 @@ import Testing
         ? .json(models, headers: ["x-request-id": "req_models"])
         : .json(["id": "gpt-4o-mini", "object": "model"])
     }
-    let (proxy, running, _) = try await proxy(to: upstream.baseURL)
+    let (_, running, _) = try await proxy(to: upstream.baseURL)
     let list = try await Support.send(
       "GET", running.baseURL + "/v1/models", headers: ["Authorization": "Bearer sk-x"])
     let one = try await Support.send("GET", running.baseURL + "/v1/models/gpt-4o-mini")
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(list.status == 200)
     #expect(list.json == models)
@@ -73,13 +71,12 @@ import Testing
       try await Task.sleep(for: .seconds(5))
       return .json(ProviderResponses.openAIContent("late"))
     }
-    let (proxy, running, events) = try await proxy(to: upstream.baseURL, timeout: 0.5)
+    let (_, running, events) = try await proxy(to: upstream.baseURL, timeout: 0.5)
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: RecordingProxyTests.openAIRequest,
       headers: ["X-Refold-Thread": "slow-1"])
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 504)
     let message = try #require(reply.json?["error"]?["message"]?.stringValue)
@@ -92,7 +89,7 @@ import Testing
   }
 
   @Test func errorsOnTheAnthropicRouteUseAnthropicsShape() async throws {
-    let (proxy, running, _) = try await proxy(to: "http://127.0.0.1:9/v1")
+    let (_, running, _) = try await proxy(to: "http://127.0.0.1:9/v1")
     var streamed = AnthropicSupport.request.objectValue ?? [:]
     streamed["stream"] = true
     let refused = try await Support.post(
@@ -102,7 +99,6 @@ import Testing
     let openAI = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: RecordingProxyTests.openAIRequest)
     await running.stop()
-    proxy.close()
 
     #expect(refused.status == 400)
     #expect(refused.json?["type"] == "error")

@@ -65,7 +65,6 @@ import Testing
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     let thread = try events.events(in: "loop-1")
     #expect(
@@ -127,7 +126,6 @@ import Testing
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     let thread = try events.events(in: "loop-2")
     #expect(
@@ -170,7 +168,6 @@ import Testing
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(try events.events(in: "abandoned-1").map(\.type) == ["user_input"])
     let exchanges = try cassette.allExchanges()
@@ -218,7 +215,6 @@ import Testing
     let changed = try await Support.post(
       url, json: ["id": "slack-1712", "type": "slack_message", "data": ["text": "other"]])
     await running.stop()
-    proxy.close()
 
     #expect(first.status == 200)
     #expect(again.status == 200)

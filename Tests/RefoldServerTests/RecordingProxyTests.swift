@@ -37,6 +37,44 @@ import Testing
 
   static let secret = "sk-proxytest-9f8e7d6c5b4a39281706"
 
+  @Test func aSilentUpstreamTimesOutOnTheProxysClockAndNothingIsRecorded() async throws {
+    let directory = try Support.temporaryDirectory()
+    let database = try RefoldDatabase(path: directory + "/refold.sqlite")
+    let cassette = SQLiteCassetteStore(database: database)
+    // The upstream holds every request until the test ends.
+    let (held, release) = AsyncStream.makeStream(of: Void.self)
+    defer { release.finish() }
+    let upstream = try await ProviderServer { _, _ in
+      for await _ in held {}
+      return .json(ProviderResponses.openAIContent("late"))
+    }
+    defer { Task { await upstream.stop() } }
+    let clock = TestClock()
+    let proxy = try RecordingProxy(
+      upstream: upstream.baseURL, events: SQLiteEventStore(database: database),
+      cassette: cassette, timeout: 300,
+      dependencies: Dependencies(
+        clock: clock, now: { Date(timeIntervalSince1970: 1_700_000_000) },
+        transport: URLSessionTransport()))
+    let running = try await proxy.start(listen: ListenAddress(host: "127.0.0.1", port: 0))
+
+    async let reply = Support.post(
+      running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
+      headers: ["X-Refold-Thread": "prod-002"])
+    // Five minutes pass on the proxy's clock, none in the test.
+    await clock.advanceWhenDue(by: .seconds(300))
+    let answer = try await reply
+    await running.stop(timeout: 0)
+    #expect(answer.status == 504)
+    #expect(answer.json?["error"]?["type"] == "upstream_timeout")
+    #expect(
+      answer.json?["error"]?["message"]
+        == .string(
+          "refold proxy: the upstream \(upstream.baseURL)/chat/completions did not answer "
+            + "within 300 s (the proxy's --timeout)."))
+    #expect(try cassette.allExchanges().isEmpty)
+  }
+
   @Test func recordsAnExchangeAndReplaysItWithTheUpstreamGone() async throws {
     let directory = try Support.temporaryDirectory()
     let databasePath = directory + "/refold.sqlite"
@@ -53,9 +91,8 @@ import Testing
       running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
       headers: ["Authorization": "Bearer \(Self.secret)", "X-Refold-Thread": "prod-001"])
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
-    proxy.close()
 
     // The client got the upstream's answer unchanged, and the upstream got the key.
     #expect(reply.status == 200)
@@ -125,9 +162,8 @@ import Testing
       running.baseURL + "/v1/messages", json: request,
       headers: ["x-api-key": Self.secret, "anthropic-version": "2023-06-01"])
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.json == answer)
     let forwarded = try #require(upstream.received.first)
@@ -160,9 +196,8 @@ import Testing
         headers: ["X-Refold-Thread": "prod-003"])
     }
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
-    proxy.close()
 
     let thread = try events.events(in: "prod-003")
     // A text answer is the final one; the repeated request adds no input.
@@ -182,9 +217,8 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: .object(request))
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 400)
     #expect(reply.json?["error"]?["message"]?.stringValue?.contains("streaming") == true)
@@ -205,9 +239,8 @@ import Testing
         ["type": "list_git_tags_result", "data": ["tags": ["v1.4.2"]]],
       ])
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
-    proxy.close()
 
     #expect(reply.status == 200)
     #expect(

@@ -75,7 +75,6 @@ struct SDKProxyTests {
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     // What the SDK saw: three answers with the upstream's headers, then a clear refusal.
     #expect(lines.count == 4)
@@ -120,7 +119,6 @@ struct SDKProxyTests {
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(lines.prefix(2).map { $0["request_id"] } == ["req_a1", "req_a2"])
     #expect(lines.last?["kind"] == "stream_refused")
@@ -151,7 +149,6 @@ struct SDKProxyTests {
     await proxy.waitUntilRecorded()
     await running.stop()
     await upstream.stop()
-    proxy.close()
 
     #expect(lines == [["kind": "timed_out"]])
     // No decision: at most the user's input, and the answer (when the upstream got the

@@ -14,7 +14,7 @@ import Testing
     try holder.execute("CREATE TABLE t (x INTEGER)")
     try holder.execute("BEGIN IMMEDIATE")
     defer { try? holder.execute("ROLLBACK") }
-    let waiter = try SQLiteConnection(path: path, busyTimeout: 20)
+    let waiter = try SQLiteConnection(path: path, busy: BusyPolicy(timeout: .milliseconds(20)))
     let error = try #require(throws: StoreError.self) {
       try waiter.execute("INSERT INTO t VALUES (1)")
     }

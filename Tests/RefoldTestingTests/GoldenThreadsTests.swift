@@ -143,7 +143,7 @@ import Testing
 
   /// The golden threads of a suite.
   static func threads(_ path: String) throws -> [[Event]] {
-    let suite = try SuiteLoader { try AgentSpecLoader(environment: [:]).load(path: $0) }.load(path)
+    let suite = try SuiteLoader(specLoader: AgentSpecLoader(environment: [:])).load(path)
     return try suite.loadThreads()
   }
 }

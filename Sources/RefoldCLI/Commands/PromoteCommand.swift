@@ -44,7 +44,7 @@ struct PromoteCommand: ParsableCommand {
       cassette: SQLiteCassetteStore(database: database),
       loadSuite: {
         try SuiteLoader(
-          loadAgent: { try AgentSpecLoader(environment: environment).load(path: $0) },
+          specLoader: AgentSpecLoader(environment: environment),
           requiresFixtures: false
         ).load($0)
       },

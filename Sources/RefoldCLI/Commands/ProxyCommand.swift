@@ -56,7 +56,8 @@ struct ProxyCommand: AsyncParsableCommand {
     let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
     let proxy = try RecordingProxy(
       upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
-      spec: agent, timeout: timeout, finalIntent: finalIntent, inputType: inputType)
+      spec: agent, timeout: timeout, finalIntent: finalIntent, inputType: inputType,
+      dependencies: context.dependencies)
     let running = try await proxy.start(listen: address)
     context.stdout.line(
       "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "

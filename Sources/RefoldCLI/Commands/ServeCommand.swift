@@ -98,8 +98,14 @@ struct ServeCommand: AsyncParsableCommand {
     let makeSource: (RefoldDatabase) -> any ModelSource
     switch model {
     case .live:
-      let live = try LiveModelSource(settings: agent.model, environment: context.environment)
-      makeSource = { StoringModelSource(live: live, cassette: SQLiteCassetteStore(database: $0)) }
+      let live = try LiveModelSource(
+        settings: agent.model, environment: context.environment,
+        dependencies: context.dependencies)
+      let timestamp = context.dependencies.timestamp
+      makeSource = {
+        StoringModelSource(
+          live: live, cassette: SQLiteCassetteStore(database: $0), clock: timestamp)
+      }
     case .recorded:
       let recorded = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
       makeSource = { _ in recorded }
@@ -108,11 +114,13 @@ struct ServeCommand: AsyncParsableCommand {
     let source = makeSource(database)
     let loop = AgentLoop(
       spec: agent, decider: try ModelDecider(spec: agent, source: source),
-      tools: CommandToolRunner(commands: commands))
+      tools: CommandToolRunner(commands: commands, clock: context.dependencies.clock),
+      clock: context.dependencies.timestamp)
     let service = AgentService(
       loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
       webhookSecret: secret, signatureTolerance: signatureTolerance,
-      legacySignatures: legacySignatures)
+      legacySignatures: legacySignatures, now: context.dependencies.now,
+      clock: context.dependencies.timestamp)
     let running = try await service.start(listen: address)
     context.stdout.line(
       "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "

@@ -16,9 +16,8 @@ import Testing
     // `refold eval evals/deploy --model record --base-url …`, as a value.
     let evaluation = Evaluation(
       suite: Paths.suite, options: Evaluation.Options(modelSource: "record"),
-      loader: SuiteLoader { path in
-        try AgentSpecLoader(environment: [:], baseURLOverride: server.baseURL).load(path: path)
-      },
+      loader: SuiteLoader(
+        specLoader: AgentSpecLoader(environment: [:], baseURLOverride: server.baseURL)),
       decider: SuiteModel(kind: .record, environment: [:]).decider)
     let result = try await evaluation.run()
     #expect(result.passed, "\(result.gateFailures)")

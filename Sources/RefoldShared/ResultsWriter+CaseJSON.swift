@@ -1,7 +1,6 @@
 import RefoldCore
-import RefoldShared
 
-extension RunResultsWriter {
+extension ResultsWriter {
   /// The bytes `JSONEncoder` (sorted keys, slashes unescaped) gives for a step-mode case,
   /// written directly; nil for a case it does not cover (a loop run's behaviour, a number
   /// that is not finite), which is then encoded with `JSONEncoder`.

@@ -1,0 +1,218 @@
+import Foundation
+import RefoldCore
+import Synchronization
+
+/// Writes `results.json`, the `refold.results/v1` file of one run: the one writer that
+/// `refold eval`, `refold merge`, the benchmark and the tests all use.
+///
+/// The output is pretty-printed with sorted keys, as `JSONEncoder` with
+/// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` writes it, byte for byte, then a
+/// newline; two results files diff line by line. Cases are written by a hand-written
+/// encoder (several times faster than `Codable`), one at a time, so a run of any size needs
+/// memory for one case. The file is written through ``AtomicFile``: a reader sees the old
+/// file or the whole new one.
+///
+/// A run held in memory is written in one call:
+///
+/// ```swift
+/// try ResultsWriter.write(results, to: "reports/run/results.json")
+/// ```
+///
+/// A run streamed case by case spools its cases next to the target until ``finish(summary:byIntent:threads:)``,
+/// because the summary and breakdown sort before `cases`:
+///
+/// ```swift
+/// let writer = try ResultsWriter(path: "reports/run/results.json", run: info)
+/// for result in cases { try writer.append(result) }
+/// try writer.finish(summary: scorer.summary, byIntent: scorer.breakdown)
+/// ```
+public final class ResultsWriter: Sendable {
+  /// The name of a results file in a report directory.
+  public static let fileName = "results.json"
+
+  private struct State {
+    var buffer: [UInt8] = []
+    var cases = 0
+    var finished = false
+  }
+
+  private let path: String
+  private let run: RunInfo
+  private let spoolPath: String
+  private let spool: FileHandle
+  private let state = Mutex(State())
+  private static let flushSize = 1 << 16
+
+  /// A writer of a new file at `path` (replaced when finished, if it exists).
+  ///
+  /// - Throws: ``AtomicFile/Failure`` when the directory or the spool file cannot be made.
+  public init(path: String, run: RunInfo) throws {
+    self.path = path
+    self.run = run
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    do {
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw AtomicFile.Failure(path: directory, reason: "\(error.localizedDescription)")
+    }
+    spoolPath = (directory as NSString).appendingPathComponent(
+      ".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).cases")
+    guard FileManager.default.createFile(atPath: spoolPath, contents: nil),
+      let handle = FileHandle(forUpdatingAtPath: spoolPath)
+    else {
+      throw AtomicFile.Failure(path: spoolPath, reason: "cannot create the spool file")
+    }
+    spool = handle
+  }
+
+  deinit {
+    try? spool.close()
+    unlink(spoolPath)
+  }
+
+  /// Appends one case.
+  public func append(_ result: CaseResult) throws {
+    let encoded = try Self.encodedCaseMember(result)
+    try state.withLock { state in
+      if state.cases > 0 { state.buffer += Array(",\n".utf8) }
+      state.buffer += encoded
+      state.cases += 1
+      if state.buffer.count >= Self.flushSize {
+        try writeSpool(state.buffer)
+        state.buffer.removeAll(keepingCapacity: true)
+      }
+    }
+  }
+
+  /// Writes the file: the breakdown, the spooled cases, the run, the summary and, when
+  /// given, the golden threads; then removes the spool.
+  ///
+  /// - Throws: ``AtomicFile/Failure``; the target is then unchanged.
+  public func finish(
+    summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]? = nil
+  ) throws {
+    let parts = try Self.parts(run: run, summary: summary, byIntent: byIntent, threads: threads)
+    try state.withLock { state in
+      guard !state.finished else { return }
+      state.finished = true
+      try writeSpool(state.buffer)
+      state.buffer = []
+      try spool.seek(toOffset: 0)
+      try AtomicFile.write(to: path) { sink in
+        try sink(Data(parts.head))
+        while let chunk = try spool.read(upToCount: 1 << 20), !chunk.isEmpty {
+          try sink(chunk)
+        }
+        try sink(Data(parts.tail))
+      }
+      try? spool.close()
+      unlink(spoolPath)
+    }
+  }
+
+  /// Cases written so far.
+  public var caseCount: Int { state.withLock { $0.cases } }
+
+  private func writeSpool(_ bytes: [UInt8]) throws {
+    do {
+      try spool.write(contentsOf: bytes)
+    } catch {
+      throw AtomicFile.Failure(path: spoolPath, reason: error.localizedDescription)
+    }
+  }
+
+  /// Writes `results` to `path` atomically.
+  ///
+  /// - Throws: ``AtomicFile/Failure``; the target is then unchanged.
+  public static func write(_ results: RunResults, to path: String) throws {
+    let parts = try parts(
+      run: results.run, summary: results.summary, byIntent: results.byIntent,
+      threads: results.threads)
+    try AtomicFile.write(to: path) { sink in
+      try encode(results.cases, parts: parts) { try sink(Data($0)) }
+    }
+  }
+
+  /// The bytes of `results` as they are written to a file.
+  public static func encode(_ results: RunResults) throws -> Data {
+    let parts = try parts(
+      run: results.run, summary: results.summary, byIntent: results.byIntent,
+      threads: results.threads)
+    var data = Data()
+    try encode(results.cases, parts: parts) { data.append(contentsOf: $0) }
+    return data
+  }
+
+  private static func encode(
+    _ cases: [CaseResult], parts: Parts, into sink: ([UInt8]) throws -> Void
+  ) throws {
+    var buffer = parts.head
+    for (offset, result) in cases.enumerated() {
+      if offset > 0 { buffer += Array(",\n".utf8) }
+      buffer += try encodedCaseMember(result)
+      if buffer.count >= flushSize {
+        try sink(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    buffer += parts.tail
+    try sink(buffer)
+  }
+
+  /// The file around its cases.
+  private struct Parts {
+    /// Up to and including the opening of `cases`.
+    var head: [UInt8]
+    /// What follows the last case: the end of `cases` (an empty array is then an opening
+    /// line, an empty line and a closing line, as JSONEncoder writes it), then `run` on.
+    var tail: [UInt8]
+  }
+
+  private static func parts(
+    run: RunInfo, summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]?
+  ) throws -> Parts {
+    var head = Array("{\n".utf8)
+    try member("by_intent", byIntent, into: &head)
+    head += Array(",\n  \"cases\" : [\n".utf8)
+    var rest = Array("\n  ],\n".utf8)
+    try member("run", run, into: &rest)
+    rest += Array(",\n".utf8)
+    try member("schema", RunResults.schemaIdentifier, into: &rest)
+    rest += Array(",\n".utf8)
+    try member("summary", summary, into: &rest)
+    if let threads {
+      rest += Array(",\n".utf8)
+      try member("threads", threads, into: &rest)
+    }
+    rest += Array("\n}\n".utf8)
+    return Parts(head: head, tail: rest)
+  }
+
+  private static func member(
+    _ name: String, _ value: some Encodable, into output: inout [UInt8]
+  ) throws {
+    output += Array("  \"\(name)\" : ".utf8)
+    indent(try compact(value), depth: 1, into: &output)
+  }
+
+  /// A case as a member of `cases`: indented for its depth.
+  static func encodedCaseMember(_ result: CaseResult) throws -> [UInt8] {
+    var output = Array("    ".utf8)
+    let compact = try encodedCase(result) ?? compact(result)
+    indent(compact, depth: 2, into: &output)
+    return output
+  }
+
+  private static func compact(_ value: some Encodable) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    do {
+      return Array(try encoder.encode(value))
+    } catch {
+      throw AtomicFile.Failure(
+        path: fileName, reason: "the results cannot be encoded: \(error)")
+    }
+  }
+}
