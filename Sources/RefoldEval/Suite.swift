@@ -11,10 +11,13 @@ public struct Suite: Sendable, Hashable {
   public var directory: String
   /// The `suite.yaml` file.
   public var file: String
-  /// The agent spec file, resolved.
+  /// The agent spec file, resolved (the suite file for an external agent).
   public var agentPath: String
-  /// The agent as its spec file defines it (before any variant's patch).
+  /// The agent as its spec file defines it (before any variant's patch); for an external
+  /// agent, its decision points (the suite's `intents:`, or none: the default vocabulary).
   public var agent: AgentSpec
+  /// The team's own agent, when `agent:` names a command or a URL instead of a spec file.
+  public var externalAgent: ExternalAgent?
   /// The variants in file order; a suite without `variants` has one, `default`, that
   /// changes nothing.
   public var variants: [Variant]
@@ -31,7 +34,8 @@ public struct Suite: Sendable, Hashable {
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
     variants: [Variant], fixtureFiles: [String], expectations: Expectations, cassette: String?,
-    modes: [ReplayMode], thresholds: Thresholds, redaction: [YAMLNode]
+    modes: [ReplayMode], thresholds: Thresholds, redaction: [YAMLNode],
+    externalAgent: ExternalAgent? = nil
   ) {
     self.name = name
     self.directory = directory
@@ -45,6 +49,7 @@ public struct Suite: Sendable, Hashable {
     self.modes = modes
     self.thresholds = thresholds
     self.redaction = redaction
+    self.externalAgent = externalAgent
   }
 
   /// The variant named `name`.
@@ -52,6 +57,11 @@ public struct Suite: Sendable, Hashable {
 
   /// The agent spec with `variant`'s patch applied.
   public func spec(for variant: Variant) -> AgentSpec { variant.spec }
+
+  /// The external agent of `variant`: the suite's, with the variant's `env:` added.
+  public func externalAgent(for variant: Variant) -> ExternalAgent? {
+    externalAgent?.adding(environment: variant.environment)
+  }
 
   /// The replay modes of `variant`: its own, else the suite's.
   public func modes(for variant: Variant) -> [ReplayMode] { variant.modes ?? modes }

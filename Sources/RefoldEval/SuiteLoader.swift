@@ -16,6 +16,9 @@ import RefoldModels
 /// thresholds: {min_intent_accuracy: 0.8}
 /// ```
 ///
+/// `agent:` may instead name the team's own agent, `{command: [...]}` or `{url: ...}`, with
+/// an `intents:` map of its decision points; its variants set `env:` (``ExternalAgentReader``).
+///
 /// Reading the agent spec is the caller's: pass `RefoldModels.AgentSpecLoader.load(path:patch:)`.
 /// Each variant is the agent document with the variant's patch laid over it, loaded by that
 /// same function, so a variant can change any field and is checked like the spec itself.
@@ -42,7 +45,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction",
+    "thresholds", "redaction", "intents",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -84,17 +87,50 @@ public struct SuiteLoader: Sendable {
       }
       return node
     }
-    let agentPath = resolve(try checking { () throws(YAMLProblem) in try agentNode.string() })
-    guard FileManager.default.fileExists(atPath: agentPath) else {
-      throw SuiteError(agentNode.problem("no file at \(agentPath)"))
+    let intentsNode = try checking { () throws(YAMLProblem) in try root.member("intents") }
+    // The team's own agent: a command or a URL, its decision points from `intents:`.
+    let externalAgent = try checking { () throws(YAMLProblem) -> ExternalAgent? in
+      guard agentNode.entries != nil else {
+        if let intentsNode {
+          throw intentsNode.problem("intents of a spec agent belong in its agent.yaml")
+        }
+        return nil
+      }
+      return try ExternalAgentReader.agent(agentNode, directory: directory)
     }
-    let agent = try loadAgent(agentPath, nil)
+    let agentPath: String
+    let agent: AgentSpec
+    if let externalAgent {
+      agentPath = file
+      agent = try checking { () throws(YAMLProblem) in
+        try ExternalAgentReader.spec(
+          intentsNode,
+          name: try root.member("name")?.string() ?? (directory as NSString).lastPathComponent,
+          agent: externalAgent)
+      }
+    } else {
+      agentPath = resolve(try checking { () throws(YAMLProblem) in try agentNode.string() })
+      guard FileManager.default.fileExists(atPath: agentPath) else {
+        throw SuiteError(agentNode.problem("no file at \(agentPath)"))
+      }
+      agent = try loadAgent(agentPath, nil)
+    }
 
     var variants: [Variant] = []
     if let variantsNode = try checking({ () throws(YAMLProblem) in try root.member("variants") }),
       !variantsNode.isNull
     {
       for entry in try checking({ () throws(YAMLProblem) in try variantsNode.mapping() }) {
+        if externalAgent != nil {
+          let read = try checking { () throws(YAMLProblem) in
+            try ExternalAgentReader.variant(entry.value, readModes: Self.readModes)
+          }
+          var variant = Variant(
+            name: entry.key, description: read.description, spec: agent, modes: read.modes)
+          variant.environment = read.environment
+          variants.append(variant)
+          continue
+        }
         let read = try checking { () throws(YAMLProblem) in
           try Self.readVariant(entry.value)
         }
@@ -113,7 +149,8 @@ public struct SuiteLoader: Sendable {
       name: rest.name ?? (directory as NSString).lastPathComponent, directory: directory,
       file: file, agentPath: agentPath, agent: agent, variants: variants,
       fixtureFiles: rest.fixtureFiles, expectations: rest.expectations, cassette: rest.cassette,
-      modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction)
+      modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction,
+      externalAgent: externalAgent)
   }
 
   /// What a suite file holds besides its agent and variants.

@@ -21,6 +21,9 @@ public struct SuiteModel: Sendable {
   /// The transport and clock the live clients send, retry and time out with, and the wall
   /// time recorded exchanges are stamped with.
   public var dependencies: Dependencies
+  /// Whether every cassette line is verified when the cassette is opened, instead of each
+  /// line when it is first read (``JSONLCassette/init(path:verify:)``).
+  public var verifiesCassettes = false
 
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -32,19 +35,25 @@ public struct SuiteModel: Sendable {
   }
 
   /// The decider of `variant`, whose spec (the suite's agent with the variant's patch) is
-  /// `spec`.
+  /// `spec`: the team's own agent when the suite names one (an ``ExternalAgentDecider``),
+  /// else the spec's model behind the variant's cassette.
   ///
   /// - Throws: ``EvaluationError/noCassette(path:variant:)`` when a recorded cassette is
   ///   missing, ``EvaluationError/noCassetteNamed(suite:file:kind:)`` when the suite names
   ///   none to replay or record into; what the cassette, the model source and the decider
   ///   throw, unchanged.
-  public func decider(suite: Suite, variant: Variant, spec: AgentSpec) throws -> ModelDecider {
+  public func decider(suite: Suite, variant: Variant, spec: AgentSpec) throws -> any Decider {
+    if let agent = suite.externalAgent(for: variant) {
+      return try ExternalAgentDecider(
+        agent: agent, suite: suite.name, variant: variant.name, vocabulary: spec.vocabulary,
+        baseEnvironment: environment, dependencies: dependencies)
+    }
     let cassette: any CassetteStore
     if let path = suite.cassettePath(for: variant) {
       if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
         throw EvaluationError.noCassette(path: path, variant: variant.name)
       }
-      cassette = try JSONLCassette(path: path)
+      cassette = try JSONLCassette(path: path, verify: verifiesCassettes)
     } else if kind == .live {
       cassette = InMemoryCassette()
     } else {

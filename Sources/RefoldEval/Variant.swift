@@ -26,6 +26,8 @@ public struct Variant: Sendable, Hashable {
   /// Replay modes for this variant, when they differ from the suite's (a costly live
   /// variant may run in step mode only).
   public var modes: [ReplayMode]?
+  /// Variables this variant adds to an external agent's environment (`env:`).
+  public var environment: [String: String] = [:]
 
   public init(
     name: String, description: String? = nil, patch: YAMLNode? = nil, spec: AgentSpec,

@@ -70,6 +70,12 @@ public enum CassetteKey {
     return key(canonicalBytes: bytes)
   }
 
+  /// Lowercase hex SHA-256 of `bytes` as they are: the key of a request written in its
+  /// canonical form with only the deciding fields, as recorded cassette lines are.
+  static func key(rawBytes bytes: UnsafeBufferPointer<UInt8>) -> String {
+    hex(SHA256.hash(data: UnsafeRawBufferPointer(bytes)))
+  }
+
   /// Lowercase hex SHA-256 of canonical request bytes.
   static func key(canonicalBytes bytes: [UInt8]) -> String {
     hex(SHA256.hash(data: bytes))

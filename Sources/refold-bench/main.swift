@@ -10,7 +10,8 @@ import RefoldStore
 
 /// `refold-bench`: throughput and memory figures for the core and the store.
 ///
-/// Subcommands: `fold [--events N]`, `import [--events N]`, and `all` (each measurement in a
+/// Subcommands: `fold [--events N]`, `import [--events N]`, `eval [--decisions N]`,
+/// `agent [--decisions N] [--concurrency C]`, and `all` (each measurement in a
 /// fresh child process, so peak RSS belongs to one measurement). Build with `-c release`.
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
@@ -18,8 +19,13 @@ let usage = """
          refold-bench eval [--decisions N] [--phases]
                                              step-mode eval of N decisions from a JSONL cassette
                                              (default 10000), end to end
+         refold-bench agent [--decisions N] [--concurrency C]
+                                             step-mode eval of N decisions (default 10000)
+                                             against a trivial command agent through
+                                             refold.next-step/v1, C processes (default 4)
          refold-bench all                    fold 1M; import 50k, 200k, 800k; eval 10k and
-                                             100k decisions, each in a child process
+                                             100k decisions; agent 10k decisions, each in a
+                                             child process
   """
 
 func option(_ name: String, in arguments: [String], default value: Int) -> Int {
@@ -198,6 +204,15 @@ do {
       decisions: decisions, cassettePath: cassette,
       resultsPath: directory.appendingPathComponent("results.json").path,
       phases: arguments.contains("--phases"))
+  case "agent":
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "refold-bench-agent-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try await AgentBench.measure(
+      decisions: option("--decisions", in: arguments, default: 10_000),
+      concurrency: option("--concurrency", in: arguments, default: 4),
+      resultsPath: directory.appendingPathComponent("results.json").path)
   case "eval-setup":
     guard let index = arguments.firstIndex(of: "--cassette"), index + 1 < arguments.count else {
       print(usage)
@@ -212,6 +227,7 @@ do {
     try runChild(["import", "--events", "800000"])
     try runChild(["eval", "--decisions", "10000"])
     try runChild(["eval", "--decisions", "100000"])
+    try runChild(["agent", "--decisions", "10000"])
   default:
     print(usage)
     exit(arguments.isEmpty ? 0 : 2)
