@@ -225,9 +225,11 @@ public final class JSONLCassette: CassetteStore {
   }
 
   /// Rewrites the cassette at `path` atomically with every line's key set to the hash of
-  /// its request and `n` counted again in file order, after a deliberate edit.
+  /// its request under the current key scheme (`key_scheme` written) and `n` counted again
+  /// in file order, after a deliberate edit or to lift key scheme 1 lines.
   ///
-  /// - Returns: the number of lines whose key or `n` changed.
+  /// - Returns: the number of lines whose key or `n` changed (a line only lifted from key
+  ///   scheme 1 keeps both).
   /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for a line that is not an
   ///   exchange or has an unknown field (the file is then unchanged);
   ///   ``ModelSourceError/cassetteUnwritable(path:reason:)`` when it cannot be written.
@@ -246,6 +248,7 @@ public final class JSONLCassette: CassetteStore {
       if key != exchange.key || n != exchange.n { changed += 1 }
       exchange.key = key
       exchange.n = n
+      exchange.keyScheme = CassetteKey.scheme
       lines.append(exchange.jsonLine)
     }
     do {

@@ -67,6 +67,8 @@ import Testing
     let text = try String(contentsOfFile: edits, encoding: .utf8)
     #expect(text.split(separator: "\n").count == 3)
     #expect(text.contains(#""max_tokens":257"#))
+    // Every line rekeyed carries the current key scheme.
+    #expect(text.split(separator: "\n").allSatisfy { $0.contains(#""key_scheme":2"#) })
   }
 
   /// A copy of the demo suite whose baseline cassette has line `number` (1-based) edited.
