@@ -147,7 +147,10 @@ public struct Evaluation: Sendable {
         shown.advance()
       }
       progress.finish()
-      outcome.results.run.finishedAt = RunStamp.timestamp(now())
+      let finished = now()
+      outcome.results.run.finishedAt = RunStamp.timestamp(finished)
+      outcome.results.run.wallSeconds =
+        (max(0, finished.timeIntervalSince(variantStarted)) * 1000).rounded() / 1000
       outcomes.append((variant, outcome))
     }
 

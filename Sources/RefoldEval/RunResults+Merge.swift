@@ -42,6 +42,7 @@ extension RunResults {
     info.shard = nil
     info.startedAt = shards.map(\.run.startedAt).min() ?? info.startedAt
     info.finishedAt = shards.map(\.run.finishedAt).max() ?? info.finishedAt
+    info.wallSeconds = nil
     return RunResults(
       run: info, summary: scorer.summary, byIntent: scorer.breakdown, cases: cases,
       threads: threads.isEmpty ? nil : threads)

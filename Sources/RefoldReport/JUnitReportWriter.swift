@@ -123,9 +123,10 @@ public struct JUnitReportWriter: Sendable {
     return document
   }
 
-  /// The run's own wall time in seconds: from its start to its finish (0 when either cannot
-  /// be read).
+  /// The run's own wall time in seconds: as measured, else from its start to its finish (0
+  /// when either cannot be read).
   static func wallTime(_ run: RunInfo) -> Double {
+    if let measured = run.wallSeconds { return max(0, measured) }
     guard let started = date(run.startedAt), let finished = date(run.finishedAt) else {
       return 0
     }

@@ -54,9 +54,13 @@ public struct RunInfo: Sendable, Hashable, Codable {
   public var shard: String?
   /// Thresholds in force, for reports (`min_accuracy`, …).
   public var thresholds: [String: Double]?
+  /// The run's own wall time in seconds, measured to the millisecond (absent for a merged
+  /// run, whose shards ran apart: then `started_at` to `finished_at` is its span).
+  public var wallSeconds: Double?
 
   enum CodingKeys: String, CodingKey {
     case id, suite, variant, modes, model, shard, thresholds
+    case wallSeconds = "wall_seconds"
     case modelSource = "model_source"
     case startedAt = "started_at"
     case finishedAt = "finished_at"

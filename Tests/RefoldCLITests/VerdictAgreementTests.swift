@@ -22,12 +22,14 @@ import Testing
     var summary: String
     var html: String
     var junit: [String: Any]
+    var wallSeconds: Double?
   }
 
   func evaluate(_ arguments: [String], out: String) async throws -> Outputs {
     let run = await commands.refold(["eval"] + arguments + ["--out", out])
     let lastLine = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
-    let gate = try ResultsReader.read(from: out + "/results.json").gate
+    let written = try ResultsReader.read(from: out + "/results.json")
+    let gate = written.gate
     let summary = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
     let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
     let script = try EvalCommandTests.runScript(
@@ -37,7 +39,8 @@ import Testing
       (try? JSONSerialization.jsonObject(with: Data(script.output.utf8)) as? [String: Any])
       ?? [:]
     return Outputs(
-      code: run.code, lastLine: lastLine, gate: gate, summary: summary, html: html, junit: junit)
+      code: run.code, lastLine: lastLine, gate: gate, summary: summary, html: html, junit: junit,
+      wallSeconds: written.run.wallSeconds)
   }
 
   /// Asserts that every output gives `verdict`, and that nothing shows a pass mark unless it
@@ -58,6 +61,9 @@ import Testing
     #expect(outputs.html.contains("data-verdict=\"\(verdict.rawValue)\""))
     #expect(outputs.junit["red"] as? Bool == (code != 0), "\(outputs.junit)")
     #expect((outputs.junit["verdicts"] as? [String])?.first == verdict.rawValue)
+    // junit's time is the run's own wall time, not the sum of recorded latencies.
+    let time = outputs.junit["time"] as? Double ?? -1
+    #expect(time > 0 && time == outputs.wallSeconds, "\(time)")
   }
 
   @Test func everyOutputAgreesWithTheExitCode() async throws {
