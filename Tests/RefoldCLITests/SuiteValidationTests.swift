@@ -162,6 +162,53 @@ import Testing
       ])
   }
 
+  /// An external agent's `intents:` map: the issue's calculator typos, in the expectations
+  /// and in a golden thread, found before the agent is ever started.
+  @Test func anExternalAgentsIntentsMapIsTheVocabularyChecked() async throws {
+    let directory = try TemporaryDirectory()
+    try FileManager.default.createDirectory(
+      atPath: directory.path("threads"), withIntermediateDirectories: true)
+    _ = try directory.write(
+      "threads/sum.jsonl",
+      """
+      {"thread":"sum","seq":0,"type":"user_input","data":{"text":"6 times 7, then halve it"}}
+      {"thread":"sum","seq":1,"type":"multiplly","data":{"a":6,"b":7}}
+      {"thread":"sum","seq":2,"type":"multiply_result","data":{"value":42}}
+      {"thread":"sum","seq":3,"type":"divide","data":{"a":42,"b":2}}
+      {"thread":"sum","seq":4,"type":"divide_result","data":{"value":21}}
+      {"thread":"sum","seq":5,"type":"done_for_now","data":{"message":"21"}}
+      """)
+    let file = try directory.write(
+      "suite.yaml",
+      """
+      name: calc
+      agent: {command: [python3, never-started.py]}
+      intents: {multiply: sync, divide: sync, done_for_now: terminal}
+      fixtures: [threads/*.jsonl]
+      modes: [step, loop]
+      expectations:
+        - thread: sum
+          steps:
+            - {step: 0, accept: [request_clarification, multipy]}
+          faults: [{intent: divde}]
+          behaviour: {ends_with: done_for_nwo}
+      """)
+    let run = await refold(["eval", directory.url.path, "--out", directory.path("out")])
+    #expect(run.code == 2)
+    #expect(
+      problems(run.stderr) == [
+        "refold: \(file):9: expectations[0].steps[0].accept[1]: \"multipy\" is not an intent of "
+          + "the agent (did you mean multiply?)",
+        "refold: \(file):10: expectations[0].faults[0].intent: \"divde\" is not an intent of the "
+          + "agent (did you mean divide?)",
+        "refold: \(file):11: expectations[0].behaviour.ends_with: \"done_for_nwo\" is neither an "
+          + "intent of the agent nor a final status (running, awaiting_human, awaiting_approval, "
+          + "done, escalated, step_limit) (did you mean done_for_now?)",
+        "refold: \(directory.path("threads/sum.jsonl")):2: thread sum seq 1: event type "
+          + "\"multiplly\" is not an intent of the agent (did you mean multiply?)",
+      ], "\(run.stderr)")
+  }
+
   @Test func theDemoSuiteAndTheExamplesValidateWithoutErrors() throws {
     let loader = SuiteLoader(specLoader: AgentSpecLoader(environment: [:]))
     for path in [
