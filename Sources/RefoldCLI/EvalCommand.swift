@@ -32,6 +32,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Model source: recorded, live or record.")
   var model: String = "recorded"
 
+  @Flag(
+    name: .customLong("verify"),
+    help: "Verify every cassette line (key, fields, answer) when the cassette is opened.")
+  var verify = false
+
   @Option(name: .long, help: "Fail when intent accuracy is below this (0-1).")
   var minAccuracy: Double?
 
@@ -77,6 +82,8 @@ struct EvalCommand: AsyncParsableCommand {
     // The parsed options (one path) are only read, by closures the evaluation calls from
     // this command's task; ArgumentParser's wrappers are what keep them from being Sendable.
     nonisolated(unsafe) let store = self.store
+    var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
+    suiteModel.verifiesCassettes = verify
     let evaluation = Evaluation(
       suite: suite,
       options: Evaluation.Options(
@@ -84,8 +91,7 @@ struct EvalCommand: AsyncParsableCommand {
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
         gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
       loader: loader,
-      decider: SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
-        .decider,
+      decider: suiteModel.decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
       reporter: ReportFiles(out: out),

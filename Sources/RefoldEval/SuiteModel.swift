@@ -21,6 +21,9 @@ public struct SuiteModel: Sendable {
   /// The transport and clock the live clients send, retry and time out with, and the wall
   /// time recorded exchanges are stamped with.
   public var dependencies: Dependencies
+  /// Whether every cassette line is verified when the cassette is opened, instead of each
+  /// line when it is first read (``JSONLCassette/init(path:verify:)``).
+  public var verifiesCassettes = false
 
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -50,7 +53,7 @@ public struct SuiteModel: Sendable {
       if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
         throw EvaluationError.noCassette(path: path, variant: variant.name)
       }
-      cassette = try JSONLCassette(path: path)
+      cassette = try JSONLCassette(path: path, verify: verifiesCassettes)
     } else if kind == .live {
       cassette = InMemoryCassette()
     } else {

@@ -10,8 +10,12 @@ import Synchronization
 /// the mutex.
 final class AgentProcess: @unchecked Sendable {
   private struct State {
-    var lines: [String] = []
+    /// Complete answer lines; nil stands for a line longer than the limit, whose bytes were
+    /// dropped as they came.
+    var lines: [String?] = []
     var partial: [UInt8] = []
+    /// The line being read is already longer than the limit.
+    var overlong = false
     var ended = false
     var waiter: CheckedContinuation<String?, any Error>?
     var stderr: [UInt8] = []
@@ -29,6 +33,8 @@ final class AgentProcess: @unchecked Sendable {
   private let process: Process
   private let input: FileHandle
   private let shared = Shared()
+  /// The longest answer line kept (``InputLimits/maxLineBytes`` when the process started).
+  private let limits: InputLimits
 
   /// Starts `command` with `environment` in `directory`.
   ///
@@ -56,38 +62,54 @@ final class AgentProcess: @unchecked Sendable {
     let output = stdout.fileHandleForReading
     let errors = stderr.fileHandleForReading
     let shared = shared
-    Thread.detachNewThread { Self.readOutput(output, into: shared) }
+    let limits = InputLimits.current
+    self.limits = limits
+    Thread.detachNewThread {
+      Self.readOutput(output, into: shared, maxLineBytes: limits.maxLineBytes)
+    }
     Thread.detachNewThread { Self.readErrors(errors, into: shared) }
   }
 
-  private static func readOutput(_ handle: FileHandle, into shared: Shared) {
+  private static func readOutput(_ handle: FileHandle, into shared: Shared, maxLineBytes: Int) {
     while true {
       let data = handle.availableData
-      var resumed: (CheckedContinuation<String?, any Error>, String?)?
+      var resumed: (CheckedContinuation<String?, any Error>, String??)?
       shared.state.withLock { state in
         if data.isEmpty {
           state.ended = true
         } else {
           for byte in data {
             if byte == 10 {
-              state.lines.append(String(decoding: state.partial, as: UTF8.self))
+              state.lines.append(
+                state.overlong ? nil : String(decoding: state.partial, as: UTF8.self))
               state.partial.removeAll(keepingCapacity: true)
-            } else {
+              state.overlong = false
+            } else if !state.overlong {
               state.partial.append(byte)
+              if state.partial.count > maxLineBytes {
+                state.overlong = true
+                state.partial = []
+              }
             }
           }
         }
         if let waiter = state.waiter {
           if !state.lines.isEmpty {
-            resumed = (waiter, state.lines.removeFirst())
+            resumed = (waiter, .some(state.lines.removeFirst()))
             state.waiter = nil
           } else if state.ended {
-            resumed = (waiter, nil)
+            resumed = (waiter, .none)
             state.waiter = nil
           }
         }
       }
-      if let (waiter, line) = resumed { waiter.resume(returning: line) }
+      if let (waiter, line) = resumed {
+        switch line {
+        case .some(.some(let text)): waiter.resume(returning: text)
+        case .some(.none): waiter.resume(throwing: tooLong(maxLineBytes))
+        case .none: waiter.resume(returning: nil)
+        }
+      }
       if data.isEmpty { return }
     }
   }
@@ -143,8 +165,14 @@ final class AgentProcess: @unchecked Sendable {
     }
     defer { timer.cancel() }
     return try await withCheckedThrowingContinuation { continuation in
+      let maxLineBytes = limits.maxLineBytes
       let ready: Result<String?, ExternalAgentError>? = shared.state.withLock { state in
-        if !state.lines.isEmpty { return .success(state.lines.removeFirst()) }
+        if !state.lines.isEmpty {
+          guard let line = state.lines.removeFirst() else {
+            return .failure(Self.tooLong(maxLineBytes))
+          }
+          return .success(line)
+        }
         if state.ended { return .success(nil) }
         if state.expired { return .failure(late) }
         state.waiter = continuation
@@ -177,6 +205,13 @@ final class AgentProcess: @unchecked Sendable {
     guard !process.isRunning else { return "still running" }
     return process.terminationReason == .uncaughtSignal
       ? "signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+  }
+
+  /// The error for an answer line longer than `maxLineBytes`.
+  private static func tooLong(_ maxLineBytes: Int) -> ExternalAgentError {
+    ExternalAgentError(
+      "the agent printed a line longer than the limit of "
+        + "\(InputLimits.describe(maxLineBytes)) (REFOLD_MAX_LINE_BYTES raises it)")
   }
 
   private static func seconds(_ value: Double) -> String {

@@ -3,25 +3,59 @@ import RefoldCore
 
 /// The cassette key of a request: SHA-256 (hex) of its canonical form.
 ///
-/// The canonical request keeps the fields that decide the answer — `model`, `messages`,
-/// `system`, `prompt`, `tools`, `tool_choice`, `response_format`, `temperature`, `top_p`,
-/// `max_tokens`, `seed` — and drops everything else (`stream`, `user`, metadata), then
-/// writes them as canonical JSON (sorted keys, no insignificant whitespace, stable numbers).
+/// The canonical request is the whole body minus ``transportFields``, the few fields that
+/// cannot change the answer (`stream`, `stream_options`, `user`, `metadata`, `store`,
+/// `service_tier`, `prompt_cache_key`, `prompt_cache_retention`, `safety_identifier`);
+/// every other field, including ones Refold has never heard of, is kept. It is written as
+/// canonical JSON (sorted keys, no insignificant whitespace, stable numbers).
+///
+/// This is key scheme ``scheme`` (2). Scheme 1 kept only ``legacyFields``; a request made
+/// of those fields (and transport fields) has the same key under both schemes, so every
+/// request Refold builds itself kept its key.
 ///
 /// ```swift
 /// let key = CassetteKey.key(for: request.body)  // "3f2a…" (64 hex digits)
 /// ```
 public enum CassetteKey {
-  /// The request fields that decide the answer.
-  public static let decidingFields: Set<String> = [
+  /// The key scheme cassette lines written now carry (`key_scheme`); lines without one are
+  /// scheme 1.
+  public static let scheme = 2
+
+  /// The request fields left out of the key: they choose how the answer is delivered,
+  /// billed, cached or attributed, never what it says.
+  public static let transportFields: Set<String> = [
+    "stream", "stream_options", "user", "metadata", "store", "service_tier",
+    "prompt_cache_key", "prompt_cache_retention", "safety_identifier",
+  ]
+
+  /// The only fields key scheme 1 kept.
+  public static let legacyFields: Set<String> = [
     "model", "messages", "system", "prompt", "tools", "tool_choice", "response_format",
     "temperature", "top_p", "max_tokens", "seed",
   ]
 
-  /// The request reduced to the fields that decide the answer.
+  /// Whether a top-level request field is part of the key.
+  public static func isKeyed(_ field: String) -> Bool { !transportFields.contains(field) }
+
+  /// The request without its transport fields.
   public static func canonicalRequest(_ body: JSONValue) -> JSONValue {
     guard let members = body.objectValue else { return body }
-    return .object(members.filter { decidingFields.contains($0.key) })
+    return .object(members.filter { isKeyed($0.key) })
+  }
+
+  /// The key key scheme 1 gave `body`: SHA-256 of only its ``legacyFields``.
+  public static func legacyKey(for body: JSONValue) -> String {
+    guard let members = body.objectValue else { return key(for: body) }
+    var bytes: [UInt8] = []
+    JSONValue.object(members.filter { legacyFields.contains($0.key) }).writeCanonical(
+      into: &bytes)
+    return key(canonicalBytes: bytes)
+  }
+
+  /// The keyed fields of `body` that key scheme 1 left out, sorted; empty when both
+  /// schemes give it the same key.
+  public static func fieldsMissingFromLegacyKey(_ body: JSONValue) -> [String] {
+    (body.objectValue ?? [:]).keys.filter { isKeyed($0) && !legacyFields.contains($0) }.sorted()
   }
 
   /// The canonical string that is hashed.
@@ -34,6 +68,12 @@ public enum CassetteKey {
     var bytes: [UInt8] = []
     canonicalRequest(body).writeCanonical(into: &bytes)
     return key(canonicalBytes: bytes)
+  }
+
+  /// Lowercase hex SHA-256 of `bytes` as they are: the key of a request written in its
+  /// canonical form with only the deciding fields, as recorded cassette lines are.
+  static func key(rawBytes bytes: UnsafeBufferPointer<UInt8>) -> String {
+    hex(SHA256.hash(data: UnsafeRawBufferPointer(bytes)))
   }
 
   /// Lowercase hex SHA-256 of canonical request bytes.
@@ -60,14 +100,14 @@ public enum CassetteKey {
   /// The canonical bytes of the shared members are written once; each key then writes only
   /// the members that vary and hashes the same bytes ``CassetteKey/key(for:)`` would.
   struct SharedMembers: Sendable {
-    /// The shared members that decide the answer, canonical, in key order.
+    /// The shared members that are keyed, canonical, in key order.
     private let written: [(key: String, bytes: [UInt8])]
     /// The bytes of the shared members (to size the buffer).
     private let sharedSize: Int
 
     init(_ members: [String: JSONValue]) {
       var written: [(key: String, bytes: [UInt8])] = []
-      for (key, value) in members where CassetteKey.decidingFields.contains(key) {
+      for (key, value) in members where CassetteKey.isKeyed(key) {
         var bytes: [UInt8] = []
         JSONValue.writeString(key, into: &bytes)
         bytes.append(UInt8(ascii: ":"))
@@ -87,7 +127,7 @@ public enum CassetteKey {
 
     /// The canonical bytes of the body made of the shared members and `varying`.
     func canonicalBytes(adding varying: [String: JSONValue]) -> [UInt8] {
-      let added = varying.filter { CassetteKey.decidingFields.contains($0.key) }
+      let added = varying.filter { CassetteKey.isKeyed($0.key) }
         .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
       var bytes: [UInt8] = []
       // Room for the shared members and a prompt of a few pages.

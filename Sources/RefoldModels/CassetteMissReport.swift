@@ -16,6 +16,7 @@ enum CassetteMissReport {
         key: request.key, thread: request.thread,
         detail: "the cassette is empty; record it with the record model source", diff: "")
     }
+    if let stale = staleLine(for: request, recorded: recorded) { return stale }
     let sameThread = recorded.filter { $0.thread != nil && $0.thread == request.thread }
     let candidates = sameThread.isEmpty ? recorded : sameThread
     let wanted = readableLines(request.body)
@@ -36,6 +37,23 @@ enum CassetteMissReport {
       + " and differs in \(best.changed) line(s) (- recorded, + now):"
     return .cassetteMiss(
       key: request.key, thread: request.thread, detail: detail, diff: render(best.edits))
+  }
+
+  /// The miss for a request that a key scheme 1 line answers by its old key: scheme 1
+  /// left out fields this request has, so the line may answer a different request and is
+  /// not replayed; the sentence says how to re-key the cassette.
+  static func staleLine(for request: ModelRequest, recorded: [Exchange]) -> ModelSourceError? {
+    let missing = CassetteKey.fieldsMissingFromLegacyKey(request.body)
+    guard !missing.isEmpty else { return nil }
+    let legacyKey = CassetteKey.legacyKey(for: request.body)
+    guard recorded.contains(where: { $0.keyScheme == 1 && $0.key == legacyKey }) else {
+      return nil
+    }
+    return .cassetteMiss(
+      key: request.key, thread: request.thread,
+      detail: "the cassette answers this request only under key scheme 1 (key \(legacyKey)), "
+        + "which left out \(missing.joined(separator: ", ")); re-key the cassette with "
+        + "`refold cassette rekey`, or record these requests again", diff: "")
   }
 
   // MARK: Readable lines

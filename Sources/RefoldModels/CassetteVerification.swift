@@ -10,7 +10,7 @@ public enum CassetteVerification {
   /// The fields a cassette line may have.
   public static let knownFields: Set<String> = [
     "key", "n", "provider", "request", "response", "recorded_at", "latency_ms", "usage",
-    "thread", "meta",
+    "thread", "meta", "key_scheme",
   ]
 
   /// What to do about a line that does not verify.

@@ -4,12 +4,14 @@ import RefoldShared
 extension Exchange {
   /// The exchange as a cassette line's JSON object, with the snake_case keys of
   /// `Exchange.CodingKeys` (`latency_ms`, `recorded_at`; usage as `input_tokens` and
-  /// `output_tokens`).
+  /// `output_tokens`); `key_scheme` is written from scheme 2 on, so scheme-1 lines stay
+  /// as they were.
   public var jsonValue: JSONValue {
     var members: [String: JSONValue] = [
       "key": .string(key), "n": .int(Int64(n)), "provider": .string(provider),
       "request": request, "response": response, "recorded_at": .string(recordedAt),
     ]
+    if keyScheme != 1 { members["key_scheme"] = .int(Int64(keyScheme)) }
     if let latencyMilliseconds { members["latency_ms"] = .double(latencyMilliseconds) }
     if let usage {
       members["usage"] = [
@@ -34,6 +36,13 @@ extension Exchange {
     guard let provider = value["provider"]?.stringValue else {
       throw ExchangeLineError("missing provider")
     }
+    var keyScheme = 1
+    if let scheme = value["key_scheme"] {
+      guard let number = scheme.intValue, number >= 1 else {
+        throw ExchangeLineError("key_scheme must be a positive integer")
+      }
+      keyScheme = number
+    }
     guard let request = value["request"] else { throw ExchangeLineError("missing request") }
     guard let response = value["response"] else { throw ExchangeLineError("missing response") }
     var usage: TokenUsage?
@@ -47,7 +56,7 @@ extension Exchange {
       key: key, n: n, provider: provider, request: request, response: response,
       latencyMilliseconds: value["latency_ms"]?.doubleValue, usage: usage,
       recordedAt: value["recorded_at"]?.stringValue ?? "", thread: value["thread"]?.stringValue,
-      meta: value["meta"])
+      meta: value["meta"], keyScheme: keyScheme)
   }
 }
 

@@ -128,9 +128,12 @@ public final class JSONLCassette: CassetteStore {
         exchanges.append(try Self.read(span, descriptor: descriptor, path: path, parts: parts))
         continue
       }
-      var exchange = try Self.verifiedRead(span, descriptor: descriptor, path: path)
-      if case .withoutRequest = parts { exchange.request = .null }
-      exchanges.append(exchange)
+      switch parts {
+      case .whole:
+        exchanges.append(try Self.verifiedRead(span, descriptor: descriptor, path: path))
+      case .withoutRequest:
+        exchanges.append(try Self.verifiedAnswer(span, descriptor: descriptor, path: path))
+      }
       checked.append(index)
     }
     if !checked.isEmpty {
@@ -152,6 +155,44 @@ public final class JSONLCassette: CassetteStore {
       throw .cassette(path: path, line: span.line, reason: problem)
     }
     return exchange
+  }
+
+  /// Reads the line at `span` without its request, checking it: the key against the hash
+  /// of the request's bytes as written (a recorded line's request is canonical, so this
+  /// needs no parsing), and only when they differ against the hash of the parsed request
+  /// (a request written some other way, or with fields that do not decide the answer).
+  private static func verifiedAnswer(_ span: Span, descriptor: Int32, path: String)
+    throws(ModelSourceError) -> Exchange
+  {
+    let bytes = try lineBytes(span, descriptor: descriptor, path: path)
+    return try bytes.withUnsafeBufferPointer { line throws(ModelSourceError) in
+      let exchange = try Self.exchange(line, path: path, line: span.line, parts: .withoutRequest)
+      let requestRange: Range<Int>?
+      do {
+        requestRange = try CassetteLine(line).range(of: "request")
+      } catch {
+        throw .cassette(path: path, line: span.line, reason: "invalid JSON (\(error))")
+      }
+      if let requestRange,
+        CassetteKey.key(rawBytes: UnsafeBufferPointer(rebasing: line[requestRange]))
+          == exchange.key
+      {
+        if let problem = CassetteVerification.responseProblem(
+          exchange.response, provider: exchange.provider)
+        {
+          throw .cassette(
+            path: path, line: span.line,
+            reason: "the answer is not \(problem); \(CassetteVerification.advice(path))")
+        }
+        return exchange
+      }
+      var whole = try Self.exchange(line, path: path, line: span.line, parts: .whole)
+      if let problem = CassetteVerification.problem(in: whole, path: path) {
+        throw .cassette(path: path, line: span.line, reason: problem)
+      }
+      whole.request = .null
+      return whole
+    }
   }
 
   /// Every problem of the cassette at `path`, one `file:line: reason` each, in file order.
@@ -184,9 +225,11 @@ public final class JSONLCassette: CassetteStore {
   }
 
   /// Rewrites the cassette at `path` atomically with every line's key set to the hash of
-  /// its request and `n` counted again in file order, after a deliberate edit.
+  /// its request under the current key scheme (`key_scheme` written) and `n` counted again
+  /// in file order, after a deliberate edit or to lift key scheme 1 lines.
   ///
-  /// - Returns: the number of lines whose key or `n` changed.
+  /// - Returns: the number of lines whose key or `n` changed (a line only lifted from key
+  ///   scheme 1 keeps both).
   /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` for a line that is not an
   ///   exchange or has an unknown field (the file is then unchanged);
   ///   ``ModelSourceError/cassetteUnwritable(path:reason:)`` when it cannot be written.
@@ -205,6 +248,7 @@ public final class JSONLCassette: CassetteStore {
       if key != exchange.key || n != exchange.n { changed += 1 }
       exchange.key = key
       exchange.n = n
+      exchange.keyScheme = CassetteKey.scheme
       lines.append(exchange.jsonLine)
     }
     do {
@@ -350,6 +394,16 @@ public final class JSONLCassette: CassetteStore {
   private static func read(_ span: Span, descriptor: Int32, path: String, parts: Parts)
     throws(ModelSourceError) -> Exchange
   {
+    let buffer = try lineBytes(span, descriptor: descriptor, path: path)
+    return try buffer.withUnsafeBufferPointer { bytes throws(ModelSourceError) in
+      try exchange(bytes, path: path, line: span.line, parts: parts)
+    }
+  }
+
+  /// The bytes of the line at `span`, read from the file.
+  private static func lineBytes(_ span: Span, descriptor: Int32, path: String)
+    throws(ModelSourceError) -> [UInt8]
+  {
     var complete = true
     // Not zero-filled first: every byte is read from the file, or the line is refused.
     let buffer = [UInt8](unsafeUninitializedCapacity: span.length) { raw, count in
@@ -368,9 +422,7 @@ public final class JSONLCassette: CassetteStore {
     guard complete else {
       throw .cassette(path: path, line: span.line, reason: "cannot read the line back")
     }
-    return try buffer.withUnsafeBufferPointer { bytes throws(ModelSourceError) in
-      try exchange(bytes, path: path, line: span.line, parts: parts)
-    }
+    return buffer
   }
 
   /// Streams the file from the start in chunks and calls `body` with each non-blank line

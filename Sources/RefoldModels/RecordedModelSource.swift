@@ -24,7 +24,10 @@ public final class RecordedModelSource: ModelSource {
     }
     let recorded: [Exchange]
     do {
-      recorded = try cassette.answers(forKey: request.key)
+      // An answer the client abandoned while it was recorded is not replayed.
+      recorded = try cassette.answers(forKey: request.key).filter {
+        $0.meta?["delivered"] != .bool(false)
+      }
     } catch let error as ModelSourceError {
       throw error
     } catch {

@@ -20,8 +20,10 @@ import Synchronization
 /// pauses, `waiting_for`: the event it expects, the pending intent, the URL to post to and an
 /// example body.
 ///
-/// With a webhook secret every `POST` must carry `X-Refold-Signature: sha256=<hex>`, the
-/// HMAC-SHA256 of the raw body; a missing or wrong signature is `401` and changes nothing.
+/// With a webhook secret every `POST` must carry
+/// `X-Refold-Signature: t=<unix seconds>,v1=<hex>`, the HMAC-SHA256 of
+/// `"<t>.<METHOD>.<path>.<body>"` (see ``WebhookSignature``); a missing, wrong, expired or
+/// replayed signature, or one made for another path, is `401` and changes nothing.
 ///
 /// Threads live in the event store only: a new service on the same store continues them.
 public final class AgentService: Sendable {
@@ -32,13 +34,26 @@ public final class AgentService: Sendable {
   /// Threads an advance is running on; a second request for one is refused with 409.
   private let busy = Mutex<Set<String>>([])
 
+  /// A service running `loop` on `events`.
+  ///
+  /// - Parameters:
+  ///   - webhookSecret: when set, every `POST` must be signed with it.
+  ///   - signatureTolerance: seconds a signature's timestamp may be away from `now`.
+  ///   - legacySignatures: accept the body-only `sha256=<hex>` form too.
+  ///   - now: the time signatures are checked against.
   public init(
     loop: AgentLoop, events: any EventStore, webhookSecret: String? = nil,
+    signatureTolerance: Double = WebhookSignature.defaultTolerance,
+    legacySignatures: Bool = false,
+    now: @escaping @Sendable () -> Date = { Date() },
     clock: @escaping @Sendable () -> String = { AgentLoop.systemClock() ?? "" }
   ) {
     self.loop = loop
     self.events = events
-    self.signature = webhookSecret.map(WebhookSignature.init(secret:))
+    self.signature = webhookSecret.map {
+      WebhookSignature(
+        secret: $0, tolerance: signatureTolerance, acceptsLegacy: legacySignatures, now: now)
+    }
     self.clock = clock
   }
 
@@ -321,14 +336,15 @@ public final class AgentService: Sendable {
     } catch {
       return .failure(.jsonError(.badRequest, type: "invalid_request", message: "unreadable body"))
     }
-    if let signature,
-      !signature.verify(request.headers[HTTPHeader(WebhookSignature.header)], body: body)
-    {
-      return .failure(
-        .jsonError(
-          .unauthorized, type: "bad_signature",
-          message: "missing or wrong \(WebhookSignature.header); expected sha256=<hex> of the "
-            + "HMAC-SHA256 of the body"))
+    if let signature {
+      do {
+        try signature.verify(
+          request.headers[HTTPHeader(WebhookSignature.header)],
+          method: request.method.rawValue, path: request.path, body: body)
+      } catch {
+        return .failure(
+          .jsonError(.unauthorized, type: "bad_signature", message: error.description))
+      }
     }
     return .success(body)
   }

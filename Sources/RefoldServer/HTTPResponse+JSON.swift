@@ -10,9 +10,28 @@ extension HTTPResponse {
       body: Data((value.canonicalString + "\n").utf8))
   }
 
-  /// A JSON error in the shape both providers use: `{"error": {"type": …, "message": …}}`.
+  /// A JSON error in OpenAI's shape: `{"error": {"type": …, "message": …}}`.
   static func jsonError(_ status: HTTPStatusCode, type: String, message: String) -> HTTPResponse {
     json(["error": ["type": .string(type), "message": .string(message)]], status: status)
+  }
+
+  /// A JSON error in the shape of `provider`'s API: OpenAI's
+  /// `{"error": {"type": …, "message": …}}`, or Anthropic's
+  /// `{"type": "error", "error": {"type": …, "message": …}}` (with `anthropicType`).
+  static func providerError(
+    _ status: HTTPStatusCode, provider: ModelSettings.Provider, type: String,
+    anthropicType: String, message: String
+  ) -> HTTPResponse {
+    switch provider {
+    case .openai:
+      return jsonError(status, type: type, message: message)
+    case .anthropic:
+      return json(
+        [
+          "type": "error",
+          "error": ["type": .string(anthropicType), "message": .string(message)],
+        ], status: status)
+    }
   }
 }
 

@@ -131,6 +131,7 @@ public struct Promoter: Sendable {
       let key = CassetteKey.key(for: exchange.request)
       if key != exchange.key { rekeyed += 1 }
       exchange.key = key
+      exchange.keyScheme = CassetteKey.scheme
       exchange.thread = target
       exchange = try output.append(exchange)
       redactedExchanges[position] = exchange

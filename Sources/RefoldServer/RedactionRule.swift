@@ -17,7 +17,9 @@ import RefoldModels
 /// - `path` alone: the whole value at that path of an event is replaced by the `replace`
 ///   string; the values it removed are also replaced wherever they appear verbatim in
 ///   the thread's other events and exchanges (a customer id repeated in a prompt).
-/// - both: only matches inside the value at the path are replaced.
+/// - both: the matches inside the value at the path are replaced, and the texts they
+///   matched are then replaced wherever else they appear verbatim, as for `path` alone, so
+///   the fixture and its cassette stay consistent.
 ///
 /// Paths: `$.data.email`, `data.email` (the `$.` is optional), `data.users[0].email`,
 /// `data.users[*].email`, `data.*`. `replace` defaults to `[REDACTED]`.
@@ -173,13 +175,17 @@ public struct RedactionRule: Sendable {
     }
   }
 
-  /// Applies the rule at `path` of `value`; `removed` collects the whole values a path-only
-  /// rule replaced (as they were), so they can be replaced elsewhere too.
+  /// Applies the rule at `path` of `value`; `removed` collects what it replaced (the whole
+  /// values of a path-only rule, the matched texts of a rule with a pattern), as it was, so
+  /// that it can be replaced elsewhere too.
   func apply(atPath path: ArraySlice<Step>, to value: JSONValue, removed: inout [String])
     -> JSONValue
   {
     guard let step = path.first else {
-      if pattern != nil { return replacingMatches(inAll: value) }
+      if pattern != nil {
+        collectMatches(value, into: &removed)
+        return replacingMatches(inAll: value)
+      }
       if value.isNull { return value }
       collect(value, into: &removed)
       return .string(replacement)
@@ -205,6 +211,24 @@ public struct RedactionRule: Sendable {
       return .array(items.map { apply(atPath: rest, to: $0, removed: &removed) })
     default:
       return value
+    }
+  }
+
+  /// The texts the pattern matches in every string of `value`.
+  private func collectMatches(_ value: JSONValue, into removed: inout [String]) {
+    guard let expression = expression?.value else { return }
+    switch value {
+    case .string(let text):
+      let range = NSRange(text.startIndex..., in: text)
+      for match in expression.matches(in: text, range: range) {
+        if let found = Range(match.range, in: text), !found.isEmpty {
+          removed.append(String(text[found]))
+        }
+      }
+    case .array(let items): for item in items { collectMatches(item, into: &removed) }
+    case .object(let members):
+      for member in members.values { collectMatches(member, into: &removed) }
+    default: break
     }
   }
 

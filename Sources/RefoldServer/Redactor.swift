@@ -3,9 +3,11 @@ import RefoldShared
 
 /// Applies a suite's redaction rules to a thread and its exchanges, consistently.
 ///
-/// Rules run in order. Values a path rule removed from an event are then replaced, as
-/// literal text, in every string of the thread's events and exchanges, so a secret copied
-/// from an event into a prompt disappears from both.
+/// Rules run in order, in one pass over both. What a path rule replaced in an event (the
+/// whole value, or with a pattern the texts it matched there) is then replaced, as literal
+/// text, in every string of the thread's events and exchanges, so a secret copied from an
+/// event into a prompt disappears from both and the redacted fixture still renders the
+/// redacted prompt. Pattern-only rules apply to every string of both.
 public struct Redactor: Sendable {
   public var rules: [RedactionRule]
 
@@ -13,18 +15,25 @@ public struct Redactor: Sendable {
 
   /// The redacted events and exchanges.
   ///
-  /// Order: path rules first (collecting what they removed), then the removed values
-  /// wherever else they appear, then the patterns; so a pattern never rewrites part of a
-  /// value a path rule hides as a whole.
+  /// Order: path rules first (collecting the whole values they removed and the texts a
+  /// path-scoped pattern matched), then those texts wherever they appear, longest first,
+  /// then the pattern-only rules; so a pattern never rewrites part of a value a path rule
+  /// hides as a whole.
   public func redact(events: [Event], exchanges: [Exchange]) -> ([Event], [Exchange]) {
     var replacements: [String: String] = [:]
-    let wholeValueRules = rules.filter { $0.path != nil && $0.pattern == nil }
-    let patternRules = rules.filter { $0.pattern != nil }
+    let pathRules = rules.filter { $0.path != nil }
+    let patternRules = rules.filter { $0.pattern != nil && $0.path == nil }
     var redactedEvents = events.map { event -> Event in
       var copy = event
-      for rule in wholeValueRules {
+      for rule in pathRules {
         var found: [String] = []
-        apply(rule, to: &copy, removed: &found)
+        if rule.pattern == nil {
+          apply(rule, to: &copy, removed: &found)
+        } else {
+          // Only what it matches, replaced below with the other literals, longest first.
+          var scratch = copy
+          apply(rule, to: &scratch, removed: &found)
+        }
         for literal in found where replacements[literal] == nil {
           replacements[literal] = rule.replacement
         }
@@ -57,7 +66,6 @@ public struct Redactor: Sendable {
       var copy = exchange
       copy.request = scrub(copy.request)
       copy.response = scrub(copy.response)
-      // A pattern scoped to an event path still hides the same text inside prompts.
       for rule in patternRules {
         copy.request = rule.replacingMatches(inAll: copy.request)
         copy.response = rule.replacingMatches(inAll: copy.response)

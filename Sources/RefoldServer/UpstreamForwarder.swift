@@ -5,8 +5,9 @@ import RefoldModels
   import FoundationNetworking
 #endif
 
-/// Posts a client's request body to the upstream endpoint as it came, with the client's
-/// headers, and hands back the upstream answer as it came.
+/// Sends a client's request to the upstream endpoint as it came, with the client's headers,
+/// and hands back the upstream answer as it came: status, body and every header but the
+/// hop-by-hop ones.
 ///
 /// Credentials (`Authorization`, `x-api-key`) pass through in memory only; nothing here
 /// writes anything down.
@@ -36,11 +37,20 @@ struct UpstreamForwarder: Sendable {
     return trimmed
   }
 
+  /// Response headers that describe one hop or the transfer encoding the session already
+  /// undid (`content-encoding`: the body comes back decoded); they are not passed back.
+  static let hopResponseHeaders: Set<String> = [
+    "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+    "proxy-authenticate", "proxy-connection", "content-length", "content-encoding",
+  ]
+
   /// The upstream's answer.
   struct Answer: Sendable {
     var status: Int
     var body: Data
     var contentType: String?
+    /// The upstream's response headers, hop-by-hop ones removed, sorted by name.
+    var headers: [(name: String, value: String)] = []
     /// Milliseconds from sending to the full answer.
     var latencyMilliseconds: Double
   }
@@ -55,23 +65,42 @@ struct UpstreamForwarder: Sendable {
   ///
   /// - Throws: the transport's error when the upstream cannot be reached or times out.
   func post(path: String, body: Data, headers: [(String, String)]) async throws -> Answer {
+    try await send(method: "POST", path: path, body: body, headers: headers)
+  }
+
+  /// Sends `method` to `base + path` (a query included) with `body` and `headers`
+  /// (hop-by-hop and `X-Refold-*` dropped).
+  ///
+  /// - Throws: the transport's error when the upstream cannot be reached or times out
+  ///   (`URLError.timedOut`).
+  func send(method: String, path: String, body: Data?, headers: [(String, String)])
+    async throws -> Answer
+  {
     guard let url = URL(string: base + path) else { throw ServerError.invalidUpstream(base) }
     var request = URLRequest(url: url)
-    request.httpMethod = "POST"
+    request.httpMethod = method
     request.httpBody = body
     for (name, value) in headers {
       let lower = name.lowercased()
       if Self.hopHeaders.contains(lower) || lower.hasPrefix("x-refold-") { continue }
       request.addValue(value, forHTTPHeaderField: name)
     }
-    if request.value(forHTTPHeaderField: "Content-Type") == nil {
+    if body != nil, request.value(forHTTPHeaderField: "Content-Type") == nil {
       request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     }
     let elapsed = dependencies.stopwatch()
     let (data, response) = try await dependencies.send(request, timeout: timeout)
+    var passed: [(name: String, value: String)] = []
+    for (name, value) in response.allHeaderFields {
+      guard let name = name as? String, let value = value as? String,
+        !Self.hopResponseHeaders.contains(name.lowercased())
+      else { continue }
+      passed.append((name, value))
+    }
+    passed.sort { $0.name.lowercased() < $1.name.lowercased() }
     return Answer(
       status: response.statusCode, body: data,
-      contentType: response.value(forHTTPHeaderField: "Content-Type"),
+      contentType: response.value(forHTTPHeaderField: "Content-Type"), headers: passed,
       latencyMilliseconds: elapsed().milliseconds)
   }
 }

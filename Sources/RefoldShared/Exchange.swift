@@ -4,10 +4,13 @@ import RefoldCore
 ///
 /// `key` is the SHA-256 of the canonical request (the parts that decide the answer);
 /// `n` counts occurrences of the same key (0 for the first), so identical requests replay
-/// in recorded order. Secrets are never part of `request` or `meta`.
+/// in recorded order. `keyScheme` says how `key` was computed (1: lines written before key
+/// scheme 2, which carry no `key_scheme`). Secrets are never part of `request` or `meta`.
 public struct Exchange: Sendable, Hashable, Codable {
   public var key: String
   public var n: Int
+  /// The cassette key scheme `key` was computed with.
+  public var keyScheme: Int
   /// `openai` or `anthropic`.
   public var provider: String
   /// The canonical request body.
@@ -25,6 +28,7 @@ public struct Exchange: Sendable, Hashable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case key, n, provider, request, response, usage, thread, meta
+    case keyScheme = "key_scheme"
     case latencyMilliseconds = "latency_ms"
     case recordedAt = "recorded_at"
   }
@@ -32,9 +36,10 @@ public struct Exchange: Sendable, Hashable, Codable {
   public init(
     key: String, n: Int, provider: String, request: JSONValue, response: JSONValue,
     latencyMilliseconds: Double? = nil, usage: TokenUsage? = nil, recordedAt: String,
-    thread: String? = nil, meta: JSONValue? = nil
+    thread: String? = nil, meta: JSONValue? = nil, keyScheme: Int = 2
   ) {
     self.key = key
+    self.keyScheme = keyScheme
     self.n = n
     self.provider = provider
     self.request = request
@@ -44,5 +49,20 @@ public struct Exchange: Sendable, Hashable, Codable {
     self.recordedAt = recordedAt
     self.thread = thread
     self.meta = meta
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    key = try container.decode(String.self, forKey: .key)
+    n = try container.decode(Int.self, forKey: .n)
+    keyScheme = try container.decodeIfPresent(Int.self, forKey: .keyScheme) ?? 1
+    provider = try container.decode(String.self, forKey: .provider)
+    request = try container.decode(JSONValue.self, forKey: .request)
+    response = try container.decode(JSONValue.self, forKey: .response)
+    latencyMilliseconds = try container.decodeIfPresent(Double.self, forKey: .latencyMilliseconds)
+    usage = try container.decodeIfPresent(TokenUsage.self, forKey: .usage)
+    recordedAt = try container.decode(String.self, forKey: .recordedAt)
+    thread = try container.decodeIfPresent(String.self, forKey: .thread)
+    meta = try container.decodeIfPresent(JSONValue.self, forKey: .meta)
   }
 }

@@ -21,7 +21,7 @@ public final class SQLiteCassetteStore: CassetteStore {
   }
 
   private static let columns =
-    "key, n, provider, request, response, latency_ms, usage, recorded_at, thread, meta"
+    "key, n, provider, request, response, latency_ms, usage, recorded_at, thread, meta, key_scheme"
 
   public func exchanges(forKey key: String) throws -> [Exchange] {
     try database.withConnection { connection in
@@ -67,7 +67,7 @@ public final class SQLiteCassetteStore: CassetteStore {
         var stored = exchange
         stored.n = next
         let insert = try connection.prepare(
-          "INSERT INTO exchanges (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          "INSERT INTO exchanges (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         insert.bind(exchange.key, at: 1)
         insert.bind(next, at: 2)
         insert.bind(exchange.provider, at: 3)
@@ -78,6 +78,7 @@ public final class SQLiteCassetteStore: CassetteStore {
         insert.bind(exchange.recordedAt, at: 8)
         insert.bind(exchange.thread, at: 9)
         insert.bind(exchange.meta?.canonicalString, at: 10)
+        insert.bind(exchange.keyScheme, at: 11)
         try insert.run()
         return stored
       }
@@ -108,6 +109,6 @@ public final class SQLiteCassetteStore: CassetteStore {
       key: key, n: n, provider: statement.string(at: 2) ?? "", request: try json(3) ?? .null,
       response: try json(4) ?? .null, latencyMilliseconds: statement.double(at: 5), usage: usage,
       recordedAt: statement.string(at: 7) ?? "", thread: statement.string(at: 8),
-      meta: try json(9))
+      meta: try json(9), keyScheme: statement.int(at: 10))
   }
 }

@@ -4,7 +4,7 @@
 /// runs in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two
 /// processes opening a new file at once apply it once. Migrations are only ever appended.
 enum SchemaMigrations {
-  static let all: [String] = [version1]
+  static let all: [String] = [version1, version2]
 
   static var latestVersion: Int { all.count }
 
@@ -94,5 +94,12 @@ enum SchemaMigrations {
     );
     CREATE INDEX case_results_run ON case_results (run_id);
     CREATE INDEX case_results_case ON case_results (case_id, thread);
+    """
+}
+
+extension SchemaMigrations {
+  /// The cassette key scheme of each exchange; rows written before it are scheme 1.
+  static let version2 = """
+    ALTER TABLE exchanges ADD COLUMN key_scheme INTEGER NOT NULL DEFAULT 1;
     """
 }

@@ -67,10 +67,14 @@ import Testing
     let text = try String(contentsOfFile: edits, encoding: .utf8)
     #expect(text.split(separator: "\n").count == 3)
     #expect(text.contains(#""max_tokens":257"#))
+    // Every line rekeyed carries the current key scheme.
+    #expect(text.split(separator: "\n").allSatisfy { $0.contains(#""key_scheme":2"#) })
   }
 
-  @Test func anEvaluationRefusesAnEditedRequestNamingTheLine() async throws {
-    let directory = try TemporaryDirectory()
+  /// A copy of the demo suite whose baseline cassette has line `number` (1-based) edited.
+  func suiteWithEditedLine(_ number: Int?, in directory: TemporaryDirectory) throws -> (
+    suite: String, cassette: String, line: Int
+  ) {
     // The suite's fixtures are at ../../fixtures, as in the repository.
     let copy = directory.path("evals/deploybot")
     try FileManager.default.createDirectory(
@@ -81,9 +85,16 @@ import Testing
     let cassette = copy + "/cassettes/baseline.jsonl"
     var lines = try String(contentsOfFile: cassette, encoding: .utf8).split(separator: "\n")
       .map(String.init)
-    lines[0] = edited(lines[0])
+    let line = number ?? lines.count
+    lines[line - 1] = edited(lines[line - 1])
     try (lines.joined(separator: "\n") + "\n").write(
       toFile: cassette, atomically: true, encoding: .utf8)
+    return (copy, cassette, line)
+  }
+
+  @Test func anEvaluationRefusesAnEditedRequestNamingTheLine() async throws {
+    let directory = try TemporaryDirectory()
+    let (copy, cassette, _) = try suiteWithEditedLine(1, in: directory)
     let outcome = await refold([
       "eval", copy, "--variant", "baseline", "--db", directory.path("refold.sqlite"), "--out",
       directory.path("reports"),
@@ -91,5 +102,17 @@ import Testing
     #expect(outcome.code != 0)
     #expect(outcome.stderr.contains("\(cassette):1: the key "), "\(outcome.stderr)")
     #expect(outcome.stderr.contains("refold cassette rekey"))
+  }
+
+  @Test func verifyChecksEveryLineWhenTheCassetteIsOpened() async throws {
+    let directory = try TemporaryDirectory()
+    let (copy, cassette, line) = try suiteWithEditedLine(nil, in: directory)
+    let outcome = await refold([
+      "eval", copy, "--variant", "baseline", "--verify", "--db", directory.path("refold.sqlite"),
+      "--out", directory.path("reports"),
+    ])
+    #expect(outcome.code == 3, "\(outcome.stderr)")
+    #expect(outcome.stderr.contains("\(cassette):\(line): the key "), "\(outcome.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("reports")))
   }
 }

@@ -132,6 +132,49 @@ import Testing
     #expect(run.stderr.contains("step 1"))
   }
 
+  /// An answer line longer than the line limit is a source error for that step, read
+  /// without keeping the line; the next step is asked of a new process.
+  @Test func anOverlongAnswerLineIsASourceErrorForThatStep() async throws {
+    let directory = try suite(
+      """
+      name: verbose
+      agent: {command: [python3, verbose.py]}
+      intents: {list_git_tags: sync, deploy_backend: approval, done_for_now: terminal}
+      fixtures: [threads/*.jsonl]
+      modes: [step]
+      """,
+      files: [
+        "verbose.py": """
+        from json import dumps, loads
+        from sys import stdin
+        for line in stdin:
+            request = loads(line)
+            if (request["thread"], request["step"]) == ("clarify-service-then-status", 1):
+                print(dumps({"error": "x" * (3 << 20)}), flush=True)
+                continue
+            print(dumps({"error": "undecided at step %d" % request["step"]}), flush=True)
+        """
+      ])
+    let stdout = CapturedOutput()
+    let stderr = CapturedOutput()
+    var environment = Self.environment
+    environment["REFOLD_MAX_LINE_BYTES"] = String(1 << 20)
+    let code = await CLI.run(
+      arguments: [
+        "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"),
+        "--out", directory.path("out"), "--concurrency", "1",
+      ], stdout: stdout, stderr: stderr, environment: environment)
+    #expect(code == 3, "\(stderr.text)")
+    let results = try ResultsReader.read(from: directory.path("out/results.json"))
+    let errors = results.cases.filter { $0.verdict == .sourceError }
+    #expect(errors.map(\.id) == ["clarify-service-then-status#1"])
+    let failure = errors.first?.failure ?? ""
+    #expect(failure.contains("thread \"clarify-service-then-status\" step 1"))
+    #expect(failure.contains("longer than the limit of 1 MiB"))
+    let next = results.cases.first { $0.id == "clarify-service-then-status#2" }
+    #expect(next?.failure?.contains("undecided at step 2") == true)
+  }
+
   /// An HTTP agent gets each request as a POST of the protocol's body.
   @Test func httpAgentIsAskedByPost() async throws {
     let server = try await ProviderServer(routes: ["POST /next-step"]) { _, request in

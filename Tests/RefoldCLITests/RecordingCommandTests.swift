@@ -95,13 +95,17 @@ import Testing
     return Answer(status: http.statusCode, headers: fields, body: data)
   }
 
-  /// A body and its `X-Refold-Signature` header, signed with `secret`.
-  func signed(_ value: JSONValue, secret: String = Self.secret) -> (Data, [String: String]) {
+  /// A body and its `X-Refold-Signature` header for `POST path`, signed now with `secret`.
+  func signed(_ value: JSONValue, path: String, secret: String = Self.secret)
+    -> (Data, [String: String])
+  {
     let body = Data(value.canonicalString.utf8)
+    let now = Int64(Date().timeIntervalSince1970)
     return (
       body,
       [
-        WebhookSignature.header: WebhookSignature(secret: secret).sign(body),
+        WebhookSignature.header: WebhookSignature(secret: secret).sign(
+          method: "POST", path: path, body: body, timestamp: now),
         "Content-Type": "application/json",
       ]
     )
@@ -189,7 +193,7 @@ import Testing
         ]
       ],
     ]
-    let (launchBody, launchHeaders) = signed(trigger)
+    let (launchBody, launchHeaders) = signed(trigger, path: "/threads")
     let launched = try await send(server.baseURL + "/threads", launchBody, headers: launchHeaders)
     #expect(launched.status == 201, "\(String(decoding: launched.body, as: UTF8.self))")
     #expect(launched.json?["status"] == "awaiting_approval")
@@ -199,8 +203,9 @@ import Testing
     // Restart on the same store; a forged approval changes nothing, a signed one resumes.
     server = try await Listening.start(serveArguments, environment: environment)
     let approval: JSONValue = ["type": "approval", "data": ["approved": true, "by": "@sam"]]
-    let (approvalBody, headers) = signed(approval)
-    let (_, forged) = signed(approval, secret: "not-the-secret")
+    let (approvalBody, headers) = signed(approval, path: "/threads/prod-incident-7/events")
+    let (_, forged) = signed(
+      approval, path: "/threads/prod-incident-7/events", secret: "not-the-secret")
     let eventsURL = server.baseURL + "/threads/prod-incident-7/events"
     let refused = try await send(eventsURL, approvalBody, headers: forged)
     #expect(refused.status == 401)

@@ -46,17 +46,85 @@ func scriptedDeployBot() -> ScriptedDecider {
     ])
   }
 
-  static func service(databasePath: String, directory: String) throws -> AgentService {
+  static func service(
+    databasePath: String, directory: String, now: @escaping @Sendable () -> Date = { Date() }
+  ) throws -> AgentService {
     let spec = try Support.deploybot()
     let loop = AgentLoop(spec: spec, decider: scriptedDeployBot(), tools: tools(in: directory))
     let events = SQLiteEventStore(
       database: try RefoldDatabase(path: databasePath), reducer: spec.reducer)
-    return AgentService(loop: loop, events: events, webhookSecret: secret)
+    return AgentService(loop: loop, events: events, webhookSecret: secret, now: now)
   }
 
-  static func signed(_ value: JSONValue) -> (Data, [String: String]) {
+  @Test func replayedExpiredAndCrossThreadWebhooksAreRefusedAndChangeNothing() async throws {
+    let directory = try Support.temporaryDirectory()
+    let databasePath = directory + "/refold.sqlite"
+    let now: Int64 = 1_800_000_000
+    let service = try Self.service(
+      databasePath: databasePath, directory: directory,
+      now: { Date(timeIntervalSince1970: Double(now)) })
+    let running = try await service.start(listen: ListenAddress(host: "127.0.0.1", port: 0))
+    let signer = WebhookSignature(secret: Self.secret)
+    func post(_ value: JSONValue, to path: String, signedFor signedPath: String, at t: Int64)
+      async throws -> Support.Answer
+    {
+      let body = Data(value.canonicalString.utf8)
+      let signature = signer.sign(method: "POST", path: signedPath, body: body, timestamp: t)
+      return try await Support.send(
+        "POST", running.baseURL + path, body: body,
+        headers: ["X-Refold-Signature": signature, "Content-Type": "application/json"])
+    }
+    for thread in ["deploy-042", "deploy-043"] {
+      let trigger: JSONValue = [
+        "thread": .string(thread),
+        "events": [["type": "slack_message", "data": ["from": "@alex", "text": "ship it"]]],
+      ]
+      let launched = try await post(trigger, to: "/threads", signedFor: "/threads", at: now)
+      #expect(launched.status == 201)
+    }
+    let store = SQLiteEventStore(database: try RefoldDatabase(path: databasePath))
+    let before042 = try store.events(in: "deploy-042")
+    let before043 = try store.events(in: "deploy-043")
+    #expect(before043.count == 4)
+
+    let approval: JSONValue = ["type": "approval", "data": ["approved": true, "by": "@sam"]]
+    // Signed for deploy-042, posted to deploy-043.
+    let crossThread = try await post(
+      approval, to: "/threads/deploy-043/events", signedFor: "/threads/deploy-042/events",
+      at: now)
+    #expect(crossThread.status == 401)
+    #expect(crossThread.json?["error"]?["message"]?.stringValue?.contains("path") == true)
+    // Signed 301 s ago.
+    let expired = try await post(
+      approval, to: "/threads/deploy-042/events", signedFor: "/threads/deploy-042/events",
+      at: now - 301)
+    #expect(expired.status == 401)
+    #expect(expired.json?["error"]?["message"]?.stringValue?.contains("300 s") == true)
+    #expect(try store.events(in: "deploy-042") == before042)
+    #expect(try store.events(in: "deploy-043") == before043)
+
+    // Accepted once; the same request again is a replay.
+    let accepted = try await post(
+      approval, to: "/threads/deploy-042/events", signedFor: "/threads/deploy-042/events",
+      at: now - 10)
+    #expect(accepted.status == 200)
+    let after = try store.events(in: "deploy-042")
+    #expect(after.count > before042.count)
+    let replayed = try await post(
+      approval, to: "/threads/deploy-042/events", signedFor: "/threads/deploy-042/events",
+      at: now - 10)
+    await running.stop()
+    #expect(replayed.status == 401)
+    #expect(replayed.json?["error"]?["message"]?.stringValue?.contains("already accepted") == true)
+    #expect(try store.events(in: "deploy-042") == after)
+    #expect(try store.events(in: "deploy-043") == before043)
+  }
+
+  /// A body and its `X-Refold-Signature` for `POST path`, signed now.
+  static func signed(_ value: JSONValue, path: String) -> (Data, [String: String]) {
     let body = Data(value.canonicalString.utf8)
-    let signature = WebhookSignature(secret: secret).sign(body)
+    let signature = WebhookSignature(secret: secret).sign(
+      method: "POST", path: path, body: body, timestamp: Int64(Date().timeIntervalSince1970))
     return (body, ["X-Refold-Signature": signature, "Content-Type": "application/json"])
   }
 
@@ -74,7 +142,7 @@ func scriptedDeployBot() -> ScriptedDecider {
         ["type": "slack_message", "data": ["from": "@alex", "text": "ship latest backend"]]
       ],
     ]
-    let (launchBody, launchHeaders) = Self.signed(trigger)
+    let (launchBody, launchHeaders) = Self.signed(trigger, path: "/threads")
     let launched = try await Support.send(
       "POST", running.baseURL + "/threads", body: launchBody, headers: launchHeaders)
     #expect(launched.status == 201)
@@ -91,9 +159,11 @@ func scriptedDeployBot() -> ScriptedDecider {
 
     // A bad signature is refused and changes nothing.
     let approval: JSONValue = ["type": "approval", "data": ["approved": true, "by": "@sam"]]
-    let (approvalBody, goodHeaders) = Self.signed(approval)
+    let (approvalBody, goodHeaders) = Self.signed(approval, path: "/threads/deploy-042/events")
     var badHeaders = goodHeaders
-    badHeaders["X-Refold-Signature"] = WebhookSignature(secret: "wrong").sign(approvalBody)
+    badHeaders["X-Refold-Signature"] = WebhookSignature(secret: "wrong").sign(
+      method: "POST", path: "/threads/deploy-042/events", body: approvalBody,
+      timestamp: Int64(Date().timeIntervalSince1970))
     let refused = try await Support.send(
       "POST", running.baseURL + "/threads/deploy-042/events", body: approvalBody,
       headers: badHeaders)
@@ -140,14 +210,16 @@ func scriptedDeployBot() -> ScriptedDecider {
     let directory = try Support.temporaryDirectory()
     let service = try Self.service(databasePath: directory + "/db.sqlite", directory: directory)
     let running = try await service.start(listen: ListenAddress(host: "127.0.0.1", port: 0))
-    let (body, headers) = Self.signed([
-      "thread": "t1", "events": [["type": "slack_message", "data": ["text": "deploy"]]],
-    ])
+    let (body, headers) = Self.signed(
+      ["thread": "t1", "events": [["type": "slack_message", "data": ["text": "deploy"]]]],
+      path: "/threads")
     _ = try await Support.send("POST", running.baseURL + "/threads", body: body, headers: headers)
-    let (reply, replyHeaders) = Self.signed(["type": "human_response", "data": ["text": "hi"]])
+    let (reply, replyHeaders) = Self.signed(
+      ["type": "human_response", "data": ["text": "hi"]], path: "/threads/t1/events")
     let wrongKind = try await Support.send(
       "POST", running.baseURL + "/threads/t1/events", body: reply, headers: replyHeaders)
-    let (decision, decisionHeaders) = Self.signed(["type": "deploy_backend", "data": [:]])
+    let (decision, decisionHeaders) = Self.signed(
+      ["type": "deploy_backend", "data": [:]], path: "/threads/t1/events")
     let notInput = try await Support.send(
       "POST", running.baseURL + "/threads/t1/events", body: decision, headers: decisionHeaders)
     let missing = try await Support.send("GET", running.baseURL + "/threads/nope")
@@ -211,23 +283,69 @@ func scriptedDeployBot() -> ScriptedDecider {
     }
   }
 
-  @Test func signaturesVerifyOnlyTheExactBody() {
-    let signer = WebhookSignature(secret: "s3cret")
+  @Test func signaturesCoverTimeMethodPathAndBody() throws {
+    let signer = WebhookSignature(secret: "s3cret", now: { Date(timeIntervalSince1970: 1_000) })
     let body = Data("{\"a\":1}".utf8)
-    let signature = signer.sign(body)
-    #expect(signature.hasPrefix("sha256="))
-    #expect(signature.count == 7 + 64)
-    #expect(signer.verify(signature, body: body))
-    #expect(
-      signer.verify(
-        signature.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="), body: body))
-    #expect(!signer.verify(signature, body: Data("{\"a\":2}".utf8)))
-    #expect(!signer.verify(String(signature.dropLast()), body: body))
-    #expect(!signer.verify(nil, body: body))
+    let path = "/threads/deploy-042/events"
+    let signature = signer.sign(method: "POST", path: path, body: body, timestamp: 1_000)
+    #expect(signature.hasPrefix("t=1000,v1="))
+    #expect(signature.count == "t=1000,v1=".count + 64)
+    // HMAC-SHA256("s3cret", "1000.POST./threads/deploy-042/events.{"a":1}"), from openssl.
+    let expected = try Self.opensslHMAC(key: "s3cret", message: "1000.POST.\(path).{\"a\":1}")
+    #expect(expected.count == 64)
+    #expect(signature == "t=1000,v1=" + expected)
+    try signer.verify(signature, method: "POST", path: path, body: body)
+    #expect(throws: WebhookSignature.Refusal.replayed) {
+      try signer.verify(signature, method: "POST", path: path, body: body)
+    }
+    let other = WebhookSignature(secret: "s3cret", now: { Date(timeIntervalSince1970: 1_000) })
+    #expect(throws: WebhookSignature.Refusal.wrong) {
+      try other.verify(signature, method: "POST", path: "/threads/deploy-043/events", body: body)
+    }
+    #expect(throws: WebhookSignature.Refusal.wrong) {
+      try other.verify(signature, method: "POST", path: path, body: Data("{\"a\":2}".utf8))
+    }
+    #expect(throws: WebhookSignature.Refusal.missing) {
+      try other.verify(nil, method: "POST", path: path, body: body)
+    }
+    #expect(throws: WebhookSignature.Refusal.malformed) {
+      try other.verify("t=1000,v1=abc", method: "POST", path: path, body: body)
+    }
+    let late = WebhookSignature(secret: "s3cret", now: { Date(timeIntervalSince1970: 1_301) })
+    #expect(throws: WebhookSignature.Refusal.expired(ageSeconds: 301, toleranceSeconds: 300)) {
+      try late.verify(signature, method: "POST", path: path, body: body)
+    }
+    let lenient = WebhookSignature(
+      secret: "s3cret", tolerance: 400, now: { Date(timeIntervalSince1970: 1_301) })
+    try lenient.verify(signature, method: "POST", path: path, body: body)
+    // The body-only form only with legacy signatures accepted.
+    let legacy = signer.signLegacy(body)
+    #expect(throws: WebhookSignature.Refusal.legacyNotAccepted) {
+      try other.verify(legacy, method: "POST", path: path, body: body)
+    }
+    let accepting = WebhookSignature(secret: "s3cret", acceptsLegacy: true)
+    try accepting.verify(legacy, method: "POST", path: "/anything", body: body)
     // A known vector: HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog").
     #expect(
-      WebhookSignature(secret: "key").sign(Data("The quick brown fox jumps over the lazy dog".utf8))
+      WebhookSignature(secret: "key").signLegacy(
+        Data("The quick brown fox jumps over the lazy dog".utf8))
         == "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+  }
+
+  /// The hex HMAC-SHA256 `openssl dgst -sha256 -hmac` prints, as the docs sign with it.
+  static func opensslHMAC(key: String, message: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = [
+      "-c", "printf '%s' \"$MESSAGE\" | openssl dgst -sha256 -hmac \"$KEY\" | sed 's/^.* //'",
+    ]
+    process.environment = ["MESSAGE": message, "KEY": key, "PATH": "/usr/bin:/bin"]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    process.waitUntilExit()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
 

@@ -33,6 +33,7 @@ import Testing
       - {pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\\\.[A-Za-z]{2,}", replace: "<email>"}
       - {pattern: "sk-[A-Za-z0-9_-]{8,}", replace: "<api-key>"}
       - {path: $.data.customer_id, replace: "<customer>"}
+      - {path: $.data.channel, pattern: "[a-z]+", replace: "team"}
     """.write(toFile: suite + "/suite.yaml", atomically: true, encoding: .utf8)
     return suite
   }
@@ -121,6 +122,10 @@ import Testing
     #expect(fixtureText.contains("<api-key>"))
     #expect(fixtureText.contains("\"customer_id\":\"<customer>\""))
     #expect(cassetteText.contains("<email>"))
+    // A rule with a path and a pattern redacts the fixture and the cassette alike.
+    #expect(fixtureText.contains("\"channel\":\"#team\""))
+    #expect(!fixtureText.contains("deploys") && !cassetteText.contains("deploys"))
+    #expect(cassetteText.contains("#team"))
 
     // Every line parses; the eval's loaders accept fixture, cassette and suite.
     for line in fixtureText.split(separator: "\n") {
@@ -188,14 +193,17 @@ import Testing
       ])
     let exchange = Exchange(
       key: "k", n: 0, provider: "openai",
-      request: ["messages": [["role": "user", "content": "a.person@corp.io asked"]]],
+      request: ["messages": [["role": "user", "content": "a.person@corp.io asked @alex"]]],
       response: [:], recordedAt: "2026-11-20T10:00:00Z")
     let (events, exchanges) = Redactor(rules: rules).redact(events: [event], exchanges: [exchange])
     #expect(
       events[0].data == [
         "users": [["email": "<email>", "id": 1], ["email": "<email>"]],
-        "text": "ping @someone about <email>", "other": "@alex stays",
+        "text": "ping @someone about <email>", "other": "@someone stays",
       ])
-    #expect(exchanges[0].request == ["messages": [["role": "user", "content": "<email> asked"]]])
+    // The texts the scoped pattern matched are gone from the exchange too, and only those.
+    #expect(
+      exchanges[0].request
+        == ["messages": [["role": "user", "content": "<email> asked @someone"]]])
   }
 }

@@ -65,8 +65,13 @@ import Testing
     await clock.advanceWhenDue(by: .seconds(300))
     let answer = try await reply
     await running.stop(timeout: 0)
-    #expect(answer.status == 502)
-    #expect(answer.json?["error"]?["type"] == "upstream_unreachable")
+    #expect(answer.status == 504)
+    #expect(answer.json?["error"]?["type"] == "upstream_timeout")
+    #expect(
+      answer.json?["error"]?["message"]
+        == .string(
+          "refold proxy: the upstream \(upstream.baseURL)/chat/completions did not answer "
+            + "within 300 s (the proxy's --timeout)."))
     #expect(try cassette.allExchanges().isEmpty)
   }
 
@@ -85,6 +90,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: Self.openAIRequest,
       headers: ["Authorization": "Bearer \(Self.secret)", "X-Refold-Thread": "prod-001"])
+    await proxy.waitUntilRecorded()
     await running.stop(timeout: 0)
     await upstream.stop()
 
@@ -109,8 +115,12 @@ import Testing
 
     // The decision is on the thread, pointing at the exchange.
     let thread = try events.events(in: "prod-001")
-    #expect(thread.map(\.type) == ["list_git_tags"])
-    #expect(thread.first?.meta?["exchange_key"] == .string(key))
+    // The thread from the wire: the system and user text, then the decision.
+    #expect(thread.map(\.type) == ["user_input", "user_input", "list_git_tags"])
+    #expect(thread[0].data == ["text": "You are deploybot.", "role": "system"])
+    #expect(thread[1].data == ["text": "ship latest backend to prod"])
+    #expect(thread.last?.meta?["exchange_key"] == .string(key))
+    #expect(thread.last?.meta?["tool_call_id"] != nil)
 
     // Replay from the cassette, the upstream stopped.
     let source = RecordedModelSource(cassette: cassette)
@@ -151,6 +161,7 @@ import Testing
     let reply = try await Support.post(
       running.baseURL + "/v1/messages", json: request,
       headers: ["x-api-key": Self.secret, "anthropic-version": "2023-06-01"])
+    await proxy.waitUntilRecorded()
     await running.stop(timeout: 0)
     await upstream.stop()
 
@@ -162,14 +173,15 @@ import Testing
     let forwardedBody = try JSONParser.parse(bytes: [UInt8](forwarded.body))
     #expect(forwardedBody["metadata"] == ["user_id": "u-1"])
     let thread = try events.events(in: "prod-002")
-    #expect(thread.map(\.type) == ["deploy_backend"])
-    #expect(thread.first?.data == ["tag": "v1.4.2", "environment": "production"])
+    #expect(thread.map(\.type) == ["user_input", "user_input", "deploy_backend"])
+    #expect(thread.last?.data == ["tag": "v1.4.2", "environment": "production"])
+    #expect(thread.last?.meta?["wire_index"] == 1)
     let all = try cassette.allExchanges()
     #expect(all.map(\.provider) == ["anthropic"])
     #expect(all.first?.key == CassetteKey.key(for: request))
   }
 
-  @Test func anUndecodableAnswerAppendsAnErrorAndIdenticalRequestsCount() async throws {
+  @Test func aTextAnswerIsTheFinalIntentAndIdenticalRequestsCount() async throws {
     let upstream = try await ProviderServer { _, _ in
       .json(ProviderResponses.openAIContent("I would rather not say."))
     }
@@ -183,12 +195,14 @@ import Testing
         running.baseURL + "/chat/completions", json: request,
         headers: ["X-Refold-Thread": "prod-003"])
     }
+    await proxy.waitUntilRecorded()
     await running.stop(timeout: 0)
     await upstream.stop()
 
     let thread = try events.events(in: "prod-003")
-    #expect(thread.map(\.type) == ["error", "error"])
-    #expect(thread.first?.data["message"]?.stringValue?.isEmpty == false)
+    // A text answer is the final one; the repeated request adds no input.
+    #expect(thread.map(\.type) == ["user_input", "done_for_now", "done_for_now"])
+    #expect(thread[1].data == ["message": "I would rather not say."])
     #expect(try cassette.allExchanges().map(\.n) == [0, 1])
   }
 
@@ -202,6 +216,7 @@ import Testing
     request["stream"] = true
     let reply = try await Support.post(
       running.baseURL + "/v1/chat/completions", json: .object(request))
+    await proxy.waitUntilRecorded()
     await running.stop(timeout: 0)
     await upstream.stop()
 
@@ -223,6 +238,7 @@ import Testing
         ["type": "slack_message", "data": ["from": "@alex", "text": "ship it"]],
         ["type": "list_git_tags_result", "data": ["tags": ["v1.4.2"]]],
       ])
+    await proxy.waitUntilRecorded()
     await running.stop(timeout: 0)
     await upstream.stop()
 

@@ -14,8 +14,10 @@ struct ProxyCommand: AsyncParsableCommand {
       POST /v1/messages goes to {upstream}/chat/completions or {upstream}/messages with the \
       client's headers; the answer comes back unchanged and is recorded in the store's \
       cassette. A request with an X-Refold-Thread header (or metadata.refold_thread) also \
-      appends the decoded intent to that thread. API keys are forwarded, never stored. \
-      Streaming requests are refused with HTTP 400.
+      records that thread from the wire: the user text and tool results its messages add \
+      since the last exchange, then the decoded intent once the client received the answer \
+      (a final text answer is --final-intent). GET routes (/v1/models) are forwarded. API \
+      keys are forwarded, never stored. Streaming requests are refused with HTTP 400.
       """)
 
   @OptionGroup var store: StoreOptions
@@ -34,6 +36,15 @@ struct ProxyCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Seconds to wait for the upstream.", valueName: "seconds"))
   var timeout: Double = 300
 
+  @Option(
+    help: ArgumentHelp("The intent a final text answer is recorded as.", valueName: "intent"))
+  var finalIntent: String = "done_for_now"
+
+  @Option(
+    help: ArgumentHelp(
+      "The event type of the user and system text in the requests.", valueName: "type"))
+  var inputType: String = "user_input"
+
   func run() async throws {
     let context = CLIContext.current
     let address = try ListenAddress(parsing: listen)
@@ -45,7 +56,8 @@ struct ProxyCommand: AsyncParsableCommand {
     let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
     let proxy = try RecordingProxy(
       upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
-      spec: agent, timeout: timeout, dependencies: context.dependencies)
+      spec: agent, timeout: timeout, finalIntent: finalIntent, inputType: inputType,
+      dependencies: context.dependencies)
     let running = try await proxy.start(listen: address)
     context.stdout.line(
       "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "

@@ -16,8 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
       approval or human_response and advances again. Tools run as the commands the spec's \
       intents name (`command:`), or a tools file (parameters as JSON on stdin, result as JSON \
       on stdout). With \
-      --webhook-secret-env every POST must carry X-Refold-Signature: sha256=<HMAC-SHA256 of \
-      the body>. Threads live in the store; a restarted server continues them.
+      --webhook-secret-env every POST must carry X-Refold-Signature: t=<unix seconds>,v1=<hex \
+      HMAC-SHA256 of "<t>.<METHOD>.<path>.<body>">; a signature older than \
+      --signature-tolerance, already used, or made for another path is refused (401). \
+      Threads live in the store; a restarted server continues them.
       """)
 
   enum ModelMode: String, ExpressibleByArgument, CaseIterable {
@@ -46,6 +48,14 @@ struct ServeCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Seconds a webhook signature's timestamp may be away from now.", valueName: "seconds"))
+  var signatureTolerance: Double = WebhookSignature.defaultTolerance
+
+  @Flag(help: "Also accept body-only webhook signatures (sha256=<hex> of the body).")
+  var legacySignatures = false
+
+  @Option(
+    help: ArgumentHelp(
       "live: ask the spec's model and record each exchange in the store; recorded: answer "
         + "from --cassette only."))
   var model: ModelMode = .live
@@ -59,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
   var baseURL: String?
 
   func validate() throws {
+    if !(signatureTolerance > 0) {
+      throw ValidationError("--signature-tolerance must be a positive number of seconds")
+    }
     if model == .recorded && cassette == nil {
       throw ValidationError("--model recorded needs --cassette FILE")
     }
@@ -105,7 +118,9 @@ struct ServeCommand: AsyncParsableCommand {
       clock: context.dependencies.timestamp)
     let service = AgentService(
       loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
-      webhookSecret: secret, clock: context.dependencies.timestamp)
+      webhookSecret: secret, signatureTolerance: signatureTolerance,
+      legacySignatures: legacySignatures, now: context.dependencies.now,
+      clock: context.dependencies.timestamp)
     let running = try await service.start(listen: address)
     context.stdout.line(
       "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
