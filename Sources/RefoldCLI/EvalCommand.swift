@@ -103,7 +103,8 @@ struct EvalCommand: AsyncParsableCommand {
       progress: ProgressLine(
         enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
         output: context.stdout, now: dependencies.now),
-      now: dependencies.now, clock: dependencies.timestamp)
+      now: dependencies.now, clock: dependencies.timestamp,
+      warn: { context.stderr.line("refold: warning: \($0.description)") })
     let result: EvaluationResult
     do {
       result = try await evaluation.run()

@@ -76,6 +76,8 @@ public struct Evaluation: Sendable {
   public var now: @Sendable () -> Date
   /// Timestamps for the events loop replay produces.
   public var clock: AgentLoop.Clock
+  /// Where validation's warnings go (golden events of types the agent does not know).
+  public var warn: @Sendable (SuiteError) -> Void
 
   public init(
     suite suitePath: String, options: Options = Options(), loader: SuiteLoader,
@@ -84,8 +86,10 @@ public struct Evaluation: Sendable {
     runStore: @escaping @Sendable () throws -> (any RunStore)? = { nil },
     reporter: (any EvaluationReporter)? = nil, progress: any EvaluationProgress = SilentProgress(),
     now: @escaping @Sendable () -> Date = { Date() },
-    clock: @escaping AgentLoop.Clock = AgentLoop.systemClock
+    clock: @escaping AgentLoop.Clock = AgentLoop.systemClock,
+    warn: @escaping @Sendable (SuiteError) -> Void = { _ in }
   ) {
+    self.warn = warn
     self.suitePath = suitePath
     self.options = options
     self.loader = loader
@@ -104,7 +108,8 @@ public struct Evaluation: Sendable {
   /// Cases the model source could not answer and failed gate checks are not thrown: they are
   /// in the result (``EvaluationResult/sourceFailures``, ``EvaluationResult/gateFailures``).
   ///
-  /// - Throws: ``SuiteError`` for a broken suite or fixture, ``EvaluationError`` for an
+  /// - Throws: ``SuiteError`` for a broken suite or fixture, ``SuiteProblems`` with every
+  ///   problem validation found (``SuiteValidator``), ``EvaluationError`` for an
   ///   unknown variant, what the agent loader, the decider factory, the baseline, the run
   ///   store or the reporter throw, unchanged. The reports are written before the runs are
   ///   stored, and storing is retried: a store that still fails then throws
@@ -113,7 +118,9 @@ public struct Evaluation: Sendable {
   public func run() async throws -> EvaluationResult {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
-    let threads = try suite.loadThreads()
+    let (threads, validation) = try suite.loadValidatedThreads()
+    for warning in validation.warnings { warn(warning) }
+    try validation.check()
     let baselineRun = try baseline()
     let store = try runStore()
 

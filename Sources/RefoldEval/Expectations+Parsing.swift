@@ -26,11 +26,16 @@ extension Expectations {
     }
     if list.isNull { return .none }
     var entries: [ThreadExpectation] = []
-    for element in try list.sequence() { entries.append(try parseEntry(element)) }
-    return Expectations(entries: entries)
+    var references: [ExpectationReference] = []
+    for element in try list.sequence() {
+      entries.append(try parseEntry(element, references: &references))
+    }
+    return Expectations(entries: entries, references: references)
   }
 
-  private static func parseEntry(_ node: YAMLNode) throws(YAMLProblem) -> ThreadExpectation {
+  private static func parseEntry(
+    _ node: YAMLNode, references: inout [ExpectationReference]
+  ) throws(YAMLProblem) -> ThreadExpectation {
     try node.rejectUnknown(allowed: [
       "thread", "steps", "faults", "behaviour", "behavior", "intents",
     ])
@@ -38,14 +43,35 @@ extension Expectations {
       throw node.problem("missing key \"thread\" (a thread id or a pattern with *)")
     }
     var entry = ThreadExpectation(thread: try thread.text())
+    func refer(_ subject: ExpectationReference.Subject, at location: YAMLLocation) {
+      references.append(
+        ExpectationReference(thread: entry.thread, subject: subject, location: location))
+    }
+    refer(.thread, at: thread.location)
     if let steps = try node.member("steps") {
-      for step in try steps.sequence() { entry.steps.append(try parseStep(step)) }
+      for step in try steps.sequence() {
+        let parsed = try parseStep(step)
+        entry.steps.append(parsed)
+        let index = try step.member("step")
+        let seq = try step.member("seq")
+        refer(.step(parsed.selector), at: (index ?? seq)?.location ?? step.location)
+        if let accept = try step.member("accept") {
+          let items: [YAMLNode]
+          if case .sequence(let list) = accept.content { items = list } else { items = [accept] }
+          for item in items { refer(.intent(try item.text()), at: item.location) }
+        }
+      }
     }
     if let faults = try node.member("faults") {
-      for fault in try faults.sequence() { entry.faults.append(try parseFault(fault)) }
+      for fault in try faults.sequence() {
+        let parsed = try parseFault(fault)
+        entry.faults.append(parsed)
+        refer(.intent(parsed.intent), at: try fault.member("intent")?.location ?? fault.location)
+      }
     }
     if let intents = try node.member("intents") {
       for intent in try intents.mapping() {
+        refer(.intent(intent.key), at: intent.keyLocation)
         for parameter in try intent.value.mapping() {
           entry.intents[intent.key, default: [:]][parameter.key] = try parseMatcher(
             parameter.value)
@@ -56,6 +82,9 @@ extension Expectations {
     let american = try node.member("behavior")
     if let behaviour = british ?? american {
       entry.behaviour = try parseBehaviour(behaviour)
+      if let ending = entry.behaviour.endsWith, let node = try behaviour.member("ends_with") {
+        refer(.ending(ending), at: node.location)
+      }
     }
     return entry
   }

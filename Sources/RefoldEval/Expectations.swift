@@ -25,8 +25,14 @@ import RefoldCore
 /// ```
 public struct Expectations: Sendable, Hashable {
   public var entries: [ThreadExpectation]
+  /// Every thread, step, intent and ending the entries name, with its line (filled by
+  /// parsing; empty for expectations built in code).
+  public var references: [ExpectationReference]
 
-  public init(entries: [ThreadExpectation] = []) { self.entries = entries }
+  public init(entries: [ThreadExpectation] = [], references: [ExpectationReference] = []) {
+    self.entries = entries
+    self.references = references
+  }
 
   /// No overrides: every decision expected exactly.
   public static let none = Expectations()

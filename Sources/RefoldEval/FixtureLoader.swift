@@ -9,8 +9,17 @@ public enum FixtureLoader {
   /// - Throws: ``SuiteError/invalidFixture(file:line:message:)`` for the first bad line,
   ///   ``SuiteError/unreadable(file:message:)`` for a file that cannot be read.
   public static func load(_ files: [String]) throws(SuiteError) -> [[Event]] {
+    try loadWithLines(files).threads
+  }
+
+  /// The threads in `files`, as ``load(_:)`` reads them, with the file and 1-based line
+  /// of every event.
+  public static func loadWithLines(_ files: [String]) throws(SuiteError)
+    -> (threads: [[Event]], lines: [[(file: String, line: Int)]])
+  {
     var order: [String] = []
     var threads: [String: [Event]] = [:]
+    var lines: [String: [(file: String, line: Int)]] = [:]
     for file in files {
       let text: String
       do {
@@ -37,8 +46,9 @@ public enum FixtureLoader {
             message: "thread \"\(parsed.thread)\" expects seq \(next) here, found \(seq)")
         }
         threads[parsed.thread, default: []].append(parsed.event(seq: next))
+        lines[parsed.thread, default: []].append((file, lineNumber))
       }
     }
-    return order.map { threads[$0] ?? [] }
+    return (order.map { threads[$0] ?? [] }, order.map { lines[$0] ?? [] })
   }
 }

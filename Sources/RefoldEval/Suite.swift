@@ -30,6 +30,9 @@ public struct Suite: Sendable, Hashable {
   public var thresholds: Thresholds
   /// Redaction rules for promoting threads to fixtures, as written (with their lines).
   public var redaction: [YAMLNode]
+  /// Whether golden events of types unknown to the agent's vocabulary are errors rather
+  /// than warnings (``SuiteValidator``).
+  public var strict = false
 
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,
@@ -74,6 +77,20 @@ public struct Suite: Sendable, Hashable {
   /// The golden threads of all fixture files.
   public func loadThreads() throws(SuiteError) -> [[Event]] {
     try FixtureLoader.load(fixtureFiles)
+  }
+
+  /// The golden threads of all fixture files, with what ``SuiteValidator`` found checking
+  /// them and the expectations against the spec (call ``SuiteValidation/check()`` to stop
+  /// on its errors).
+  ///
+  /// - Throws: ``SuiteError`` for a fixture that cannot be read or parsed.
+  public func loadValidatedThreads() throws(SuiteError)
+    -> (threads: [[Event]], validation: SuiteValidation)
+  {
+    let loaded = try FixtureLoader.loadWithLines(fixtureFiles)
+    return (
+      loaded.threads, SuiteValidator.validate(self, threads: loaded.threads, lines: loaded.lines)
+    )
   }
 }
 

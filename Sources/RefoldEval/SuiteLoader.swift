@@ -45,7 +45,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction", "intents",
+    "thresholds", "redaction", "intents", "strict",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -145,12 +145,14 @@ public struct SuiteLoader: Sendable {
     let rest = try checking { () throws(YAMLProblem) in
       try readRest(root, directory: directory)
     }
-    return Suite(
+    var suite = Suite(
       name: rest.name ?? (directory as NSString).lastPathComponent, directory: directory,
       file: file, agentPath: agentPath, agent: agent, variants: variants,
       fixtureFiles: rest.fixtureFiles, expectations: rest.expectations, cassette: rest.cassette,
       modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction,
       externalAgent: externalAgent)
+    suite.strict = rest.strict
+    return suite
   }
 
   /// What a suite file holds besides its agent and variants.
@@ -162,6 +164,7 @@ public struct SuiteLoader: Sendable {
     var modes: [ReplayMode] = [.step]
     var thresholds = Thresholds()
     var redaction: [YAMLNode] = []
+    var strict = false
   }
 
   private func readRest(_ root: YAMLNode, directory: String) throws(YAMLProblem) -> Rest {
@@ -199,6 +202,7 @@ public struct SuiteLoader: Sendable {
     }
 
     if let node = try root.member("modes") { rest.modes = try Self.readModes(node) }
+    if let node = try root.member("strict") { rest.strict = try node.bool() }
     if let node = try root.member("thresholds") { rest.thresholds = try readThresholds(node) }
     if let node = try root.member("redaction"), !node.isNull {
       rest.redaction = try node.sequence()

@@ -38,11 +38,8 @@ extension YAMLNode {
   ///   sorted), at the first unknown key.
   public func rejectUnknown(allowed: [String]) throws(YAMLProblem) {
     for entry in try mapping() where !allowed.contains(entry.key) {
-      let nearest = allowed.min {
-        Self.distance($0, entry.key) < Self.distance($1, entry.key)
-      }
       let hint =
-        nearest.map { Self.distance($0, entry.key) <= 2 ? " (did you mean \($0)?)" : "" } ?? ""
+        Self.suggestion(for: entry.key, among: allowed).map { " (did you mean \($0)?)" } ?? ""
       throw YAMLProblem(
         at: entry.keyLocation,
         "unknown key\(hint); expected one of \(allowed.sorted().joined(separator: ", "))")
@@ -139,7 +136,21 @@ extension YAMLNode {
     }
   }
 
-  private static func distance(_ a: String, _ b: String) -> Int {
+  /// The name among `candidates` nearest to `name` when it is within two edits (a likely
+  /// typo), else nil; ties go to the first candidate.
+  public static func suggestion(for name: String, among candidates: some Sequence<String>)
+    -> String?
+  {
+    var best: (name: String, distance: Int)?
+    for candidate in candidates where candidate != name {
+      let distance = self.distance(candidate, name)
+      if distance <= 2, distance < (best?.distance ?? .max) { best = (candidate, distance) }
+    }
+    return best?.name
+  }
+
+  /// The edit distance between two names (insertions, deletions and substitutions).
+  public static func distance(_ a: String, _ b: String) -> Int {
     let a = Array(a)
     let b = Array(b)
     var previous = Array(0...b.count)
