@@ -113,7 +113,8 @@ let package = Package(
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
-        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldReport", "RefoldShared", "RefoldCore",
+        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldEval", "RefoldModels", "RefoldReport",
+        "RefoldShared", "RefoldCore",
         "RefoldTesting", "RefoldTestSupport",
       ]
     ),

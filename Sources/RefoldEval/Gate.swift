@@ -19,38 +19,14 @@ public enum Gate {
     var failures: [String] = []
     var checks: [GateCheck] = []
     let summary = results.summary
-    func check(_ name: String, _ key: String, _ rate: Rate?, _ minimum: Double?, source: String) {
-      guard let minimum else { return }
-      guard let rate, let value = rate.rate, rate.total > 0 else {
-        checks.append(
-          GateCheck(
-            name: key, threshold: minimum, actual: nil, passed: false, evaluated: false,
-            source: source, detail: "\(name) has no cases (0/0): not evaluated"))
-        return
-      }
-      let passed = value >= minimum
-      let sentence =
-        "\(name) \(percent(value)) is \(passed ? "at or above" : "below") the threshold "
-        + "\(percent(minimum)) (\(rate.passed)/\(rate.total))"
-      if !passed { failures.append(sentence) }
-      checks.append(
-        GateCheck(
-          name: key, threshold: minimum, actual: value, passed: passed, source: source,
-          detail: sentence))
-    }
-    check(
-      "intent accuracy", "min_intent_accuracy", summary.intentAccuracy,
-      minAccuracy ?? thresholds.minIntentAccuracy,
-      source: minAccuracy == nil ? "suite" : "--min-accuracy")
-    check(
-      "parameter accuracy", "min_parameter_accuracy", summary.parameterAccuracy,
-      thresholds.minParameterAccuracy, source: "suite")
-    check(
-      "case pass rate", "min_case_pass_rate", summary.casePassRate, thresholds.minCasePassRate,
+    var minimums = thresholds.asDictionary
+    minimums["max_regression_p"] = nil
+    if let minAccuracy { minimums["min_intent_accuracy"] = minAccuracy }
+    checks += GateCheck.minimumChecks(
+      summary, minimums: minimums,
+      sources: minAccuracy == nil ? [:] : ["min_intent_accuracy": "--min-accuracy"],
       source: "suite")
-    check(
-      "loop pass rate", "min_loop_pass_rate", summary.loop?.passRate, thresholds.minLoopPassRate,
-      source: "suite")
+    failures += checks.filter { $0.evaluated && !$0.passed }.map(\.detail)
     var regression: Regression?
     if let baseline {
       let found = compare(baseline: baseline, current: results, maxP: thresholds.maxRegressionP)
@@ -72,14 +48,7 @@ public enum Gate {
               + sentence
             : "no cases shared with the baseline: not evaluated"))
     }
-    let sourceErrors = summary.sourceErrors
-    checks.append(
-      GateCheck(
-        name: GateCheck.sourceErrorsName, threshold: 0, actual: Double(sourceErrors),
-        passed: sourceErrors == 0, source: "run",
-        detail: sourceErrors == 0
-          ? "the model source answered every decision"
-          : "the model source failed on \(sourceErrors) decisions: the run is incomplete"))
+    checks.append(GateCheck.sourceErrors(summary.sourceErrors))
     return GateOutcome(
       passed: failures.isEmpty, failures: failures, regression: regression,
       record: RunGate(checks: checks))
@@ -101,10 +70,7 @@ public enum Gate {
       significant: p < maxP && pairing.candidatePassed < pairing.baselinePassed)
   }
 
-  static func percent(_ value: Double) -> String {
-    let tenths = (value * 1000).rounded() / 10
-    return "\(tenths)%"
-  }
+  static func percent(_ value: Double) -> String { GateCheck.percent(value) }
 
   static func formatP(_ p: Double) -> String {
     p < 0.0001 ? "< 0.0001" : String((p * 10000).rounded() / 10000)

@@ -7,31 +7,10 @@ public enum GateView {
   /// The run's gate.
   public static func gate(of results: RunResults) -> RunGate {
     if let gate = results.gate { return gate }
-    var checks: [GateCheck] = []
-    for metric in HeadlineRate.allCases {
-      guard let threshold = metric.threshold(in: results.run) else { continue }
-      let rate = metric.rate(in: results.summary)
-      guard let value = rate.rate, rate.total > 0 else {
-        checks.append(
-          GateCheck(
-            name: metric.thresholdKey, threshold: threshold, actual: nil, passed: false,
-            evaluated: false, source: "run", detail: "\(metric.title) has no cases (0/0)"))
-        continue
-      }
-      checks.append(
-        GateCheck(
-          name: metric.thresholdKey, threshold: threshold, actual: value,
-          passed: value >= threshold, source: "run",
-          detail: "\(metric.title) \(Format.percent(value)) against \(Format.percent(threshold))"))
-    }
-    let errors = results.summary.sourceErrors
-    checks.append(
-      GateCheck(
-        name: GateCheck.sourceErrorsName, threshold: 0, actual: Double(errors),
-        passed: errors == 0, source: "run",
-        detail: errors == 0
-          ? "the model source answered every decision"
-          : "the model source failed on \(errors) decisions: the run is incomplete"))
+    var minimums = results.run.thresholds ?? [:]
+    if let flag = minimums["min_accuracy"] { minimums["min_intent_accuracy"] = flag }
+    var checks = GateCheck.minimumChecks(results.summary, minimums: minimums, source: "run")
+    checks.append(GateCheck.sourceErrors(results.summary.sourceErrors))
     return RunGate(checks: checks)
   }
 
