@@ -31,6 +31,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     ReportCommand.self,
     MergeCommand.self,
     ImportRunCommand.self,
+    RunsCommand.self,
   ]
 
   /// The tool's version, recorded in every run.

@@ -60,13 +60,11 @@ struct ReplayCommand: ParsableCommand {
     }
     let output = CLIContext.current.stdout
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let data: Data
       if states.count == 1, let only = states.first {
-        data = try encoder.encode(only.state)
+        data = try Self.snakeCaseEncoder(stateDepth: 1).encode(only.state)
       } else {
-        data = try encoder.encode(
+        data = try Self.snakeCaseEncoder(stateDepth: 2).encode(
           Dictionary(uniqueKeysWithValues: states.map { ($0.thread, $0.state) }))
       }
       output.line(String(decoding: data, as: UTF8.self))
@@ -115,6 +113,37 @@ struct ReplayCommand: ParsableCommand {
       for violation in state.violations { lines.append("    \(violation)") }
     }
     return lines
+  }
+
+  /// An encoder writing the state's own fields in snake_case, as results.json does.
+  ///
+  /// Only keys at `stateDepth` (the fields of ``ThreadState``) are converted; thread ids,
+  /// intent names and parameters keep their spelling.
+  static func snakeCaseEncoder(stateDepth: Int) -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .custom { path in
+      let key = path[path.count - 1]
+      guard path.count == stateDepth else { return key }
+      var snake = ""
+      for character in key.stringValue {
+        if character.isUppercase {
+          snake += "_" + character.lowercased()
+        } else {
+          snake.append(character)
+        }
+      }
+      return SnakeCaseKey(stringValue: snake)
+    }
+    return encoder
+  }
+
+  /// A coding key spelled out in snake_case.
+  private struct SnakeCaseKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
   }
 
   /// The threads of a JSONL file in order of first appearance; a missing `seq` continues

@@ -17,8 +17,8 @@ enum RunLocator {
         ? (reference as NSString).appendingPathComponent(ResultsWriter.fileName) : reference
       do {
         return try ResultsReader.read(from: file)
-      } catch {
-        throw CLIError("\(file) is not a readable refold results file: \(error)")
+      } catch ReportError.cannotRead(_, let reason) {
+        throw CLIError("\(file) is not a readable refold results file: \(reason)")
       }
     }
     let database = try store.openDatabase(creating: false)

@@ -67,6 +67,9 @@ public struct ModelSettings: Sendable, Hashable, Codable {
   public var baseURL: String?
   /// The environment variable holding the API key; the key itself is never in a file.
   public var apiKeyEnvironment: String?
+  /// Where the spec names ``apiKeyEnvironment`` (`agent.yaml:7: model.api_key_env`), for
+  /// the error when the variable is not set; not part of the encoded settings.
+  public var apiKeyEnvironmentPlace: String?
   public var temperature: Double?
   public var topP: Double?
   public var maxTokens: Int?
@@ -85,6 +88,10 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     self.topP = topP
     self.maxTokens = maxTokens
     self.seed = seed
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case provider, name, baseURL, apiKeyEnvironment, temperature, topP, maxTokens, seed
   }
 }
 

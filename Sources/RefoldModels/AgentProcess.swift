@@ -55,7 +55,7 @@ final class AgentProcess: @unchecked Sendable {
       try process.run()
     } catch {
       throw ExternalAgentError(
-        "cannot start the agent \(command.joined(separator: " ")): \(error)")
+        "cannot start the agent \(command.joined(separator: " ")): \(SystemReason.of(error))")
     }
     self.process = process
     self.input = stdin.fileHandleForWriting

@@ -182,7 +182,12 @@ public struct AgentSpecLoader: Sendable {
     if let override = baseURLOverride ?? environment["REFOLD_BASE_URL"], !override.isEmpty {
       settings.baseURL = override
     }
-    if let node = try model.member("api_key_env") { settings.apiKeyEnvironment = try node.string() }
+    if let node = try model.member("api_key_env") {
+      settings.apiKeyEnvironment = try node.string()
+      let location = node.location
+      settings.apiKeyEnvironmentPlace =
+        location.file + (location.line.map { ":\($0)" } ?? "") + ": " + location.path
+    }
     if let node = try model.member("temperature") {
       settings.temperature = try node.number(in: 0...2)
     }

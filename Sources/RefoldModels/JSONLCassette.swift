@@ -256,7 +256,7 @@ public final class JSONLCassette: CassetteStore {
         for line in lines { try sink(Data((line + "\n").utf8)) }
       }
     } catch {
-      throw .cassetteUnwritable(path: path, reason: "\(error)")
+      throw .cassetteUnwritable(path: path, reason: SystemReason.of(error))
     }
     return changed
   }
@@ -520,7 +520,7 @@ public final class JSONLCassette: CassetteStore {
     } catch let error as ExchangeLineError {
       throw .cassetteUnwritable(path: path, reason: error.reason)
     } catch {
-      throw .cassetteUnwritable(path: path, reason: "cannot append (\(error))")
+      throw .cassetteUnwritable(path: path, reason: "cannot append (\(SystemReason.of(error)))")
     }
   }
 }

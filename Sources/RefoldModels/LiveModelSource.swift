@@ -12,7 +12,7 @@ public struct LiveModelSource: ModelSource {
   /// (or the provider's default), with the API key read from the environment variable the
   /// settings name, sending and timing through `dependencies`.
   ///
-  /// - Throws: ``ModelSourceError/missingAPIKey(variable:)`` when that variable is not set.
+  /// - Throws: ``ModelSourceError/missingAPIKey(variable:place:)`` when that variable is not set.
   public init(
     settings: ModelSettings,
     environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -21,7 +21,7 @@ public struct LiveModelSource: ModelSource {
     var apiKey: String?
     if let variable = settings.apiKeyEnvironment {
       guard let value = environment[variable], !value.isEmpty else {
-        throw .missingAPIKey(variable: variable)
+        throw .missingAPIKey(variable: variable, place: settings.apiKeyEnvironmentPlace)
       }
       apiKey = value
     }

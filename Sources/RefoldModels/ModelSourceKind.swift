@@ -18,7 +18,7 @@ public enum ModelSourceKind: String, Sendable, Hashable, CaseIterable {
   ///   settings: spec.model, cassette: try JSONLCassette(path: "fixtures/cassettes/deploybot.jsonl"))
   /// ```
   ///
-  /// - Throws: ``ModelSourceError/missingAPIKey(variable:)`` for `live` and `record` when the
+  /// - Throws: ``ModelSourceError/missingAPIKey(variable:place:)`` for `live` and `record` when the
   ///   key variable the settings name is not set. `recorded` needs no key and no network.
   public func makeSource(
     settings: ModelSettings, cassette: any CassetteStore,

@@ -1,4 +1,5 @@
 import Foundation
+import RefoldCore
 import RefoldShared
 
 /// Writes one file of a report whole, through the shared ``AtomicFile``; `results.json`
@@ -35,7 +36,7 @@ public enum ReportFile {
     } catch let failure as AtomicFile.Failure {
       throw .cannotWrite(path: failure.path, reason: failure.reason)
     } catch {
-      throw .cannotWrite(path: path, reason: "\(error)")
+      throw .cannotWrite(path: path, reason: SystemReason.of(error))
     }
     return path
   }

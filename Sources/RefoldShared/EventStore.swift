@@ -9,12 +9,15 @@ import RefoldCore
 /// and a writer that lost a race gets ``EventStoreError/versionConflict(thread:expected:actual:)``
 /// rather than a gap or a duplicate. An event with an `id` that the thread already holds
 /// with the same content is skipped (idempotent); with different content it is a conflict.
+/// An id-less event whose `seq` is taken by an id-less event with the same content is skipped
+/// too (re-importing a file without ids); a different event there is a conflict.
 public protocol EventStore: Sendable {
   /// Appends lines to one or more threads in one transaction: all or nothing.
   ///
   /// Lines are taken in order. A line with a `seq` must carry the thread's next `seq`; a line
   /// without one gets it. Lines whose `id` is already stored with identical content are
-  /// skipped. Returns what was written.
+  /// skipped, and so are id-less lines with a `seq` that holds an id-less event with identical
+  /// content. Returns what was written.
   ///
   /// - Throws: ``EventStoreError``; nothing is written when it throws.
   @discardableResult
@@ -47,7 +50,8 @@ public protocol EventStore: Sendable {
 public struct AppendResult: Sendable, Hashable {
   /// Events written, in order.
   public var written: [Event]
-  /// Lines skipped because the same `id` with the same content was already stored.
+  /// Lines skipped because the same event was already stored (by `id`, or by `seq` for
+  /// id-less lines).
   public var skipped: Int
 
   public init(written: [Event] = [], skipped: Int = 0) {

@@ -12,9 +12,13 @@ public protocol RunStore: Sendable {
 public struct RunRecord: Sendable, Hashable, Codable {
   public var info: RunInfo
   public var summary: RunSummary
+  /// The gate's verdict the run was stored with; nil for runs stored before gates were
+  /// recorded.
+  public var verdict: RunGate.Verdict?
 
-  public init(info: RunInfo, summary: RunSummary) {
+  public init(info: RunInfo, summary: RunSummary, verdict: RunGate.Verdict? = nil) {
     self.info = info
     self.summary = summary
+    self.verdict = verdict
   }
 }

@@ -41,6 +41,8 @@ struct EventAppender {
     "INSERT INTO events (thread, seq, id, type, data, at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
   static let lookupIDSQL =
     "SELECT seq, type, data, at, meta FROM events WHERE thread = ? AND id = ?"
+  static let lookupSeqSQL =
+    "SELECT id, type, data, at, meta FROM events WHERE thread = ? AND seq = ?"
   static let threadSQL = "SELECT event_count, last_type, last_at FROM threads WHERE thread = ?"
 
   /// The number of threads lines were appended to or skipped in.
@@ -80,8 +82,9 @@ struct EventAppender {
     recent = nil
   }
 
-  /// Applies one line: skips it when its `id` is stored with the same content, checks its
-  /// `seq`, inserts it.
+  /// Applies one line: skips it when its `id` is stored with the same content, or when it has
+  /// no `id` and its `seq` holds an id-less event with the same content; checks its `seq`,
+  /// inserts it.
   ///
   /// `canonicalData`, when given, are the canonical JSON bytes of `line.data` (as the line
   /// wrote them), stored as they are instead of being written anew.
@@ -106,6 +109,12 @@ struct EventAppender {
     }
     let seq = cursor.nextSeq
     if let given = line.seq, given != seq {
+      if line.id == nil, given < seq,
+        try storedDuplicate(
+          line, seq: given, data: dataBytes, meta: line.meta == nil ? nil : metaBytes)
+      {
+        return .skipped
+      }
       throw EventStoreError.versionConflict(thread: line.thread, expected: given, actual: seq)
     }
     // Every parameter is bound on every use, and `run` resets, so the cached statement is
@@ -154,6 +163,21 @@ struct EventAppender {
       && lookup.withBytes(at: 4, { Array($0) }) == meta
     if same { return true }
     throw EventStoreError.idConflict(thread: line.thread, id: id)
+  }
+
+  /// Whether the event stored at `seq` in the line's thread is an exact duplicate of the
+  /// id-less line: no `id`, and the same type, data, time and meta.
+  private func storedDuplicate(_ line: EventLine, seq: Int, data: [UInt8], meta: [UInt8]?)
+    throws -> Bool
+  {
+    let lookup = try connection.prepare(Self.lookupSeqSQL)
+    defer { lookup.reset() }
+    lookup.bind(line.thread, at: 1)
+    lookup.bind(seq, at: 2)
+    guard try lookup.step() else { return false }
+    return lookup.string(at: 0) == nil && lookup.string(at: 1) == line.type
+      && lookup.withBytes(at: 2, { Array($0) }) == data && lookup.string(at: 3) == line.at
+      && lookup.withBytes(at: 4, { Array($0) }) == meta
   }
 
   // The extended result codes are function-like macros in sqlite3.h, invisible to Swift.

@@ -7,8 +7,9 @@ import RefoldShared
 /// `file:line: reason`, and every valid line appended in ONE transaction through a prepared
 /// statement, so an invalid line or a `seq`/`id` conflict anywhere rolls everything back and
 /// names the file and line. Lines are parsed once and never kept in memory.
-/// Importing the same file twice is idempotent when its events carry `id`s, and a conflict
-/// otherwise (the `seq`s are taken).
+/// Importing the same file twice is idempotent: a line whose `id` is stored with the same
+/// content is skipped, and so is an id-less line whose `seq` holds the same id-less event; a
+/// different event at that `seq` is still a conflict.
 ///
 /// ```swift
 /// let summary = try EventImporter(store: store).importFiles(["threads/deploy-001.jsonl"])
@@ -33,7 +34,7 @@ public struct EventImporter: Sendable {
     /// Non-blank lines read.
     public var lines: Int
     public var written: Int
-    /// Lines whose `id` was already stored with the same content.
+    /// Lines already stored with the same content (by `id`, or by `seq` for id-less lines).
     public var skipped: Int
     /// Threads the lines belonged to.
     public var threads: Int

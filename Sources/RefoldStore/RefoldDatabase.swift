@@ -1,4 +1,5 @@
 import Foundation
+import RefoldCore
 import Synchronization
 
 /// One Refold database file and the single connection that serves it in this process.
@@ -35,7 +36,8 @@ public final class RefoldDatabase: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       } catch {
         throw StoreError.unwritable(
-          path: directory.path, reason: "cannot create the database directory (\(error))")
+          path: directory.path,
+          reason: "cannot create the database directory (\(SystemReason.of(error)))")
       }
     }
     let opened = try SQLiteConnection(path: path, busy: busy)

@@ -128,18 +128,21 @@ public final class SQLiteRunStore: RunStore {
   }
 
   private func records(where clause: String, binding: String?) throws -> [RunRecord] {
-    let rows: [(id: String, info: String, summary: String)] = try database.withConnection {
-      connection in
+    typealias Row = (id: String, info: String, summary: String, verdict: String?)
+    let rows: [Row] = try database.withConnection { connection in
       let statement = try connection.prepare(
-        "SELECT id, info, summary FROM runs \(clause) ORDER BY started_at, rowid")
+        """
+        SELECT id, info, summary, json_extract(results, '$.gate.verdict') FROM runs \(clause)
+        ORDER BY started_at, rowid
+        """)
       defer { statement.reset() }
       if let binding { statement.bind(binding, at: 1) }
-      var rows: [(id: String, info: String, summary: String)] = []
+      var rows: [Row] = []
       while try statement.step() {
         rows.append(
           (
             statement.string(at: 0) ?? "", statement.string(at: 1) ?? "",
-            statement.string(at: 2) ?? ""
+            statement.string(at: 2) ?? "", statement.string(at: 3)
           ))
       }
       return rows
@@ -147,7 +150,8 @@ public final class SQLiteRunStore: RunStore {
     return try rows.map { row in
       RunRecord(
         info: try Self.decode(RunInfo.self, row.info, run: row.id),
-        summary: try Self.decode(RunSummary.self, row.summary, run: row.id))
+        summary: try Self.decode(RunSummary.self, row.summary, run: row.id),
+        verdict: row.verdict.flatMap(RunGate.Verdict.init(rawValue:)))
     }
   }
 

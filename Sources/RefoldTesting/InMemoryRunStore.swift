@@ -31,7 +31,10 @@ public final class InMemoryRunStore: RunStore {
     let runs = stored.withLock { runs in runs.filter { $0.run.suite == suite } }
     return runs.enumerated()
       .sorted { ($0.element.run.startedAt, $0.offset) < ($1.element.run.startedAt, $1.offset) }
-      .map { RunRecord(info: $0.element.run, summary: $0.element.summary) }
+      .map {
+        RunRecord(
+          info: $0.element.run, summary: $0.element.summary, verdict: $0.element.gate?.verdict)
+      }
   }
 
   /// Every stored run, in the order saved.

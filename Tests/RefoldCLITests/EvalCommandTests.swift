@@ -137,6 +137,81 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: directory.path("rerendered/report.html")))
   }
 
+  @Test func runsListsTheStoredRunsWithVerdictAndRates() async throws {
+    let directory = try suite()
+    let db = directory.path("refold.sqlite")
+    let server = try await Self.startModel()
+    let recorded = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", server.baseURL,
+      "--db", db, "--out", directory.path("recorded"),
+    ])
+    await server.stop()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    let baseline = try results(directory.path("recorded/results.json"))
+    let concise = try results(directory.path("recorded/concise-json/results.json"))
+    let verdict = try #require(baseline.gate?.verdict)
+
+    let listed = await refold(["runs", "--db", db])
+    #expect(listed.code == 0, "\(listed.stderr)")
+    let rows = listed.stdout.split(separator: "\n").map {
+      $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    }
+    #expect(
+      rows.first == ["RUN", "SUITE", "VARIANT", "STARTED", "VERDICT", "INTENT", "PARAMS", "CASES"])
+    #expect(rows.count == 3)
+    let baselineRow = try #require(rows.first { $0.first == baseline.run.id })
+    #expect(baselineRow[1] == "mini" && baselineRow[2] == "baseline")
+    #expect(baselineRow[3] == baseline.run.startedAt)
+    #expect(baselineRow[4] == verdict.rawValue)
+    let intent = try #require(baseline.summary.intentAccuracy.rate)
+    #expect(baselineRow[5] == String(format: "%.1f%%", intent * 100))
+    #expect(rows.contains { $0.first == concise.run.id && $0[2] == "concise-json" })
+
+    let json = await refold(["runs", "--suite", "mini", "--json", "--db", db])
+    #expect(json.code == 0, "\(json.stderr)")
+    let entries = try #require(
+      JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+    #expect(entries.count == 2)
+    let entry = try #require(entries.first { $0["id"] as? String == baseline.run.id })
+    #expect(entry["verdict"] as? String == verdict.rawValue)
+    #expect(entry["variant"] as? String == "baseline")
+    #expect(entry["intent_accuracy"] as? Double == intent)
+    #expect(entry["decisions"] as? Int == baseline.summary.decisions)
+    #expect(entry["started_at"] as? String == baseline.run.startedAt)
+
+    let other = await refold(["runs", "--suite", "other", "--db", db])
+    #expect(other.code == 0)
+    #expect(other.stdout.hasPrefix("no runs of suite other in "))
+    let otherJSON = await refold(["runs", "--suite", "other", "--json", "--db", db])
+    let otherEntries = try #require(
+      JSONSerialization.jsonObject(with: Data(otherJSON.stdout.utf8)) as? [Any])
+    #expect(otherEntries.isEmpty)
+    let none = await refold(["runs", "--db", directory.path("none.sqlite")])
+    #expect(none.code == 2)
+    #expect(none.stderr.contains("no event store at") || none.stderr.contains("none.sqlite"))
+  }
+
+  @Test func aMissingKeyVariableIsInvalidInputNamingItAndTheSpecLine() async throws {
+    let directory = try suite()
+    let agent = directory.path("agent.yaml")
+    let text = try String(contentsOfFile: agent, encoding: .utf8)
+    let withKey = text.replacingOccurrences(
+      of: "  temperature: 0\n", with: "  temperature: 0\n  api_key_env: REFOLD_TEST_UNSET_KEY\n")
+    #expect(withKey != text)
+    try withKey.write(toFile: agent, atomically: true, encoding: .utf8)
+    for model in ["live", "record"] {
+      let run = await refold([
+        "eval", directory.path("suite.yaml"), "--model", model, "--db",
+        directory.path("refold.sqlite"), "--out", directory.path("out-\(model)"),
+      ])
+      #expect(run.code == 2, "\(run.stderr)")
+      #expect(
+        run.stderr.contains(
+          "agent.yaml:8: model.api_key_env: the API key variable REFOLD_TEST_UNSET_KEY is not set"
+        ), "\(run.stderr)")
+    }
+  }
+
   @Test func stepAndLoopRecordedApartReplayTogether() async throws {
     // Each replay (a thread in one mode) is its own cassette session: the loop's first
     // request, identical to the step replay's, gets the first recorded answer too.

@@ -106,6 +106,39 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
   }
 
   @Test(arguments: StoreKind.allCases)
+  func idlessDuplicatesAtTheirSeqAreSkipped(kind: StoreKind) throws {
+    let (store, directory) = try kind.make()
+    defer { withExtendedLifetime(directory) {} }
+    let lines = [
+      line("a", "slack_message", ["text": "go"], seq: 0, id: "m1"),
+      line("a", "list_git_tags", seq: 1, at: "2026-11-20T10:00:00Z"),
+      line("a", "list_git_tags_result", ["tags": ["v1"]], seq: 2, meta: ["source": "tool"]),
+    ]
+    try store.append(lines)
+    let again = try store.append(lines + [line("a", "deploy_backend", seq: 3)])
+    #expect(again.skipped == 3)
+    #expect(again.written.map(\.seq) == [3])
+    // A different event at a taken seq is still a conflict, whatever differs.
+    for changed in [
+      line("a", "list_git_tags", seq: 1),
+      line("a", "list_git_tags_result", ["tags": ["v2"]], seq: 2, meta: ["source": "tool"]),
+      line("a", "list_git_tags_result", ["tags": ["v1"]], seq: 2),
+      line("a", "deploy_backend", seq: 1, at: "2026-11-20T10:00:00Z"),
+    ] {
+      #expect(
+        throws: EventStoreError.versionConflict(thread: "a", expected: changed.seq!, actual: 4)
+      ) {
+        try store.append([changed])
+      }
+    }
+    // An id-less line at the seq of an event stored with an id is not that event.
+    #expect(throws: EventStoreError.versionConflict(thread: "a", expected: 0, actual: 4)) {
+      try store.append([line("a", "slack_message", ["text": "go"], seq: 0)])
+    }
+    #expect(try store.events(in: "a").count == 4)
+  }
+
+  @Test(arguments: StoreKind.allCases)
   func aBadLineInTheMiddleWritesNothing(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }

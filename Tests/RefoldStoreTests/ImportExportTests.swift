@@ -102,8 +102,9 @@ import Testing
       "second.jsonl",
       """
       {"thread":"old","type":"note","data":{}}
-      {"thread":"old","seq":1,"type":"note","data":{}}
+      {"thread":"old","seq":1,"type":"note","data":{"text":"another"}}
       """)
+    // A different event at a taken seq (an identical one would be skipped as a re-import).
     #expect(
       throws: StoreError.rejectedLine(
         file: second, line: 2,
