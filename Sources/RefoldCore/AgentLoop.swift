@@ -141,6 +141,8 @@ public struct AgentLoop: Sendable {
     switch outcome {
     case .success(let value):
       run.append(type: intent.name + "_result", data: value, meta: nil)
+    case .recorded(let type, let data):
+      run.append(type: type, data: data, meta: nil)
     case .failure(let message):
       run.append(
         type: "error", data: ["intent": .string(intent.name), "message": .string(message)],

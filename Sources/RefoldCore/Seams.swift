@@ -84,6 +84,10 @@ public protocol ToolRunner: Sendable {
 
 /// What a tool produced.
 public enum ToolOutcome: Sendable, Hashable {
+  /// A result, written as a `<intent>_result` event.
   case success(JSONValue)
+  /// A result written as an event of the given type: a replayed recording's own result type
+  /// (`tool_response`), so the context is the one the recording holds.
+  case recorded(type: String, data: JSONValue)
   case failure(String)
 }

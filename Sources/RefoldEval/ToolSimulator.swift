@@ -9,6 +9,8 @@ import Synchronization
 /// An `error` recorded after a call replays as that failure. Scripted faults come first: the
 /// first `fails` calls a fault applies to fail with its message and use up no recording.
 /// A call nothing can answer throws ``ToolSimulator/Diverged``, which stops the loop.
+/// Results are answered with the recorded event's own type and data, so a thread recorded
+/// with `tool_response` events is continued with `tool_response` events.
 ///
 /// Approvals and human responses are answered the same way by ``approval(for:)`` and
 /// ``humanResponse(for:escalation:)``.
@@ -82,7 +84,8 @@ public final class ToolSimulator: ToolRunner {
     func outcome(at index: Int?) -> ToolOutcome? {
       guard let index else { return nil }
       switch classes[index] {
-      case .result: return .success(events[index].data)
+      // The recording's own result type (`tool_response`, an alias), not `<intent>_result`.
+      case .result: return .recorded(type: events[index].type, data: events[index].data)
       case .error:
         return .failure(
           events[index].data["message"]?.stringValue ?? events[index].data.canonicalString)

@@ -191,6 +191,68 @@ import Testing
     #expect(none.stderr.contains("no event store at") || none.stderr.contains("none.sqlite"))
   }
 
+  @Test func loopReplayAnswersToolResponseThreadsWithToolResponse() async throws {
+    let directory = try TemporaryDirectory()
+    let manager = FileManager.default
+    try manager.createDirectory(
+      atPath: directory.path("prompts"), withIntermediateDirectories: true)
+    for file in ["agent.yaml", "prompts/default.mustache"] {
+      try manager.copyItem(
+        atPath: "\(Self.repository)/evals/deploybot/\(file)", toPath: directory.path(file))
+    }
+    let golden = try String(
+      contentsOfFile:
+        "\(Self.repository)/fixtures/deploybot/threads/deploy-staging-backend-latest-tag.jsonl",
+      encoding: .utf8)
+    let responses = golden.replacingOccurrences(
+      of: #""type":"list_git_tags_result""#, with: #""type":"tool_response""#
+    )
+    .replacingOccurrences(of: #""type":"deploy_backend_result""#, with: #""type":"tool_response""#)
+    #expect(!responses.contains("_result"))
+    try manager.createDirectory(
+      atPath: directory.path("threads"), withIntermediateDirectories: true)
+    try directory.write("threads/responses.jsonl", responses)
+    try directory.write(
+      "suite.yaml",
+      """
+      name: responses
+      agent: agent.yaml
+      fixtures: [threads/*.jsonl]
+      cassette: cassettes/{variant}.jsonl
+      modes: [loop]
+      """)
+    // Lists the tags, deploys the newest to staging once the tags are in the context, and
+    // finishes once the deployment is.
+    let server = try await ProviderServer { _, request in
+      let arguments: String
+      if request.text.contains("dep_7c1e90") {
+        arguments = #"{"intent":"done_for_now","message":"Deployed."}"#
+      } else if request.text.contains("v1.3.9") {
+        arguments = #"{"intent":"deploy_backend","tag":"v1.4.2","environment":"staging"}"#
+      } else {
+        arguments = #"{"intent":"list_git_tags"}"#
+      }
+      return .json(ProviderResponses.openAIToolCall(name: "next_step", arguments: arguments))
+    }
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", server.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
+    ])
+    let received = server.received.map(\.text)
+    await server.stop()
+    #expect(run.code == 0, "\(run.stderr)")
+    #expect(received.count == 3)
+    // The model saw the recording's own result events, never a made-up `<intent>_result`.
+    for text in received {
+      #expect(!text.contains("list_git_tags_result") && !text.contains("deploy_backend_result"))
+    }
+    #expect(received.last?.contains("tool_response") == true)
+    let stored = try results(directory.path("out/results.json"))
+    let loop = try #require(stored.cases.first { $0.mode == "loop" })
+    #expect(loop.verdict == .pass, "\(loop)")
+    #expect(stored.summary.loop?.divergences == 0)
+  }
+
   @Test func aMissingKeyVariableIsInvalidInputNamingItAndTheSpecLine() async throws {
     let directory = try suite()
     let agent = directory.path("agent.yaml")
