@@ -13,12 +13,33 @@ public enum SystemReason {
   public static func of(_ error: any Error) -> String {
     if let error = error as? any RefoldError { return error.description }
     if let error = error as? DecodingError { return of(error) }
-    if let error = error as? CocoaError { return error.localizedDescription }
+    if let error = error as? CocoaError { return of(error) }
     if let error = error as? POSIXError { return String(cString: strerror(error.code.rawValue)) }
+    let bridged = error as NSError
+    if bridged.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(bridged.code)))
+    }
     if let error = error as? any CustomStringConvertible, !(error is NSError) {
       return error.description
     }
     return (error as NSError).localizedDescription
+  }
+
+  /// A file error: the system's reason underneath it, else what the code says.
+  static func of(_ error: CocoaError) -> String {
+    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
+      underlying.domain == NSPOSIXErrorDomain
+    {
+      return String(cString: strerror(Int32(underlying.code)))
+    }
+    switch error.code {
+    case .fileNoSuchFile, .fileReadNoSuchFile: return "No such file or directory"
+    case .fileReadNoPermission, .fileWriteNoPermission: return "Permission denied"
+    case .fileWriteOutOfSpace: return "No space left on device"
+    case .fileWriteFileExists: return "File exists"
+    case .fileWriteVolumeReadOnly: return "Read-only file system"
+    default: return "the file operation failed (error \(error.code.rawValue))"
+    }
   }
 
   /// Which field of a decoded document is missing or of the wrong kind.

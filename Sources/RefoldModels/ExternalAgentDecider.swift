@@ -92,7 +92,8 @@ public struct ExternalAgentDecider: Decider {
         }
       } catch {
         process.stop()
-        throw ExternalAgentError("the agent failed at \(location): \(error)\(tail(process))")
+        throw ExternalAgentError(
+          "the agent failed at \(location): \(SystemReason.of(error))\(tail(process))")
       }
       guard let answer else {
         await process.settle()
@@ -147,7 +148,8 @@ public struct ExternalAgentDecider: Decider {
       )
     } catch {
       throw ExternalAgentError(
-        "the agent at \(url.absoluteString) cannot be reached at \(location): \(error)")
+        "the agent at \(url.absoluteString) cannot be reached at \(location): \(SystemReason.of(error))"
+      )
     }
     guard (200..<300).contains(response.statusCode) else {
       let text = String(decoding: data.prefix(300), as: UTF8.self)

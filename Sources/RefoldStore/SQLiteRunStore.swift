@@ -161,7 +161,7 @@ public final class SQLiteRunStore: RunStore {
     do {
       return try JSONDecoder().decode(type, from: Data(text.utf8))
     } catch {
-      throw StoreError.corruptRow(table: "runs", detail: "run \(run): \(error)")
+      throw StoreError.corruptRow(table: "runs", detail: "run \(run): \(SystemReason.of(error))")
     }
   }
 }

@@ -42,6 +42,10 @@ import Testing
     #expect(imported.code == 4, "\(imported.stderr)")
     #expect(imported.stderr.hasPrefix("refold: "))
     #expect(imported.stderr.contains("cannot create the database directory"))
+    // The system's reason in words, not a Foundation error dump.
+    for raw in ["Error Domain=", "NSCocoaErrorDomain", "UserInfo=", "CocoaError"] {
+      #expect(!imported.stderr.contains(raw), "\(imported.stderr)")
+    }
   }
 
   @Test func anExportThatCannotBeWrittenExitsFourAndLeavesNothing() async throws {
