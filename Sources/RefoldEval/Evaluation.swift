@@ -134,7 +134,8 @@ public struct Evaluation: Sendable {
       let decider = try makeDecider(suite, variant, spec)
       let variantStarted = now()
       let total = Self.expectedCases(
-        threads: threads, spec: spec, modes: modes, shard: options.shard)
+        threads: threads, spec: spec, modes: modes, shard: options.shard,
+        expectations: suite.expectations)
       progress.start(label: variant.name, total: total)
       let info = RunInfo(
         id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
@@ -243,18 +244,25 @@ public struct Evaluation: Sendable {
     }
   }
 
-  /// The number of cases a run will produce, for progress.
+  /// The number of cases a run will produce, for progress: every decision the expectations
+  /// do not ignore in step mode, one per thread with a decision in loop mode.
   public static func expectedCases(
-    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?
+    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?,
+    expectations: Expectations = .none
   ) -> Int {
     let reducer = spec.reducer
     var total = 0
     for events in threads {
       guard let id = events.first?.thread, shard?.includes(id) ?? true else { continue }
+      let golden = GoldenThread(events: events, reducer: reducer)
       if modes.contains(.step) {
-        total += GoldenThread(events: events, reducer: reducer).decisions.count
+        let expectation = expectations.forThread(golden.id)
+        total +=
+          golden.decisions.filter { point in
+            expectation.step(point.step, seq: point.seq, intent: point.intent.name)?.ignore != true
+          }.count
       }
-      if modes.contains(.loop) { total += 1 }
+      if modes.contains(.loop), !golden.decisions.isEmpty { total += 1 }
     }
     return total
   }

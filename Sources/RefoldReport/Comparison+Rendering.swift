@@ -18,10 +18,10 @@ extension Comparison {
   func textBlock(maxFlipped: Int) -> String {
     var lines: [String] = []
     lines.append(
-      "\(baseline.variant) (\(baseline.runID)) → \(candidate.variant) (\(candidate.runID)): "
-        + "\(sharedCases) shared cases"
+      "\(baseline.variant) → \(candidate.variant): \(sharedCases) shared cases"
         + (onlyInBaseline + onlyInCandidate > 0
           ? ", \(onlyInBaseline) only in baseline, \(onlyInCandidate) only in candidate" : ""))
+    lines.append("  runs \(baseline.runID) → \(candidate.runID)")
     var rows: [[String]] = [["rate", "pairs", baseline.variant, candidate.variant, "Δ", "95% CI"]]
     for rate in rates {
       rows.append([
@@ -44,9 +44,9 @@ extension Comparison {
     where !flipped.isEmpty {
       lines.append("\(title) (\(flipped.count)):")
       for item in flipped.prefix(maxFlipped) {
+        lines.append("  \(item.id), expected \(item.expected ?? "–"):")
         lines.append(
-          "  \(item.id)  expected \(item.expected ?? "–"): "
-            + "\(item.baselineActual ?? "–") [\(item.baselineVerdict.rawValue)] → "
+          "    \(item.baselineActual ?? "–") [\(item.baselineVerdict.rawValue)] → "
             + "\(item.candidateActual ?? "–") [\(item.candidateVerdict.rawValue)]")
       }
       if flipped.count > maxFlipped { lines.append("  … and \(flipped.count - maxFlipped) more") }
