@@ -43,6 +43,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "A run id in the store or a results.json to compare against.")
   var baseline: String?
 
+  @Option(
+    name: .long,
+    help: "Variants compared: reference (compare_to: or the first, against each other) or all.")
+  var compare: String = "reference"
+
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
   var out: String?
 
@@ -72,6 +77,9 @@ struct EvalCommand: AsyncParsableCommand {
     if let minAccuracy, !(0...1).contains(minAccuracy) {
       throw ValidationError("--min-accuracy must be between 0 and 1")
     }
+    guard compare == "reference" || compare == "all" else {
+      throw ValidationError("--compare must be reference or all, not \"\(compare)\"")
+    }
     guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
   }
 
@@ -94,7 +102,8 @@ struct EvalCommand: AsyncParsableCommand {
       options: Evaluation.Options(
         variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
-        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
+        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
+        comparesAllPairs: compare == "all"),
       loader: loader,
       decider: suiteModel.decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
@@ -162,9 +171,12 @@ struct EvalCommand: AsyncParsableCommand {
       for line in style.fitted(trimmed) { output.line(line) }
     }
     show(Self.summaryBlocks(runs))
-    if runs.count > 1 {
+    if !result.comparisonPairs.isEmpty {
+      let comparisons = result.comparisonPairs.map {
+        Comparison.compare(runs[$0.baseline], runs[$0.candidate])
+      }
       show()
-      show(Comparison.text(Comparison.compare(runs: runs), maxFlipped: 5))
+      show(Comparison.text(comparisons, maxFlipped: 5))
     }
     show()
     show("reports: \(result.reportLocation ?? "")")
@@ -174,6 +186,7 @@ struct EvalCommand: AsyncParsableCommand {
         show(
           "\(run.variant.name): vs baseline on \(regression.pairs) shared cases: McNemar p = "
             + String(format: "%.4f", regression.pValue)
+            + (regression.pValue < 0.05 ? " (significant at α = 0.05)" : " (not significant)")
             + ", \(regression.newlyFailing.count) newly failing, "
             + "\(regression.newlyPassing.count) newly passing")
         for id in regression.newlyFailing.prefix(10) { show("  - now failing: \(id)") }

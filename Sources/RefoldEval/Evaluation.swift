@@ -42,12 +42,15 @@ public struct Evaluation: Sendable {
     public var gitCommit: String?
     /// The tool version recorded with the run.
     public var toolVersion: String
+    /// Compare every pair of variants, not only the reference variant with each other.
+    public var comparesAllPairs: Bool
 
     public init(
       variants: [String] = [], modes: [ReplayMode] = [], shard: Shard? = nil,
       concurrency: Int = 4, minAccuracy: Double? = nil, modelSource: String = "recorded",
-      gitCommit: String? = nil, toolVersion: String = "library"
+      gitCommit: String? = nil, toolVersion: String = "library", comparesAllPairs: Bool = false
     ) {
+      self.comparesAllPairs = comparesAllPairs
       self.variants = variants
       self.modes = modes
       self.shard = shard
@@ -177,6 +180,9 @@ public struct Evaluation: Sendable {
     }
 
     let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
+    let pairs = Self.comparisonPairs(
+      variants: outcomes.map(\.variant.name), reference: suite.compareTo,
+      all: options.comparesAllPairs)
     var location: String?
     if let reporter {
       // This evaluation's runs are in the history as they will be once stored.
@@ -188,13 +194,33 @@ public struct Evaluation: Sendable {
         }
       location = try reporter.write(
         outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
-        baseline: baselineRun)
+        baseline: baselineRun, pairs: pairs)
     }
     if let store {
       try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
     }
-    return EvaluationResult(
+    var result = EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
+    result.comparisonPairs = pairs
+    return result
+  }
+
+  /// The pairs of runs an evaluation compares, as indexes into its variants: the reference
+  /// variant (`compare_to:`, else the first) against each other, or with `all` every pair
+  /// once, in variant order.
+  public static func comparisonPairs(variants: [String], reference: String?, all: Bool)
+    -> [ComparisonPair]
+  {
+    let indexes = variants.indices
+    if all {
+      return indexes.flatMap { first in
+        indexes.filter { $0 > first }.map { ComparisonPair(baseline: first, candidate: $0) }
+      }
+    }
+    let anchor = reference.flatMap { variants.firstIndex(of: $0) } ?? 0
+    return indexes.filter { $0 != anchor }.map {
+      ComparisonPair(baseline: anchor, candidate: $0)
+    }
   }
 
   /// Saves each run, trying a run whose store failed for a reason of the environment (a busy
