@@ -11,9 +11,16 @@ import Synchronization
 public protocol CLIOutput: Sendable {
   /// Writes bytes as they are.
   func write(_ bytes: [UInt8])
+
+  /// The width in columns of the terminal this output is, or nil when it is not a terminal
+  /// (a file, a pipe, a capture).
+  var terminalWidth: Int? { get }
 }
 
 extension CLIOutput {
+  /// Not a terminal.
+  public var terminalWidth: Int? { nil }
+
   /// Writes text as UTF-8.
   public func write(_ text: String) { write(Array(text.utf8)) }
 
@@ -31,6 +38,14 @@ public struct FileDescriptorOutput: CLIOutput {
 
   public static let standardOutput = FileDescriptorOutput(descriptor: 1)
   public static let standardError = FileDescriptorOutput(descriptor: 2)
+
+  /// The terminal's width when the descriptor is a terminal (80 when it cannot be read).
+  public var terminalWidth: Int? {
+    guard isatty(descriptor) == 1 else { return nil }
+    var size = winsize()
+    guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
+  }
 
   public func write(_ bytes: [UInt8]) {
     bytes.withUnsafeBytes { buffer in
@@ -62,7 +77,13 @@ public final class CapturedOutput: CLIOutput {
 
   private let storage = Mutex(State())
 
-  public init() {}
+  /// The width of the terminal this capture stands for, or nil for output that is not a
+  /// terminal (the default).
+  public let terminalWidth: Int?
+
+  public init(terminalWidth: Int? = nil) {
+    self.terminalWidth = terminalWidth
+  }
 
   public func write(_ bytes: [UInt8]) {
     let ready = storage.withLock { state in

@@ -43,6 +43,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "A run id in the store or a results.json to compare against.")
   var baseline: String?
 
+  @Option(
+    name: .long,
+    help: "Variants compared: reference (compare_to: or the first, against each other) or all.")
+  var compare: String = "reference"
+
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
   var out: String?
 
@@ -72,6 +77,9 @@ struct EvalCommand: AsyncParsableCommand {
     if let minAccuracy, !(0...1).contains(minAccuracy) {
       throw ValidationError("--min-accuracy must be between 0 and 1")
     }
+    guard compare == "reference" || compare == "all" else {
+      throw ValidationError("--compare must be reference or all, not \"\(compare)\"")
+    }
     guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
   }
 
@@ -94,14 +102,16 @@ struct EvalCommand: AsyncParsableCommand {
       options: Evaluation.Options(
         variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
         concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
-        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version),
+        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
+        comparesAllPairs: compare == "all"),
       loader: loader,
       decider: suiteModel.decider,
       baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
       reporter: ReportFiles(out: out, junitCases: junitCases),
       progress: ProgressLine(
-        enabled: isatty(STDOUT_FILENO) == 1 && context.stdout is FileDescriptorOutput,
+        enabled: context.stdout.terminalWidth != nil
+          && !TerminalStyle.isContinuousIntegration(environment),
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
@@ -149,38 +159,62 @@ struct EvalCommand: AsyncParsableCommand {
     }
   }
 
-  /// Prints the summary table, the gate's checks and, always last, its verdict line
-  /// (`PASS`, `FAIL`, `INCOMPLETE`); then throws for source errors (exit 3, `INCOMPLETE`) or a
-  /// failed gate (exit 1, `FAIL`).
+  /// Prints each variant's rates, the comparison, the gate's checks and, always last, its
+  /// verdict line (`PASS`, `FAIL`, `INCOMPLETE`), every line fitted to the terminal; then
+  /// throws for source errors (exit 3, `INCOMPLETE`) or a failed gate (exit 1, `FAIL`).
   private func report(_ result: EvaluationResult, to context: CLIContext) throws {
     let runs = result.runs.map(\.results)
     let output = context.stdout
-    output.line(Self.summaryTable(runs))
-    if runs.count > 1 {
-      output.line()
-      output.line(Comparison.text(Comparison.compare(runs: runs), maxFlipped: 5))
+    let style = TerminalStyle(output: output, environment: context.environment)
+    func show(_ text: String = "") {
+      let trimmed = text.hasSuffix("\n") ? String(text.dropLast()) : text
+      for line in style.fitted(trimmed) { output.line(line) }
     }
-    output.line()
-    output.line("reports: \(result.reportLocation ?? "")")
+    show(Self.summaryBlocks(runs))
+    if !result.comparisonPairs.isEmpty {
+      let comparisons = result.comparisonPairs.map {
+        Comparison.compare(runs[$0.baseline], runs[$0.candidate])
+      }
+      show()
+      show(Comparison.text(comparisons, maxFlipped: 5))
+    }
+    show()
+    show("reports: \(result.reportLocation ?? "")")
 
     for run in result.runs {
       if let regression = run.gate.regression {
-        output.line(
+        show(
           "\(run.variant.name): vs baseline on \(regression.pairs) shared cases: McNemar p = "
             + String(format: "%.4f", regression.pValue)
+            + (regression.pValue < 0.05 ? " (significant at α = 0.05)" : " (not significant)")
             + ", \(regression.newlyFailing.count) newly failing, "
             + "\(regression.newlyPassing.count) newly passing")
-        for id in regression.newlyFailing.prefix(10) { output.line("  - now failing: \(id)") }
-        for id in regression.newlyPassing.prefix(10) { output.line("  + now passing: \(id)") }
+        for id in regression.newlyFailing.prefix(10) { show("  - now failing: \(id)") }
+        for id in regression.newlyPassing.prefix(10) { show("  + now passing: \(id)") }
       }
     }
     for run in result.runs {
       for check in run.gate.record.checks {
         let prefix = result.runs.count > 1 ? "\(run.variant.name): " : ""
-        output.line("gate: \(prefix)\(GateView.outcome(check)): \(check.detail)")
+        let outcome = GateView.outcome(check)
+        let mark: TerminalStyle.Mark =
+          check.evaluated ? (check.passed ? .pass : .fail) : .warning
+        let lines = style.fitted("gate: \(prefix)\(outcome): \(check.detail)")
+        for (index, line) in lines.enumerated() {
+          output.line(index == 0 ? style.paint("\(outcome):", in: line, mark) : line)
+        }
       }
     }
-    output.line(Self.verdictLine(result))
+    let verdictMark: TerminalStyle.Mark =
+      switch result.verdict {
+      case .pass: .pass
+      case .fail: .fail
+      case .incomplete: .warning
+      }
+    for (index, line) in style.fitted(Self.verdictLine(result)).enumerated() {
+      output.line(
+        index == 0 ? style.paint(result.verdict.rawValue, in: line, verdictMark) : line)
+    }
     let sourceFailures = result.sourceFailures
     if !sourceFailures.isEmpty {
       for failure in sourceFailures.prefix(3) { context.stderr.line("refold: \(failure)") }
@@ -217,23 +251,32 @@ struct EvalCommand: AsyncParsableCommand {
     }
   }
 
-  /// One row per variant: the headline rates with their 95% intervals.
-  static func summaryTable(_ runs: [RunResults]) -> String {
-    var table = TextTable([
-      "VARIANT", "DECISIONS", "INTENT ACCURACY", "PARAMETER ACCURACY", "CASE PASS RATE",
-      "LOOP PASS", "RETRIES OK", "ESCALATION ON TIME", "SOURCE ERRORS",
-    ])
+  /// One block per variant: its decisions and source errors, then each headline rate with
+  /// its 95% interval and `passed/total`, one to a line.
+  static func summaryBlocks(_ runs: [RunResults]) -> String {
+    var blocks: [String] = []
     for run in runs {
       let summary = run.summary
-      table.append([
-        run.run.variant, String(summary.decisions), format(summary.intentAccuracy),
-        format(summary.parameterAccuracy), format(summary.casePassRate),
-        summary.loop.map { format($0.passRate) } ?? "-",
-        format(summary.retry.expectedBehaviour), format(summary.escalation.onTimeRate),
-        String(summary.sourceErrors),
-      ])
+      let rates: [(String, String)] = [
+        ("intent accuracy", format(summary.intentAccuracy)),
+        ("parameter accuracy", format(summary.parameterAccuracy)),
+        ("case pass rate", format(summary.casePassRate)),
+        ("loop pass", summary.loop.map { format($0.passRate) } ?? "-"),
+        ("retries ok", format(summary.retry.expectedBehaviour)),
+        ("escalation on time", format(summary.escalation.onTimeRate)),
+      ]
+      let width = rates.map(\.0.count).max() ?? 0
+      var lines = [
+        "\(run.run.variant): \(summary.decisions) decisions, "
+          + "\(summary.sourceErrors) source errors"
+      ]
+      for (title, value) in rates {
+        lines.append(
+          "  " + title + String(repeating: " ", count: width - title.count) + "  " + value)
+      }
+      blocks.append(lines.joined(separator: "\n"))
     }
-    return table.lines.joined(separator: "\n")
+    return blocks.joined(separator: "\n")
   }
 
   /// `62.4% [55.1–69.2] 113/181`, or `-` for an empty rate.

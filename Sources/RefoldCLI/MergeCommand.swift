@@ -42,6 +42,6 @@ struct MergeCommand: ParsableCommand {
     out.line(
       "merged \(shards.count) shards into run \(merged.run.id): \(merged.cases.count) cases, "
         + "written to \(output)")
-    out.line(EvalCommand.summaryTable([merged]))
+    out.line(EvalCommand.summaryBlocks([merged]))
   }
 }

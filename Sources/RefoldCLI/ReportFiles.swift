@@ -15,6 +15,16 @@ struct ReportFiles: EvaluationReporter {
   func write(
     _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?
   ) throws -> String {
+    try write(
+      runs, evaluationID: evaluationID, history: history, baseline: baseline,
+      pairs: Evaluation.comparisonPairs(
+        variants: runs.map(\.run.variant), reference: nil, all: false))
+  }
+
+  func write(
+    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?,
+    pairs: [ComparisonPair]
+  ) throws -> String {
     let primary = runs[0]
     let others = Array(runs.dropFirst())
     let layout = ReportLayout(suite: primary.run.suite, runID: evaluationID, out: out)
@@ -28,7 +38,7 @@ struct ReportFiles: EvaluationReporter {
       try ReportFile.write(other, in: directory)
     }
     if !others.isEmpty {
-      let comparisons = Comparison.compare(runs: runs)
+      let comparisons = pairs.map { Comparison.compare(runs[$0.baseline], runs[$0.candidate]) }
       _ = try ComparisonWriter().write(comparisons, to: layout.directory)
     }
     return layout.directory

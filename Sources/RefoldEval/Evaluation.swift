@@ -42,12 +42,15 @@ public struct Evaluation: Sendable {
     public var gitCommit: String?
     /// The tool version recorded with the run.
     public var toolVersion: String
+    /// Compare every pair of variants, not only the reference variant with each other.
+    public var comparesAllPairs: Bool
 
     public init(
       variants: [String] = [], modes: [ReplayMode] = [], shard: Shard? = nil,
       concurrency: Int = 4, minAccuracy: Double? = nil, modelSource: String = "recorded",
-      gitCommit: String? = nil, toolVersion: String = "library"
+      gitCommit: String? = nil, toolVersion: String = "library", comparesAllPairs: Bool = false
     ) {
+      self.comparesAllPairs = comparesAllPairs
       self.variants = variants
       self.modes = modes
       self.shard = shard
@@ -134,7 +137,8 @@ public struct Evaluation: Sendable {
       let decider = try makeDecider(suite, variant, spec)
       let variantStarted = now()
       let total = Self.expectedCases(
-        threads: threads, spec: spec, modes: modes, shard: options.shard)
+        threads: threads, spec: spec, modes: modes, shard: options.shard,
+        expectations: suite.expectations)
       progress.start(label: variant.name, total: total)
       let info = RunInfo(
         id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
@@ -176,6 +180,9 @@ public struct Evaluation: Sendable {
     }
 
     let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
+    let pairs = Self.comparisonPairs(
+      variants: outcomes.map(\.variant.name), reference: suite.compareTo,
+      all: options.comparesAllPairs)
     var location: String?
     if let reporter {
       // This evaluation's runs are in the history as they will be once stored.
@@ -187,13 +194,33 @@ public struct Evaluation: Sendable {
         }
       location = try reporter.write(
         outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
-        baseline: baselineRun)
+        baseline: baselineRun, pairs: pairs)
     }
     if let store {
       try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
     }
-    return EvaluationResult(
+    var result = EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
+    result.comparisonPairs = pairs
+    return result
+  }
+
+  /// The pairs of runs an evaluation compares, as indexes into its variants: the reference
+  /// variant (`compare_to:`, else the first) against each other, or with `all` every pair
+  /// once, in variant order.
+  public static func comparisonPairs(variants: [String], reference: String?, all: Bool)
+    -> [ComparisonPair]
+  {
+    let indexes = variants.indices
+    if all {
+      return indexes.flatMap { first in
+        indexes.filter { $0 > first }.map { ComparisonPair(baseline: first, candidate: $0) }
+      }
+    }
+    let anchor = reference.flatMap { variants.firstIndex(of: $0) } ?? 0
+    return indexes.filter { $0 != anchor }.map {
+      ComparisonPair(baseline: anchor, candidate: $0)
+    }
   }
 
   /// Saves each run, trying a run whose store failed for a reason of the environment (a busy
@@ -243,18 +270,25 @@ public struct Evaluation: Sendable {
     }
   }
 
-  /// The number of cases a run will produce, for progress.
+  /// The number of cases a run will produce, for progress: every decision the expectations
+  /// do not ignore in step mode, one per thread with a decision in loop mode.
   public static func expectedCases(
-    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?
+    threads: [[Event]], spec: AgentSpec, modes: [ReplayMode], shard: Shard?,
+    expectations: Expectations = .none
   ) -> Int {
     let reducer = spec.reducer
     var total = 0
     for events in threads {
       guard let id = events.first?.thread, shard?.includes(id) ?? true else { continue }
+      let golden = GoldenThread(events: events, reducer: reducer)
       if modes.contains(.step) {
-        total += GoldenThread(events: events, reducer: reducer).decisions.count
+        let expectation = expectations.forThread(golden.id)
+        total +=
+          golden.decisions.filter { point in
+            expectation.step(point.step, seq: point.seq, intent: point.intent.name)?.ignore != true
+          }.count
       }
-      if modes.contains(.loop) { total += 1 }
+      if modes.contains(.loop), !golden.decisions.isEmpty { total += 1 }
     }
     return total
   }

@@ -16,4 +16,20 @@ public protocol EvaluationReporter: Sendable {
   func write(
     _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?
   ) throws -> String
+
+  /// Writes the reports of `runs` with the comparisons of `pairs` (indexes into `runs`).
+  func write(
+    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?,
+    pairs: [ComparisonPair]
+  ) throws -> String
+}
+
+extension EvaluationReporter {
+  /// Writes the reports as ``write(_:evaluationID:history:baseline:)`` does, `pairs` unused.
+  public func write(
+    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?,
+    pairs: [ComparisonPair]
+  ) throws -> String {
+    try write(runs, evaluationID: evaluationID, history: history, baseline: baseline)
+  }
 }

@@ -28,6 +28,8 @@ public struct EvaluationResult: Sendable {
   public var evaluationID: String
   /// Where the reporter wrote the reports, when there is one.
   public var reportLocation: String?
+  /// The pairs of runs compared, as indexes into ``runs``.
+  public var comparisonPairs: [ComparisonPair] = []
 
   public init(
     suite: Suite, runs: [VariantRun], evaluationID: String, reportLocation: String? = nil

@@ -33,6 +33,8 @@ public struct Suite: Sendable, Hashable {
   /// Whether golden events of types unknown to the agent's vocabulary are errors rather
   /// than warnings (``SuiteValidator``).
   public var strict = false
+  /// The variant the others are compared against (`compare_to:`; nil: the first variant).
+  public var compareTo: String?
 
   public init(
     name: String, directory: String, file: String, agentPath: String, agent: AgentSpec,

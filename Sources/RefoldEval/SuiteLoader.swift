@@ -45,7 +45,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction", "intents", "strict",
+    "thresholds", "redaction", "intents", "strict", "compare_to",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -152,6 +152,17 @@ public struct SuiteLoader: Sendable {
       modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction,
       externalAgent: externalAgent)
     suite.strict = rest.strict
+    if let node = try checking({ () throws(YAMLProblem) in try root.member("compare_to") }) {
+      let name = try checking { () throws(YAMLProblem) in try node.string() }
+      let names = variants.map(\.name)
+      guard names.contains(name) else {
+        let near = YAMLNode.suggestion(for: name, among: names).map { " (did you mean \($0)?)" }
+        throw SuiteError(
+          node.problem(
+            "compare_to names no variant of the suite: \"\(name)\"\(near ?? "")"))
+      }
+      suite.compareTo = name
+    }
     return suite
   }
 

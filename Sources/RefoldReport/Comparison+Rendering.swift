@@ -17,12 +17,20 @@ extension Comparison {
 
   func textBlock(maxFlipped: Int) -> String {
     var lines: [String] = []
+    // Two runs of one variant are told apart by run: A the baseline's, B the candidate's.
+    let sameVariant = baseline.variant == candidate.variant
+    let baselineLabel = sameVariant ? "run A" : baseline.variant
+    let candidateLabel = sameVariant ? "run B" : candidate.variant
     lines.append(
-      "\(baseline.variant) (\(baseline.runID)) → \(candidate.variant) (\(candidate.runID)): "
-        + "\(sharedCases) shared cases"
+      (sameVariant ? "\(baseline.variant), " : "")
+        + "\(baselineLabel) → \(candidateLabel): \(sharedCases) shared cases"
         + (onlyInBaseline + onlyInCandidate > 0
           ? ", \(onlyInBaseline) only in baseline, \(onlyInCandidate) only in candidate" : ""))
-    var rows: [[String]] = [["rate", "pairs", baseline.variant, candidate.variant, "Δ", "95% CI"]]
+    lines.append(
+      sameVariant
+        ? "  run A \(baseline.runID), run B \(candidate.runID)"
+        : "  runs \(baseline.runID) → \(candidate.runID)")
+    var rows: [[String]] = [["rate", "pairs", baselineLabel, candidateLabel, "Δ", "95% CI"]]
     for rate in rates {
       rows.append([
         rate.metric.title, String(rate.pairs), Format.percent(rate.baseline),
@@ -38,15 +46,16 @@ extension Comparison {
     lines.append(contentsOf: Comparison.aligned(rows, rightAligned: [1, 2, 3, 4]))
     lines.append(
       "McNemar (case pass): \(mcnemar.baselineOnly) regressed, \(mcnemar.candidateOnly) improved, "
-        + "exact \(Format.pEquals(mcnemar.pValue))"
+        + "exact \(Format.pEquals(mcnemar.pValue)), "
+        + (mcnemar.pValue < Comparison.alpha ? "significant at α = 0.05" : "not significant")
         + (isSignificantRegression() ? " — significant regression" : ""))
     for (title, flipped) in [("Regressions", regressions), ("Improvements", improvements)]
     where !flipped.isEmpty {
       lines.append("\(title) (\(flipped.count)):")
       for item in flipped.prefix(maxFlipped) {
+        lines.append("  \(item.id), expected \(item.expected ?? "–"):")
         lines.append(
-          "  \(item.id)  expected \(item.expected ?? "–"): "
-            + "\(item.baselineActual ?? "–") [\(item.baselineVerdict.rawValue)] → "
+          "    \(item.baselineActual ?? "–") [\(item.baselineVerdict.rawValue)] → "
             + "\(item.candidateActual ?? "–") [\(item.candidateVerdict.rawValue)]")
       }
       if flipped.count > maxFlipped { lines.append("  … and \(flipped.count - maxFlipped) more") }

@@ -20,6 +20,8 @@ import RefoldShared
 /// ```
 public struct Comparison: Sendable, Hashable, Codable {
   public static let schemaIdentifier = "refold.comparison/v1"
+  /// The significance level the text of a comparison judges its p-value at.
+  public static let alpha = 0.05
 
   /// One side of the comparison.
   public struct Side: Sendable, Hashable, Codable {

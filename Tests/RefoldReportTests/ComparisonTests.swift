@@ -114,8 +114,9 @@ struct ComparisonTests {
     #expect(comparisons.map(\.candidate.variant) == ["json-events", "chat-messages"])
     #expect(comparisons.allSatisfy { $0.baseline.runID == "a" })
     let text = Comparison.text(comparisons)
-    #expect(text.contains("baseline (a) → json-events (b): 60 shared cases"))
-    #expect(text.contains("exact p = 0.0414 — significant regression"))
+    #expect(text.contains("baseline → json-events: 60 shared cases"))
+    #expect(text.contains("  runs a → b\n"))
+    #expect(text.contains("exact p = 0.0414, significant at α = 0.05 — significant regression"))
     // Columns line up: every table row of a block has the same length up to its last cell.
     let tableLines = text.split(separator: "\n").filter {
       $0.hasPrefix("Intent accuracy") || $0.hasPrefix("Case pass rate") || $0.hasPrefix("rate ")
