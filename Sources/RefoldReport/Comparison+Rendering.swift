@@ -98,7 +98,7 @@ extension Comparison {
       data.append(0x0A)
       return data
     } catch {
-      throw ReportError.cannotWrite(path: "comparison.json", reason: "\(error)")
+      throw ReportError.cannotWrite(path: "comparison.json", reason: SystemReason.of(error))
     }
   }
 
@@ -120,7 +120,7 @@ extension Comparison {
     } catch let error as ReportError {
       throw error
     } catch {
-      throw ReportError.cannotRead(path: "comparison.json", reason: "\(error)")
+      throw ReportError.cannotRead(path: "comparison.json", reason: SystemReason.of(error))
     }
   }
 }

@@ -127,6 +127,20 @@ struct ComparisonTests {
     #expect(deltaColumns.count <= 2, "Δ column aligned: \(tableLines)")
   }
 
+  @Test("a comparison.json that cannot be read says which field, in one sentence")
+  func unreadableComparisonSaysWhichField() throws {
+    let data = Data(#"{"schema":"refold.comparison/v1","comparisons":[{"baseline":"a"}]}"#.utf8)
+    do {
+      _ = try Comparison.decode(data)
+      Issue.record("a comparison without its fields decoded")
+    } catch {
+      let sentence = "\(error)"
+      #expect(sentence.contains("comparison.json"))
+      #expect(sentence.contains("it has no \"comparisons[0]."))
+      #expect(!sentence.contains("keyNotFound") && !sentence.contains("CodingKeys"))
+    }
+  }
+
   @Test("comparison.json round-trips and comparison.html escapes names")
   func renderers() throws {
     var (baseline, candidate) = try ComparisonTests.pairedRuns()
