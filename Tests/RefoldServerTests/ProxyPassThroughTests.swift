@@ -66,28 +66,6 @@ import Testing
     #expect(upstream.received.first?.header("authorization") == "Bearer sk-x")
   }
 
-  @Test func anUpstreamTimeoutIsA504NamingTheUpstreamAndTheTimeout() async throws {
-    let upstream = try await ProviderServer { _, _ in
-      try await Task.sleep(for: .seconds(5))
-      return .json(ProviderResponses.openAIContent("late"))
-    }
-    let (_, running, events) = try await proxy(to: upstream.baseURL, timeout: 0.5)
-    let reply = try await Support.post(
-      running.baseURL + "/v1/chat/completions", json: RecordingProxyTests.openAIRequest,
-      headers: ["X-Refold-Thread": "slow-1"])
-    await running.stop()
-    await upstream.stop()
-
-    #expect(reply.status == 504)
-    let message = try #require(reply.json?["error"]?["message"]?.stringValue)
-    #expect(
-      message
-        == "refold proxy: the upstream \(upstream.baseURL)/chat/completions did not answer "
-        + "within 0.5 s (the proxy's --timeout).")
-    #expect(reply.json?["error"]?["type"] == "upstream_timeout")
-    #expect(try events.events(in: "slow-1").isEmpty)
-  }
-
   @Test func errorsOnTheAnthropicRouteUseAnthropicsShape() async throws {
     let (_, running, _) = try await proxy(to: "http://127.0.0.1:9/v1")
     var streamed = AnthropicSupport.request.objectValue ?? [:]

@@ -141,8 +141,11 @@ import Testing
   }
 
   @Test func anAnswerTheClientAbandonedIsNoDecision() async throws {
+    // The upstream holds the answer until the client has gone.
+    let (held, release) = AsyncStream.makeStream(of: Void.self)
+    defer { release.finish() }
     let upstream = try await ProviderServer { _, _ in
-      try await Task.sleep(for: .milliseconds(1500))
+      for await _ in held {}
       return .json(ProviderResponses.openAIToolCall(name: "list_git_tags", arguments: [:]))
     }
     let events = InMemoryEventStore()
@@ -160,13 +163,15 @@ import Testing
       request: "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + "Content-Type: application/json\r\nX-Refold-Thread: abandoned-1\r\n"
         + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
-    // The upstream answers after the client gave up; the proxy tries to hand it over.
+    // Once the upstream has the request, it answers; the client has already gone, and the
+    // proxy tries to hand the answer over.
     let deadline = ContinuousClock.now + .seconds(10)
     while upstream.received.isEmpty, ContinuousClock.now < deadline {
       try await Task.sleep(for: .milliseconds(10))
     }
+    release.finish()
     await proxy.waitUntilRecorded()
-    await running.stop()
+    await running.stop(timeout: 0)
     await upstream.stop()
 
     #expect(try events.events(in: "abandoned-1").map(\.type) == ["user_input"])

@@ -50,8 +50,9 @@ import Testing
     }
     defer { Task { await upstream.stop() } }
     let clock = TestClock()
+    let events = SQLiteEventStore(database: database)
     let proxy = try RecordingProxy(
-      upstream: upstream.baseURL, events: SQLiteEventStore(database: database),
+      upstream: upstream.baseURL, events: events,
       cassette: cassette, timeout: 300,
       dependencies: Dependencies(
         clock: clock, now: { Date(timeIntervalSince1970: 1_700_000_000) },
@@ -73,6 +74,7 @@ import Testing
           "refold proxy: the upstream \(upstream.baseURL)/chat/completions did not answer "
             + "within 300 s (the proxy's --timeout)."))
     #expect(try cassette.allExchanges().isEmpty)
+    #expect(try events.events(in: "prod-002").isEmpty)
   }
 
   @Test func recordsAnExchangeAndReplaysItWithTheUpstreamGone() async throws {
