@@ -24,21 +24,7 @@ import Testing
   func suite(expectations: String, extraThread: String? = nil, strict: Bool = false) throws
     -> TemporaryDirectory
   {
-    let directory = try TemporaryDirectory()
-    let manager = FileManager.default
-    try manager.createDirectory(
-      atPath: directory.path("threads"), withIntermediateDirectories: true)
-    try manager.createDirectory(
-      atPath: directory.path("prompts"), withIntermediateDirectories: true)
-    for thread in Self.threads {
-      try manager.copyItem(
-        atPath: "\(Self.repository)/fixtures/deploybot/threads/\(thread).jsonl",
-        toPath: directory.path("threads/\(thread).jsonl"))
-    }
-    for file in ["agent.yaml", "prompts/default.mustache", "prompts/concise.mustache"] {
-      try manager.copyItem(
-        atPath: "\(Self.repository)/evals/deploybot/\(file)", toPath: directory.path(file))
-    }
+    let directory = try deployBotSuiteCopy(threads: Self.threads)
     if let extraThread { _ = try directory.write("threads/extra.jsonl", extraThread) }
     _ = try directory.write("expectations.yaml", expectations)
     _ = try directory.write(
