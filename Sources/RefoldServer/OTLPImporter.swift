@@ -3,32 +3,47 @@ import RefoldCore
 import RefoldModels
 import RefoldShared
 
-/// Reads OTLP JSON traces that follow the OpenTelemetry GenAI semantic conventions and turns
-/// each conversation into a thread and each model call into an exchange.
+/// Reads OTLP JSON exports (traces, logs, or both) that follow the OpenTelemetry GenAI
+/// semantic conventions and turns each conversation into a thread and each model call into
+/// an exchange.
 ///
-/// Spans are taken from `resourceSpans[].scopeSpans[].spans[]`; a span is a model call when
-/// it carries GenAI attributes (`gen_ai.operation.name` of `chat`, `text_completion` or
+/// Spans are taken from `resourceSpans[].scopeSpans[].spans[]` and log records from
+/// `resourceLogs[].scopeLogs[].logRecords[]`, of every file given together. A log record
+/// joins the span its `spanId` names (a record whose span is not in the export makes up a
+/// call of its own): `gen_ai.client.inference.operation.details` lends the span its
+/// attributes, messages included; the other GenAI events (`gen_ai.user.message`,
+/// `gen_ai.choice`, …) become span events with their body. A span is a model call when it
+/// carries GenAI attributes (`gen_ai.operation.name` of `chat`, `text_completion` or
 /// `generate_content`, or recorded messages). Its messages come from, in this order:
-/// - current attributes: `gen_ai.input.messages` / `gen_ai.output.messages` (JSON, messages
-///   with `parts`: `text`, `tool_call`, `tool_call_response`);
+/// - current attributes: `gen_ai.input.messages` / `gen_ai.output.messages` (JSON text or
+///   structured values, messages with `parts`: `text`, `tool_call`, `tool_call_response`);
 /// - deprecated attributes: `gen_ai.prompt.N.role|content|tool_call_id`,
 ///   `gen_ai.completion.N.role|content`, `gen_ai.completion.N.tool_calls.M.name|arguments|id`;
-/// - deprecated span events: `gen_ai.system.message`, `gen_ai.user.message`,
+/// - deprecated events: `gen_ai.system.message`, `gen_ai.user.message`,
 ///   `gen_ai.assistant.message`, `gen_ai.tool.message`, `gen_ai.choice` (content in
 ///   `content`, `tool_calls`, `id`, `message` or a JSON `gen_ai.event.content` attribute), and
 ///   `gen_ai.content.prompt` / `gen_ai.content.completion` (`gen_ai.prompt` /
 ///   `gen_ai.completion` as JSON).
 ///
-/// Spans are grouped by `gen_ai.conversation.id`, else by trace id, which becomes the thread
-/// id, and ordered by start time. In each thread: a user message becomes `user_input {text}`,
-/// a tool call a decision named after the tool with its arguments, a tool result
-/// `<tool>_result` (its JSON object, or `{"result": …}`), a text answer without tool calls
-/// `done_for_now {message}`. Only messages a call adds to the history are taken, so the
-/// history repeated in every call appears once. Each call becomes an exchange (an OpenAI
-/// chat request and response rebuilt from the span, usage from `gen_ai.usage.input_tokens` /
+/// Calls are ordered by start time and grouped into threads by, in this order: the
+/// `gen_ai.conversation.id` of the span or of an enclosing span; the trace, when the span has
+/// a parent (the application's own span around its calls); a session attribute
+/// (`session.id`, Traceloop's `traceloop.association.properties.session_id`) of a root span;
+/// else the call's history: a call whose input begins with a thread's last call (its input
+/// and answer) and adds to it goes on with that thread, any other starts a thread named after
+/// its trace id. The first call of a trace is joined to a thread by its history the same way.
+///
+/// In each thread: a system message becomes `user_input {text, role: "system"}`, a user
+/// message `user_input {text}`, a tool call a decision named after the tool with its
+/// arguments, a tool result `<tool>_result` (its JSON object, or `{"result": …}`), a text
+/// answer without tool calls `done_for_now {message}`. Only messages a call adds to the
+/// history are taken, so the history repeated in every call appears once. Each call becomes
+/// an exchange (an OpenAI chat request rebuilt from the span with its tool definitions, the
+/// response with each choice's finish reason, usage from `gen_ai.usage.input_tokens` /
 /// `output_tokens` or the deprecated `prompt_tokens` / `completion_tokens`, latency from the
-/// span's duration) and its decisions carry `meta.exchange_key`. Events carry ids derived
-/// from the span ids, so importing a file twice adds nothing.
+/// span's duration) and its decisions carry `meta.exchange_key` and `meta.exchange_n`.
+/// Events carry ids derived from the span ids, so importing the same files twice adds
+/// nothing; everything is stored in one transaction.
 public struct OTLPImporter: Sendable {
   public init() {}
 

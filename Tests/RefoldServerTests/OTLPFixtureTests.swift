@@ -187,6 +187,37 @@ import Testing
     }
   }
 
+  @Test func aSessionAttributeJoinsRootCallsIntoOneThread() throws {
+    // The identical pair of the Traceloop capture, each span given the session the
+    // application would put on it.
+    let file = Self.fixtures + "/traceloop/traces.json"
+    var root = try JSONParser.parse(String(contentsOfFile: file, encoding: .utf8))
+    let session: JSONValue = ["key": "session.id", "value": ["stringValue": "session-42"]]
+    guard case .array(var resources) = root["resourceSpans"] else {
+      Issue.record("no resourceSpans")
+      return
+    }
+    for (position, resource) in resources.enumerated() {
+      let text = resource.canonicalString
+      guard text.contains("say hello to the on-call engineer") else { continue }
+      let tagged = text.replacingOccurrences(
+        of: #""attributes":[{"key":"gen_ai.operation.name""#,
+        with: #""attributes":[\#(session.canonicalString),{"key":"gen_ai.operation.name""#)
+      resources[position] = try JSONParser.parse(tagged)
+    }
+    root = ["resourceSpans": .array(resources)]
+
+    let store = try Store()
+    let summary = try OTLPImporter().store(
+      OTLPImporter().parse(root, file: file), into: store.recording)
+    #expect(summary.threads == 3)
+    let lines = try store.events.events(in: "session-42").map {
+      "\($0.type) \($0.data.canonicalString)"
+    }
+    // The second call asked the same again: no new input, a second answer.
+    #expect(lines == Self.hello + [Self.hello[1]])
+  }
+
   /// The trace id of the capture's `invoke_agent deploybot` span.
   static func traceOfAgentSpan(in file: String) throws -> String {
     let root = try JSONParser.parse(String(contentsOfFile: file, encoding: .utf8))
