@@ -120,7 +120,13 @@ public struct HTMLReportWriter: Sendable {
     for mode in runs.flatMap(\.run.modes) where !modes.contains(mode) { modes.append(mode) }
     facts.append(("modes", modes.joined(separator: ", ")))
     facts.append(("model source", info.modelSource))
-    if let model = info.model { facts.append(("model", model)) }
+    if Set(runs.map(\.run.model)).count > 1 {
+      for results in runs {
+        facts.append(("model · \(results.run.variant)", results.run.model ?? "–"))
+      }
+    } else if let model = info.model {
+      facts.append(("model", model))
+    }
     facts.append(("started", runs.map(\.run.startedAt).min() ?? info.startedAt))
     facts.append(("finished", runs.map(\.run.finishedAt).max() ?? info.finishedAt))
     if let commit = info.gitCommit { facts.append(("commit", commit)) }
