@@ -163,6 +163,14 @@ import Testing
     }
   }
 
+  @Test func traceloopEventsInLogRecords() throws {
+    let store = try Store()
+    let file = Self.fixtures + "/traceloop-events/export.json"
+    let summary = try OTLPImporter().importFiles([file], into: store.recording)
+    let rollbackTrace = try Self.traceOfAgentSpan(in: file)
+    try expectCapturedConversations(store, summary: summary, rollbackThread: rollbackTrace)
+  }
+
   @Test func aFileThatFailsToStoreWritesNothingAndARerunAddsNothing() throws {
     let store = try Store()
     let file = Self.fixtures + "/openai-v2-legacy/export.json"
