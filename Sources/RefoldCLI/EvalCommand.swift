@@ -52,6 +52,13 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
   var out: String?
 
+  @Option(
+    name: .long,
+    help:
+      "The URL the reports are published under, for absolute links in summary.md (or REFOLD_REPORT_URL)."
+  )
+  var reportURL: String?
+
   @Flag(
     name: .long,
     help: "Make every failing case a junit.xml failure (default: only the gate's checks fail).")
@@ -113,9 +120,16 @@ struct EvalCommand: AsyncParsableCommand {
         comparesAllPairs: compare == "all"),
       loader: loader,
       decider: suiteModel.decider,
-      baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
+      baseline: { [baseline, variant] in
+        // An evaluation's results.json holds several variants: one evaluated names its own.
+        try baseline.map {
+          try RunLocator.load($0, store: store, variant: variant.count == 1 ? variant[0] : nil)
+        }
+      },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
-      reporter: ReportFiles(out: out, junitCases: junitCases),
+      reporter: ReportFiles(
+        out: out, junitCases: junitCases,
+        reportURL: reportURL ?? environment["REFOLD_REPORT_URL"]),
       progress: ProgressLine(
         enabled: context.stdout.terminalWidth != nil
           && !TerminalStyle.isContinuousIntegration(environment),

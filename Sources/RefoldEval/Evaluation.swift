@@ -134,7 +134,14 @@ public struct Evaluation: Sendable {
     for variant in variants {
       let spec = suite.spec(for: variant)
       let modes = options.modes.isEmpty ? suite.modes(for: variant) : options.modes
-      let decider = try makeDecider(suite, variant, spec)
+      let decider: any Decider
+      do {
+        decider = try makeDecider(suite, variant, spec)
+      } catch EvaluationError.noCassette(let path, let name) where variants.count > 1 {
+        // One variant without its cassette leaves the others to be scored: each of its
+        // decisions is a source error, so the evaluation is INCOMPLETE.
+        decider = UnansweredDecider(error: .noCassette(path: path, variant: name))
+      }
       let variantStarted = now()
       let total = Self.expectedCases(
         threads: threads, spec: spec, modes: modes, shard: options.shard,

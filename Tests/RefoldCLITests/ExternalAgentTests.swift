@@ -45,7 +45,7 @@ import Testing
       "--concurrency", "2",
     ])
     #expect(run.code == 0, "\(run.stderr)")
-    let baseline = try ResultsReader.read(from: scratch.path("out/results.json"))
+    let baseline = try ResultsReader.read(from: scratch.path("out/baseline/results.json"))
     let exact = try ResultsReader.read(from: scratch.path("out/exact-question/results.json"))
     #expect(baseline.run.variant == "baseline")
     #expect(baseline.run.model == "python3 agent.py")
