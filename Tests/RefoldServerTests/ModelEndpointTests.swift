@@ -225,3 +225,64 @@ import Testing
     await endpoint.stop()
   }
 }
+
+/// The official Python SDKs, with their default automatic retries, against a miss: one call
+/// reaches the endpoint, and the SDK raises a status error rather than returning an answer.
+@Suite(
+  .enabled(
+    if: SDKVenv.exists,
+    "skipped: no SDK venv; .ci/run creates it (python3 -m venv .build/venv; .build/venv/bin/pip install -r scripts/requirements-sdk.txt)"
+  ))
+struct SDKMissTests {
+  static let script = """
+    import os, sys
+    if sys.argv[1] == "openai":
+        import openai
+        client = openai.OpenAI(base_url=os.environ["SLOT"] + "/v1", api_key="k")
+        try:
+            client.chat.completions.create(
+                model="calc-model", messages=[{"role": "user", "content": "not recorded"}])
+            print("answered")
+        except openai.InternalServerError as error:
+            print("status", error.status_code)
+    else:
+        import anthropic
+        client = anthropic.Anthropic(base_url=os.environ["SLOT"], api_key="k")
+        try:
+            client.messages.create(
+                model="calc-model", max_tokens=16,
+                messages=[{"role": "user", "content": "not recorded"}])
+            print("answered")
+        except anthropic.InternalServerError as error:
+            print("status", error.status_code)
+    """
+
+  @Test(arguments: ["openai", "anthropic"])
+  func aMissIsOneCallAndAnErrorForTheSDK(sdk: String) async throws {
+    let endpoint = ModelEndpoint(kind: .recorded)
+    let channel = try endpoint.channel(
+      variant: "v", cassette: ModelEndpointTests.cassette(), upstream: nil)
+    let slot = try await channel.openSlot()
+    channel.begin(slot: slot.id, thread: "t-1", step: 0, session: 1)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: SDKVenv.python)
+    process.arguments = ["-c", Self.script, sdk]
+    process.environment = [
+      "SLOT": slot.url, "NO_PROXY": "127.0.0.1",
+      "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    let finished = AsyncStream<Void> { continuation in
+      process.terminationHandler = { _ in continuation.finish() }
+    }
+    try process.run()
+    for await _ in finished {}
+    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(printed == "status 500\n")
+    let calls = channel.finish(slot: slot.id)
+    #expect(calls.exchanges.count == 1)
+    #expect(calls.failure != nil)
+    await endpoint.stop()
+  }
+}
