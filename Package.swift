@@ -71,7 +71,9 @@ let package = Package(
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
-      dependencies: ["RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval"]
+      dependencies: [
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCLI",
+      ]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
     .testTarget(

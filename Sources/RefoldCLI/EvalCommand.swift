@@ -97,7 +97,7 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
-    let evaluation = Evaluation(
+    var evaluation = Evaluation(
       suite: suite,
       options: Evaluation.Options(
         variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
@@ -115,6 +115,7 @@ struct EvalCommand: AsyncParsableCommand {
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
+    evaluation.stageEnded = context.stageEnded
     let result: EvaluationResult
     do {
       result = try await evaluation.run()
