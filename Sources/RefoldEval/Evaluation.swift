@@ -143,9 +143,11 @@ public struct Evaluation: Sendable {
       let modes = options.modes.isEmpty ? suite.modes(for: variant) : options.modes
       let decider = try makeDecider(suite, variant, spec)
       let variantStarted = now()
-      let total = Self.expectedCases(
-        threads: threads, spec: spec, modes: modes, shard: options.shard,
-        expectations: suite.expectations)
+      let total =
+        progress.needsTotal
+        ? Self.expectedCases(
+          threads: threads, spec: spec, modes: modes, shard: options.shard,
+          expectations: suite.expectations) : 0
       progress.start(label: variant.name, total: total)
       stageEnded("\(variant.name): cases counted")
       let info = RunInfo(
