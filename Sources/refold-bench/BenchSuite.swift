@@ -103,7 +103,7 @@ enum BenchSuite {
   }
 
   /// Records one OpenAI-shaped `next_step` answer per decision point of `threads` into a
-  /// cassette at `path`, about 85% of them right.
+  /// cassette at `path` (gzip, as one member, when it ends in `.gz`), about 85% of them right.
   static func writeCassette(threads: [[Event]], path: String) throws {
     let spec = try EvalBench.loadSpec()
     let builder = try RequestBuilder(spec: spec)
@@ -131,6 +131,9 @@ enum BenchSuite {
         buffer.append(0x0A)
         written += 1
       }
+    }
+    if GzipFile.isGzip(path) {
+      buffer = try buffer.withUnsafeBufferPointer { try GzipFile.deflate($0) }
     }
     try Data(buffer).write(to: URL(fileURLWithPath: path))
   }

@@ -16,8 +16,8 @@ import RefoldStore
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
          refold-bench import [--events N]    import an N-event JSONL file (default 200000)
-         refold-bench eval [--decisions N] [--shape public|deploybot] [--concurrency C]
-                           [--keep DIR]
+         refold-bench eval [--decisions N] [--shape public|deploybot] [--cassette gz|jsonl]
+                           [--concurrency C] [--keep DIR]
                                              `refold eval` end to end on a generated suite on
                                              disk: N decisions (default 10000) in step mode
                                              from a cassette, every report written, the run
@@ -218,8 +218,14 @@ do {
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { if kept == nil { try? FileManager.default.removeItem(atPath: work) } }
     let suite = (work as NSString).appendingPathComponent("suite")
+    let cassette = value("--cassette", in: arguments) ?? "gz"
+    guard cassette == "gz" || cassette == "jsonl" else {
+      print(usage)
+      exit(2)
+    }
     try runChild([
       "eval-setup", "--decisions", String(decisions), "--shape", shape, "--suite", suite,
+      "--cassette", cassette,
     ])
     try runChild(
       ["eval-run", "--suite", suite, "--work", work]
@@ -243,7 +249,9 @@ do {
     }
     let decisions = option("--decisions", in: arguments, default: 10_000)
     let start = now()
-    try BenchSuite.write(decisions: decisions, shape: shape, directory: suite)
+    try BenchSuite.write(
+      decisions: decisions, shape: shape, directory: suite,
+      cassetteExtension: value("--cassette", in: arguments) == "jsonl" ? ".jsonl" : ".jsonl.gz")
     let threads = EndToEndEval.fileSize(
       (suite as NSString).appendingPathComponent("threads/threads.jsonl"))
     let cassettes = EndToEndEval.fileSizes(
