@@ -104,6 +104,8 @@ import Testing
       let calls = choice?["message"]?["tool_calls"]
       #expect(reason == (calls == nil ? "stop" : "tool_calls"), "\(exchange.response)")
       #expect(exchange.usage != nil)
+      #expect(exchange.request["temperature"] == 0)
+      #expect(exchange.request["model"] == "gpt-4o-mini")
     }
   }
 
