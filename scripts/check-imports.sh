@@ -77,13 +77,14 @@ def imports_of(directory):
             with open(path, encoding="utf-8") as handle:
                 # Lines inside a multi-line string literal (a Python script a test runs,
                 # say) are text, not imports.
-                in_string = False
+                in_literal = False
                 for number, line in enumerate(handle, 1):
-                    match = None if in_string else IMPORT.match(line)
-                    if match:
-                        found.setdefault(match.group(1), f"{path}:{number}")
+                    if not in_literal:
+                        match = IMPORT.match(line)
+                        if match:
+                            found.setdefault(match.group(1), f"{path}:{number}")
                     if line.count('"""') % 2 == 1:
-                        in_string = not in_string
+                        in_literal = not in_literal
     return found
 
 
