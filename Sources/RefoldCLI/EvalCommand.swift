@@ -67,7 +67,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Evaluate a deterministic slice of the threads: K/N (1-based).")
   var shard: String?
 
-  @Option(name: .long, help: "The model endpoint, overriding the spec (or REFOLD_BASE_URL).")
+  @Option(
+    name: .long,
+    help:
+      "The model endpoint, overriding the spec (or REFOLD_BASE_URL); for an external agent, the upstream its own model calls are forwarded to."
+  )
   var baseURL: String?
 
   @Option(name: .long, help: "Threads evaluated at once.")
