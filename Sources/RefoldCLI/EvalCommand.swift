@@ -115,7 +115,7 @@ struct EvalCommand: AsyncParsableCommand {
     suiteModel.agentModels = { variant, cassette, upstream in
       try endpoint.channel(variant: variant.name, cassette: cassette, upstream: upstream)
     }
-    let evaluation = Evaluation(
+    var evaluation = Evaluation(
       suite: suite,
       options: Evaluation.Options(
         variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
@@ -140,6 +140,7 @@ struct EvalCommand: AsyncParsableCommand {
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
+    evaluation.stageEnded = context.stageEnded
     let result: EvaluationResult
     do {
       result = try await evaluation.run()
