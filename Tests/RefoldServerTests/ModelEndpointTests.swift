@@ -91,6 +91,36 @@ import Testing
     await endpoint.stop()
   }
 
+  @Test func concurrentSlotsKeepTheirOwnCalls() async throws {
+    let endpoint = ModelEndpoint(kind: .recorded)
+    let channel = try endpoint.channel(variant: "v", cassette: Self.cassette(), upstream: nil)
+    let slots = [try await channel.openSlot(), try await channel.openSlot()]
+    #expect(slots[0].url != slots[1].url)
+    channel.begin(slot: slots[0].id, thread: "t-1", step: 0, session: 11)
+    channel.begin(slot: slots[1].id, thread: "t-2", step: 5, session: 12)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for (index, slot) in slots.enumerated() {
+        group.addTask {
+          for _ in 0...index {
+            _ = try await Support.post(slot.url + "/v1/chat/completions", json: Self.request())
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    let first = channel.finish(slot: slots[0].id)
+    let second = channel.finish(slot: slots[1].id)
+    #expect(first.exchanges.count == 1 && first.failure == nil)
+    // The second slot asked twice in one replay: its second call is its own miss.
+    #expect(second.exchanges.count == 2)
+    #expect(second.exchanges.first?["n"] == 0)
+    guard case .cassetteMiss(_, "t-2", _, _)? = second.failure else {
+      Issue.record("no miss on t-2: \(String(describing: second.failure))")
+      return
+    }
+    await endpoint.stop()
+  }
+
   @Test func callsWithoutASlotAreTiedByTheThreadHeader() async throws {
     let endpoint = ModelEndpoint(kind: .recorded)
     let channel = try endpoint.channel(variant: "v", cassette: Self.cassette(), upstream: nil)
