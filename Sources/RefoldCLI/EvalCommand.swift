@@ -66,6 +66,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Evaluate a deterministic slice of the threads: K/N (1-based).")
   var shard: String?
 
+  @Option(
+    name: .customLong("thread"),
+    help: "Evaluate only the threads this name or glob matches (repeatable; default: all).")
+  var threads: [String] = []
+
   @Option(name: .long, help: "The model endpoint, overriding the spec (or REFOLD_BASE_URL).")
   var baseURL: String?
 
@@ -104,13 +109,15 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
+    var options = Evaluation.Options(
+      variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
+      concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
+      gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
+      comparesAllPairs: compare == "all")
+    options.threads = threads
     let evaluation = Evaluation(
       suite: suite,
-      options: Evaluation.Options(
-        variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
-        concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
-        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
-        comparesAllPairs: compare == "all"),
+      options: options,
       loader: loader,
       decider: suiteModel.decider,
       baseline: { [baseline, variant] in
