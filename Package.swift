@@ -27,13 +27,17 @@ let package = Package(
       name: "CSQLite",
       providers: [.apt(["libsqlite3-dev"])]
     ),
+    .systemLibrary(
+      name: "CZlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
     .target(name: "RefoldCore"),
     .target(name: "RefoldShared", dependencies: ["RefoldCore"]),
     .target(name: "RefoldStore", dependencies: ["RefoldCore", "RefoldShared", "CSQLite"]),
     .target(
       name: "RefoldModels",
       dependencies: [
-        "RefoldCore", "RefoldShared",
+        "RefoldCore", "RefoldShared", "CZlib",
         .product(name: "Yams", package: "Yams"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Crypto", package: "swift-crypto"),
@@ -71,7 +75,9 @@ let package = Package(
     .executableTarget(name: "refold", dependencies: ["RefoldCLI"]),
     .executableTarget(
       name: "refold-bench",
-      dependencies: ["RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval"]
+      dependencies: [
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCLI",
+      ]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),
     .testTarget(

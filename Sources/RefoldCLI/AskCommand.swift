@@ -35,15 +35,17 @@ struct AskCommand: AsyncParsableCommand {
     let target = try options.target()
     var rows: [VariantAnswers] = []
     var asked: DecisionProbe?
-    for variant in target.variants {
-      let probe = try target.probe(for: variant)
-      asked = probe
-      let decider = try target.decider(for: variant).session()
-      var answers: [ProbeAnswer] = []
-      for _ in 0..<times {
-        answers.append(try await probe.ask(decider, context: probe.context))
+    try await target.asking {
+      for variant in target.variants {
+        let probe = try target.probe(for: variant)
+        asked = probe
+        let decider = try target.decider(for: variant).session()
+        var answers: [ProbeAnswer] = []
+        for _ in 0..<times {
+          answers.append(try await probe.ask(decider, context: probe.context))
+        }
+        rows.append(VariantAnswers(variant: variant.name, answers: answers))
       }
-      rows.append(VariantAnswers(variant: variant.name, answers: answers))
     }
     let output = CLIContext.current.stdout
     guard let probe = asked else { return }

@@ -22,12 +22,14 @@ public enum CLI {
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,
     stderr: any CLIOutput = FileDescriptorOutput.standardError,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    dependencies: Dependencies = .live
+    dependencies: Dependencies = .live,
+    stageEnded: @escaping @Sendable (String) -> Void = { _ in }
   ) async -> Int32 {
     let name = arguments.first.flatMap { $0.hasPrefix("-") ? nil : "refold \($0)" } ?? "refold"
-    let context = CLIContext(
+    var context = CLIContext(
       stdout: stdout, stderr: stderr, environment: environment, dependencies: dependencies,
       command: name)
+    context.stageEnded = stageEnded
     return await CLIContext.$current.withValue(context) {
       await InputLimits.$current.withValue(InputLimits(environment: environment)) {
         await execute(arguments, context)

@@ -14,6 +14,8 @@ public struct CLIContext: Sendable {
   public var dependencies: Dependencies
   /// The command running (`refold import`), as other processes waiting for the store see it.
   public var command: String
+  /// Told the name of each stage of `refold eval` as it ends (`refold-bench eval` times them).
+  public var stageEnded: @Sendable (String) -> Void = { _ in }
 
   public init(
     stdout: any CLIOutput = FileDescriptorOutput.standardOutput,

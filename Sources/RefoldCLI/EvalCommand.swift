@@ -4,6 +4,7 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldReport
+import RefoldServer
 import RefoldShared
 import RefoldStore
 
@@ -109,13 +110,19 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
+    // An external agent's own model calls: answered from its variant's cassette (or
+    // forwarded) on 127.0.0.1, from the first agent process on.
+    let endpoint = ModelEndpoint(kind: kind, upstream: override, dependencies: dependencies)
+    suiteModel.agentModels = { variant, cassette, upstream in
+      try endpoint.channel(variant: variant.name, cassette: cassette, upstream: upstream)
+    }
     var options = Evaluation.Options(
       variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
       concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
       gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
       comparesAllPairs: compare == "all")
     options.threads = threads
-    let evaluation = Evaluation(
+    var evaluation = Evaluation(
       suite: suite,
       options: options,
       loader: loader,
@@ -136,13 +143,19 @@ struct EvalCommand: AsyncParsableCommand {
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
+    evaluation.stageEnded = context.stageEnded
     let result: EvaluationResult
     do {
       result = try await evaluation.run()
+      await endpoint.stop()
     } catch EvaluationError.runsNotStored(let runs, let location, let reason, let status) {
+      await endpoint.stop()
       throw CLIError(
         Self.notStoredSentence(runs: runs, location: location, reason: reason, store: store),
         exitStatus: status)
+    } catch {
+      await endpoint.stop()
+      throw error
     }
     try report(result, to: context)
   }

@@ -3,6 +3,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldServer
 
 /// What `refold context`, `ask` and `why` share: the thread and its decision point, the
 /// suite whose agent is asked, the variants, the model source and the edits.
@@ -115,7 +116,8 @@ struct OnCallOptions: ParsableArguments {
     let events = try Self.events(of: name, store: store, suite: suite)
     return OnCallTarget(
       suite: suite, variants: variants, events: events, step: step, edits: try edits(),
-      kind: kind)
+      kind: kind,
+      endpoint: ModelEndpoint(kind: kind, upstream: override, dependencies: context.dependencies))
   }
 
   /// The events of `name`: a JSONL file of one thread, a thread in the store, or a golden
@@ -153,6 +155,9 @@ struct OnCallTarget {
   var step: Int
   var edits: [ThreadEdit]
   var kind: ModelSourceKind
+  /// Where an external agent's own model calls go, as in `refold eval`; stopped by
+  /// ``asking(_:)``.
+  var endpoint: ModelEndpoint
 
   /// The decision point as `variant`'s agent sees the thread.
   func probe(for variant: Variant) throws -> DecisionProbe {
@@ -165,10 +170,26 @@ struct OnCallTarget {
   /// its cassette (or `--cassette`), as `refold eval --model` builds it.
   func decider(for variant: Variant, kind: ModelSourceKind? = nil) throws -> any Decider {
     let context = CLIContext.current
-    let model = SuiteModel(
+    var model = SuiteModel(
       kind: kind ?? self.kind, environment: context.environment,
       dependencies: context.dependencies)
+    let endpoint = self.endpoint
+    model.agentModels = { variant, cassette, upstream in
+      try endpoint.channel(variant: variant.name, cassette: cassette, upstream: upstream)
+    }
     return try model.decider(suite: suite, variant: variant, spec: suite.spec(for: variant))
+  }
+
+  /// Runs `body`, then stops the model endpoint, whether or not `body` threw.
+  func asking<Value>(_ body: () async throws -> Value) async throws -> Value {
+    do {
+      let value = try await body()
+      await endpoint.stop()
+      return value
+    } catch {
+      await endpoint.stop()
+      throw error
+    }
   }
 
   /// `thread#step (seq N)`, for headings.

@@ -23,6 +23,8 @@ final class ProgressLine: EvaluationProgress {
     self.now = now
   }
 
+  var needsTotal: Bool { enabled }
+
   func start(label: String, total: Int) {
     let started = now()
     state.withLock { $0 = State(label: label, total: total, done: 0, started: started) }

@@ -52,11 +52,14 @@ struct WhyCommand: AsyncParsableCommand {
       if kind == .live { kind = .record }
     }
     let probe = try target.probe(for: variant)
-    let decider = try target.decider(for: variant, kind: kind)
-    let report = try await DecisionAblation(
-      probe: probe, budget: budget, removal: blank ? .blank : .drop,
-      failureIsAnswer: target.suite.externalAgent != nil
-    ).run(decider)
+    let external = target.suite.externalAgent != nil
+    let report = try await target.asking {
+      let decider = try target.decider(for: variant, kind: kind)
+      return try await DecisionAblation(
+        probe: probe, budget: budget, removal: blank ? .blank : .drop,
+        failureIsAnswer: external
+      ).run(decider)
+    }
     let output = CLIContext.current.stdout
     if options.json {
       output.line(

@@ -83,6 +83,10 @@ public struct Evaluation: Sendable {
   public var clock: AgentLoop.Clock
   /// Where validation's warnings go (golden events of types the agent does not know).
   public var warn: @Sendable (SuiteError) -> Void
+  /// Told the name of each stage of ``run()`` as it ends (suite loaded, threads read, each
+  /// variant replayed, reports written, runs stored), for timings such as
+  /// `refold-bench eval` prints.
+  public var stageEnded: @Sendable (String) -> Void = { _ in }
 
   public init(
     suite suitePath: String, options: Options = Options(), loader: SuiteLoader,
@@ -123,12 +127,15 @@ public struct Evaluation: Sendable {
   public func run() async throws -> EvaluationResult {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
+    stageEnded("suite loaded")
     let (loaded, validation) = try suite.loadValidatedThreads()
     for warning in validation.warnings { warn(warning) }
     try validation.check()
     let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
+    stageEnded("threads read and validated")
     let baselineRun = try baseline()
     let store = try runStore()
+    stageEnded("baseline and run store opened")
 
     let started = now()
     let stamp = RunStamp.stamp(started)
@@ -146,10 +153,13 @@ public struct Evaluation: Sendable {
         decider = UnansweredDecider(error: .noCassette(path: path, variant: name))
       }
       let variantStarted = now()
-      let total = Self.expectedCases(
-        threads: threads, spec: spec, modes: modes, shard: options.shard,
-        expectations: suite.expectations)
+      let total =
+        progress.needsTotal
+        ? Self.expectedCases(
+          threads: threads, spec: spec, modes: modes, shard: options.shard,
+          expectations: suite.expectations) : 0
       progress.start(label: variant.name, total: total)
+      stageEnded("\(variant.name): cases counted")
       let info = RunInfo(
         id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
         modes: modes.map(\.rawValue), modelSource: options.modelSource, model: spec.model.name,
@@ -173,6 +183,7 @@ public struct Evaluation: Sendable {
       outcome.results.run.wallSeconds =
         (max(0, finished.timeIntervalSince(variantStarted)) * 1000).rounded() / 1000
       outcomes.append((variant, outcome))
+      stageEnded("\(variant.name): replayed and scored")
     }
 
     // The gate is decided once, before anything is written: every output shows its verdict.
@@ -205,9 +216,11 @@ public struct Evaluation: Sendable {
       location = try reporter.write(
         outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
         baseline: baselineRun, pairs: pairs)
+      stageEnded("reports written")
     }
     if let store {
       try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
+      stageEnded("runs stored")
     }
     var result = EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)

@@ -8,4 +8,12 @@ public protocol EvaluationProgress: Sendable {
   func advance()
   /// The variant's cases are all scored.
   func finish()
+  /// Whether ``start(label:total:)`` needs the number of cases: counting them folds every
+  /// golden thread once more, so progress that shows nothing says no (the total is then 0).
+  var needsTotal: Bool { get }
+}
+
+extension EvaluationProgress {
+  /// Progress needs the total unless it says otherwise.
+  public var needsTotal: Bool { true }
 }

@@ -24,14 +24,19 @@ import RefoldCore
 ///     done_for_now: {message: any}
 /// ```
 public struct Expectations: Sendable, Hashable {
-  public var entries: [ThreadExpectation]
+  public var entries: [ThreadExpectation] {
+    didSet { index = Index(entries) }
+  }
   /// Every thread, step, intent and ending the entries name, with its line (filled by
   /// parsing; empty for expectations built in code).
   public var references: [ExpectationReference]
+  /// The entries by thread name, built with them.
+  private var index: Index
 
   public init(entries: [ThreadExpectation] = [], references: [ExpectationReference] = []) {
     self.entries = entries
     self.references = references
+    index = Index(entries)
   }
 
   /// No overrides: every decision expected exactly.
@@ -39,9 +44,13 @@ public struct Expectations: Sendable, Hashable {
 
   /// Everything that applies to `thread`: entries whose pattern matches it, in file order
   /// (later entries win where they overlap).
+  ///
+  /// One hash lookup for the entries that name the thread exactly, one match for each
+  /// entry with a pattern; the patterns are compiled once, with the entries.
   public func forThread(_ thread: String) -> ThreadExpectation {
     var merged = ThreadExpectation(thread: thread)
-    for entry in entries where Expectations.matches(pattern: entry.thread, thread) {
+    for position in index.positions(for: thread) {
+      let entry = entries[position]
       merged.steps += entry.steps
       merged.faults += entry.faults
       merged.behaviour.merge(entry.behaviour)
@@ -54,17 +63,41 @@ public struct Expectations: Sendable, Hashable {
 
   /// Whether `text` matches `pattern`, where `*` stands for any run of characters.
   public static func matches(pattern: String, _ text: String) -> Bool {
-    let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count > 1 else { return pattern == text }
-    var rest = Substring(text)
-    guard let first = parts.first, rest.hasPrefix(first) else { return false }
-    rest = rest.dropFirst(first.count)
-    for (offset, part) in parts.enumerated().dropFirst() {
-      if offset == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
-      guard !part.isEmpty else { continue }
-      guard let range = rest.range(of: part) else { return false }
-      rest = rest[range.upperBound...]
+    ThreadPattern(pattern).matches(text)
+  }
+
+  public static func == (left: Expectations, right: Expectations) -> Bool {
+    left.entries == right.entries && left.references == right.references
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(entries)
+    hasher.combine(references)
+  }
+
+  /// Where the entries for a thread are: exact names hashed, patterns compiled.
+  private struct Index: Sendable {
+    var exact: [String: [Int]] = [:]
+    var patterns: [(position: Int, pattern: ThreadPattern)] = []
+
+    init(_ entries: [ThreadExpectation]) {
+      for (position, entry) in entries.enumerated() {
+        let pattern = ThreadPattern(entry.thread)
+        if pattern.isExact {
+          exact[entry.thread, default: []].append(position)
+        } else {
+          patterns.append((position, pattern))
+        }
+      }
     }
-    return true
+
+    /// The positions of the entries matching `thread`, in file order.
+    func positions(for thread: String) -> [Int] {
+      let named = exact[thread] ?? []
+      let matched = patterns.lazy.filter { $0.pattern.matches(thread) }.map(\.position)
+      if matched.isEmpty { return named }
+      if named.isEmpty { return Array(matched) }
+      return (named + matched).sorted()
+    }
   }
 }

@@ -21,34 +21,62 @@ public enum FixtureLoader {
     var threads: [String: [Event]] = [:]
     var lines: [String: [(file: String, line: Int)]] = [:]
     for file in files {
-      let text: String
+      var text: String
       do {
         text = try String(contentsOfFile: file, encoding: .utf8)
       } catch {
         throw .unreadable(file: file, message: "cannot read the fixture file")
       }
-      var lineNumber = 0
-      for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        lineNumber += 1
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty { continue }
-        let parsed: EventLine
-        do {
-          parsed = try EventLine.parse(String(trimmed))
-        } catch {
-          throw .invalidFixture(file: file, line: lineNumber, message: error.reason)
+      let result = text.withUTF8 { bytes in
+        Result { () throws(SuiteError) in
+          var lineNumber = 0
+          var lineStart = 0
+          while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            lineNumber += 1
+            defer { lineStart = lineEnd + 1 }
+            let parsed: EventLine
+            do throws(EventLine.Invalid) {
+              guard let line = try parseLine(bytes, from: lineStart, to: lineEnd) else { continue }
+              parsed = line
+            } catch {
+              throw .invalidFixture(file: file, line: lineNumber, message: error.reason)
+            }
+            if threads[parsed.thread] == nil { order.append(parsed.thread) }
+            let next = threads[parsed.thread]?.count ?? 0
+            if let seq = parsed.seq, seq != next {
+              throw .invalidFixture(
+                file: file, line: lineNumber,
+                message: "thread \"\(parsed.thread)\" expects seq \(next) here, found \(seq)")
+            }
+            threads[parsed.thread, default: []].append(parsed.event(seq: next))
+            lines[parsed.thread, default: []].append((file, lineNumber))
+          }
         }
-        if threads[parsed.thread] == nil { order.append(parsed.thread) }
-        let next = threads[parsed.thread]?.count ?? 0
-        if let seq = parsed.seq, seq != next {
-          throw .invalidFixture(
-            file: file, line: lineNumber,
-            message: "thread \"\(parsed.thread)\" expects seq \(next) here, found \(seq)")
-        }
-        threads[parsed.thread, default: []].append(parsed.event(seq: next))
-        lines[parsed.thread, default: []].append((file, lineNumber))
       }
+      try result.get()
     }
     return (order.map { threads[$0] ?? [] }, order.map { lines[$0] ?? [] })
+  }
+
+  /// The event on the line `bytes[start..<end]`, nil for a blank line.
+  ///
+  /// Spaces and tabs around the line are skipped on its bytes; a line that starts or ends
+  /// with other bytes than ASCII is trimmed of Unicode spaces as text, as it always was.
+  private static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int)
+    throws(EventLine.Invalid) -> EventLine?
+  {
+    var first = start
+    var last = end
+    while first < last, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+    while last > first, bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09 { last -= 1 }
+    if first == last { return nil }
+    if bytes[first] >= 0x80 || bytes[last - 1] >= 0x80 {
+      let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self)
+      let trimmed = text.trimmingCharacters(in: .whitespaces)
+      return trimmed.isEmpty ? nil : try EventLine.parse(trimmed)
+    }
+    return try EventLine.parse(bytes: UnsafeBufferPointer(rebasing: bytes[first..<last]))
   }
 }

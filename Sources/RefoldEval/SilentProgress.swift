@@ -5,4 +5,5 @@ public struct SilentProgress: EvaluationProgress {
   public func start(label: String, total: Int) {}
   public func advance() {}
   public func finish() {}
+  public var needsTotal: Bool { false }
 }

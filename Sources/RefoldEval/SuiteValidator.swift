@@ -54,11 +54,24 @@ public enum SuiteValidator {
     let references = suite.expectations.references.enumerated().sorted {
       ($0.element.location.line ?? 0, $0.offset) < ($1.element.location.line ?? 0, $1.offset)
     }.map(\.element)
+    // The threads a reference names: exact names looked up, each pattern matched once.
+    var byName: [String: [Int]] = [:]
+    for (position, golden) in goldens.enumerated() {
+      byName[golden.id, default: []].append(position)
+    }
+    var matchedByPattern: [String: [Int]] = [:]
+    func matching(_ name: String) -> [GoldenThread] {
+      let pattern = ThreadPattern(name)
+      if pattern.isExact { return (byName[name] ?? []).map { goldens[$0] } }
+      if let known = matchedByPattern[name] { return known.map { goldens[$0] } }
+      let found = goldens.indices.filter { pattern.matches(goldens[$0].id) }
+      matchedByPattern[name] = found
+      return found.map { goldens[$0] }
+    }
     for reference in references {
-      let matching = goldens.filter { Expectations.matches(pattern: reference.thread, $0.id) }
       switch reference.subject {
       case .thread:
-        guard matching.isEmpty else { continue }
+        guard matching(reference.thread).isEmpty else { continue }
         let what =
           reference.thread.contains("*")
           ? "the pattern \"\(reference.thread)\" matches no thread of the fixtures"
@@ -66,7 +79,7 @@ public enum SuiteValidator {
         validation.errors.append(
           problem(reference.location, what + hint(reference.thread, among: threadIDs)))
       case .step(let selector):
-        for golden in matching {
+        for golden in matching(reference.thread) {
           if let message = stepProblem(selector, in: golden) {
             validation.errors.append(problem(reference.location, message))
             break

@@ -9,7 +9,8 @@ import Synchronization
   import Darwin
 #endif
 
-/// A cassette kept as a JSONL file: one exchange per line.
+/// A cassette kept as a JSONL file: one exchange per line; a path ending in `.gz` is the
+/// same lines compressed with gzip (``GzipFile``), decompressed when opened.
 ///
 /// Opening the cassette streams the file in chunks and reads each line's `key` and `n` only
 /// (checking that every key's `n` counts 0, 1, 2, …); just an index stays in memory: for
@@ -46,6 +47,8 @@ public final class JSONLCassette: CassetteStore {
     /// Lines in the file so far (blank ones included), for line numbers of appends.
     var lines = 0
     /// A descriptor open for reading, once the file exists; closed with the cassette.
+    ///
+    /// For a `.jsonl.gz` cassette, an unlinked temporary file holding its lines decompressed.
     var descriptor: Int32 = -1
   }
 
@@ -66,12 +69,7 @@ public final class JSONLCassette: CassetteStore {
     self.path = path
     var state = State()
     if FileManager.default.fileExists(atPath: path) {
-      let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-      guard descriptor >= 0 else {
-        throw .cassette(
-          path: path, line: nil,
-          reason: "cannot read the file (\(String(cString: strerror(errno))))")
-      }
+      let descriptor = try Self.openForReading(path)
       state.descriptor = descriptor
       do {
         let lines = try Self.scan(descriptor: descriptor, path: path) {
@@ -253,7 +251,13 @@ public final class JSONLCassette: CassetteStore {
     }
     do {
       try AtomicFile.write(to: path) { sink in
-        for line in lines { try sink(Data((line + "\n").utf8)) }
+        if GzipFile.isGzip(path) {
+          // One member for the whole file: the best compression.
+          let text = Array(lines.map { $0 + "\n" }.joined().utf8)
+          try sink(Data(try text.withUnsafeBufferPointer { try GzipFile.deflate($0) }))
+        } else {
+          for line in lines { try sink(Data((line + "\n").utf8)) }
+        }
       }
     } catch {
       throw .cassetteUnwritable(path: path, reason: SystemReason.of(error))
@@ -261,6 +265,9 @@ public final class JSONLCassette: CassetteStore {
     return changed
   }
 
+  /// A descriptor to read the lines of the cassette at `path` from: the file itself, or for
+  /// a `.jsonl.gz` cassette an unlinked temporary file it is decompressed into (so that
+  /// lines are read back by offset, and memory holds only the index).
   private static func openForReading(_ path: String) throws(ModelSourceError) -> Int32 {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
@@ -268,7 +275,55 @@ public final class JSONLCassette: CassetteStore {
         path: path, line: nil,
         reason: "cannot read the file (\(String(cString: strerror(errno))))")
     }
+    guard GzipFile.isGzip(path) else { return descriptor }
+    defer { close(descriptor) }
+    let plain = try temporaryFile(for: path)
+    do {
+      _ = try GzipFile.inflate(from: descriptor, to: plain)
+    } catch {
+      close(plain)
+      throw .cassette(path: path, line: nil, reason: error.reason)
+    }
+    return plain
+  }
+
+  /// A new temporary file for the decompressed lines of `path`, open for reading and
+  /// writing and already unlinked, so that it goes when its descriptor is closed.
+  private static func temporaryFile(for path: String) throws(ModelSourceError) -> Int32 {
+    var template = Array(
+      (NSTemporaryDirectory() as NSString).appendingPathComponent("refold-cassette-XXXXXX")
+        .utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.map { mkstemp($0) } ?? -1
+    }
+    guard descriptor >= 0 else {
+      throw .cassette(
+        path: path, line: nil,
+        reason:
+          "cannot make a temporary file to decompress into (\(String(cString: strerror(errno))))")
+    }
+    template.withUnsafeBufferPointer { buffer in _ = buffer.baseAddress.map { unlink($0) } }
     return descriptor
+  }
+
+  /// Appends `line` to a `.jsonl.gz` cassette as a gzip member of its own (the file is a
+  /// whole gzip file after every append) and to the decompressed copy `plain`; returns the
+  /// line's offset in the copy.
+  private static func appendCompressed(_ line: String, to path: String, plain: Int32)
+    throws(ModelSourceError) -> Int64
+  {
+    let offset = Int64(lseek(plain, 0, SEEK_END))
+    let member: [UInt8]
+    do {
+      member = try Array(line.utf8).withUnsafeBufferPointer { bytes throws(GzipFile.Failure) in
+        try GzipFile.writeAll(bytes, to: plain)
+        return try GzipFile.deflate(bytes)
+      }
+    } catch {
+      throw .cassetteUnwritable(path: path, reason: error.reason)
+    }
+    _ = try append(Data(member), to: path)
+    return offset
   }
 
   /// Every exchange in file order, read from the file.
@@ -300,11 +355,17 @@ public final class JSONLCassette: CassetteStore {
       var stored = exchange
       stored.n = state.byKey[exchange.key]?.count ?? 0
       let line = stored.jsonLine
-      let offset = try Self.append(line + "\n", to: path)
-      if state.descriptor < 0 {
-        state.descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard state.descriptor >= 0 else {
-          throw .cassette(path: path, line: nil, reason: "cannot read the file back")
+      let offset: Int64
+      if GzipFile.isGzip(path) {
+        if state.descriptor < 0 { state.descriptor = try Self.temporaryFile(for: path) }
+        offset = try Self.appendCompressed(line + "\n", to: path, plain: state.descriptor)
+      } else {
+        offset = try Self.append(line + "\n", to: path)
+        if state.descriptor < 0 {
+          state.descriptor = open(path, O_RDONLY | O_CLOEXEC)
+          guard state.descriptor >= 0 else {
+            throw .cassette(path: path, line: nil, reason: "cannot read the file back")
+          }
         }
       }
       state.lines += 1
@@ -500,6 +561,11 @@ public final class JSONLCassette: CassetteStore {
 
   /// Appends `line` at the end of the file and returns the offset it was written at.
   private static func append(_ line: String, to path: String) throws(ModelSourceError) -> Int64 {
+    try append(Data(line.utf8), to: path)
+  }
+
+  /// Appends `bytes` at the end of the file and returns the offset they were written at.
+  private static func append(_ bytes: Data, to path: String) throws(ModelSourceError) -> Int64 {
     let manager = FileManager.default
     let directory = (path as NSString).deletingLastPathComponent
     do {
@@ -514,7 +580,7 @@ public final class JSONLCassette: CassetteStore {
       let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
       defer { try? handle.close() }
       let offset = try handle.seekToEnd()
-      try handle.write(contentsOf: Data(line.utf8))
+      try handle.write(contentsOf: bytes)
       try handle.synchronize()
       return Int64(offset)
     } catch let error as ExchangeLineError {

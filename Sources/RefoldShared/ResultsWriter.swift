@@ -212,6 +212,12 @@ public final class ResultsWriter: Sendable {
     return output
   }
 
+  /// A case as compact JSON, the bytes `JSONEncoder` (sorted keys, slashes unescaped)
+  /// gives, written without `Codable` where it can be (a run store keeps a case this way).
+  public static func compactCase(_ result: CaseResult) throws -> [UInt8] {
+    try encodedCase(result) ?? compact(result)
+  }
+
   private static func compact(_ value: some Encodable) throws -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -4,10 +4,11 @@ import RefoldShared
 
 /// The ``RunStore`` on SQLite: evaluation runs for trends, comparisons and re-rendering.
 ///
-/// The `runs` table keeps the whole ``RunResults`` as JSON plus columns to list by (suite,
-/// variant, start time, git commit); `case_results` keeps one row per scored case (run, case,
-/// thread, step, verdict, expected and actual intent) so trends and comparisons can query
-/// verdicts without decoding whole runs.
+/// The `runs` table keeps the ``RunResults`` without its cases and golden threads as JSON,
+/// plus columns to list by (suite, variant, start time, git commit); `case_results` keeps one
+/// row per scored case (run, case, thread, step, verdict, expected and actual intent, and the
+/// case's JSON) so trends and comparisons can query verdicts without decoding whole runs;
+/// `run_threads` keeps each golden thread as event JSONL.
 public final class SQLiteRunStore: RunStore {
   /// The database this store reads and writes.
   public let database: RefoldDatabase
@@ -24,11 +25,19 @@ public final class SQLiteRunStore: RunStore {
 
   /// Stores a run and its cases.
   ///
+  /// The run without its cases and threads is one JSON row; each case is a `case_results`
+  /// row with its JSON (written by ``ResultsWriter/compactCase(_:)``, no whole-run encode),
+  /// each golden thread a `run_threads` row of event JSONL.
+  ///
   /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored.
   public func save(_ results: RunResults) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let whole = String(decoding: try encoder.encode(results), as: UTF8.self)
+    var head = results
+    head.cases = []
+    let threads = results.threads ?? [:]
+    if !threads.isEmpty { head.threads = nil }
+    let whole = String(decoding: try encoder.encode(head), as: UTF8.self)
     let info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
     let summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
     try database.withConnection { connection in
@@ -59,8 +68,8 @@ public final class SQLiteRunStore: RunStore {
         let caseInsert = try connection.prepare(
           """
           INSERT INTO case_results (run_id, case_id, thread, mode, step, seq, verdict,
-            expected_intent, actual_intent)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            expected_intent, actual_intent, body)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
         for result in results.cases {
           caseInsert.reset()
@@ -73,21 +82,88 @@ public final class SQLiteRunStore: RunStore {
           caseInsert.bind(result.verdict.rawValue, at: 7)
           caseInsert.bind(result.expected?.name, at: 8)
           caseInsert.bind(result.actual?.name, at: 9)
+          caseInsert.bind(utf8: try ResultsWriter.compactCase(result), at: 10)
           try caseInsert.run()
+        }
+        let threadInsert = try connection.prepare(
+          "INSERT INTO run_threads (run_id, thread, events) VALUES (?, ?, ?)")
+        var lines: [UInt8] = []
+        for (thread, events) in threads {
+          lines.removeAll(keepingCapacity: true)
+          for event in events {
+            event.writeLine(into: &lines)
+            lines.append(0x0A)
+          }
+          threadInsert.reset()
+          threadInsert.bind(run.id, at: 1)
+          threadInsert.bind(thread, at: 2)
+          threadInsert.bind(utf8: lines, at: 3)
+          try threadInsert.run()
         }
       }
     }
   }
 
+  /// The run with this id, its cases and threads read back from their rows (or, for a run
+  /// stored before they had rows, from its JSON).
   public func run(id: String) throws -> RunResults? {
-    let text: String? = try database.withConnection { connection in
+    let decoder = JSONDecoder()
+    let found: RunResults? = try database.withConnection { connection in
       let statement = try connection.prepare("SELECT results FROM runs WHERE id = ?")
       defer { statement.reset() }
       statement.bind(id, at: 1)
-      return try statement.step() ? statement.string(at: 0) : nil
+      guard try statement.step(), let text = statement.string(at: 0) else { return nil }
+      var results = try Self.decode(RunResults.self, text, run: id)
+      let cases = try connection.prepare(
+        "SELECT body FROM case_results WHERE run_id = ? AND body IS NOT NULL ORDER BY rowid")
+      defer { cases.reset() }
+      cases.bind(id, at: 1)
+      var stored: [CaseResult] = []
+      while try cases.step() {
+        let result = try cases.withBytes(at: 0) { bytes in
+          try Self.decode(CaseResult.self, Data(buffer: bytes), run: id, decoder: decoder)
+        }
+        if let result { stored.append(result) }
+      }
+      if !stored.isEmpty { results.cases = stored }
+      let threads = try connection.prepare(
+        "SELECT thread, events FROM run_threads WHERE run_id = ?")
+      defer { threads.reset() }
+      threads.bind(id, at: 1)
+      var map: [String: [Event]] = [:]
+      while try threads.step() {
+        let thread = threads.string(at: 0) ?? ""
+        map[thread] = try threads.withBytes(at: 1) { bytes in
+          try Self.events(bytes, run: id, thread: thread)
+        }
+      }
+      if !map.isEmpty { results.threads = map }
+      return results
     }
-    guard let text else { return nil }
-    return try Self.decode(RunResults.self, text, run: id)
+    return found
+  }
+
+  /// The events of a stored thread's JSONL.
+  private static func events(_ bytes: UnsafeBufferPointer<UInt8>, run: String, thread: String)
+    throws -> [Event]
+  {
+    var events: [Event] = []
+    var start = 0
+    while start < bytes.count {
+      var end = start
+      while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+      if end > start {
+        do {
+          let line = try EventLine.parse(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+          events.append(line.event(seq: line.seq ?? events.count))
+        } catch {
+          throw StoreError.corruptRow(
+            table: "run_threads", detail: "run \(run) thread \(thread): \(error.reason)")
+        }
+      }
+      start = end + 1
+    }
+    return events
   }
 
   public func runs(suite: String) throws -> [RunRecord] {
@@ -158,8 +234,14 @@ public final class SQLiteRunStore: RunStore {
   private static func decode<Value: Decodable>(_ type: Value.Type, _ text: String, run: String)
     throws -> Value
   {
+    try decode(type, Data(text.utf8), run: run, decoder: JSONDecoder())
+  }
+
+  private static func decode<Value: Decodable>(
+    _ type: Value.Type, _ data: Data, run: String, decoder: JSONDecoder
+  ) throws -> Value {
     do {
-      return try JSONDecoder().decode(type, from: Data(text.utf8))
+      return try decoder.decode(type, from: data)
     } catch {
       throw StoreError.corruptRow(table: "runs", detail: "run \(run): \(SystemReason.of(error))")
     }

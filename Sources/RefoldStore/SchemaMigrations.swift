@@ -4,7 +4,7 @@
 /// runs in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two
 /// processes opening a new file at once apply it once. Migrations are only ever appended.
 enum SchemaMigrations {
-  static let all: [String] = [version1, version2]
+  static let all: [String] = [version1, version2, version3]
 
   static var latestVersion: Int { all.count }
 
@@ -101,5 +101,22 @@ extension SchemaMigrations {
   /// The cassette key scheme of each exchange; rows written before it are scheme 1.
   static let version2 = """
     ALTER TABLE exchanges ADD COLUMN key_scheme INTEGER NOT NULL DEFAULT 1;
+    """
+}
+
+extension SchemaMigrations {
+  /// A run's cases and golden threads as rows of their own.
+  ///
+  /// Each case's JSON in `case_results.body`, each thread's events as event JSONL in
+  /// `run_threads`, so that `runs.results` holds the run without them and saving a run
+  /// encodes no whole-run JSON. Runs stored before keep their cases in `runs.results` (their rows' `body` is NULL).
+  static let version3 = """
+    ALTER TABLE case_results ADD COLUMN body TEXT;
+    CREATE TABLE run_threads (
+      run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+      thread TEXT NOT NULL,
+      events TEXT NOT NULL,
+      PRIMARY KEY (run_id, thread)
+    );
     """
 }

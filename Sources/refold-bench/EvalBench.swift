@@ -5,26 +5,28 @@ import RefoldModels
 import RefoldShared
 import Synchronization
 
-/// The `eval` benchmark: step-mode evaluation of a synthetic deploy-bot suite from a JSONL
-/// cassette on disk, end to end as `refold eval` does it per decision (render, build and hash
-/// the request, look it up, decode the answer, score it, stream the case to a results file).
+/// The synthetic deploy-bot threads and recorded answers the `eval` and `agent` benchmarks
+/// replay.
 enum EvalBench {
-  /// The deploy-bot spec of the repository (`evals/deploybot/agent.yaml`), found from the
-  /// current directory upwards.
-  static func loadSpec() throws -> AgentSpec {
+  /// The path of `relative` in the repository, found from the current directory upwards.
+  static func repositoryPath(_ relative: String) throws -> String {
     var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     while true {
-      let candidate = directory.appendingPathComponent("evals/deploybot/agent.yaml").path
-      if FileManager.default.fileExists(atPath: candidate) {
-        return try AgentSpecLoader().load(path: candidate)
-      }
+      let candidate = directory.appendingPathComponent(relative).path
+      if FileManager.default.fileExists(atPath: candidate) { return candidate }
       let parent = directory.deletingLastPathComponent()
       if parent.path == directory.path {
         throw SuiteError.unreadable(
-          file: "evals/deploybot/agent.yaml", message: "not found from the current directory up")
+          file: relative, message: "not found from the current directory up")
       }
       directory = parent
     }
+  }
+
+  /// The deploy-bot spec of the repository (`evals/deploybot/agent.yaml`), found from the
+  /// current directory upwards.
+  static func loadSpec() throws -> AgentSpec {
+    try AgentSpecLoader().load(path: try repositoryPath("evals/deploybot/agent.yaml"))
   }
 
   /// Golden threads holding at least `decisions` decisions in all (deterministic).
@@ -38,49 +40,6 @@ enum EvalBench {
       threads.append(thread.events)
     }
     return threads
-  }
-
-  /// Writes the cassette for the suite of `decisions` decisions to `path`: one OpenAI-shaped
-  /// `next_step` answer per decision point, about 85% right.
-  static func setup(decisions: Int, path: String) throws {
-    let spec = try loadSpec()
-    let builder = try RequestBuilder(spec: spec)
-    let reducer = spec.reducer
-    var random = SplitMix64(seed: 5)
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else {
-      throw SuiteError.unreadable(file: path, message: "cannot create the cassette")
-    }
-    var counts: [String: Int] = [:]
-    var buffer: [UInt8] = []
-    var written = 0
-    for events in threads(decisions: decisions) {
-      let golden = GoldenThread(events: events, reducer: reducer)
-      for point in golden.decisions {
-        let request = try builder.request(
-          thread: golden.id, events: Array(events[..<point.eventIndex]))
-        let answer = answer(for: point.intent, random: &random)
-        let n = counts[request.key, default: 0]
-        counts[request.key] = n + 1
-        let exchange = Exchange(
-          key: request.key, n: n, provider: "openai", request: request.body,
-          response: response(answer, number: written),
-          latencyMilliseconds: 120 + Double(random.next() % 400),
-          usage: TokenUsage(inputTokens: 900 + Int(random.next() % 300), outputTokens: 30),
-          recordedAt: "2026-11-20T10:00:00Z", thread: golden.id,
-          meta: ["http_status": 200, "retries": 0])
-        buffer += Array(exchange.jsonLine.utf8)
-        buffer.append(0x0A)
-        written += 1
-        if buffer.count > 1 << 20 {
-          try handle.write(contentsOf: buffer)
-          buffer.removeAll(keepingCapacity: true)
-        }
-      }
-    }
-    try handle.write(contentsOf: buffer)
-    try handle.close()
   }
 
   /// The model's answer: the golden intent 85% of the time, else a wrong intent or wrong
@@ -131,129 +90,6 @@ enum EvalBench {
     ]
   }
 
-  /// Runs the evaluation over the cassette at `cassettePath`, writing results to
-  /// `resultsPath`, and prints the figures.
-  static func measure(decisions: Int, cassettePath: String, resultsPath: String, phases: Bool)
-    async throws
-  {
-    let spec = try loadSpec()
-    let threads = threads(decisions: decisions)
-    let size = (try FileManager.default.attributesOfItem(atPath: cassettePath)[.size] as? Int) ?? 0
-    let rssBefore = peakRSS()
-    let start = now()
-    let startCPU = cpuSeconds()
-    let cassette = try JSONLCassette(path: cassettePath)
-    let opened = now()
-    let decider = try ModelDecider(spec: spec, source: RecordedModelSource(cassette: cassette))
-    let info = RunInfo(
-      id: "bench", suite: "bench", variant: "baseline", modes: ["step"],
-      modelSource: "recorded", startedAt: "2026-11-20T10:00:00Z",
-      finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench")
-    let writer = try ResultsWriter(path: resultsPath, run: info)
-    let evaluator = Evaluator(
-      spec: spec, decider: decider,
-      options: .init(modes: [.step], concurrency: 4, keepsCases: false))
-    let outcome = try await evaluator.run(threads: threads, info: info) { try writer.append($0) }
-    try writer.finish(summary: outcome.results.summary, byIntent: outcome.results.byIntent)
-    let elapsed = now() - start
-    let elapsedCPU = cpuSeconds() - startCPU
-    let summary = outcome.results.summary
-    let total = writer.caseCount
-    print(
-      "eval: \(format(Double(total))) decisions in \(format(Double(threads.count))) threads "
-        + "(cassette \(String(format: "%.1f", Double(size) / 1024 / 1024)) MiB); "
-        + "cases passed \(summary.casePassRate.passed)/\(summary.casePassRate.total), "
-        + "source failures \(outcome.sourceFailures.count)")
-    print(
-      "eval: \(String(format: "%.3f", elapsed)) s "
-        + "(cassette open \(String(format: "%.3f", opened - start)) s): "
-        + "\(format(Double(total) / elapsed)) decisions/s; "
-        + "\(format(Double(total) / elapsedCPU)) decisions per CPU second")
-    print(
-      "eval: peak RSS \(String(format: "%.1f", peakRSS())) MiB "
-        + "(\(String(format: "%.1f", rssBefore)) MiB before the run)")
-    if phases { try await measurePhases(spec: spec, threads: threads, cassette: cassette) }
-  }
-
-  /// Times each stage of a decision separately, over every decision, one after another.
-  static func measurePhases(spec: AgentSpec, threads: [[Event]], cassette: JSONLCassette)
-    async throws
-  {
-    let builder = try RequestBuilder(spec: spec)
-    let decoder = ResponseDecoder(spec: spec)
-    let reducer = spec.reducer
-    let step = StepReplay(
-      reducer: reducer,
-      decider: try ModelDecider(spec: spec, source: RecordedModelSource(cassette: cassette)))
-    var golden = 0.0
-    var context = 0.0
-    var render = 0.0
-    var hash = 0.0
-    var lookup = 0.0
-    var decode = 0.0
-    var score = 0.0
-    var encode = 0.0
-    let phasesPath = NSTemporaryDirectory() + "refold-bench-phases-\(getpid())/results.json"
-    defer {
-      try? FileManager.default.removeItem(
-        atPath: (phasesPath as NSString).deletingLastPathComponent)
-    }
-    let writer = try ResultsWriter(
-      path: phasesPath,
-      run: RunInfo(
-        id: "phases", suite: "bench", variant: "baseline", modes: ["step"],
-        modelSource: "recorded", startedAt: "2026-11-20T10:00:00Z",
-        finishedAt: "2026-11-20T10:00:00Z", toolVersion: "bench"))
-    let options = ContextFormat.Options(
-      vocabulary: spec.vocabulary, hidesResolvedErrors: spec.hidesResolvedErrors)
-    for events in threads {
-      var mark = now()
-      let thread = GoldenThread(events: events, reducer: reducer)
-      golden += now() - mark
-      for point in thread.decisions {
-        mark = now()
-        _ = ContextFormat.render(
-          Array(events[..<point.eventIndex]), as: spec.contextFormat, options: options)
-        context += now() - mark
-        mark = now()
-        let request = try builder.request(
-          thread: thread.id, events: Array(events[..<point.eventIndex]))
-        render += now() - mark
-        mark = now()
-        _ = CassetteKey.key(for: request.body)
-        hash += now() - mark
-        mark = now()
-        let recorded = try cassette.answers(forKey: request.key)
-        lookup += now() - mark
-        mark = now()
-        let outcome = decoder.decode(recorded.first?.response ?? .null)
-        decode += now() - mark
-        mark = now()
-        let result = step.score(
-          Decision(outcome: outcome, exchangeKey: request.key), at: point, in: thread,
-          override: nil)
-        score += now() - mark
-        mark = now()
-        try writer.append(result)
-        encode += now() - mark
-      }
-    }
-    let finishing = now()
-    try writer.finish(summary: Scorer().summary, byIntent: Scorer().breakdown)
-    encode += now() - finishing
-    let written = (try FileManager.default.attributesOfItem(atPath: phasesPath)[.size] as? Int) ?? 0
-    func line(_ name: String, _ seconds: Double) {
-      print("phase: \(name) \(String(format: "%.3f", seconds)) s")
-    }
-    line("golden threads (decision points)", golden)
-    line("render context alone", context)
-    line("render + build request (includes context and key hash)", render)
-    line("key hash alone, from the body (again)", hash)
-    line("cassette lookup (read + parse line but the request)", lookup)
-    line("decode response", decode)
-    line("score", score)
-    line("write case (\(format(Double(written))) bytes)", encode)
-  }
 }
 
 /// Deploy-bot threads for the eval benchmark: a Slack request, tags listed, a deploy with

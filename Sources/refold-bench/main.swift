@@ -16,16 +16,19 @@ import RefoldStore
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
          refold-bench import [--events N]    import an N-event JSONL file (default 200000)
-         refold-bench eval [--decisions N] [--phases]
-                                             step-mode eval of N decisions from a JSONL cassette
-                                             (default 10000), end to end
+         refold-bench eval [--decisions N] [--shape public|deploybot] [--cassette gz|jsonl]
+                           [--concurrency C] [--keep DIR]
+                                             `refold eval` end to end on a generated suite on
+                                             disk: N decisions (default 10000) in step mode
+                                             from a cassette, every report written, the run
+                                             stored; then the Python floor on the same cases
          refold-bench agent [--decisions N] [--concurrency C]
                                              step-mode eval of N decisions (default 10000)
                                              against a trivial command agent through
                                              refold.next-step/v1, C processes (default 4)
-         refold-bench all                    fold 1M; import 50k, 200k, 800k; eval 10k and
-                                             100k decisions; agent 10k decisions, each in a
-                                             child process
+         refold-bench all                    fold 1M; import 50k, 200k, 800k; eval 1k, 10k
+                                             and 100k decisions; agent 10k decisions, each
+                                             in a child process
   """
 
 func option(_ name: String, in arguments: [String], default value: Int) -> Int {
@@ -173,6 +176,13 @@ func benchImport(events total: Int) throws {
       + "(\(String(format: "%.1f", rssBefore)) MiB before the import)")
 }
 
+func value(_ name: String, in arguments: [String]) -> String? {
+  guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else {
+    return nil
+  }
+  return arguments[index + 1]
+}
+
 func runChild(_ arguments: [String]) throws {
   let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
   let process = Process()
@@ -194,16 +204,33 @@ do {
     try benchImport(events: option("--events", in: arguments, default: 200_000))
   case "eval":
     let decisions = option("--decisions", in: arguments, default: 10_000)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "refold-bench-eval-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let cassette = directory.appendingPathComponent("cassette.jsonl").path
-    try runChild(["eval-setup", "--decisions", String(decisions), "--cassette", cassette])
-    try await EvalBench.measure(
-      decisions: decisions, cassettePath: cassette,
-      resultsPath: directory.appendingPathComponent("results.json").path,
-      phases: arguments.contains("--phases"))
+    let shape = value("--shape", in: arguments) ?? BenchSuite.Shape.publicWorkload.rawValue
+    guard BenchSuite.Shape(rawValue: shape) != nil else {
+      print(usage)
+      exit(2)
+    }
+    let kept = value("--keep", in: arguments)
+    let work =
+      kept
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+        "refold-bench-eval-\(UUID().uuidString)"
+      ).path
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { if kept == nil { try? FileManager.default.removeItem(atPath: work) } }
+    let suite = (work as NSString).appendingPathComponent("suite")
+    let cassette = value("--cassette", in: arguments) ?? "gz"
+    guard cassette == "gz" || cassette == "jsonl" else {
+      print(usage)
+      exit(2)
+    }
+    try runChild([
+      "eval-setup", "--decisions", String(decisions), "--shape", shape, "--suite", suite,
+      "--cassette", cassette,
+    ])
+    try runChild(
+      ["eval-run", "--suite", suite, "--work", work]
+        + (value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []))
+    try PythonFloor.measure(suite: suite, work: work)
   case "agent":
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "refold-bench-agent-\(UUID().uuidString)")
@@ -214,17 +241,44 @@ do {
       concurrency: option("--concurrency", in: arguments, default: 4),
       resultsPath: directory.appendingPathComponent("results.json").path)
   case "eval-setup":
-    guard let index = arguments.firstIndex(of: "--cassette"), index + 1 < arguments.count else {
+    guard let suite = value("--suite", in: arguments),
+      let shape = BenchSuite.Shape(rawValue: value("--shape", in: arguments) ?? "public")
+    else {
       print(usage)
       exit(2)
     }
-    try EvalBench.setup(
-      decisions: option("--decisions", in: arguments, default: 10_000), path: arguments[index + 1])
+    let decisions = option("--decisions", in: arguments, default: 10_000)
+    let start = now()
+    try BenchSuite.write(
+      decisions: decisions, shape: shape, directory: suite,
+      cassetteExtension: value("--cassette", in: arguments) == "jsonl" ? ".jsonl" : ".jsonl.gz")
+    let threads = EndToEndEval.fileSize(
+      (suite as NSString).appendingPathComponent("threads/threads.jsonl"))
+    let cassettes = EndToEndEval.fileSizes(
+      under: (suite as NSString).appendingPathComponent("cassettes"))
+    print(
+      "eval: suite of \(format(Double(decisions))) decisions (\(shape.rawValue) shape) written "
+        + "in \(String(format: "%.1f", now() - start)) s: threads "
+        + "\(EndToEndEval.megabytes(threads)) (\(format(Double(threads / max(1, decisions)))) "
+        + "bytes a decision), cassette "
+        + cassettes.map { "\($0.key) \(EndToEndEval.megabytes($0.value))" }.joined()
+        + " (\(format(Double(cassettes.values.reduce(0, +) / max(1, decisions)))) bytes a decision)"
+    )
+  case "eval-run":
+    guard let suite = value("--suite", in: arguments), let work = value("--work", in: arguments)
+    else {
+      print(usage)
+      exit(2)
+    }
+    let extra = value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []
+    let code = await EndToEndEval.measure(suite: suite, work: work, arguments: extra)
+    exit(code)
   case "all":
     try runChild(["fold", "--events", "1000000"])
     try runChild(["import", "--events", "50000"])
     try runChild(["import", "--events", "200000"])
     try runChild(["import", "--events", "800000"])
+    try runChild(["eval", "--decisions", "1000"])
     try runChild(["eval", "--decisions", "10000"])
     try runChild(["eval", "--decisions", "100000"])
     try runChild(["agent", "--decisions", "10000"])

@@ -1,0 +1,77 @@
+import Foundation
+import RefoldCLI
+import Synchronization
+
+/// The `eval` benchmark: `refold eval` itself, in-process through the CLI library, on a
+/// generated suite on disk, every report written and the run stored in a SQLite file.
+///
+/// Prints the time of each stage the evaluation reports, the wall and CPU time from the
+/// command's start to its exit code, peak RSS, and the size of what it wrote.
+enum EndToEndEval {
+  /// Runs `refold eval SUITE --db DB --out OUT` with `arguments` added and prints the
+  /// figures; returns the command's exit code.
+  static func measure(suite: String, work: String, arguments: [String]) async -> Int32 {
+    let database = (work as NSString).appendingPathComponent("refold.sqlite")
+    let out = (work as NSString).appendingPathComponent("reports")
+    let stages = Mutex<[(name: String, at: Double)]>([])
+    let rssBefore = peakRSS()
+    let start = now()
+    let startCPU = cpuSeconds()
+    let captured = CapturedOutput()
+    let code = await CLI.run(
+      arguments: ["eval", suite, "--db", database, "--out", out] + arguments,
+      stdout: captured, stageEnded: { name in stages.withLock { $0.append((name, now())) } })
+    let elapsed = now() - start
+    let elapsedCPU = cpuSeconds() - startCPU
+    let lines = captured.text.split(separator: "\n")
+    let decisions = lines.first.flatMap { line -> Int? in
+      guard let range = line.range(of: ": ") else { return nil }
+      return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+    print("eval: refold eval exit \(code); \(lines.last.map(String.init) ?? "")")
+    var previous = start
+    for stage in stages.withLock({ $0 }) {
+      print("stage: \(stage.name) \(String(format: "%.3f", stage.at - previous)) s")
+      previous = stage.at
+    }
+    print("stage: printing the summary \(String(format: "%.3f", start + elapsed - previous)) s")
+    let rate = decisions.map { " \(format(Double($0) / elapsed)) decisions/s;" } ?? ""
+    print(
+      "eval: \(decisions.map { format(Double($0)) } ?? "?") decisions in "
+        + "\(String(format: "%.3f", elapsed)) s wall,\(rate) "
+        + "\(String(format: "%.3f", elapsedCPU)) s CPU; peak RSS "
+        + "\(String(format: "%.1f", peakRSS())) MiB (\(String(format: "%.1f", rssBefore)) MiB "
+        + "before the command)")
+    let sizes = fileSizes(under: out).sorted { $0.key < $1.key }
+    let total = sizes.map(\.value).reduce(0, +)
+    print(
+      "eval: outputs \(megabytes(total)) ("
+        + sizes.map { "\($0.key) \(megabytes($0.value))" }.joined(separator: ", ")
+        + "); store \(megabytes(fileSize(database) + fileSize(database + "-wal")))")
+    return code
+  }
+
+  /// The size of every file under `directory`, by its path relative to it.
+  static func fileSizes(under directory: String) -> [String: Int] {
+    var sizes: [String: Int] = [:]
+    guard let walker = FileManager.default.enumerator(atPath: directory) else { return [:] }
+    while let relative = walker.nextObject() as? String {
+      let path = (directory as NSString).appendingPathComponent(relative)
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+        !isDirectory.boolValue
+      {
+        sizes[(relative as NSString).lastPathComponent, default: 0] += fileSize(path)
+      }
+    }
+    return sizes
+  }
+
+  static func fileSize(_ path: String) -> Int {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+  }
+
+  static func megabytes(_ bytes: Int) -> String {
+    String(format: "%.1f MB", Double(bytes) / 1_000_000)
+  }
+}
