@@ -295,6 +295,21 @@ import Testing
     #expect(try json(why.stdout)["minimal"]?.arrayValue?.isEmpty == false)
   }
 
+  /// The demo suite's why cassette, recorded from the local model, replays the README's
+  /// search exactly: the same questions, no model, the same answer.
+  @Test func theDemoWhyReplaysFromItsCassette() async throws {
+    let run = await refold([
+      "why", "deploy-staging-backend-latest-tag#2", "--suite", Self.demo, "--budget", "16",
+      "--json",
+    ])
+    #expect(run.code == 0, "\(run.stderr)")
+    let report = try json(run.stdout)
+    #expect(report["model"]?.stringValue == "recorded")
+    #expect(report["minimal"]?.arrayValue?.compactMap(\.intValue) == [0])
+    #expect(report["calls"]?.intValue == 8)
+    #expect(report["cassette"]?.stringValue?.hasSuffix("cassettes/baseline.why.jsonl") == true)
+  }
+
   /// Bad input is exit 2 with one sentence naming what is wrong.
   @Test(arguments: [
     (["context", "deploy-staging-backend-latest-tag", "--at", "9"], "has 3 decision points"),
