@@ -3,6 +3,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldShared
 
 /// `refold why THREAD --at STEP`: the events a decision depends on.
 ///
@@ -33,6 +34,13 @@ struct WhyCommand: AsyncParsableCommand {
     help: "Blank events (data replaced by {}) instead of leaving them out.")
   var blank = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Also write an HTML page with the thread and the deciding events marked.",
+      valueName: "file"))
+  var html: String?
+
   func validate() throws {
     guard options.variant.count <= 1 else {
       throw ValidationError("why asks one variant; pass --variant once")
@@ -59,6 +67,12 @@ struct WhyCommand: AsyncParsableCommand {
         probe: probe, budget: budget, removal: blank ? .blank : .drop,
         failureIsAnswer: external
       ).run(decider)
+    }
+    if let html {
+      try AtomicFile.write(
+        WhyPage.render(
+          report, probe: probe, variant: variant.name, model: kind.rawValue, cassette: cassette),
+        to: html)
     }
     let output = CLIContext.current.stdout
     if options.json {

@@ -175,9 +175,12 @@ import Testing
     expected["model"] = "recorded"
     #expect(try json(replayed.stdout) == .object(expected))
 
-    let text = await refold(Array(arguments.dropLast(3)) + ["--model", "recorded"])
+    let text = await refold(
+      Array(arguments.dropLast(3)) + ["--model", "recorded", "--html", directory.path("why.html")])
     #expect(text.code == 0, "\(text.stderr)")
     #expect(text.stdout.contains("smallest set whose removal flips it: seq \(deciding[0])"))
+    let page = try String(contentsOfFile: directory.path("why.html"), encoding: .utf8)
+    #expect(page.components(separatedBy: "<tr class=\"deciding\">").count == deciding.count + 1)
   }
 
   /// A budget too small for the search says so and keeps what it found.
