@@ -13,6 +13,9 @@ INSTRUMENTATION is one of:
                     export.json holding both resourceSpans and resourceLogs
   traceloop         Traceloop's opentelemetry-instrumentation-openai (content in span
                     attributes); writes traces.json
+  traceloop-events  the same package with use_attributes=False (content in
+                    `gen_ai.*.message` and `gen_ai.choice` log records); writes export.json
+                    holding both resourceSpans and resourceLogs
 
 The official `openai` SDK talks to a scripted fake OpenAI server on 127.0.0.1; the SDK's
 own OTLP/HTTP exporters send to a receiver on 127.0.0.1 that turns each protobuf export
@@ -38,7 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 INSTRUMENTATION = sys.argv[1] if len(sys.argv) > 1 else ""
 OUT_DIR = sys.argv[2] if len(sys.argv) > 2 else ""
-if INSTRUMENTATION not in ("openai-v2", "openai-v2-legacy", "traceloop") or not OUT_DIR:
+if INSTRUMENTATION not in (
+        "openai-v2", "openai-v2-legacy", "traceloop", "traceloop-events") or not OUT_DIR:
     sys.exit(__doc__)
 
 # Environment the instrumentations read at import time.
@@ -211,12 +215,15 @@ def main():
     logger_provider.add_log_record_processor(
         SimpleLogRecordProcessor(OTLPLogExporter(endpoint=base + "/v1/logs")))
     _logs.set_logger_provider(logger_provider)
-    if INSTRUMENTATION == "traceloop":
+    if INSTRUMENTATION.startswith("traceloop"):
         from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+
+        instrumentor = OpenAIInstrumentor(use_attributes=INSTRUMENTATION == "traceloop")
     else:
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
-    OpenAIInstrumentor().instrument(
-        tracer_provider=tracer_provider, logger_provider=logger_provider)
+
+        instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=tracer_provider, logger_provider=logger_provider)
 
     import openai
 
@@ -288,7 +295,7 @@ def main():
     if INSTRUMENTATION == "openai-v2":
         write("traces.json", {"resourceSpans": Receiver.spans})
         write("logs.json", {"resourceLogs": Receiver.logs})
-    elif INSTRUMENTATION == "openai-v2-legacy":
+    elif INSTRUMENTATION in ("openai-v2-legacy", "traceloop-events"):
         write("export.json", {"resourceSpans": Receiver.spans, "resourceLogs": Receiver.logs})
     else:
         write("traces.json", {"resourceSpans": Receiver.spans})

@@ -11,12 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for name in openai-v2 openai-v2-legacy traceloop; do
-  venv=".build/otel-capture/$name"
+for name in openai-v2 openai-v2-legacy traceloop traceloop-events; do
+  venv=".build/otel-capture/${name%-events}"
   if [ ! -x "$venv/bin/python3" ]; then
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "scripts/requirements-otel-$name.txt"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "scripts/requirements-otel-${name%-events}.txt"
   rm -rf "fixtures/otel/$name"
   "$venv/bin/python3" scripts/capture-otel-fixtures.py "$name" "fixtures/otel/$name"
 done

@@ -141,6 +141,9 @@ extension OTLPImporter {
       let parameters = [
         "gen_ai.request.temperature": "temperature", "gen_ai.request.top_p": "top_p",
         "gen_ai.request.max_tokens": "max_tokens", "gen_ai.request.seed": "seed",
+        "gen_ai.request.frequency_penalty": "frequency_penalty",
+        "gen_ai.request.presence_penalty": "presence_penalty",
+        "gen_ai.request.stop_sequences": "stop", "gen_ai.request.choice.count": "n",
       ]
       for (attribute, field) in parameters {
         if let value = span.attributes[attribute] { body[field] = value }

@@ -56,7 +56,8 @@ struct OTLPMessage: Sendable, Hashable {
         text = texts.isEmpty ? nil : texts.joined(separator: "\n")
       default: text = nil
       }
-      var calls = source["tool_calls"]
+      // Traceloop writes a choice's tool calls beside its `message`, not in it.
+      var calls = source["tool_calls"] ?? value["tool_calls"]
       if case .string(let encoded)? = calls { calls = try? JSONParser.parse(encoded) }
       for call in calls?.arrayValue ?? [] {
         let function = call["function"] ?? call

@@ -104,6 +104,8 @@ import Testing
       let calls = choice?["message"]?["tool_calls"]
       #expect(reason == (calls == nil ? "stop" : "tool_calls"), "\(exchange.response)")
       #expect(exchange.usage != nil)
+      #expect(exchange.request["temperature"] == 0)
+      #expect(exchange.request["model"] == "gpt-4o-mini")
     }
   }
 
@@ -161,6 +163,14 @@ import Testing
         ])
       #expect(tools[1]["function"]?["parameters"]?["required"] == ["tag", "environment"])
     }
+  }
+
+  @Test func traceloopEventsInLogRecords() throws {
+    let store = try Store()
+    let file = Self.fixtures + "/traceloop-events/export.json"
+    let summary = try OTLPImporter().importFiles([file], into: store.recording)
+    let rollbackTrace = try Self.traceOfAgentSpan(in: file)
+    try expectCapturedConversations(store, summary: summary, rollbackThread: rollbackTrace)
   }
 
   @Test func aFileThatFailsToStoreWritesNothingAndARerunAddsNothing() throws {
