@@ -44,6 +44,10 @@ extension HTMLReportWriter {
     svg .case-line { fill: none; stroke: var(--accent); stroke-width: 2.2; }
     svg .intent-line { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 4 3; }
     svg .point { fill: var(--accent); }
+    svg .point.current { stroke: var(--fg); stroke-width: 2; }
+    svg .point.partial { fill: var(--bg); stroke: var(--muted); stroke-width: 1.5; }
+    svg .current-label { font-weight: 600; }
+    .timeline li.model-decision .verdict { margin-left: 8px; }
     svg.rates { width: 620px; } svg.trend { width: 620px; }
     .trend-grid { display: flex; flex-wrap: wrap; gap: 18px; }
     figure { margin: 0; } figcaption { color: var(--muted); margin-bottom: 4px; }
