@@ -285,6 +285,14 @@ extension HTMLReportWriter {
           ['retry behaviour', x.rb ? x.rb + (x.xb ? ' (golden: ' + x.xb + ')' : '') : ''],
           ['tokens', x.u ? x.u[0] + ' in / ' + x.u[1] + ' out' : '']
         ]));
+        if (row[2] === 0 && row[3] >= 0) {
+          var heading = document.querySelector('header h1');
+          var at = H[row[1]] + '#' + row[3] + ' --suite ' + (heading ? heading.textContent : 'SUITE') +
+            ' --variant ' + V[row[0]];
+          panel.appendChild(el('h3', null, 'Ask it again'));
+          panel.appendChild(el('pre', 'commands', 'refold context ' + at + '\nrefold ask ' + at +
+            '\nrefold why ' + at));
+        }
         if (x.ep !== undefined || x.ap !== undefined) {
           panel.appendChild(el('h3', null, 'Expected parameters'));
           panel.appendChild(el('pre', null, x.ep !== undefined ? show(x.ep) : '(none)'));

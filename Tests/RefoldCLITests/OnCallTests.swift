@@ -50,6 +50,10 @@ import Testing
     let results = try ResultsReader.read(from: scratch.path("out/results.json"))
     #expect(!results.cases.isEmpty)
     #expect(results.cases.allSatisfy { $0.thread == thread })
+    // The report's drill-down offers the commands for a step case, the suite by its name.
+    let page = try String(contentsOfFile: scratch.path("out/report.html"), encoding: .utf8)
+    #expect(page.contains("'Ask it again'") && page.contains("'\\nrefold why '"))
+    #expect(page.contains("<h1>deploybot</h1>"))
     for scored in results.cases {
       let step = try #require(scored.step)
       let context = await refold([
