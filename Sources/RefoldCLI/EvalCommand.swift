@@ -72,7 +72,11 @@ struct EvalCommand: AsyncParsableCommand {
     help: "Evaluate only the threads this name or glob matches (repeatable; default: all).")
   var threads: [String] = []
 
-  @Option(name: .long, help: "The model endpoint, overriding the spec (or REFOLD_BASE_URL).")
+  @Option(
+    name: .long,
+    help:
+      "The model endpoint, overriding the spec (or REFOLD_BASE_URL); for an external agent, the upstream its own model calls are forwarded to."
+  )
   var baseURL: String?
 
   @Option(name: .long, help: "Threads evaluated at once.")
