@@ -97,6 +97,7 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
+    suiteModel.clientOptions.maxConcurrentRequests = concurrency
     var evaluation = Evaluation(
       suite: suite,
       options: Evaluation.Options(

@@ -24,6 +24,10 @@ public struct SuiteModel: Sendable {
   /// Whether every cassette line is verified when the cassette is opened, instead of each
   /// line when it is first read (``JSONLCassette/init(path:verify:)``).
   public var verifiesCassettes = false
+  /// The live clients' timeout, retries and requests in flight at once (`refold eval` sets
+  /// the requests to its `--concurrency`, so that every thread in flight has its request
+  /// in flight).
+  public var clientOptions = ClientOptions()
 
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -61,7 +65,7 @@ public struct SuiteModel: Sendable {
     }
     let source = try kind.makeSource(
       settings: spec.model, cassette: cassette, environment: environment,
-      dependencies: dependencies)
+      options: clientOptions, dependencies: dependencies)
     return try ModelDecider(spec: spec, source: source)
   }
 }
