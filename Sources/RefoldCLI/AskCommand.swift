@@ -27,8 +27,25 @@ struct AskCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Ask N times and print the distribution of decisions.")
   var times: Int = 1
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write the thread as asked (edits applied, the answer as its decision) to an event "
+        + "JSONL file, for refold import and refold promote.", valueName: "file"))
+  var save: String?
+
+  @Option(
+    name: .customLong("as"),
+    help: ArgumentHelp("The saved thread's id (default: THREAD-asked).", valueName: "id"))
+  var savedThread: String?
+
   func validate() throws {
     guard times >= 1 else { throw ValidationError("--times must be at least 1") }
+    if save != nil {
+      guard times == 1, options.variant.count <= 1 else {
+        throw ValidationError("--save keeps one answer: ask one variant once")
+      }
+    }
   }
 
   func run() async throws {
@@ -49,6 +66,9 @@ struct AskCommand: AsyncParsableCommand {
     }
     let output = CLIContext.current.stdout
     guard let probe = asked else { return }
+    if let save, let answer = rows.first?.answers.first {
+      try Self.save(answer, probe: probe, as: savedThread ?? "\(probe.thread)-asked", to: save)
+    }
     if options.json {
       output.line(JSONText.pretty(Self.document(rows, probe: probe, target: target, times: times)))
       return
@@ -59,6 +79,39 @@ struct AskCommand: AsyncParsableCommand {
     {
       output.line(line)
     }
+  }
+
+  /// Writes the events the agent was asked with, then its answer as the decision event, as
+  /// thread `thread`: a corrected thread `refold import` stores and `refold promote` turns
+  /// into a golden fixture.
+  ///
+  /// - Throws: `CLIError` when the answer is not an intent; `AtomicFile.Failure` when the
+  ///   file cannot be written.
+  static func save(_ answer: ProbeAnswer, probe: DecisionProbe, as thread: String, to path: String)
+    throws
+  {
+    guard let intent = answer.scored.actual else {
+      throw CLIError(
+        "--save: the agent answered no intent at \(probe.thread)#\(probe.point.step) "
+          + "(\(answer.label)); there is no decision to save")
+    }
+    var lines: [String] = []
+    for (index, event) in probe.context.enumerated() {
+      var members: [String: JSONValue] = [
+        "thread": .string(thread), "seq": .int(Int64(index)), "type": .string(event.type),
+        "data": event.data,
+      ]
+      if let at = event.at { members["at"] = .string(at) }
+      if let meta = event.meta { members["meta"] = meta }
+      lines.append(JSONValue.object(members).canonicalString)
+    }
+    var decision: [String: JSONValue] = [
+      "thread": .string(thread), "seq": .int(Int64(probe.context.count)),
+      "type": .string(intent.name), "data": intent.parameters,
+    ]
+    if let key = answer.scored.exchangeKey { decision["meta"] = ["exchange_key": .string(key)] }
+    lines.append(JSONValue.object(decision).canonicalString)
+    try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
   }
 
   /// One variant's answers.

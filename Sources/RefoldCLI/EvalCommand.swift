@@ -114,6 +114,7 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
+    suiteModel.clientOptions.maxConcurrentRequests = concurrency
     // An external agent's own model calls: answered from its variant's cassette (or
     // forwarded) on 127.0.0.1, from the first agent process on.
     let endpoint = ModelEndpoint(kind: kind, upstream: override, dependencies: dependencies)

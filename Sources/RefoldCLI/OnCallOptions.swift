@@ -20,7 +20,9 @@ struct OnCallOptions: ParsableArguments {
     help: "The decision point, numbered from 0 as in case ids (deploy-001#2 is --at 2).")
   var step: Int?
 
-  @Option(name: .long, help: "The suite whose agent is asked (its directory or suite.yaml).")
+  @Option(
+    name: .long,
+    help: "The suite whose agent is asked: its directory, its suite.yaml, or a name under evals/.")
   var suite: String
 
   @Option(name: .long, help: "The variant asked (repeatable; default: the suite's first).")
@@ -109,7 +111,7 @@ struct OnCallOptions: ParsableArguments {
     let override = baseURL ?? context.environment["REFOLD_BASE_URL"]
     let loader = SuiteLoader(
       specLoader: AgentSpecLoader(environment: context.environment, baseURLOverride: override))
-    var suite = try loader.load(self.suite)
+    var suite = try loader.load(Self.suitePath(self.suite))
     if let cassette { suite.cassette = cassette }
     let variants = Array(
       try Evaluation.select(variant, of: suite).prefix(variant.isEmpty ? 1 : Int.max))
@@ -118,6 +120,18 @@ struct OnCallOptions: ParsableArguments {
       suite: suite, variants: variants, events: events, step: step, edits: try edits(),
       kind: kind,
       endpoint: ModelEndpoint(kind: kind, upstream: override, dependencies: context.dependencies))
+  }
+
+  /// `path` as given when it exists, else `evals/<path>` when that does (a report's
+  /// drill-down names the suite by its name).
+  static func suitePath(_ path: String) -> String {
+    let conventional = "evals/\(path)"
+    if !FileManager.default.fileExists(atPath: path),
+      FileManager.default.fileExists(atPath: conventional)
+    {
+      return conventional
+    }
+    return path
   }
 
   /// The events of `name`: a JSONL file of one thread, a thread in the store, or a golden

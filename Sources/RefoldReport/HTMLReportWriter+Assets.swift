@@ -608,6 +608,14 @@ extension HTMLReportWriter {
           ['retry behaviour', x.rb ? x.rb + (x.xb ? ' (golden: ' + x.xb + ')' : '') : ''],
           ['tokens', x.u ? x.u[0] + ' in / ' + x.u[1] + ' out' : '']
         ]));
+        if (row[2] === 0 && row[3] >= 0) {
+          var heading = document.querySelector('header h1');
+          var at = H[row[1]] + '#' + row[3] + ' --suite ' + (heading ? heading.textContent : 'SUITE') +
+            ' --variant ' + V[row[0]];
+          panel.appendChild(el('h3', null, 'Ask it again'));
+          panel.appendChild(el('pre', 'commands', 'refold context ' + at + '\nrefold ask ' + at +
+            '\nrefold why ' + at));
+        }
         if (state.compare >= 0 && state.compare !== index && groupOf[state.compare] === group) {
           panel.appendChild(compareView(index, state.compare));
         } else { state.compare = -1; }

@@ -50,6 +50,10 @@ import Testing
     let results = try ResultsReader.read(from: scratch.path("out/results.json"))
     #expect(!results.cases.isEmpty)
     #expect(results.cases.allSatisfy { $0.thread == thread })
+    // The report's drill-down offers the commands for a step case, the suite by its name.
+    let page = try String(contentsOfFile: scratch.path("out/report.html"), encoding: .utf8)
+    #expect(page.contains("'Ask it again'") && page.contains("'\\nrefold why '"))
+    #expect(page.contains("<h1>deploybot</h1>"))
     for scored in results.cases {
       let step = try #require(scored.step)
       let context = await refold([
@@ -311,6 +315,48 @@ import Testing
     #expect(report["minimal"]?.arrayValue?.compactMap(\.intValue) == [0])
     #expect(report["calls"]?.intValue == 8)
     #expect(report["cassette"]?.stringValue?.hasSuffix("cassettes/baseline.why.jsonl") == true)
+  }
+
+  /// An edited `ask --save` writes the corrected thread; `import` stores it, `promote` makes
+  /// it a golden fixture of the suite, and `eval --thread` scores exactly that fixture.
+  @Test func anEditedAskBecomesAGoldenFixture() async throws {
+    let directory = try TemporaryDirectory()
+    try FileManager.default.copyItem(atPath: Self.rulesAgent, toPath: directory.path("suite"))
+    let suite = directory.path("suite/suite.yaml")
+    let text = try String(contentsOfFile: suite, encoding: .utf8)
+    _ = try directory.write("suite/suite.yaml", text + "cassette: cassettes/{variant}.jsonl\n")
+    let db = directory.path("refold.sqlite")
+    let asked = await refold([
+      "ask", "deploy-prod-backend-approved#1", "--suite", directory.path("suite"), "--drop", "3",
+      "--save", directory.path("asked.jsonl"), "--as", "approved-no-result",
+    ])
+    #expect(asked.code == 0, "\(asked.stderr)")
+    let saved = try String(contentsOfFile: directory.path("asked.jsonl"), encoding: .utf8)
+      .split(separator: "\n").map { try JSONParser.parse(String($0)) }
+    #expect(
+      saved.compactMap { $0["type"]?.stringValue } == [
+        "slack_message", "deploy_backend", "approval", "deploy_backend",
+      ])
+    #expect(saved.compactMap { $0["seq"]?.intValue } == [0, 1, 2, 3])
+    #expect(saved.allSatisfy { $0["thread"]?.stringValue == "approved-no-result" })
+    let imported = await refold(["import", directory.path("asked.jsonl"), "--db", db])
+    #expect(imported.code == 0, "\(imported.stderr)")
+    let promoted = await refold([
+      "promote", "approved-no-result", "--suite", directory.path("suite"), "--db", db,
+    ])
+    #expect(promoted.code == 0, "\(promoted.stderr)")
+    #expect(
+      FileManager.default.fileExists(
+        atPath: directory.path("suite/threads/approved-no-result.jsonl")))
+    let eval = await refold([
+      "eval", directory.path("suite"), "--thread", "approved-no-result", "--mode", "step",
+      "--db", db, "--out", directory.path("out"),
+    ])
+    #expect(eval.code == 0, "\(eval.stderr)")
+    let results = try ResultsReader.read(
+      from: directory.path("out/results.json"), variant: "baseline")
+    #expect(results.cases.map(\.id) == ["approved-no-result#0", "approved-no-result#1"])
+    #expect(results.cases.allSatisfy { $0.verdict == .pass })
   }
 
   /// Bad input is exit 2 with one sentence naming what is wrong.
