@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Opens a Refold report.html in headless Chromium, saves screenshots, and fails when the page
-# logged a JavaScript error, did not finish rendering, or ran a planted script.
+# Opens a Refold report.html in headless Chromium (driven through the DevTools protocol by
+# scripts/report-browser.py), uses it as a person would at 1400 px and at 390 px, saves
+# screenshots, and fails when the page logged a JavaScript error, did not finish rendering,
+# ran a planted script, overflowed a phone's width, or a step (open a case from the matrix,
+# compare two variants, search thread text, filter by verdict, keyboard) did not work.
 #
 # Usage:
 #   scripts/check-report.sh REPORT.html [OUT_DIR]   check an existing report
 #   scripts/check-report.sh --demo [OUT_DIR]        write the hostile demo report (through the
 #                                                   report tests) and check it
-# OUT_DIR (default: a temporary directory) receives overview.png, case.png (the drill-down of
-# the first failing case, when results.json sits beside the report), dom.html and console.log.
+# OUT_DIR (default: a temporary directory) receives wide.png, wide-case.png, phone.png,
+# phone-case.png (and comparison.png), dom.html, case-dom.html and console.log.
 # Installs Debian's `chromium` with apt-get when it is missing.
 set -euo pipefail
 
@@ -15,7 +18,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 mode="check"
 if [[ "${1:-}" == "--demo" ]]; then mode="demo"; shift; fi
 if [[ "$mode" == "check" && $# -lt 1 ]]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 
@@ -48,71 +51,21 @@ if [[ -z "$browser" ]]; then
   browser="$(command -v chromium)"
 fi
 
-flags=(--headless --disable-gpu --no-sandbox --no-first-run --disable-extensions
-  --disable-background-networking --hide-scrollbars --virtual-time-budget=5000
-  --user-data-dir="$out/profile")
-
-url="file://$report"
-"$browser" "${flags[@]}" --window-size=1400,2000 --screenshot="$out/overview.png" "$url" \
-  >/dev/null 2>"$out/screenshot.log" || true
-"$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "$url" \
-  >"$out/dom.html" 2>"$out/console.log" || true
-
-# The drill-down of the first failing case, opened through its #case= anchor.
-case_url=""
-results="$(dirname "$report")/results.json"
-if [[ -f "$results" ]]; then
-  case_id="$(python3 - "$results" <<'PY'
-import json, os, sys, urllib.parse
-path = sys.argv[1]
-document = json.load(open(path, encoding="utf-8"))
-variant = ""
-if document.get("schema") == "refold.results/v2":
-    # An evaluation of several variants: its first variant's own file holds the cases.
-    first = document["variants"][0]
-    variant = "&variant=" + urllib.parse.quote(first["run"]["variant"], safe="")
-    document = json.load(open(os.path.join(os.path.dirname(path), first["results"]), encoding="utf-8"))
-failing = [c for c in document["cases"] if c["verdict"] != "pass" and c["mode"] == "step"]
-if failing:
-    print(urllib.parse.quote(failing[0]["id"], safe="") + variant)
-PY
-)"
-  if [[ -n "$case_id" ]]; then
-    case_url="$url#case=$case_id"
-    "$browser" "${flags[@]}" --window-size=1400,5600 --screenshot="$out/case.png" "$case_url" \
-      >/dev/null 2>>"$out/screenshot.log" || true
-    "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "$case_url" \
-      >"$out/case-dom.html" 2>>"$out/console.log" || true
-  fi
-fi
-
-# A comparison page beside the report is checked the same way (it has no script).
-comparison="$(dirname "$report")/comparison.html"
-if [[ -f "$comparison" ]]; then
-  "$browser" "${flags[@]}" --window-size=1400,1600 --screenshot="$out/comparison.png" \
-    "file://$comparison" >/dev/null 2>>"$out/screenshot.log" || true
-  "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$comparison" \
-    >"$out/comparison-dom.html" 2>>"$out/console.log" || true
-fi
-
+# The DevTools-protocol driver opens a case from the matrix, the compare view, searches
+# thread text, filters by verdict, walks rows with the keyboard and checks the 390 px layout.
 status=0
-if ! grep -q 'data-rendered="ok"' "$out/dom.html"; then
-  echo "FAIL: the page's script did not finish rendering (no data-rendered=\"ok\")"; status=1
-fi
-if [[ -n "$case_url" ]] && ! grep -q 'class="kv"' "$out/case-dom.html"; then
-  echo "FAIL: the #case= anchor did not open the drill-down"; status=1
-fi
+python3 "$root/scripts/report-browser.py" "$browser" "$report" "$out" || status=1
+
 for dom in "$out/dom.html" "$out/case-dom.html" "$out/comparison-dom.html"; do
   [[ -f "$dom" ]] || continue
   if grep -q 'id="pwned"' "$dom"; then echo "FAIL: a planted element ran ($dom)"; status=1; fi
   if grep -q '<title>PWNED' "$dom"; then echo "FAIL: a planted script set the title ($dom)"; status=1; fi
   if grep -qi '<img[^>]*onerror' "$dom"; then echo "FAIL: a planted <img> is live ($dom)"; status=1; fi
 done
-if grep -E 'CONSOLE|Uncaught' "$out/console.log" | grep -qiE 'Uncaught|error'; then
-  echo "FAIL: the page logged a JavaScript error:"; grep -E 'CONSOLE|Uncaught' "$out/console.log"; status=1
-fi
-[[ -s "$out/overview.png" ]] || { echo "FAIL: no screenshot was written"; status=1; }
+for shot in wide.png phone.png; do
+  [[ -s "$out/$shot" ]] || { echo "FAIL: no screenshot $shot was written"; status=1; }
+done
 
-echo "screenshots: $out/overview.png${case_url:+ $out/case.png}$([[ -f "$comparison" ]] && echo " $out/comparison.png")"
+echo "screenshots: $(cd "$out" && ls ./*.png | tr '\n' ' ')(in $out)"
 if [[ $status -eq 0 ]]; then echo "OK: $report rendered, no script errors, nothing planted ran"; fi
 exit $status

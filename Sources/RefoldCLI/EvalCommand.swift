@@ -67,7 +67,16 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Evaluate a deterministic slice of the threads: K/N (1-based).")
   var shard: String?
 
-  @Option(name: .long, help: "The model endpoint, overriding the spec (or REFOLD_BASE_URL).")
+  @Option(
+    name: .customLong("thread"),
+    help: "Evaluate only the threads this name or glob matches (repeatable; default: all).")
+  var threads: [String] = []
+
+  @Option(
+    name: .long,
+    help:
+      "The model endpoint, overriding the spec (or REFOLD_BASE_URL); for an external agent, the upstream its own model calls are forwarded to."
+  )
   var baseURL: String?
 
   @Option(name: .long, help: "Threads evaluated at once.")
@@ -105,19 +114,22 @@ struct EvalCommand: AsyncParsableCommand {
     nonisolated(unsafe) let store = self.store
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
+    suiteModel.clientOptions.maxConcurrentRequests = concurrency
     // An external agent's own model calls: answered from its variant's cassette (or
     // forwarded) on 127.0.0.1, from the first agent process on.
     let endpoint = ModelEndpoint(kind: kind, upstream: override, dependencies: dependencies)
     suiteModel.agentModels = { variant, cassette, upstream in
       try endpoint.channel(variant: variant.name, cassette: cassette, upstream: upstream)
     }
+    var options = Evaluation.Options(
+      variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
+      concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
+      gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
+      comparesAllPairs: compare == "all")
+    options.threads = threads
     var evaluation = Evaluation(
       suite: suite,
-      options: Evaluation.Options(
-        variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
-        concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
-        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
-        comparesAllPairs: compare == "all"),
+      options: options,
       loader: loader,
       decider: suiteModel.decider,
       baseline: { [baseline, variant] in

@@ -33,6 +33,11 @@ public struct SuiteModel: Sendable {
     @Sendable (_ variant: Variant, _ cassette: any CassetteStore, _ upstream: String?) throws ->
     any AgentModelEndpoint
 
+  /// The live clients' timeout, retries and requests in flight at once (`refold eval` sets
+  /// the requests to its `--concurrency`, so that every thread in flight has its request
+  /// in flight).
+  public var clientOptions = ClientOptions()
+
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
     dependencies: Dependencies = .live
@@ -78,7 +83,7 @@ public struct SuiteModel: Sendable {
     }
     let source = try kind.makeSource(
       settings: spec.model, cassette: cassette, environment: environment,
-      dependencies: dependencies)
+      options: clientOptions, dependencies: dependencies)
     return try ModelDecider(spec: spec, source: source)
   }
 }

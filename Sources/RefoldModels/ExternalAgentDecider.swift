@@ -86,6 +86,12 @@ public struct ExternalAgentDecider: Decider {
 
   /// The index of the decision after `events`: the decisions among them, escalations aside.
   public func step(after events: [Event]) -> Int {
+    Self.step(after: events, vocabulary: vocabulary)
+  }
+
+  /// The index of the decision after `events` as `vocabulary` classifies them (the `step`
+  /// of the next-step request).
+  public static func step(after events: [Event], vocabulary: Vocabulary) -> Int {
     var count = 0
     for (index, kind) in vocabulary.classify(events).enumerated() {
       if case .decision = kind, !events[index].isEscalation { count += 1 }

@@ -20,6 +20,9 @@ public struct URLSessionTransport: HTTPTransport {
     configuration.timeoutIntervalForResource = backstopTimeout
     configuration.httpCookieStorage = nil
     configuration.urlCache = nil
+    // As many connections to one endpoint as requests in flight (`--concurrency`): the
+    // default (6) would queue the rest behind them.
+    configuration.httpMaximumConnectionsPerHost = 256
     owner = SessionOwner(URLSession(configuration: configuration))
   }
 

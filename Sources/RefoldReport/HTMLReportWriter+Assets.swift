@@ -95,9 +95,60 @@ extension HTMLReportWriter {
     .diff .expected { color: var(--ok); } .diff .actual { color: var(--bad); }
     .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
     .kv dt { color: var(--muted); } .kv dd { margin: 0; word-break: break-word; }
+    .facts dd, .gate-banner li, h1, h2, h3, h4 { overflow-wrap: anywhere; min-width: 0; }
+    .split > *, .trend-grid > figure { min-width: 0; max-width: 100%; }
+    .cases thead button.sort { border: 0; background: none; padding: 0; font-weight: 600; }
+    .cases tbody tr:focus { outline: 2px solid var(--accent); outline-offset: -2px; }
+    .cases tbody tr.differs { background: rgba(191,135,0,.14); }
+    .cases tbody tr.differs td.case-id { box-shadow: inset 4px 0 0 #bf8700; }
+    .cases td.cell { padding: 2px 4px; }
+    .cell-button { display: flex; gap: 6px; align-items: center; width: 100%; text-align: left;
+      border: 1px solid transparent; background: none; padding: 2px 4px; }
+    .cell-button:hover, .cell-button:focus { border-color: var(--accent); }
+    .cell-button.selected { background: var(--band); border-color: var(--accent); }
+    .cell-button .decision { font-size: 12px; }
+    .detail .close { float: right; }
+    .variant-switch { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 8px; }
+    .variant-switch button.current { border-color: var(--accent); background: var(--band); }
+    .timeline li.model-decision { border-left: 6px solid var(--accent); margin-left: 18px;
+      background: var(--bg); padding: 4px 8px; }
+    .timeline .flag { margin-left: 6px; font-size: 11px; padding: 0 5px; border-radius: 6px;
+      color: #fff; background: var(--bad); }
+    .params tr.changed td { background: rgba(207,34,46,.12); }
+    .params tr.accepted td.matcher, .params tr.same td.matcher { color: var(--muted); }
+    .compare { border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; margin: 10px 0;
+      background: var(--bg); }
+    .compare-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 10px; }
+    .compare h4 { margin: 8px 0 4px; font-size: 13px; }
+    .word-diff ins { background: rgba(46,160,67,.3); text-decoration: none; }
+    .word-diff del { background: rgba(214,39,40,.3); }
+    .detail .close { display: none; }
+    .expected-inline { display: none; color: var(--muted); font-size: 12px; }
+    @media (max-width: 1000px) {
+      .detail { display: none; }
+      .detail.open { display: block; position: fixed; inset: 0; z-index: 10; max-height: none;
+        border-radius: 0; border: 0; padding: 12px 14px 40px; }
+      .detail.open .close { display: inline-block; position: sticky; top: 0; z-index: 1; }
+      body.detail-open { overflow: hidden; }
+    }
+    @media (max-width: 700px) {
+      header { padding: 12px 14px 8px; } main { padding: 6px 12px 30px; }
+      .overview, .trend-grid > figure { overflow-x: auto; }
+      svg.rates, svg.trend { width: 620px; max-width: none; }
+      .card { min-width: 0; flex: 1 1 140px; }
+      .filters input[type=search] { min-width: 0; }
+      .filters .grow { flex-basis: 100%; }
+      .compare-grid { grid-template-columns: 1fr; }
+      .cases td:first-child { min-width: 7em; max-width: 11em; }
+      .cases .expected-col { display: none; }
+      .cases .expected-inline { display: block; }
+      .cell-button { flex-direction: column; align-items: flex-start; gap: 0; }
+    }
     """
 
-  /// The page's script: filters, paging, drill-down and `#case=<id>` anchors.
+  /// The page's script: the case × variant matrix, search, filters, sorting, paging,
+  /// keyboard navigation, the drill-down with its two-variant compare view, and the
+  /// address (`#case=<id>&variant=<name>`, filters, sort, page) that reopens all of it.
   ///
   /// Text from the data block is only ever set through `textContent`.
   static let script = #"""
@@ -108,7 +159,7 @@ extension HTMLReportWriter {
         'behaviour_failed', 'diverged'];
       var D = JSON.parse(document.getElementById('refold-data').textContent);
       var S = D.s, H = D.h, C = D.c, V = D.v;
-      var state = { page: 0, rows: [], selected: -1 };
+      var state = { page: 0, groups: [], selected: -1, sort: 0, direction: 1, compare: -1 };
       var $ = function (id) { return document.getElementById(id); };
 
       function el(tag, className, text) {
@@ -130,38 +181,121 @@ extension HTMLReportWriter {
         if (x.i) { return x.i; }
         return row[2] === 1 ? H[row[1]] + '@loop' : H[row[1]] + '#' + row[3];
       }
-      var searchCache = null;
+      function actualName(row) {
+        return row[6] >= 0 ? name(row[6]) : (row[2] === 1 ? '' : '(no intent)');
+      }
+
+      // The matrix: one group per case id, one cell (a case index or -1) per variant.
+      var GROUPS = [], groupOf = new Array(C.length);
+      (function () {
+        var byID = {};
+        for (var i = 0; i < C.length; i++) {
+          var id = caseID(C[i]), group = byID[id];
+          if (group === undefined) {
+            group = { id: id, cells: [], first: i };
+            for (var v = 0; v < V.length; v++) { group.cells.push(-1); }
+            byID[id] = group;
+            GROUPS.push(group);
+          }
+          if (group.cells[C[i][0]] < 0) { group.cells[C[i][0]] = i; }
+          groupOf[i] = group;
+        }
+        GROUPS.forEach(function (group) {
+          var seen = null, differs = false;
+          group.cells.forEach(function (index) {
+            var key = index < 0 ? 'absent' : C[index][7] + ' ' + C[index][6] +
+              (extra(C[index]).df ? ' df' : '');
+            if (seen === null) { seen = key; } else if (key !== seen) { differs = true; }
+            if (index >= 0 && extra(C[index]).df) { differs = true; }
+          });
+          group.differs = V.length > 1 && differs;
+        });
+      })();
+
+      var threadCache = {}, searchCache = new Array(C.length);
+      function threadText(thread) {
+        var text = threadCache[thread];
+        if (text === undefined) {
+          var events = D.e[String(thread)] || [], parts = [H[thread]];
+          for (var i = 0; i < events.length; i++) {
+            parts.push(name(events[i][1]), show(events[i][2]));
+            if (events[i][4]) { parts.push(show(events[i][4])); }
+          }
+          text = parts.join(' ').toLowerCase();
+          threadCache[thread] = text;
+        }
+        return text;
+      }
       function searchText(index) {
-        if (!searchCache) { searchCache = new Array(C.length); }
         var text = searchCache[index];
         if (text === undefined) {
-          var row = C[index], x = extra(row);
-          text = [caseID(row), name(row[5]), name(row[6]), VERDICTS[row[7]], x.f || '',
-            x.rb || '', V[row[0]]].join(' ').toLowerCase();
+          var row = C[index], x = extra(row), parts = [caseID(row), name(row[5]), name(row[6]),
+            VERDICTS[row[7]], x.f || '', x.rb || '', V[row[0]], show(x.ep), show(x.ap), show(x.x),
+            show(x.r), (x.ac || []).join(' ')];
+          (x.d || []).forEach(function (entry) { parts.push(entry.join(' ')); });
+          if (x.b) {
+            (x.b.ck || []).forEach(function (check) { parts.push(check[0] + ' ' + check[2]); });
+            (x.b.ev || []).forEach(function (event) { parts.push(name(event[1]), show(event[2])); });
+          }
+          text = parts.join(' ').toLowerCase();
           searchCache[index] = text;
         }
         return text;
       }
 
-      function filter() {
-        var failed = $('f-failed').checked;
+      function cellMatches(index, filters) {
+        var row = C[index];
+        if (filters.failed && row[7] === 0) { return false; }
+        if (filters.verdict >= 0 && row[7] !== filters.verdict) { return false; }
+        if (filters.intent !== -2 && row[5] !== filters.intent && row[6] !== filters.intent) { return false; }
+        if (filters.mode >= 0 && row[2] !== filters.mode) { return false; }
+        if (filters.query !== '' && searchText(index).indexOf(filters.query) < 0 &&
+          threadText(row[1]).indexOf(filters.query) < 0) { return false; }
+        return true;
+      }
+
+      function visibleVariants() {
+        var value = $('f-variant').value, list = [];
+        for (var v = 0; v < V.length; v++) { if (value === '' || Number(value) === v) { list.push(v); } }
+        return list;
+      }
+
+      function sortKey(group, column) {
+        if (column === 0) { return group.id; }
+        if (column === 1) { return name(C[group.first][5]); }
+        var index = group.cells[column - 2];
+        return index < 0 ? '~' : VERDICTS[C[index][7]] + ' ' + actualName(C[index]);
+      }
+
+      function filter(keepPage) {
         var intent = $('f-intent').value;
-        var variant = $('f-variant').value;
-        var mode = $('f-mode').value;
-        var query = $('f-text').value.trim().toLowerCase();
-        var intentIndex = intent === '' ? -2 : S.indexOf(intent);
-        var rows = [];
-        for (var i = 0; i < C.length; i++) {
-          var row = C[i];
-          if (failed && row[7] === 0) { continue; }
-          if (intent !== '' && row[5] !== intentIndex && row[6] !== intentIndex) { continue; }
-          if (variant !== '' && row[0] !== Number(variant)) { continue; }
-          if (mode !== '' && row[2] !== Number(mode)) { continue; }
-          if (query !== '' && searchText(i).indexOf(query) < 0) { continue; }
-          rows.push(i);
+        var filters = {
+          failed: $('f-failed').checked,
+          verdict: $('f-verdict').value === '' ? -1 : Number($('f-verdict').value),
+          intent: intent === '' ? -2 : S.indexOf(intent),
+          mode: $('f-mode').value === '' ? -1 : Number($('f-mode').value),
+          query: $('f-text').value.trim().toLowerCase()
+        };
+        var differsOnly = $('f-differs') ? $('f-differs').checked : false;
+        var variants = visibleVariants();
+        var groups = [];
+        for (var g = 0; g < GROUPS.length; g++) {
+          var group = GROUPS[g];
+          if (differsOnly && !group.differs) { continue; }
+          for (var k = 0; k < variants.length; k++) {
+            var index = group.cells[variants[k]];
+            if (index >= 0 && cellMatches(index, filters)) { groups.push(group); break; }
+          }
         }
-        state.rows = rows;
-        state.page = 0;
+        if (state.sort > 0 || state.direction < 0) {
+          var column = state.sort, direction = state.direction;
+          groups.sort(function (a, b) {
+            var left = sortKey(a, column), right = sortKey(b, column);
+            return left < right ? -direction : (left > right ? direction : a.first - b.first);
+          });
+        }
+        state.groups = groups;
+        if (!keepPage) { state.page = 0; }
         render();
       }
 
@@ -169,44 +303,85 @@ extension HTMLReportWriter {
         return el('span', 'verdict ' + (index === 0 ? 'pass' : 'fail'), VERDICTS[index]);
       }
 
-      function render() {
-        var body = $('case-rows');
-        body.textContent = '';
-        var pages = Math.max(1, Math.ceil(state.rows.length / PAGE));
-        if (state.page >= pages) { state.page = pages - 1; }
-        var start = state.page * PAGE;
-        var end = Math.min(state.rows.length, start + PAGE);
-        var fragment = document.createDocumentFragment();
-        for (var k = start; k < end; k++) {
-          var index = state.rows[k], row = C[index];
-          var tr = el('tr');
-          tr.dataset.index = String(index);
-          if (index === state.selected) { tr.className = 'selected'; }
-          tr.appendChild(el('td', null, caseID(row)));
-          tr.appendChild(el('td', null, V[row[0]]));
-          tr.appendChild(el('td', null, name(row[5])));
-          var actual = row[6] >= 0 ? name(row[6]) : (row[2] === 1 ? '' : '(no intent)');
-          tr.appendChild(el('td', null, actual));
-          var cell = el('td');
-          cell.appendChild(verdictBadge(row[7]));
-          tr.appendChild(cell);
-          fragment.appendChild(tr);
-        }
-        body.appendChild(fragment);
-        var pager = $('pager');
-        pager.textContent = '';
+      function header(variants) {
+        var head = $('case-head');
+        head.textContent = '';
+        var tr = el('tr');
+        var titles = ['case', 'expected'];
+        variants.forEach(function (v) { titles.push(V.length > 1 ? V[v] : 'actual · verdict'); });
+        titles.forEach(function (title, position) {
+          var column = position < 2 ? position : variants[position - 2] + 2;
+          var th = el('th', position >= 2 ? 'variant-col' : (position === 1 ? 'expected-col' : null));
+          var button = el('button', 'sort', title);
+          button.type = 'button';
+          button.dataset.column = String(column);
+          if (state.sort === column) {
+            th.setAttribute('aria-sort', state.direction > 0 ? 'ascending' : 'descending');
+            button.appendChild(el('span', 'arrow', state.direction > 0 ? ' ▲' : ' ▼'));
+          }
+          th.appendChild(button);
+          tr.appendChild(th);
+        });
+        head.appendChild(tr);
+      }
+
+      function pager(node, pages, start, end) {
+        node.textContent = '';
         var previous = el('button', null, '‹ previous');
         previous.type = 'button';
         previous.disabled = state.page === 0;
-        previous.onclick = function () { state.page--; render(); };
+        previous.onclick = function () { state.page--; render(); writeHash(); };
         var next = el('button', null, 'next ›');
         next.type = 'button';
         next.disabled = state.page >= pages - 1;
-        next.onclick = function () { state.page++; render(); };
-        pager.appendChild(previous);
-        pager.appendChild(el('span', null, state.rows.length === 0 ? 'no cases match' :
-          (start + 1) + '–' + end + ' of ' + state.rows.length + ' cases (' + C.length + ' in the run)'));
-        pager.appendChild(next);
+        next.onclick = function () { state.page++; render(); writeHash(); };
+        node.appendChild(previous);
+        node.appendChild(el('span', 'count', state.groups.length === 0 ? 'no cases match' :
+          (start + 1) + '–' + end + ' of ' + state.groups.length + ' cases (' + GROUPS.length +
+          ' in the run)'));
+        node.appendChild(next);
+      }
+
+      function render() {
+        var variants = visibleVariants();
+        header(variants);
+        var body = $('case-rows');
+        body.textContent = '';
+        var pages = Math.max(1, Math.ceil(state.groups.length / PAGE));
+        if (state.page >= pages) { state.page = pages - 1; }
+        if (state.page < 0) { state.page = 0; }
+        var start = state.page * PAGE;
+        var end = Math.min(state.groups.length, start + PAGE);
+        var fragment = document.createDocumentFragment();
+        for (var k = start; k < end; k++) {
+          var group = state.groups[k];
+          var tr = el('tr', group.differs ? 'differs' : null);
+          tr.tabIndex = 0;
+          tr.dataset.group = String(k);
+          var idCell = el('td', 'case-id', group.id);
+          idCell.appendChild(el('span', 'expected-inline', 'expected ' + name(C[group.first][5])));
+          tr.appendChild(idCell);
+          tr.appendChild(el('td', 'expected-col', name(C[group.first][5])));
+          variants.forEach(function (v) {
+            var index = group.cells[v], td = el('td', 'cell');
+            if (index < 0) {
+              td.appendChild(el('span', 'hint', '(not run)'));
+            } else {
+              var button = el('button', 'cell-button');
+              button.type = 'button';
+              button.dataset.index = String(index);
+              if (index === state.selected) { button.className += ' selected'; }
+              button.appendChild(verdictBadge(C[index][7]));
+              button.appendChild(el('span', 'decision', actualName(C[index])));
+              td.appendChild(button);
+            }
+            tr.appendChild(td);
+          });
+          fragment.appendChild(tr);
+        }
+        body.appendChild(fragment);
+        pager($('pager'), pages, start, end);
+        pager($('pager-bottom'), pages, start, end);
       }
 
       function kindOf(type) {
@@ -217,7 +392,7 @@ extension HTMLReportWriter {
         return 'decision';
       }
 
-      function timeline(events, markSeq) {
+      function timeline(events, markSeq, decision) {
         var list = el('ol', 'timeline');
         for (var i = 0; i < events.length; i++) {
           var event = events[i];
@@ -230,10 +405,21 @@ extension HTMLReportWriter {
           line.appendChild(el('span', 'type', type));
           if (event[3]) { line.appendChild(el('span', 'meta', '  ' + event[3])); }
           if (event[0] === markSeq) { line.appendChild(el('span', 'marker', '◀ decision point (golden)')); }
+          if (type === 'error') { line.appendChild(el('span', 'flag', 'error')); }
+          if (event[4] && event[4].escalation) { line.appendChild(el('span', 'flag', 'escalation')); }
           item.appendChild(line);
           item.appendChild(el('pre', null, show(event[2])));
           if (event[4]) { item.appendChild(el('div', 'meta', 'meta ' + JSON.stringify(event[4]))); }
           list.appendChild(item);
+          if (event[0] === markSeq && decision) {
+            var chosen = el('li', 'model-decision');
+            var head = el('div');
+            head.appendChild(el('span', 'type', 'model chose: ' + decision.name));
+            head.appendChild(verdictBadge(decision.verdict));
+            chosen.appendChild(head);
+            if (decision.parameters !== undefined) { chosen.appendChild(el('pre', null, show(decision.parameters))); }
+            list.appendChild(chosen);
+          }
         }
         return list;
       }
@@ -248,6 +434,8 @@ extension HTMLReportWriter {
         return list;
       }
 
+      function scrollBox(node) { var box = el('div', 'scroll'); box.appendChild(node); return box; }
+
       function diffTable(diff) {
         var table = el('table', 'diff');
         var head = el('tr');
@@ -260,22 +448,153 @@ extension HTMLReportWriter {
           tr.appendChild(el('td', null, entry[0]));
           tr.appendChild(el('td', 'expected', entry[1] === 0 ? '(absent)' : entry[1]));
           tr.appendChild(el('td', 'actual', entry[2] === 0 ? '(absent)' : entry[2]));
-          tr.appendChild(el('td', null, entry[3]));
+          tr.appendChild(el('td', 'matcher', entry[3]));
           tr.appendChild(el('td', null, entry[4]));
           table.appendChild(tr);
         });
-        return table;
+        return scrollBox(table);
       }
 
-      function showCase(index) {
+      // Expected against actual parameters, one row per top-level key; rows a matcher rejected
+      // are marked with that matcher.
+      function parameterTable(expected, actual, diff, compared) {
+        var plain = function (value) {
+          return value && typeof value === 'object' && !Array.isArray(value) && value['~'] === undefined;
+        };
+        if (!plain(expected) || !plain(actual)) { return null; }
+        var keys = Object.keys(expected);
+        Object.keys(actual).forEach(function (key) { if (keys.indexOf(key) < 0) { keys.push(key); } });
+        var table = el('table', 'diff params');
+        var head = el('tr');
+        ['parameter', 'expected', 'actual', 'decided by'].forEach(function (title) {
+          head.appendChild(el('th', null, title));
+        });
+        table.appendChild(head);
+        keys.forEach(function (key) {
+          var entry = null;
+          (diff || []).forEach(function (d) {
+            if (d[0] === key || d[0].indexOf(key + '.') === 0 || d[0].indexOf(key + '[') === 0 || d[0] === '$') { entry = entry || d; }
+          });
+          var same = JSON.stringify(expected[key]) === JSON.stringify(actual[key]);
+          var tr = el('tr', entry ? 'changed' : (same ? 'same' : 'accepted'));
+          tr.appendChild(el('td', null, key));
+          tr.appendChild(el('td', 'expected', key in expected ? show(expected[key]) : '(absent)'));
+          tr.appendChild(el('td', 'actual', key in actual ? show(actual[key]) : '(absent)'));
+          tr.appendChild(el('td', 'matcher', !compared ? 'not compared (intent differs)' :
+            (entry ? entry[3] + ' ✗' : (same ? 'equal' : 'accepted by its matcher'))));
+          table.appendChild(tr);
+        });
+        return scrollBox(table);
+      }
+
+      // A word-level diff of two texts: common prefix and suffix first, then a longest common
+      // subsequence over the words between (or whole lines when that is too large).
+      function wordDiff(left, right) {
+        var a = left.split(/(\s+)/), b = right.split(/(\s+)/);
+        var head = 0;
+        while (head < a.length && head < b.length && a[head] === b[head]) { head++; }
+        var tail = 0;
+        while (tail < a.length - head && tail < b.length - head &&
+          a[a.length - 1 - tail] === b[b.length - 1 - tail]) { tail++; }
+        var x = a.slice(head, a.length - tail), y = b.slice(head, b.length - tail);
+        var parts = [];
+        if (head > 0) { parts.push(['=', a.slice(0, head).join('')]); }
+        if (x.length * y.length > 4000000) {
+          if (x.length) { parts.push(['-', x.join('')]); }
+          if (y.length) { parts.push(['+', y.join('')]); }
+        } else {
+          var n = x.length, m = y.length, table = new Uint32Array((n + 1) * (m + 1));
+          for (var i = n - 1; i >= 0; i--) {
+            for (var j = m - 1; j >= 0; j--) {
+              table[i * (m + 1) + j] = x[i] === y[j] ? table[(i + 1) * (m + 1) + j + 1] + 1 :
+                Math.max(table[(i + 1) * (m + 1) + j], table[i * (m + 1) + j + 1]);
+            }
+          }
+          var p = 0, q = 0;
+          var push = function (kind, text) {
+            if (parts.length && parts[parts.length - 1][0] === kind) { parts[parts.length - 1][1] += text; }
+            else { parts.push([kind, text]); }
+          };
+          while (p < n || q < m) {
+            if (p < n && q < m && x[p] === y[q]) { push('=', x[p]); p++; q++; }
+            else if (q < m && (p === n || table[p * (m + 1) + q + 1] >= table[(p + 1) * (m + 1) + q])) { push('+', y[q]); q++; }
+            else { push('-', x[p]); p++; }
+          }
+        }
+        if (tail > 0) { parts.push(['=', a.slice(a.length - tail).join('')]); }
+        return parts;
+      }
+
+      function diffView(left, right) {
+        var pre = el('pre', 'word-diff');
+        wordDiff(left, right).forEach(function (part) {
+          pre.appendChild(el(part[0] === '=' ? 'span' : (part[0] === '+' ? 'ins' : 'del'), null, part[1]));
+        });
+        return pre;
+      }
+
+      function compareView(index, other) {
+        var box = el('div', 'compare');
+        box.id = 'compare';
+        var a = C[index], b = C[other], xa = extra(a), xb = extra(b);
+        box.appendChild(el('h3', null, 'Compare ' + V[a[0]] + ' → ' + V[b[0]]));
+        var grid = el('div', 'compare-grid');
+        [a, b].forEach(function (row) {
+          var column = el('div', 'compare-col');
+          column.appendChild(el('h4', null, V[row[0]]));
+          var badge = el('p');
+          badge.appendChild(verdictBadge(row[7]));
+          badge.appendChild(el('span', 'decision', ' ' + actualName(row)));
+          column.appendChild(badge);
+          column.appendChild(el('pre', null, show(extra(row).ap)));
+          grid.appendChild(column);
+        });
+        box.appendChild(grid);
+        box.appendChild(el('h4', null, 'Context the model saw (word diff; deleted in ' + V[a[0]] +
+          ', inserted in ' + V[b[0]] + ')'));
+        if (xa.x !== undefined && xb.x !== undefined) { box.appendChild(diffView(xa.x, xb.x)); }
+        else { box.appendChild(el('p', 'hint', 'A context is not embedded for one side; see results.json.')); }
+        box.appendChild(el('h4', null, 'Raw model response (word diff)'));
+        if (xa.r !== undefined && xb.r !== undefined) {
+          box.appendChild(diffView(show(xa.r, true), show(xb.r, true)));
+        } else { box.appendChild(el('p', 'hint', 'A raw response is not embedded for one side; see results.json.')); }
+        return box;
+      }
+
+      function showCase(index, focus) {
         var row = C[index], x = extra(row), panel = $('detail');
         state.selected = index;
         panel.textContent = '';
+        var close = el('button', 'close', '✕ close');
+        close.type = 'button';
+        close.id = 'detail-close';
+        close.onclick = closeCase;
+        panel.appendChild(close);
         var id = caseID(row);
         panel.appendChild(el('h2', null, id));
         var badge = el('p');
         badge.appendChild(verdictBadge(row[7]));
         panel.appendChild(badge);
+        var group = groupOf[index];
+        if (V.length > 1) {
+          var others = el('div', 'variant-switch');
+          others.appendChild(el('span', 'hint', 'variants: '));
+          group.cells.forEach(function (cell, v) {
+            if (cell < 0) { return; }
+            var button = el('button', cell === index ? 'current' : null, V[v] + ' · ' + VERDICTS[C[cell][7]]);
+            button.type = 'button';
+            button.onclick = function () { openCase(cell); };
+            others.appendChild(button);
+            if (cell !== index) {
+              var compare = el('button', 'compare-button', 'compare with ' + V[v]);
+              compare.type = 'button';
+              compare.dataset.other = String(cell);
+              compare.onclick = function () { state.compare = cell; showCase(index); writeHash(); };
+              others.appendChild(compare);
+            }
+          });
+          panel.appendChild(others);
+        }
         panel.appendChild(facts([
           ['variant', V[row[0]]], ['thread', H[row[1]]], ['mode', row[2] === 1 ? 'loop' : (x.m || 'step')],
           ['step', row[3] >= 0 ? row[3] : ''], ['seq', row[4] >= 0 ? row[4] : ''],
@@ -285,11 +604,24 @@ extension HTMLReportWriter {
           ['retry behaviour', x.rb ? x.rb + (x.xb ? ' (golden: ' + x.xb + ')' : '') : ''],
           ['tokens', x.u ? x.u[0] + ' in / ' + x.u[1] + ' out' : '']
         ]));
+        if (row[2] === 0 && row[3] >= 0) {
+          var heading = document.querySelector('header h1');
+          var at = H[row[1]] + '#' + row[3] + ' --suite ' + (heading ? heading.textContent : 'SUITE') +
+            ' --variant ' + V[row[0]];
+          panel.appendChild(el('h3', null, 'Ask it again'));
+          panel.appendChild(el('pre', 'commands', 'refold context ' + at + '\nrefold ask ' + at +
+            '\nrefold why ' + at));
+        }
+        if (state.compare >= 0 && state.compare !== index && groupOf[state.compare] === group) {
+          panel.appendChild(compareView(index, state.compare));
+        } else { state.compare = -1; }
         if (x.ep !== undefined || x.ap !== undefined) {
-          panel.appendChild(el('h3', null, 'Expected parameters'));
-          panel.appendChild(el('pre', null, x.ep !== undefined ? show(x.ep) : '(none)'));
-          panel.appendChild(el('h3', null, 'Actual parameters'));
-          panel.appendChild(el('pre', null, x.ap !== undefined ? show(x.ap) : '(none)'));
+          panel.appendChild(el('h3', null, 'Parameters: expected against actual'));
+          var table = parameterTable(x.ep, x.ap, x.d, row[5] === row[6] || (x.ac || []).indexOf(name(row[6])) >= 0);
+          if (table) { panel.appendChild(table); } else {
+            panel.appendChild(el('pre', 'expected', 'expected ' + (x.ep !== undefined ? show(x.ep) : '(none)')));
+            panel.appendChild(el('pre', 'actual', 'actual ' + (x.ap !== undefined ? show(x.ap) : '(none)')));
+          }
         }
         if (x.d) {
           panel.appendChild(el('h3', null, 'Parameter diff'));
@@ -324,7 +656,8 @@ extension HTMLReportWriter {
         if (row[2] === 0) {
           panel.appendChild(el('h3', null, 'Thread up to the decision point'));
           if (events) {
-            panel.appendChild(timeline(events, row[4]));
+            panel.appendChild(timeline(events, row[4],
+              { name: actualName(row), verdict: row[7], parameters: x.ap }));
           } else {
             panel.appendChild(el('p', 'hint', 'The timeline of this thread is not embedded; see results.json.'));
           }
@@ -340,32 +673,103 @@ extension HTMLReportWriter {
         if (x.o) {
           panel.appendChild(el('p', 'hint', 'Context and raw response are left out of this page to keep it small; see results.json.'));
         }
-        if (row[7] === 0 && x.x === undefined) {
-          panel.appendChild(el('p', 'hint', 'Context and raw response are kept for failing cases only.'));
+        if (row[7] === 0 && x.x === undefined && !x.df) {
+          panel.appendChild(el('p', 'hint', 'Context and raw response are kept for failing cases and cases the variants decided differently.'));
         }
-        var rows = $('case-rows').children;
-        for (var i = 0; i < rows.length; i++) {
-          rows[i].className = rows[i].dataset.index === String(index) ? 'selected' : '';
+        var buttons = $('case-rows').querySelectorAll('.cell-button');
+        for (var i = 0; i < buttons.length; i++) {
+          buttons[i].className = 'cell-button' + (buttons[i].dataset.index === String(index) ? ' selected' : '');
         }
+        document.body.classList.add('detail-open');
+        panel.classList.add('open');
+        if (focus !== false) { panel.scrollTop = 0; }
       }
 
-      function openFromHash() {
-        var match = /(?:^#|&)case=([^&]*)/.exec(location.hash);
-        if (!match) { return; }
-        var wanted = decodeURIComponent(match[1]);
-        var variantMatch = /&variant=([^&]*)/.exec(location.hash);
-        var variant = variantMatch ? V.indexOf(decodeURIComponent(variantMatch[1])) : -1;
+      function closeCase() {
+        state.selected = -1;
+        state.compare = -1;
+        document.body.classList.remove('detail-open');
+        $('detail').classList.remove('open');
+        writeHash();
+      }
+
+      function openCase(index) {
+        state.compare = state.compare >= 0 && groupOf[state.compare] === groupOf[index] &&
+          state.compare !== index ? state.compare : -1;
+        showCase(index);
+        writeHash();
+      }
+
+      var FILTERS = [['failed', 'f-failed'], ['differs', 'f-differs'], ['verdict', 'f-verdict'],
+        ['intent', 'f-intent'], ['v', 'f-variant'], ['mode', 'f-mode'], ['q', 'f-text']];
+      function writeHash() {
+        var parts = [];
+        if (state.selected >= 0) {
+          parts.push('case=' + encodeURIComponent(caseID(C[state.selected])));
+          if (V.length > 1) { parts.push('variant=' + encodeURIComponent(V[C[state.selected][0]])); }
+          if (state.compare >= 0) { parts.push('compare=' + encodeURIComponent(V[C[state.compare][0]])); }
+        }
+        FILTERS.forEach(function (pair) {
+          var node = $(pair[1]);
+          if (!node) { return; }
+          if (node.type === 'checkbox') {
+            if (node.checked !== node.defaultChecked) { parts.push(pair[0] + '=' + (node.checked ? '1' : '0')); }
+          } else if (node.value !== '') { parts.push(pair[0] + '=' + encodeURIComponent(node.value)); }
+        });
+        if (state.sort !== 0 || state.direction !== 1) { parts.push('sort=' + state.sort + (state.direction < 0 ? '-' : '')); }
+        if (state.page > 0) { parts.push('page=' + (state.page + 1)); }
+        var hash = parts.length ? '#' + parts.join('&') : location.pathname + location.search;
+        if (hash !== location.hash) { history.replaceState(null, '', hash); }
+      }
+
+      function readHash() {
+        var params = {};
+        location.hash.replace(/^#/, '').split('&').forEach(function (part) {
+          if (!part) { return; }
+          var at = part.indexOf('=');
+          var key = at < 0 ? part : part.slice(0, at);
+          try { params[key] = at < 0 ? '' : decodeURIComponent(part.slice(at + 1)); } catch (error) { params[key] = ''; }
+        });
+        return params;
+      }
+
+      function applyHash() {
+        var params = readHash();
+        FILTERS.forEach(function (pair) {
+          var node = $(pair[1]);
+          if (!node) { return; }
+          if (node.type === 'checkbox') {
+            node.checked = params[pair[0]] === undefined ? node.defaultChecked : params[pair[0]] === '1';
+          } else { node.value = params[pair[0]] === undefined ? '' : params[pair[0]]; }
+        });
+        if (params.sort) {
+          state.sort = parseInt(params.sort, 10) || 0;
+          state.direction = /-$/.test(params.sort) ? -1 : 1;
+        }
+        filter();
+        if (state.groups.length === 0 && params.failed === undefined && $('f-failed').checked) {
+          $('f-failed').checked = false;
+          filter();
+        }
+        if (params.page) { state.page = Math.max(0, (parseInt(params.page, 10) || 1) - 1); render(); }
+        if (params['case'] === undefined) { return; }
+        var variant = params.variant !== undefined ? V.indexOf(params.variant) : -1;
+        var wanted = params['case'];
         for (var i = 0; i < C.length; i++) {
           if ((variant < 0 || C[i][0] === variant) && caseID(C[i]) === wanted) {
-            var position = state.rows.indexOf(i);
+            var position = state.groups.indexOf(groupOf[i]);
             if (position < 0) {
-              $('f-failed').checked = false; $('f-intent').value = ''; $('f-variant').value = '';
-              $('f-mode').value = ''; $('f-text').value = '';
+              FILTERS.forEach(function (pair) {
+                var node = $(pair[1]);
+                if (node) { if (node.type === 'checkbox') { node.checked = false; } else { node.value = ''; } }
+              });
               filter();
-              position = state.rows.indexOf(i);
+              position = state.groups.indexOf(groupOf[i]);
             }
             state.page = Math.floor(position / PAGE);
             render();
+            state.compare = params.compare !== undefined ? groupOf[i].cells[V.indexOf(params.compare)] : -1;
+            if (state.compare === undefined) { state.compare = -1; }
             showCase(i);
             $('cases').scrollIntoView();
             return;
@@ -374,29 +778,60 @@ extension HTMLReportWriter {
       }
 
       $('case-rows').addEventListener('click', function (event) {
+        var button = event.target.closest('.cell-button');
+        if (button) { openCase(Number(button.dataset.index)); return; }
         var tr = event.target.closest('tr');
-        if (!tr || tr.dataset.index === undefined) { return; }
-        var index = Number(tr.dataset.index);
-        showCase(index);
-        history.replaceState(null, '', '#case=' + encodeURIComponent(caseID(C[index])) +
-          (V.length > 1 ? '&variant=' + encodeURIComponent(V[C[index][0]]) : ''));
+        if (tr && tr.dataset.group !== undefined) { openGroup(state.groups[Number(tr.dataset.group)]); }
       });
-      ['f-failed', 'f-intent', 'f-variant', 'f-mode'].forEach(function (id) {
-        $(id).addEventListener('change', filter);
+      function openGroup(group) {
+        var chosen = -1;
+        visibleVariants().forEach(function (v) {
+          var index = group.cells[v];
+          if (index >= 0 && (chosen < 0 || (C[chosen][7] === 0 && C[index][7] !== 0))) { chosen = index; }
+        });
+        if (chosen >= 0) { openCase(chosen); }
+      }
+      $('case-rows').addEventListener('keydown', function (event) {
+        var tr = event.target.closest('tr');
+        if (!tr) { return; }
+        if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+          event.preventDefault();
+          var next = event.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling;
+          if (next) { next.focus(); }
+          else if (event.key === 'ArrowDown' && state.page < Math.ceil(state.groups.length / PAGE) - 1) {
+            state.page++; render(); writeHash(); $('case-rows').firstElementChild.focus();
+          } else if (event.key === 'ArrowUp' && state.page > 0) {
+            state.page--; render(); writeHash(); $('case-rows').lastElementChild.focus();
+          }
+        } else if (event.key === 'Enter' && event.target === tr) {
+          event.preventDefault();
+          openGroup(state.groups[Number(tr.dataset.group)]);
+        }
+      });
+      $('case-head').addEventListener('click', function (event) {
+        var button = event.target.closest('button.sort');
+        if (!button) { return; }
+        var column = Number(button.dataset.column);
+        state.direction = state.sort === column ? -state.direction : 1;
+        state.sort = column;
+        filter();
+        writeHash();
+      });
+      document.addEventListener('keydown', function (event) {
+        if (event.key === 'Escape' && state.selected >= 0) { closeCase(); }
+      });
+      var changed = function () { filter(); writeHash(); };
+      ['f-failed', 'f-differs', 'f-verdict', 'f-intent', 'f-variant', 'f-mode'].forEach(function (id) {
+        if ($(id)) { $(id).addEventListener('change', changed); }
       });
       var timer = null;
       $('f-text').addEventListener('input', function () {
         clearTimeout(timer);
-        timer = setTimeout(filter, 150);
+        timer = setTimeout(changed, 150);
       });
       $('filters').addEventListener('submit', function (event) { event.preventDefault(); });
-      window.addEventListener('hashchange', openFromHash);
-      filter();
-      if (state.rows.length === 0 && $('f-failed').checked) {
-        $('f-failed').checked = false;
-        filter();
-      }
-      openFromHash();
+      window.addEventListener('hashchange', applyHash);
+      applyHash();
       document.body.dataset.rendered = 'ok';
     })();
     """#

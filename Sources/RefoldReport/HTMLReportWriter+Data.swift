@@ -14,7 +14,8 @@ extension HTMLReportWriter {
   /// `{"v": variants, "s": strings, "h": thread names, "c": cases, "e": timelines}`.
   /// A case is `[variant, thread, mode (0 step, 1 loop), step, seq, expected, actual,
   /// verdict, extra?]` with string-table indices and -1 for absent; `extra` holds the id when
-  /// it is not `thread#step` / `thread@loop`, and for failing cases the diff (`d`), failure
+  /// it is not `thread#step` / `thread@loop`, and for failing cases and cases the variants
+  /// decided differently (flagged `df`) the diff (`d`), failure
   /// (`f`), parameters (`ep`, `ap`), retry behaviour (`rb`, `xb`), context (`x`) and raw
   /// response (`r`); loop cases carry their behaviour (`b`). A timeline is a list of
   /// `[seq, type, data, at, meta]` with `type` a string index and `0` for absent fields.
@@ -90,14 +91,17 @@ extension HTMLReportWriter {
         })
     }
 
-    mutating func add(_ result: CaseResult, variant: Int) {
+    /// Adds one case; `differs` keeps its details (parameters, context, raw response) even
+    /// when it passed, because another variant decided the same case differently.
+    mutating func add(_ result: CaseResult, variant: Int, differs: Bool = false) {
       let threadNumber = thread(result.thread)
       let isLoop = result.mode == "loop"
       var extra: [String: JSONValue] = [:]
       let defaultID = isLoop ? "\(result.thread)@loop" : "\(result.thread)#\(result.step ?? -1)"
       if result.id != defaultID { extra["i"] = .string(result.id) }
       if !isLoop && result.mode != "step" { extra["m"] = .string(result.mode) }
-      if !result.passed {
+      if !result.passed || differs {
+        if differs { extra["df"] = .bool(true) }
         if let expected = result.expected { extra["ep"] = embed(expected.parameters) }
         if let actual = result.actual { extra["ap"] = embed(actual.parameters) }
         if let differences = result.parameterDiff, !differences.isEmpty {
@@ -122,7 +126,7 @@ extension HTMLReportWriter {
       }
       if let behaviour = result.retryBehaviour { extra["rb"] = .string(behaviour) }
       if let behaviour = result.expectedRetryBehaviour { extra["xb"] = .string(behaviour) }
-      if let usage = result.usage, !result.passed {
+      if let usage = result.usage, !result.passed || differs {
         extra["u"] = .array([.int(Int64(usage.inputTokens)), .int(Int64(usage.outputTokens))])
       }
       if let behaviour = result.behaviour {
@@ -184,6 +188,26 @@ extension HTMLReportWriter {
     }
   }
 
+  /// The ids of the cases that two variants decided differently (verdict, intent or
+  /// parameters), or that only some variants have.
+  static func differingCases(_ runs: [RunResults]) -> Set<String> {
+    guard runs.count > 1 else { return [] }
+    var decisions: [String: [String]] = [:]
+    for run in runs {
+      for result in run.cases {
+        let decision =
+          result.verdict.rawValue + " " + (result.actual?.name ?? "")
+          + " " + (result.actual?.parameters.canonicalString ?? "")
+        decisions[result.id, default: []].append(decision)
+      }
+    }
+    var differing: Set<String> = []
+    for (id, list) in decisions where list.count != runs.count || Set(list).count > 1 {
+      differing.insert(id)
+    }
+    return differing
+  }
+
   /// The data block for `runs`: every case, and the timelines of the threads they refer to.
   ///
   /// Timelines are embedded for every thread when their events fit `maxTimelineEvents`;
@@ -191,9 +215,10 @@ extension HTMLReportWriter {
   func dataBlock(_ runs: [RunResults]) -> [UInt8] {
     var block = DataBlock(maxText: maxEmbeddedText, detailBudget: maxDetailBytes)
     var failingThreads: Set<String> = []
+    let differing = HTMLReportWriter.differingCases(runs)
     for (variant, run) in runs.enumerated() {
       for result in run.cases {
-        block.add(result, variant: variant)
+        block.add(result, variant: variant, differs: differing.contains(result.id))
         if !result.passed { failingThreads.insert(result.thread) }
       }
     }

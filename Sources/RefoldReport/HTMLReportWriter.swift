@@ -269,7 +269,8 @@ public struct HTMLReportWriter: Sendable {
         html += "</tr>"
       }
       html += "</tbody></table></div>"
-      html += "<table class=\"scores\"><thead><tr><th>intent</th><th>support</th><th>predicted</th>"
+      html +=
+        "<div class=\"scroll\"><table class=\"scores\"><thead><tr><th>intent</th><th>support</th><th>predicted</th>"
       html += "<th>precision</th><th>recall</th></tr></thead><tbody>"
       for name in breakdown.intents.keys.sorted() {
         guard let score = breakdown.intents[name] else { continue }
@@ -278,7 +279,7 @@ public struct HTMLReportWriter: Sendable {
         html +=
           "<td>\(Format.percent(score.precision))</td><td>\(Format.percent(score.recall))</td></tr>"
       }
-      html += "</tbody></table></div>"
+      html += "</tbody></table></div></div>"
     }
     html += "</section>\n"
     return html
@@ -325,29 +326,48 @@ public struct HTMLReportWriter: Sendable {
         if let name = result.actual?.name { intents.insert(name) }
       }
     }
-    var html = "<section id=\"cases\"><h2>Cases</h2><form class=\"filters\" id=\"filters\">"
+    let several = runs.count > 1
+    var html = "<section id=\"cases\"><h2>Cases</h2>"
+    if several {
+      html += "<p class=\"hint\">One row per decision point (and loop run), a column per "
+      html += "variant with its verdict and decision; rows where the variants differ are "
+      html += "highlighted. Select a cell to open that variant's drill-down.</p>"
+    }
+    html += "<form class=\"filters\" id=\"filters\">"
     html += "<label><input type=\"checkbox\" id=\"f-failed\" checked> failed only</label>"
-    html += "<label>intent <select id=\"f-intent\"><option value=\"\">all</option>"
+    if several {
+      html += "<label><input type=\"checkbox\" id=\"f-differs\"> variants differ</label>"
+    }
+    html += "<label>verdict <select id=\"f-verdict\"><option value=\"\">all</option>"
+    for (index, verdict) in HTMLReportWriter.verdicts.enumerated() {
+      html += "<option value=\"\(index)\">\(Escaping.html(verdict.rawValue))</option>"
+    }
+    html += "</select></label>"
+    html += "<label>intent (expected or actual) <select id=\"f-intent\">"
+    html += "<option value=\"\">all</option>"
     for name in intents.sorted() {
       html += "<option value=\"\(Escaping.html(name))\">\(Escaping.html(name))</option>"
     }
-    html +=
-      "</select></label><label>variant <select id=\"f-variant\"><option value=\"\">all</option>"
+    html += "</select></label>"
+    html += "<label\(several ? "" : " hidden")>variant <select id=\"f-variant\">"
+    html += "<option value=\"\">all</option>"
     for (index, results) in runs.enumerated() {
       html += "<option value=\"\(index)\">\(Escaping.html(results.run.variant))</option>"
     }
     html += "</select></label><label>mode <select id=\"f-mode\"><option value=\"\">all</option>"
     html += "<option value=\"0\">step</option><option value=\"1\">loop</option></select></label>"
     html += "<label class=\"grow\">search <input type=\"search\" id=\"f-text\" "
-    html += "placeholder=\"thread, case id, intent, verdict, message\"></label></form>"
-    html +=
-      "<div class=\"cases-layout\"><div class=\"cases-list\"><div class=\"pager\" id=\"pager\"></div>"
-    html += "<table class=\"cases\"><thead><tr><th>case</th><th>variant</th><th>expected</th>"
-    html += "<th>actual</th><th>verdict</th></tr></thead><tbody id=\"case-rows\"></tbody></table>"
+    html += "placeholder=\"thread text, parameters, context, raw answer, case id, intent\">"
+    html += "</label></form>"
+    html += "<div class=\"cases-layout\"><div class=\"cases-list\">"
+    html += "<div class=\"pager\" id=\"pager\"></div><div class=\"scroll matrix-box\">"
+    html += "<table class=\"cases\" id=\"case-matrix\"><thead id=\"case-head\"></thead>"
+    html += "<tbody id=\"case-rows\"></tbody></table></div>"
+    html += "<div class=\"pager\" id=\"pager-bottom\"></div>"
     html +=
       "<noscript><p>The case table needs JavaScript; the cases are in results.json.</p></noscript>"
-    html +=
-      "</div><aside class=\"detail\" id=\"detail\"><p class=\"hint\">Select a case to see its "
+    html += "</div><aside class=\"detail\" id=\"detail\" tabindex=\"-1\">"
+    html += "<p class=\"hint\">Select a case to see its "
     html += "timeline, the parameter diff, the context the model saw and its raw response.</p>"
     html += "</aside></div></section>\n</main>\n"
     return html

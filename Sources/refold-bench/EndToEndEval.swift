@@ -9,8 +9,11 @@ import Synchronization
 /// command's start to its exit code, peak RSS, and the size of what it wrote.
 enum EndToEndEval {
   /// Runs `refold eval SUITE --db DB --out OUT` with `arguments` added and prints the
-  /// figures; returns the command's exit code.
-  static func measure(suite: String, work: String, arguments: [String]) async -> Int32 {
+  /// figures; returns the command's exit code and how long each stage took, in seconds.
+  @discardableResult
+  static func measure(suite: String, work: String, arguments: [String]) async
+    -> (code: Int32, stages: [(name: String, seconds: Double)])
+  {
     let database = (work as NSString).appendingPathComponent("refold.sqlite")
     let out = (work as NSString).appendingPathComponent("reports")
     let stages = Mutex<[(name: String, at: Double)]>([])
@@ -30,8 +33,10 @@ enum EndToEndEval {
     }
     print("eval: refold eval exit \(code); \(lines.last.map(String.init) ?? "")")
     var previous = start
+    var durations: [(name: String, seconds: Double)] = []
     for stage in stages.withLock({ $0 }) {
       print("stage: \(stage.name) \(String(format: "%.3f", stage.at - previous)) s")
+      durations.append((stage.name, stage.at - previous))
       previous = stage.at
     }
     print("stage: printing the summary \(String(format: "%.3f", start + elapsed - previous)) s")
@@ -48,7 +53,7 @@ enum EndToEndEval {
       "eval: outputs \(megabytes(total)) ("
         + sizes.map { "\($0.key) \(megabytes($0.value))" }.joined(separator: ", ")
         + "); store \(megabytes(fileSize(database) + fileSize(database + "-wal")))")
-    return code
+    return (code, durations)
   }
 
   /// The size of every file under `directory`, by its path relative to it.

@@ -270,8 +270,11 @@ do {
       print(usage)
       exit(2)
     }
-    let extra = value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []
-    let code = await EndToEndEval.measure(suite: suite, work: work, arguments: extra)
+    // Anything after `--` goes to `refold eval` as it is (`-- --model live --base-url URL`).
+    let passed = arguments.firstIndex(of: "--").map { Array(arguments[($0 + 1)...]) } ?? []
+    let extra =
+      (value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []) + passed
+    let code = await EndToEndEval.measure(suite: suite, work: work, arguments: extra).code
     exit(code)
   case "all":
     try runChild(["fold", "--events", "1000000"])

@@ -12,11 +12,12 @@ struct HTMLReportTests {
   static func hostileRuns() -> [RunResults] {
     let threads = DeployBotRuns.threads(count: 40, hostile: true)
     var first = DeployBotRuns.run(
-      id: "demo-<script>", threads: threads, errorRate: 0.3, seed: 11, loopRuns: 6)
+      id: "demo-<script>", threads: threads, errorRate: 0.3, seed: 11, loopRuns: 6,
+      contextForPassing: true)
     first.run.suite = "deploy-bot</title><script>document.title='PWNED'</script>"
     var second = DeployBotRuns.run(
       id: "demo-2", variant: "json-events\"><img src=x onerror=alert(1)>", threads: threads,
-      errorRate: 0.2, seed: 12, loopRuns: 6)
+      errorRate: 0.2, seed: 12, loopRuns: 6, contextForPassing: true)
     second.run.suite = first.run.suite
     for index in first.cases.indices where !first.cases[index].passed {
       first.cases[index].failure = DeployBotRuns.hostile[index % DeployBotRuns.hostile.count]
@@ -123,6 +124,104 @@ struct HTMLReportTests {
     #expect(singleHeader.contains("<dt>run</dt><dd>e-baseline</dd>"))
     #expect(!singleHeader.contains("<dt>evaluation</dt>"))
     #expect(!singleHeader.contains("comparison-link"))
+  }
+
+  /// The page's data block, parsed.
+  static func dataBlock(_ html: String) throws -> [String: Any] {
+    let start = try #require(
+      html.range(of: "<script type=\"application/json\" id=\"refold-data\">"))
+    let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+    let data = try #require(String(html[start.upperBound..<end.lowerBound]).data(using: .utf8))
+    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+  }
+
+  @Test("a case the variants decided differently keeps its context and raw answer on every side")
+  func differingCasesKeepBothSides() throws {
+    let threads = DeployBotRuns.threads(count: 30)
+    let first = DeployBotRuns.run(id: "a", threads: threads, errorRate: 0.1, seed: 3)
+    let second = DeployBotRuns.run(
+      id: "b", variant: "json-events", threads: threads, errorRate: 0.5, seed: 4,
+      contextForPassing: true)
+    let secondByID = Dictionary(uniqueKeysWithValues: second.cases.map { ($0.id, $0) })
+    // A case that passed in the first variant and failed in the second.
+    let flipped = try #require(
+      first.cases.first { result in
+        result.passed && result.mode == "step" && secondByID[result.id]?.passed == false
+      })
+    var firstWithContext = first
+    for index in firstWithContext.cases.indices {
+      firstWithContext.cases[index].context = "context of \(firstWithContext.cases[index].id)"
+      firstWithContext.cases[index].rawResponse = ["content": "answer"]
+    }
+    #expect(HTMLReportWriter.differingCases([firstWithContext, second]).contains(flipped.id))
+    let html = String(
+      decoding: HTMLReportWriter().render(variants: [firstWithContext, second]), as: UTF8.self)
+    let block = try HTMLReportTests.dataBlock(html)
+    let strings = try #require(block["s"] as? [String])
+    let threadNames = try #require(block["h"] as? [String])
+    let rows = try #require(block["c"] as? [[Any]])
+    func row(variant: Int, id: String) -> [Any]? {
+      rows.first { row in
+        guard (row[0] as? Int) == variant, let thread = row[1] as? Int, let step = row[3] as? Int
+        else { return false }
+        let extra = row.count > 8 ? row[8] as? [String: Any] : nil
+        return (extra?["i"] as? String ?? "\(threadNames[thread])#\(step)") == id
+      }
+    }
+    let passing = try #require(row(variant: 0, id: flipped.id))
+    let failing = try #require(row(variant: 1, id: flipped.id))
+    #expect((passing[7] as? Int) == 0)
+    let passingExtra = try #require(passing.count > 8 ? passing[8] as? [String: Any] : nil)
+    #expect(passingExtra["df"] as? Bool == true)
+    #expect(passingExtra["x"] as? String == "context of \(flipped.id)")
+    #expect((passingExtra["r"] as? [String: Any])?["content"] as? String == "answer")
+    #expect(
+      passingExtra["ap"] != nil, "the passing side's parameters are kept for the compare view")
+    let failingExtra = try #require(failing.count > 8 ? failing[8] as? [String: Any] : nil)
+    #expect(failingExtra["x"] != nil)
+    #expect(strings.contains(flipped.expected?.name ?? ""))
+    // A case both variants decided the same way keeps nothing extra when it passed.
+    let same = try #require(
+      first.cases.first { result in
+        result.passed && result.mode == "step" && secondByID[result.id]?.passed == true
+          && secondByID[result.id]?.actual == result.actual
+      })
+    let samePassing = try #require(row(variant: 0, id: same.id))
+    let sameExtra = samePassing.count > 8 ? samePassing[8] as? [String: Any] : nil
+    #expect(sameExtra?["x"] == nil && sameExtra?["df"] == nil)
+    // One variant: nothing differs.
+    #expect(HTMLReportWriter.differingCases([first]).isEmpty)
+  }
+
+  @Test("the case section is a case × variant matrix with search, verdict filter and two pagers")
+  func caseMatrixMarkup() throws {
+    let threads = DeployBotRuns.threads(count: 6)
+    let runs = [
+      DeployBotRuns.run(id: "a", threads: threads, errorRate: 0.2, seed: 5),
+      DeployBotRuns.run(id: "b", variant: "v2", threads: threads, errorRate: 0.4, seed: 6),
+    ]
+    let html = String(decoding: HTMLReportWriter().render(variants: runs), as: UTF8.self)
+    let section = String(html[try #require(html.range(of: "<section id=\"cases\">")).lowerBound...])
+    #expect(section.contains("<table class=\"cases\" id=\"case-matrix\">"))
+    #expect(section.contains("<div class=\"scroll matrix-box\">"), "the matrix scrolls in its box")
+    #expect(section.contains("id=\"pager\"") && section.contains("id=\"pager-bottom\""))
+    #expect(section.contains("id=\"f-differs\""))
+    #expect(section.contains("intent (expected or actual)"))
+    for verdict in HTMLReportWriter.verdicts {
+      #expect(section.contains(">\(verdict.rawValue)</option>"))
+    }
+    #expect(section.contains("placeholder=\"thread text, parameters, context, raw answer"))
+    // The script builds the matrix, the compare view and keeps the state in the address.
+    for name in [
+      "case-head", "cell-button", "compare-button", "wordDiff", "ArrowDown", "writeHash",
+    ] {
+      #expect(html.contains(name), "the page's script has \(name)")
+    }
+    #expect(html.contains("@media (max-width: 1000px)") && html.contains("position: fixed"))
+    // One variant: no "variants differ" filter, the variant filter hidden.
+    let single = String(decoding: HTMLReportWriter().render(variants: [runs[0]]), as: UTF8.self)
+    #expect(!single.contains("id=\"f-differs\""))
+    #expect(single.contains("<label hidden>variant <select id=\"f-variant\">"))
   }
 
   @Test("charts draw the 80% wall, the thresholds and a trend per variant")

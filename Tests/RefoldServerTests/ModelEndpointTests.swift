@@ -91,6 +91,36 @@ import Testing
     await endpoint.stop()
   }
 
+  @Test func concurrentSlotsKeepTheirOwnCalls() async throws {
+    let endpoint = ModelEndpoint(kind: .recorded)
+    let channel = try endpoint.channel(variant: "v", cassette: Self.cassette(), upstream: nil)
+    let slots = [try await channel.openSlot(), try await channel.openSlot()]
+    #expect(slots[0].url != slots[1].url)
+    channel.begin(slot: slots[0].id, thread: "t-1", step: 0, session: 11)
+    channel.begin(slot: slots[1].id, thread: "t-2", step: 5, session: 12)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for (index, slot) in slots.enumerated() {
+        group.addTask {
+          for _ in 0...index {
+            _ = try await Support.post(slot.url + "/v1/chat/completions", json: Self.request())
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    let first = channel.finish(slot: slots[0].id)
+    let second = channel.finish(slot: slots[1].id)
+    #expect(first.exchanges.count == 1 && first.failure == nil)
+    // The second slot asked twice in one replay: its second call is its own miss.
+    #expect(second.exchanges.count == 2)
+    #expect(second.exchanges.first?["n"] == 0)
+    guard case .cassetteMiss(_, "t-2", _, _)? = second.failure else {
+      Issue.record("no miss on t-2: \(String(describing: second.failure))")
+      return
+    }
+    await endpoint.stop()
+  }
+
   @Test func callsWithoutASlotAreTiedByTheThreadHeader() async throws {
     let endpoint = ModelEndpoint(kind: .recorded)
     let channel = try endpoint.channel(variant: "v", cassette: Self.cassette(), upstream: nil)
@@ -234,27 +264,25 @@ import Testing
     "skipped: no SDK venv; .ci/run creates it (python3 -m venv .build/venv; .build/venv/bin/pip install -r scripts/requirements-sdk.txt)"
   ))
 struct SDKMissTests {
+  /// Asks the SDK named by its argument once, with the SDK's default retries; prints
+  /// `status 500` for the error it raises (modules are loaded by name, so that no line of
+  /// this Swift file reads as an import).
   static let script = """
-    import os, sys
-    if sys.argv[1] == "openai":
-        import openai
-        client = openai.OpenAI(base_url=os.environ["SLOT"] + "/v1", api_key="k")
-        try:
+    os, sys = __import__("os"), __import__("sys")
+    sdk = __import__(sys.argv[1])
+    try:
+        if sys.argv[1] == "openai":
+            client = sdk.OpenAI(base_url=os.environ["SLOT"] + "/v1", api_key="k")
             client.chat.completions.create(
                 model="calc-model", messages=[{"role": "user", "content": "not recorded"}])
-            print("answered")
-        except openai.InternalServerError as error:
-            print("status", error.status_code)
-    else:
-        import anthropic
-        client = anthropic.Anthropic(base_url=os.environ["SLOT"], api_key="k")
-        try:
+        else:
+            client = sdk.Anthropic(base_url=os.environ["SLOT"], api_key="k")
             client.messages.create(
                 model="calc-model", max_tokens=16,
                 messages=[{"role": "user", "content": "not recorded"}])
-            print("answered")
-        except anthropic.InternalServerError as error:
-            print("status", error.status_code)
+        print("answered")
+    except sdk.InternalServerError as error:
+        print("status", error.status_code)
     """
 
   @Test(arguments: ["openai", "anthropic"])
