@@ -63,11 +63,18 @@ case_url=""
 results="$(dirname "$report")/results.json"
 if [[ -f "$results" ]]; then
   case_id="$(python3 - "$results" <<'PY'
-import json, sys, urllib.parse
-cases = json.load(open(sys.argv[1], encoding="utf-8"))["cases"]
-failing = [c for c in cases if c["verdict"] != "pass" and c["mode"] == "step"]
+import json, os, sys, urllib.parse
+path = sys.argv[1]
+document = json.load(open(path, encoding="utf-8"))
+variant = ""
+if document.get("schema") == "refold.results/v2":
+    # An evaluation of several variants: its first variant's own file holds the cases.
+    first = document["variants"][0]
+    variant = "&variant=" + urllib.parse.quote(first["run"]["variant"], safe="")
+    document = json.load(open(os.path.join(os.path.dirname(path), first["results"]), encoding="utf-8"))
+failing = [c for c in document["cases"] if c["verdict"] != "pass" and c["mode"] == "step"]
 if failing:
-    print(urllib.parse.quote(failing[0]["id"], safe=""))
+    print(urllib.parse.quote(failing[0]["id"], safe="") + variant)
 PY
 )"
   if [[ -n "$case_id" ]]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate Refold results files (refold.results/v1) against docs/results.schema.json.
+"""Validate Refold results files (refold.results/v1 and v2) against docs/results.schema.json.
 
 Usage: scripts/report-validate-results.py [--schema SCHEMA] FILE...
 

@@ -4,6 +4,7 @@ import RefoldCore
 import RefoldEval
 import RefoldModels
 import RefoldReport
+import RefoldServer
 import RefoldShared
 import RefoldStore
 
@@ -51,6 +52,13 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
   var out: String?
 
+  @Option(
+    name: .long,
+    help:
+      "The URL the reports are published under, for absolute links in summary.md (or REFOLD_REPORT_URL)."
+  )
+  var reportURL: String?
+
   @Flag(
     name: .long,
     help: "Make every failing case a junit.xml failure (default: only the gate's checks fail).")
@@ -59,7 +67,16 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Evaluate a deterministic slice of the threads: K/N (1-based).")
   var shard: String?
 
-  @Option(name: .long, help: "The model endpoint, overriding the spec (or REFOLD_BASE_URL).")
+  @Option(
+    name: .customLong("thread"),
+    help: "Evaluate only the threads this name or glob matches (repeatable; default: all).")
+  var threads: [String] = []
+
+  @Option(
+    name: .long,
+    help:
+      "The model endpoint, overriding the spec (or REFOLD_BASE_URL); for an external agent, the upstream its own model calls are forwarded to."
+  )
   var baseURL: String?
 
   @Option(name: .long, help: "Threads evaluated at once.")
@@ -98,18 +115,33 @@ struct EvalCommand: AsyncParsableCommand {
     var suiteModel = SuiteModel(kind: kind, environment: environment, dependencies: dependencies)
     suiteModel.verifiesCassettes = verify
     suiteModel.clientOptions.maxConcurrentRequests = concurrency
+    // An external agent's own model calls: answered from its variant's cassette (or
+    // forwarded) on 127.0.0.1, from the first agent process on.
+    let endpoint = ModelEndpoint(kind: kind, upstream: override, dependencies: dependencies)
+    suiteModel.agentModels = { variant, cassette, upstream in
+      try endpoint.channel(variant: variant.name, cassette: cassette, upstream: upstream)
+    }
+    var options = Evaluation.Options(
+      variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
+      concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
+      gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
+      comparesAllPairs: compare == "all")
+    options.threads = threads
     var evaluation = Evaluation(
       suite: suite,
-      options: Evaluation.Options(
-        variants: variant, modes: mode.compactMap(ReplayMode.init(rawValue:)), shard: slice,
-        concurrency: concurrency, minAccuracy: minAccuracy, modelSource: kind.rawValue,
-        gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
-        comparesAllPairs: compare == "all"),
+      options: options,
       loader: loader,
       decider: suiteModel.decider,
-      baseline: { [baseline] in try baseline.map { try RunLocator.load($0, store: store) } },
+      baseline: { [baseline, variant] in
+        // An evaluation's results.json holds several variants: one evaluated names its own.
+        try baseline.map {
+          try RunLocator.load($0, store: store, variant: variant.count == 1 ? variant[0] : nil)
+        }
+      },
       runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
-      reporter: ReportFiles(out: out, junitCases: junitCases),
+      reporter: ReportFiles(
+        out: out, junitCases: junitCases,
+        reportURL: reportURL ?? environment["REFOLD_REPORT_URL"]),
       progress: ProgressLine(
         enabled: context.stdout.terminalWidth != nil
           && !TerminalStyle.isContinuousIntegration(environment),
@@ -120,10 +152,15 @@ struct EvalCommand: AsyncParsableCommand {
     let result: EvaluationResult
     do {
       result = try await evaluation.run()
+      await endpoint.stop()
     } catch EvaluationError.runsNotStored(let runs, let location, let reason, let status) {
+      await endpoint.stop()
       throw CLIError(
         Self.notStoredSentence(runs: runs, location: location, reason: reason, store: store),
         exitStatus: status)
+    } catch {
+      await endpoint.stop()
+      throw error
     }
     try report(result, to: context)
   }

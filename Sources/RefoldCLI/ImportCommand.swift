@@ -17,7 +17,10 @@ struct ImportCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("Event JSONL files.", valueName: "file"))
   var files: [String]
 
-  @Flag(help: "The files are OTLP JSON traces (GenAI semantic conventions).")
+  @Flag(
+    help:
+      "The files are OTLP JSON traces and logs (GenAI semantic conventions), imported together."
+  )
   var otel = false
 
   func validate() throws {

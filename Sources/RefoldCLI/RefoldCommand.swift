@@ -32,6 +32,9 @@ public struct RefoldCommand: AsyncParsableCommand {
     MergeCommand.self,
     ImportRunCommand.self,
     RunsCommand.self,
+    ContextCommand.self,
+    AskCommand.self,
+    WhyCommand.self,
   ]
 
   /// The tool's version, recorded in every run.

@@ -11,7 +11,7 @@ struct ReportCommand: ParsableCommand {
     commandName: "report",
     abstract: "Re-render the reports of a stored run (or a results.json).")
 
-  @Argument(help: "A run id in the store, or a results.json file.")
+  @Argument(help: "A run id in the store, or a results.json file (a run's or an evaluation's).")
   var reference: String
 
   @Option(name: .long, help: "Where reports go (default: reports/<suite>/<run>/).")
@@ -19,16 +19,38 @@ struct ReportCommand: ParsableCommand {
 
   @OptionGroup var store: StoreOptions
 
+  @Option(
+    name: .long,
+    help:
+      "The URL the reports are published under, for absolute links in summary.md (or REFOLD_REPORT_URL)."
+  )
+  var reportURL: String?
+
   func run() throws {
-    let results = try RunLocator.load(reference, store: store)
+    // An evaluation's results.json of several variants is re-rendered whole.
+    let file = try RunLocator.loadFile(reference)
+    let runs = try file?.runs ?? [RunLocator.load(reference, store: store)]
+    let first = runs[0]
     var history: [RunRecord] = []
     let path = store.databasePath
     if path == ":memory:" || FileManager.default.fileExists(atPath: path) {
       history = try SQLiteRunStore(database: try store.openDatabase(creating: false))
-        .runs(suite: results.run.suite)
+        .runs(suite: first.run.suite)
     }
-    let layout = ReportLayout(suite: results.run.suite, runID: results.run.id, out: out)
-    let written = try ReportBundle.write(results, history: history, layout: layout)
+    let manifest = file?.manifest
+    let comparisons =
+      manifest?.comparisons.compactMap { entry -> Comparison? in
+        guard let baseline = runs.first(where: { $0.run.id == entry.baselineRun }),
+          let candidate = runs.first(where: { $0.run.id == entry.candidateRun })
+        else { return nil }
+        return Comparison.compare(baseline, candidate)
+      } ?? []
+    let evaluationID = manifest?.evaluation.id ?? first.run.id
+    let layout = ReportLayout(suite: first.run.suite, runID: evaluationID, out: out)
+    let written = try ReportBundle.write(
+      evaluation: runs, evaluationID: evaluationID, history: history, comparisons: comparisons,
+      layout: layout,
+      reportURL: reportURL ?? CLIContext.current.environment["REFOLD_REPORT_URL"])
     let output = CLIContext.current.stdout
     for file in written { output.line(file) }
   }

@@ -11,6 +11,8 @@ struct ReportFiles: EvaluationReporter {
   var out: String?
   /// Every failing case is a junit.xml failure (`--junit-cases`).
   var junitCases = false
+  /// The URL the reports are published under, for absolute links in summary.md.
+  var reportURL: String?
 
   func write(
     _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?
@@ -25,22 +27,19 @@ struct ReportFiles: EvaluationReporter {
     _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: RunResults?,
     pairs: [ComparisonPair]
   ) throws -> String {
-    let primary = runs[0]
-    let others = Array(runs.dropFirst())
-    let layout = ReportLayout(suite: primary.run.suite, runID: evaluationID, out: out)
-    let baselineComparison = baseline.map { Comparison.compare($0, primary) }
+    let layout = ReportLayout(suite: runs[0].run.suite, runID: evaluationID, out: out)
+    // The baseline is compared with its namesake variant, or with the only one: as the gate.
+    let compared = baseline.flatMap { reference in
+      runs.first { $0.run.variant == reference.run.variant } ?? (runs.count == 1 ? runs[0] : nil)
+    }
+    let baselineComparison = baseline.flatMap { reference in
+      compared.map { Comparison.compare(reference, $0) }
+    }
+    let comparisons = pairs.map { Comparison.compare(runs[$0.baseline], runs[$0.candidate]) }
     try ReportBundle.write(
-      primary, variants: others, history: history, baseline: baselineComparison, layout: layout,
-      junitCases: junitCases)
-    for other in others {
-      let directory = (layout.directory as NSString).appendingPathComponent(
-        ReportLayout.safeComponent(other.run.variant))
-      try ReportFile.write(other, in: directory)
-    }
-    if !others.isEmpty {
-      let comparisons = pairs.map { Comparison.compare(runs[$0.baseline], runs[$0.candidate]) }
-      _ = try ComparisonWriter().write(comparisons, to: layout.directory)
-    }
+      evaluation: runs, evaluationID: evaluationID, history: history,
+      baseline: baselineComparison, comparisons: comparisons, layout: layout,
+      junitCases: junitCases, reportURL: reportURL)
     return layout.directory
   }
 }

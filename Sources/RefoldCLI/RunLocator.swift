@@ -9,14 +9,19 @@ import RefoldStore
 enum RunLocator {
   /// Loads a run: an existing file is read as `results.json`, anything else is a run id in
   /// the store.
-  static func load(_ reference: String, store: StoreOptions) throws -> RunResults {
+  ///
+  /// - Parameter variant: the variant to take from an evaluation's `results.json` of several
+  ///   variants; without it such a file is an error that names each variant's own file.
+  static func load(_ reference: String, store: StoreOptions, variant: String? = nil) throws
+    -> RunResults
+  {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
       let file =
         isDirectory.boolValue
         ? (reference as NSString).appendingPathComponent(ResultsWriter.fileName) : reference
       do {
-        return try ResultsReader.read(from: file)
+        return try ResultsReader.read(from: file, variant: variant)
       } catch ReportError.cannotRead(_, let reason) {
         throw CLIError("\(file) is not a readable refold results file: \(reason)")
       }
@@ -27,6 +32,25 @@ enum RunLocator {
         "no run \"\(reference)\" in \(store.databasePath) and no results file at that path")
     }
     return run
+  }
+
+  /// Every run an existing results file (or its directory) holds, with the evaluation's
+  /// manifest when it holds several variants; nil when `reference` is no file.
+  static func loadFile(_ reference: String) throws -> (
+    runs: [RunResults], manifest: EvaluationManifest?
+  )? {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) else {
+      return nil
+    }
+    let file =
+      isDirectory.boolValue
+      ? (reference as NSString).appendingPathComponent(ResultsWriter.fileName) : reference
+    do {
+      return try ResultsReader.readEvaluation(from: file)
+    } catch ReportError.cannotRead(_, let reason) {
+      throw CLIError("\(file) is not a readable refold results file: \(reason)")
+    }
   }
 
   /// A sortable, path-safe, unique stamp for run ids: `20261126-181502-3f9a`.

@@ -31,6 +31,8 @@ public struct Evaluation: Sendable {
     public var modes: [ReplayMode]
     /// Only the threads of this shard.
     public var shard: Shard?
+    /// Only the threads these names or globs match (``ThreadFilter``; empty: every thread).
+    public var threads: [String] = []
     /// Threads evaluated at once.
     public var concurrency: Int
     /// Replaces the suite's `min_intent_accuracy` at the gate, and is recorded with the run's
@@ -126,9 +128,10 @@ public struct Evaluation: Sendable {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
     stageEnded("suite loaded")
-    let (threads, validation) = try suite.loadValidatedThreads()
+    let (loaded, validation) = try suite.loadValidatedThreads()
     for warning in validation.warnings { warn(warning) }
     try validation.check()
+    let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
     stageEnded("threads read and validated")
     let baselineRun = try baseline()
     let store = try runStore()
@@ -141,7 +144,14 @@ public struct Evaluation: Sendable {
     for variant in variants {
       let spec = suite.spec(for: variant)
       let modes = options.modes.isEmpty ? suite.modes(for: variant) : options.modes
-      let decider = try makeDecider(suite, variant, spec)
+      let decider: any Decider
+      do {
+        decider = try makeDecider(suite, variant, spec)
+      } catch EvaluationError.noCassette(let path, let name) where variants.count > 1 {
+        // One variant without its cassette leaves the others to be scored: each of its
+        // decisions is a source error, so the evaluation is INCOMPLETE.
+        decider = UnansweredDecider(error: .noCassette(path: path, variant: name))
+      }
       let variantStarted = now()
       let total =
         progress.needsTotal

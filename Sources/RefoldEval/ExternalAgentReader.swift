@@ -15,7 +15,7 @@ import RefoldModels
 enum ExternalAgentReader {
   /// The agent named by the mapping `node` (the value of `agent:`).
   static func agent(_ node: YAMLNode, directory: String) throws(YAMLProblem) -> ExternalAgent {
-    try node.rejectUnknown(allowed: ["command", "url", "env", "cwd", "timeout"])
+    try node.rejectUnknown(allowed: ["command", "url", "env", "cwd", "timeout", "upstream"])
     let endpoint: ExternalAgent.Endpoint
     switch (try node.member("command"), try node.member("url")) {
     case (let command?, nil):
@@ -43,6 +43,12 @@ enum ExternalAgentReader {
       let seconds = try timeout.number()
       guard seconds > 0 else { throw timeout.problem("expected seconds above 0") }
       agent.timeout = seconds
+    }
+    if let upstream = try node.member("upstream") {
+      let text = try upstream.string()
+      guard let parsed = URL(string: text), parsed.scheme == "http" || parsed.scheme == "https"
+      else { throw upstream.problem("expected an http or https URL") }
+      agent.upstream = text
     }
     return agent
   }

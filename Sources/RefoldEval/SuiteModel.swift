@@ -28,6 +28,14 @@ public struct SuiteModel: Sendable {
   /// the requests to its `--concurrency`, so that every thread in flight has its request
   /// in flight).
   public var clientOptions = ClientOptions()
+  /// Opens the model endpoint of one variant's external agent on the variant's cassette and
+  /// the agent's `upstream:` (nil: the agent's own model calls go wherever it sends them).
+  public var agentModels: AgentModels?
+
+  /// Opens the model endpoint an external agent's own model calls go to, for one variant.
+  public typealias AgentModels =
+    @Sendable (_ variant: Variant, _ cassette: any CassetteStore, _ upstream: String?) throws ->
+    any AgentModelEndpoint
 
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -48,9 +56,18 @@ public struct SuiteModel: Sendable {
   ///   throw, unchanged.
   public func decider(suite: Suite, variant: Variant, spec: AgentSpec) throws -> any Decider {
     if let agent = suite.externalAgent(for: variant) {
+      var endpoint: (any AgentModelEndpoint)?
+      if let agentModels {
+        // A missing file is an empty cassette: an agent that calls no model needs none.
+        let cassette: any CassetteStore =
+          try suite.cassettePath(for: variant).map {
+            try JSONLCassette(path: $0, verify: verifiesCassettes)
+          } ?? InMemoryCassette()
+        endpoint = try agentModels(variant, cassette, agent.upstream)
+      }
       return try ExternalAgentDecider(
         agent: agent, suite: suite.name, variant: variant.name, vocabulary: spec.vocabulary,
-        baseEnvironment: environment, dependencies: dependencies)
+        baseEnvironment: environment, dependencies: dependencies, modelEndpoint: endpoint)
     }
     let cassette: any CassetteStore
     if let path = suite.cassettePath(for: variant) {

@@ -35,11 +35,17 @@ final class AgentProcess: @unchecked Sendable {
   private let shared = Shared()
   /// The longest answer line kept (``InputLimits/maxLineBytes`` when the process started).
   private let limits: InputLimits
+  /// The model endpoint's slot this process's model calls go to.
+  let slot: AgentModelSlot?
 
   /// Starts `command` with `environment` in `directory`.
   ///
   /// - Throws: ``ExternalAgentError`` when the program cannot be started.
-  init(command: [String], environment: [String: String], directory: String?) throws {
+  init(
+    command: [String], environment: [String: String], directory: String?,
+    slot: AgentModelSlot? = nil
+  ) throws {
+    self.slot = slot
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = command

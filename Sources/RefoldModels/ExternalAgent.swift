@@ -22,6 +22,9 @@ public struct ExternalAgent: Sendable, Hashable {
   public var workingDirectory: String?
   /// Seconds one answer may take before it is a source error.
   public var timeout: Double
+  /// The base URL the model endpoint forwards the agent's own model calls to with
+  /// `--model record` or `live` (`upstream:`; `--base-url` overrides it).
+  public var upstream: String?
 
   public init(
     endpoint: Endpoint, environment: [String: String] = [:], workingDirectory: String? = nil,

@@ -5,7 +5,7 @@ import Synchronization
 
 extension ModelResponse {
   /// The response a recorded exchange gives on replay (its meta says `replayed: true`).
-  init(replaying exchange: Exchange) {
+  public init(replaying exchange: Exchange) {
     var meta = exchange.meta?.objectValue ?? [:]
     meta["replayed"] = true
     self.init(

@@ -32,6 +32,12 @@ public struct HTMLReportWriter: Sendable {
   /// Most bytes of contexts and raw responses embedded (failing cases, in case order);
   /// past it the drill-down points at `results.json`.
   public var maxDetailBytes: Int
+  /// The evaluation's id, shown in the header when it differs from its runs' (several
+  /// variants).
+  public var evaluationID: String?
+  /// The comparison page beside the report (`comparison.html`), linked from the header when
+  /// there is one.
+  public var comparisonLink: String?
 
   public init(
     history: [RunRecord] = [], rowsPerPage: Int = 100, maxEmbeddedText: Int = 16_384,
@@ -102,13 +108,27 @@ public struct HTMLReportWriter: Sendable {
   func header(_ runs: [RunResults]) -> String {
     guard let first = runs.first else { return "<header><h1>Refold report</h1></header>\n" }
     let info = first.run
-    var facts: [(String, String)] = [
-      ("run", info.id), ("variants", runs.map(\.run.variant).joined(separator: ", ")),
-      ("modes", info.modes.joined(separator: ", ")), ("model source", info.modelSource),
-    ]
-    if let model = info.model { facts.append(("model", model)) }
-    facts.append(("started", info.startedAt))
-    facts.append(("finished", info.finishedAt))
+    var facts: [(String, String)] = []
+    if let evaluationID, runs.count > 1 { facts.append(("evaluation", evaluationID)) }
+    if runs.count > 1 {
+      for results in runs { facts.append(("run · \(results.run.variant)", results.run.id)) }
+    } else {
+      facts.append(("run", info.id))
+    }
+    facts.append(("variants", runs.map(\.run.variant).joined(separator: ", ")))
+    var modes: [String] = []
+    for mode in runs.flatMap(\.run.modes) where !modes.contains(mode) { modes.append(mode) }
+    facts.append(("modes", modes.joined(separator: ", ")))
+    facts.append(("model source", info.modelSource))
+    if Set(runs.map(\.run.model)).count > 1 {
+      for results in runs {
+        facts.append(("model · \(results.run.variant)", results.run.model ?? "–"))
+      }
+    } else if let model = info.model {
+      facts.append(("model", model))
+    }
+    facts.append(("started", runs.map(\.run.startedAt).min() ?? info.startedAt))
+    facts.append(("finished", runs.map(\.run.finishedAt).max() ?? info.finishedAt))
     if let commit = info.gitCommit { facts.append(("commit", commit)) }
     if let shard = info.shard { facts.append(("shard", shard)) }
     facts.append(("refold", info.toolVersion))
@@ -116,7 +136,13 @@ public struct HTMLReportWriter: Sendable {
     for (name, value) in facts {
       html += "<div><dt>\(Escaping.html(name))</dt><dd>\(Escaping.html(value))</dd></div>"
     }
-    html += "</dl>" + gateBanner(runs) + "</header>\n<main>\n"
+    html += "</dl>"
+    if let comparisonLink {
+      let target = Escaping.html(comparisonLink)
+      html += "<p class=\"hint\"><a id=\"comparison-link\" href=\"\(target)\">"
+      html += "Paired comparison (\(target))</a></p>"
+    }
+    html += gateBanner(runs) + "</header>\n<main>\n"
     return html
   }
 

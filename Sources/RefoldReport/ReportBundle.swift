@@ -2,7 +2,7 @@ import Foundation
 import RefoldCore
 import RefoldShared
 
-/// Writes every report of one run into its layout and updates `latest`.
+/// Writes every report of an evaluation into its layout and updates `latest`.
 ///
 /// ```swift
 /// let layout = ReportLayout(suite: results.run.suite, runID: results.run.id, out: options.out)
@@ -11,34 +11,66 @@ import RefoldShared
 ///   layout: layout)
 /// ```
 public enum ReportBundle {
-  /// Writes `results.json`, `report.html`, `junit.xml`, `summary.md` and, with a baseline,
-  /// `comparison.json` and `comparison.html`; then points `latest` at the run.
-  ///
-  /// - Parameters:
-  ///   - variants: further variants of the same evaluation, shown beside `results` in the
-  ///     HTML page and JUnit file.
-  ///   - history: earlier runs of the suite, for the trend charts.
-  ///   - baseline: this run compared against its baseline.
-  ///   - junitCases: every failing case is a JUnit failure (`--junit-cases`), not only the
-  ///     gate's checks.
-  /// - Returns: the paths written.
+  /// Writes the reports of one run (and the evaluation's further `variants`): see
+  /// ``write(evaluation:evaluationID:history:baseline:comparisons:layout:junitCases:reportURL:)``.
   @discardableResult
   public static func write(
     _ results: RunResults, variants: [RunResults] = [], history: [RunRecord] = [],
     baseline: Comparison? = nil, layout: ReportLayout, junitCases: Bool = false
   ) throws -> [String] {
-    let runs = [results] + variants
+    try write(
+      evaluation: [results] + variants, evaluationID: layout.runID, history: history,
+      baseline: baseline, layout: layout, junitCases: junitCases)
+  }
+
+  /// Writes the results files, `report.html`, `junit.xml`, `summary.md` and, with a
+  /// baseline or comparisons, `comparison.json` and `comparison.html`; then points `latest`
+  /// at the evaluation.
+  ///
+  /// An evaluation of one variant has its run's `results.json`; one of several has each
+  /// variant's in `<variant>/results.json` and, written after them, the evaluation's
+  /// `results.json` (``EvaluationManifest``) naming them.
+  ///
+  /// - Parameters:
+  ///   - runs: the evaluation's runs, one per variant, in its order.
+  ///   - history: earlier runs of the suite, for the trend charts.
+  ///   - baseline: a run compared against its `--baseline`.
+  ///   - comparisons: the comparisons between the evaluation's variants.
+  ///   - junitCases: every failing case is a JUnit failure (`--junit-cases`), not only the
+  ///     gate's checks.
+  ///   - reportURL: the URL the report directory is published under, for absolute links in
+  ///     `summary.md` (`--report-url`).
+  /// - Returns: the paths written.
+  @discardableResult
+  public static func write(
+    evaluation runs: [RunResults], evaluationID: String, history: [RunRecord] = [],
+    baseline: Comparison? = nil, comparisons: [Comparison] = [], layout: ReportLayout,
+    junitCases: Bool = false, reportURL: String? = nil
+  ) throws -> [String] {
     var paths: [String] = []
-    paths.append(try ReportFile.write(results, in: layout.directory))
-    paths.append(
-      try HTMLReportWriter(history: history).write(variants: runs, to: layout.directory))
+    for results in runs {
+      let file = ReportLayout.resultsFile(variant: results.run.variant, variants: runs.count)
+      let directory = (layout.path(file) as NSString).deletingLastPathComponent
+      paths.append(try ReportFile.write(results, in: directory))
+    }
+    let all = (baseline.map { [$0] } ?? []) + comparisons
+    if runs.count > 1 {
+      let manifest = EvaluationManifest(
+        runs: runs, evaluationID: evaluationID, comparisons: all,
+        resultsPath: { ReportLayout.resultsFile(variant: $0, variants: runs.count) })
+      paths.append(try manifest.write(in: layout.directory))
+    }
+    var html = HTMLReportWriter(history: history)
+    html.evaluationID = runs.count > 1 ? evaluationID : nil
+    html.comparisonLink = all.isEmpty ? nil : ComparisonWriter.htmlFileName
+    paths.append(try html.write(variants: runs, to: layout.directory))
     paths.append(
       try JUnitReportWriter(failingCases: junitCases).write(variants: runs, to: layout.directory))
     paths.append(
-      try MarkdownSummaryWriter().write(
-        results, variants: variants, baseline: baseline, to: layout.directory))
-    if let baseline {
-      paths.append(contentsOf: try ComparisonWriter().write([baseline], to: layout.directory))
+      try MarkdownSummaryWriter(reportURL: reportURL).write(
+        runs: runs, comparisons: comparisons, baseline: baseline, to: layout.directory))
+    if !all.isEmpty {
+      paths.append(contentsOf: try ComparisonWriter().write(all, to: layout.directory))
     }
     try layout.updateLatest()
     return paths

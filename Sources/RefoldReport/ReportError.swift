@@ -6,6 +6,11 @@ public enum ReportError: RefoldError, Sendable, Hashable {
   case cannotWrite(path: String, reason: String)
   /// A file could not be read or decoded.
   case cannotRead(path: String, reason: String)
+  /// An evaluation's `results.json` of several variants was given where one run is needed:
+  /// `requested` is the variant asked for (none, or one it lacks), `files` each variant's
+  /// own file.
+  case severalVariants(
+    path: String, evaluation: String, requested: String?, variants: [String], files: [String])
 
   public var description: String {
     switch self {
@@ -13,6 +18,13 @@ public enum ReportError: RefoldError, Sendable, Hashable {
       return "Cannot write \(path): \(reason)."
     case .cannotRead(let path, let reason):
       return "Cannot read \(path): \(reason)."
+    case .severalVariants(let path, let evaluation, let requested, let variants, let files):
+      let what =
+        requested.map { "has no variant \"\($0)\" (it has \(variants.joined(separator: ", ")))" }
+        ?? "holds \(variants.count) variants (\(variants.joined(separator: ", ")))"
+      return
+        "\(path) is the results of evaluation \(evaluation) and \(what); give one variant's "
+        + "own results file: \(files.joined(separator: ", "))."
     }
   }
 
@@ -20,7 +32,7 @@ public enum ReportError: RefoldError, Sendable, Hashable {
   public var exitStatus: ExitStatus {
     switch self {
     case .cannotWrite: return .environment
-    case .cannotRead: return .invalidInput
+    case .cannotRead, .severalVariants: return .invalidInput
     }
   }
 }

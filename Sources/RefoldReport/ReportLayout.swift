@@ -1,4 +1,5 @@
 import Foundation
+import RefoldShared
 
 /// Where a run's reports go: `reports/<suite>/<run-id>/` unless `--out` says otherwise.
 ///
@@ -40,6 +41,14 @@ public struct ReportLayout: Sendable, Hashable {
   /// Path of a file in the report directory.
   public func path(_ name: String) -> String {
     (directory as NSString).appendingPathComponent(name)
+  }
+
+  /// Where a variant's results file goes, relative to the report directory: `results.json`
+  /// in an evaluation of one variant; `<variant>/results.json` in one of several, beside the
+  /// evaluation's own `results.json` (``EvaluationManifest``).
+  public static func resultsFile(variant: String, variants: Int) -> String {
+    guard variants > 1 else { return ResultsWriter.fileName }
+    return (safeComponent(variant) as NSString).appendingPathComponent(ResultsWriter.fileName)
   }
 
   /// Points `latest` at this run's directory.

@@ -3,32 +3,47 @@ import RefoldCore
 import RefoldModels
 import RefoldShared
 
-/// Reads OTLP JSON traces that follow the OpenTelemetry GenAI semantic conventions and turns
-/// each conversation into a thread and each model call into an exchange.
+/// Reads OTLP JSON exports (traces, logs, or both) that follow the OpenTelemetry GenAI
+/// semantic conventions and turns each conversation into a thread and each model call into
+/// an exchange.
 ///
-/// Spans are taken from `resourceSpans[].scopeSpans[].spans[]`; a span is a model call when
-/// it carries GenAI attributes (`gen_ai.operation.name` of `chat`, `text_completion` or
+/// Spans are taken from `resourceSpans[].scopeSpans[].spans[]` and log records from
+/// `resourceLogs[].scopeLogs[].logRecords[]`, of every file given together. A log record
+/// joins the span its `spanId` names (a record whose span is not in the export makes up a
+/// call of its own): `gen_ai.client.inference.operation.details` lends the span its
+/// attributes, messages included; the other GenAI events (`gen_ai.user.message`,
+/// `gen_ai.choice`, …) become span events with their body. A span is a model call when it
+/// carries GenAI attributes (`gen_ai.operation.name` of `chat`, `text_completion` or
 /// `generate_content`, or recorded messages). Its messages come from, in this order:
-/// - current attributes: `gen_ai.input.messages` / `gen_ai.output.messages` (JSON, messages
-///   with `parts`: `text`, `tool_call`, `tool_call_response`);
+/// - current attributes: `gen_ai.input.messages` / `gen_ai.output.messages` (JSON text or
+///   structured values, messages with `parts`: `text`, `tool_call`, `tool_call_response`);
 /// - deprecated attributes: `gen_ai.prompt.N.role|content|tool_call_id`,
 ///   `gen_ai.completion.N.role|content`, `gen_ai.completion.N.tool_calls.M.name|arguments|id`;
-/// - deprecated span events: `gen_ai.system.message`, `gen_ai.user.message`,
+/// - deprecated events: `gen_ai.system.message`, `gen_ai.user.message`,
 ///   `gen_ai.assistant.message`, `gen_ai.tool.message`, `gen_ai.choice` (content in
 ///   `content`, `tool_calls`, `id`, `message` or a JSON `gen_ai.event.content` attribute), and
 ///   `gen_ai.content.prompt` / `gen_ai.content.completion` (`gen_ai.prompt` /
 ///   `gen_ai.completion` as JSON).
 ///
-/// Spans are grouped by `gen_ai.conversation.id`, else by trace id, which becomes the thread
-/// id, and ordered by start time. In each thread: a user message becomes `user_input {text}`,
-/// a tool call a decision named after the tool with its arguments, a tool result
-/// `<tool>_result` (its JSON object, or `{"result": …}`), a text answer without tool calls
-/// `done_for_now {message}`. Only messages a call adds to the history are taken, so the
-/// history repeated in every call appears once. Each call becomes an exchange (an OpenAI
-/// chat request and response rebuilt from the span, usage from `gen_ai.usage.input_tokens` /
+/// Calls are ordered by start time and grouped into threads by, in this order: the
+/// `gen_ai.conversation.id` of the span or of an enclosing span; the trace, when the span has
+/// a parent (the application's own span around its calls); a session attribute
+/// (`session.id`, Traceloop's `traceloop.association.properties.session_id`) of a root span;
+/// else the call's history: a call whose input begins with a thread's last call (its input
+/// and answer) and adds to it goes on with that thread, any other starts a thread named after
+/// its trace id. The first call of a trace is joined to a thread by its history the same way.
+///
+/// In each thread: a system message becomes `user_input {text, role: "system"}`, a user
+/// message `user_input {text}`, a tool call a decision named after the tool with its
+/// arguments, a tool result `<tool>_result` (its JSON object, or `{"result": …}`), a text
+/// answer without tool calls `done_for_now {message}`. Only messages a call adds to the
+/// history are taken, so the history repeated in every call appears once. Each call becomes
+/// an exchange (an OpenAI chat request rebuilt from the span with its tool definitions, the
+/// response with each choice's finish reason, usage from `gen_ai.usage.input_tokens` /
 /// `output_tokens` or the deprecated `prompt_tokens` / `completion_tokens`, latency from the
-/// span's duration) and its decisions carry `meta.exchange_key`. Events carry ids derived
-/// from the span ids, so importing a file twice adds nothing.
+/// span's duration) and its decisions carry `meta.exchange_key` and `meta.exchange_n`.
+/// Events carry ids derived from the span ids, so importing the same files twice adds
+/// nothing; everything is stored in one transaction.
 public struct OTLPImporter: Sendable {
   public init() {}
 
@@ -41,15 +56,39 @@ public struct OTLPImporter: Sendable {
     public var order: [String] = []
     public var lines: [String: [EventLine]] = [:]
     public var exchanges: [Exchange] = []
-    /// Spans read, and spans that were model calls.
+    /// Spans and log records read, spans that were model calls, and calls that recorded
+    /// no messages (content capture off, or their log records not imported with them).
     public var spans = 0
+    public var logRecords = 0
     public var modelCalls = 0
+    public var withoutContent = 0
   }
 
   /// Parses the OTLP JSON file at `path`.
   ///
   /// - Throws: ``ServerError/invalidOTLP(file:reason:)``.
   public func parse(file path: String) throws(ServerError) -> Result {
+    try parse(files: [path])
+  }
+
+  /// Parses OTLP JSON files that belong together (traces in one, their logs in another):
+  /// log records join the spans they name, whichever file holds them.
+  ///
+  /// - Throws: ``ServerError/invalidOTLP(file:reason:)`` for the first file that cannot be
+  ///   read or is not an OTLP JSON export.
+  public func parse(files paths: [String]) throws(ServerError) -> Result {
+    var documents: [(JSONValue, String)] = []
+    for path in paths { documents.append((try Self.read(path), path)) }
+    return try parse(documents: documents)
+  }
+
+  /// Parses one OTLP JSON document (`{"resourceSpans": […]}`, `{"resourceLogs": […]}` or
+  /// both).
+  public func parse(_ root: RefoldCore.JSONValue, file: String) throws(ServerError) -> Result {
+    try parse(documents: [(root, file)])
+  }
+
+  static func read(_ path: String) throws(ServerError) -> JSONValue {
     let limit = InputLimits.current
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     guard size <= limit.maxLineBytes else {
@@ -61,46 +100,123 @@ public struct OTLPImporter: Sendable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw .invalidOTLP(file: path, reason: "cannot read the file")
     }
-    let root: JSONValue
     do {
-      root = try JSONParser.parse(bytes: [UInt8](data))
+      return try JSONParser.parse(bytes: [UInt8](data))
     } catch {
       throw .invalidOTLP(file: path, reason: "not JSON (\(error))")
     }
-    return try parse(root, file: path)
   }
 
-  /// Parses an OTLP JSON document (`{"resourceSpans": […]}`).
-  public func parse(_ root: RefoldCore.JSONValue, file: String) throws(ServerError) -> Result {
-    guard let resources = root["resourceSpans"]?.arrayValue else {
-      throw .invalidOTLP(file: file, reason: "no resourceSpans: not an OTLP JSON trace export")
-    }
+  func parse(documents: [(root: JSONValue, file: String)]) throws(ServerError) -> Result {
     var spans: [Span] = []
-    for resource in resources {
-      let scopes =
-        resource["scopeSpans"]?.arrayValue ?? resource["instrumentationLibrarySpans"]?.arrayValue
-        ?? []
-      for scope in scopes {
-        for span in scope["spans"]?.arrayValue ?? [] { spans.append(Span(span)) }
+    var records: [LogRecord] = []
+    for (root, file) in documents {
+      let resourceSpans = root["resourceSpans"]
+      let resourceLogs = root["resourceLogs"]
+      guard resourceSpans != nil || resourceLogs != nil else {
+        throw .invalidOTLP(
+          file: file, reason: "no resourceSpans or resourceLogs: not an OTLP JSON export")
+      }
+      if let resourceSpans, resourceSpans.arrayValue == nil {
+        throw .invalidOTLP(file: file, reason: "resourceSpans is not a list")
+      }
+      if let resourceLogs, resourceLogs.arrayValue == nil {
+        throw .invalidOTLP(file: file, reason: "resourceLogs is not a list")
+      }
+      for resource in resourceSpans?.arrayValue ?? [] {
+        let scopes =
+          resource["scopeSpans"]?.arrayValue
+          ?? resource["instrumentationLibrarySpans"]?.arrayValue ?? []
+        for scope in scopes {
+          for span in scope["spans"]?.arrayValue ?? [] { spans.append(Span(span)) }
+        }
+      }
+      for resource in resourceLogs?.arrayValue ?? [] {
+        let scopes =
+          resource["scopeLogs"]?.arrayValue
+          ?? resource["instrumentationLibraryLogs"]?.arrayValue ?? []
+        for scope in scopes {
+          for record in scope["logRecords"]?.arrayValue ?? [] {
+            records.append(LogRecord(record))
+          }
+        }
       }
     }
     var result = Result()
     result.spans = spans.count
+    result.logRecords = records.count
+    // Log records join their span; those whose span is not in the export make up one.
+    var index: [String: Int] = [:]
+    for (position, span) in spans.enumerated() where !span.spanID.isEmpty {
+      index[span.spanID] = position
+    }
+    for record in records where record.isGenAI {
+      if let position = index[record.spanID] {
+        spans[position].attach(record)
+      } else {
+        var made = Span(record: record)
+        made.attach(record)
+        index[record.spanID] = spans.count
+        spans.append(made)
+      }
+    }
     let calls = spans.filter(\.isModelCall).sorted { ($0.start, $0.spanID) < ($1.start, $1.spanID) }
     result.modelCalls = calls.count
-    var groups: [String: [Span]] = [:]
+    var builders: [ThreadBuilder] = []
+    var builderOf: [String: Int] = [:]
+    var threadOfTrace: [String: String] = [:]
     for call in calls {
-      let thread = call.attributes["gen_ai.conversation.id"]?.stringValue ?? call.traceID
-      if groups[thread] == nil { result.order.append(thread) }
-      groups[thread, default: []].append(call)
+      let (input, output) = call.messages()
+      if input.isEmpty && output.isEmpty { result.withoutContent += 1 }
+      let thread: String
+      if let named = Self.conversationID(of: call, spans: spans, index: index) {
+        thread = named
+      } else if let known = threadOfTrace[call.traceID], !call.parentSpanID.isEmpty {
+        thread = known
+      } else if call.parentSpanID.isEmpty, let session = Self.sessionID(of: call) {
+        thread = session
+      } else {
+        // The first call of a trace, or a root call: it goes on with the conversation whose
+        // last call its input begins with, else starts one named after its trace.
+        thread = builders.last { $0.isContinued(by: input) }?.thread ?? call.traceID
+        if !call.parentSpanID.isEmpty { threadOfTrace[call.traceID] = thread }
+      }
+      let position = builderOf[thread] ?? builders.count
+      if position == builders.count {
+        builderOf[thread] = position
+        builders.append(ThreadBuilder(thread: thread))
+        result.order.append(thread)
+      }
+      builders[position].add(call)
     }
-    for thread in result.order {
-      var builder = ThreadBuilder(thread: thread)
-      for call in groups[thread] ?? [] { builder.add(call) }
-      result.lines[thread] = builder.lines
+    for builder in builders {
+      result.lines[builder.thread] = builder.lines
       result.exchanges += builder.exchanges
     }
     return result
+  }
+
+  /// The `gen_ai.conversation.id` of a call's span (or of the span's log records), else of
+  /// the nearest enclosing span that has one.
+  static func conversationID(of call: Span, spans: [Span], index: [String: Int]) -> String? {
+    var current: Span? = call
+    var seen: Set<String> = []
+    while let span = current, seen.insert(span.spanID).inserted {
+      if let id = span.attributes["gen_ai.conversation.id"]?.stringValue, !id.isEmpty {
+        return id
+      }
+      current = index[span.parentSpanID].map { spans[$0] }
+    }
+    return nil
+  }
+
+  /// A session attribute of a call's span: `session.id`, else Traceloop's
+  /// `traceloop.association.properties.session_id`.
+  static func sessionID(of call: Span) -> String? {
+    for key in ["session.id", "traceloop.association.properties.session_id"] {
+      if let id = call.attributes[key]?.stringValue, !id.isEmpty { return id }
+    }
+    return nil
   }
 
   /// What an import stored.
@@ -110,242 +226,44 @@ public struct OTLPImporter: Sendable {
     public var skipped: Int
     public var exchanges: Int
     public var modelCalls: Int
+    /// Model calls that recorded no messages.
+    public var withoutContent: Int
   }
 
-  /// Parses `path` and stores its threads and exchanges.
-  public func importFile(
-    _ path: String, into events: any EventStore, cassette: any CassetteStore
-  ) throws -> Summary {
-    try store(parse(file: path), into: events, cassette: cassette)
+  /// Parses the files at `paths` together and stores their threads and exchanges.
+  public func importFiles(_ paths: [String], into store: any RecordingStore) throws -> Summary {
+    try self.store(parse(files: paths), into: store)
   }
 
-  /// Stores the threads and exchanges of a parsed file.
+  /// Stores the threads and exchanges of parsed files in one transaction: all of them, or
+  /// nothing when anything fails.
   ///
-  /// Events go in one transaction; an exchange already stored for the same span is skipped,
-  /// so storing the same file again adds nothing.
-  public func store(
-    _ result: Result, into events: any EventStore, cassette: any CassetteStore
-  ) throws -> Summary {
-    var exchangeKeys: [String: (key: String, n: Int)] = [:]
-    var stored = 0
-    for exchange in result.exchanges {
-      let span = exchange.meta?["span_id"]?.stringValue ?? ""
-      let existing = try cassette.exchanges(forKey: exchange.key)
-      if let same = existing.first(where: { $0.meta?["span_id"]?.stringValue == span }) {
-        exchangeKeys[span] = (same.key, same.n)
-        continue
+  /// An exchange already stored for the same span is not stored again and its events are
+  /// skipped by id, so storing the same files again adds nothing; identical calls of
+  /// different spans get the next `n` of their key each.
+  public func store(_ result: Result, into store: any RecordingStore) throws -> Summary {
+    let recorded = try store.record(result.exchanges, identity: "span_id") { stored in
+      var occurrence: [String: Int] = [:]
+      for exchange in stored {
+        if let span = exchange.meta?["span_id"]?.stringValue { occurrence[span] = exchange.n }
       }
-      let appended = try cassette.append(exchange)
-      exchangeKeys[span] = (appended.key, appended.n)
-      stored += 1
-    }
-    var lines: [EventLine] = []
-    for (_, threadLines) in result.threads {
-      for var line in threadLines {
-        if let span = line.meta?["span_id"]?.stringValue, let reference = exchangeKeys[span],
-          var meta = line.meta?.objectValue, meta["exchange_key"] != nil
-        {
-          meta["exchange_n"] = .int(Int64(reference.n))
-          line.meta = .object(meta)
+      var lines: [EventLine] = []
+      for (_, threadLines) in result.threads {
+        for var line in threadLines {
+          if var meta = line.meta?.objectValue, meta["exchange_key"] != nil,
+            let span = meta["span_id"]?.stringValue, let n = occurrence[span]
+          {
+            meta["exchange_n"] = .int(Int64(n))
+            line.meta = .object(meta)
+          }
+          lines.append(line)
         }
-        lines.append(line)
       }
+      return lines
     }
-    let appended = try events.append(lines)
     return Summary(
-      threads: result.order.count, written: appended.written.count, skipped: appended.skipped,
-      exchanges: stored, modelCalls: result.modelCalls)
-  }
-}
-
-extension OTLPImporter {
-  /// One span, with its attributes decoded.
-  struct Span {
-    var traceID: String
-    var spanID: String
-    var name: String
-    var start: UInt64
-    var end: UInt64
-    var attributes: [String: JSONValue]
-    var events: [(name: String, attributes: [String: JSONValue])]
-
-    init(_ value: JSONValue) {
-      traceID = value["traceId"]?.stringValue ?? "trace"
-      spanID = value["spanId"]?.stringValue ?? ""
-      name = value["name"]?.stringValue ?? ""
-      start = Self.nanoseconds(value["startTimeUnixNano"])
-      end = Self.nanoseconds(value["endTimeUnixNano"])
-      attributes = Self.attributes(value["attributes"])
-      events = (value["events"]?.arrayValue ?? []).map {
-        ($0["name"]?.stringValue ?? "", Self.attributes($0["attributes"]))
-      }
-    }
-
-    var isModelCall: Bool {
-      if let operation = attributes["gen_ai.operation.name"]?.stringValue {
-        return ["chat", "text_completion", "generate_content", "completion"].contains(operation)
-      }
-      return attributes["gen_ai.input.messages"] != nil || attributes["gen_ai.prompt.0.role"] != nil
-        || attributes["gen_ai.prompt.0.content"] != nil
-        || events.contains { $0.name.hasPrefix("gen_ai.") }
-    }
-
-    static func nanoseconds(_ value: JSONValue?) -> UInt64 {
-      switch value {
-      case .string(let text)?: return UInt64(text) ?? 0
-      case .int(let number)?: return UInt64(max(0, number))
-      case .double(let number)?: return UInt64(max(0, number))
-      default: return 0
-      }
-    }
-
-    static func attributes(_ value: JSONValue?) -> [String: JSONValue] {
-      var result: [String: JSONValue] = [:]
-      for entry in value?.arrayValue ?? [] {
-        guard let key = entry["key"]?.stringValue else { continue }
-        result[key] = anyValue(entry["value"])
-      }
-      return result
-    }
-
-    /// An OTLP `AnyValue` as JSON (int64 arrives as a string in OTLP JSON).
-    static func anyValue(_ value: JSONValue?) -> JSONValue {
-      guard let value else { return .null }
-      if let text = value["stringValue"]?.stringValue { return .string(text) }
-      if let number = value["intValue"] {
-        if case .string(let text) = number, let parsed = Int64(text) { return .int(parsed) }
-        return number
-      }
-      if let number = value["doubleValue"] { return number }
-      if let flag = value["boolValue"] { return flag }
-      if let array = value["arrayValue"] {
-        return .array((array["values"]?.arrayValue ?? []).map { anyValue($0) })
-      }
-      if let list = value["kvlistValue"] {
-        var members: [String: JSONValue] = [:]
-        for entry in list["values"]?.arrayValue ?? [] {
-          if let key = entry["key"]?.stringValue { members[key] = anyValue(entry["value"]) }
-        }
-        return .object(members)
-      }
-      if let bytes = value["bytesValue"] { return bytes }
-      return .null
-    }
-
-    var seconds: Double { Double(start) / 1e9 }
-
-    /// The span's input and output messages, from whichever generation it uses.
-    func messages() -> (input: [OTLPMessage], output: [OTLPMessage]) {
-      if let input = jsonList("gen_ai.input.messages") {
-        var system: [OTLPMessage] = []
-        if let instructions = jsonList("gen_ai.system_instructions") {
-          let text = instructions.compactMap { $0["content"]?.stringValue }.joined(separator: "\n")
-          system = [OTLPMessage(role: "system", text: text)]
-        }
-        let output = jsonList("gen_ai.output.messages") ?? []
-        return (
-          system + input.compactMap { OTLPMessage($0) },
-          output.compactMap { OTLPMessage($0, defaultRole: "assistant") }
-        )
-      }
-      if attributes.keys.contains(where: { $0.hasPrefix("gen_ai.prompt.") }) {
-        return (indexed("gen_ai.prompt"), indexed("gen_ai.completion", defaultRole: "assistant"))
-      }
-      var input: [OTLPMessage] = []
-      var output: [OTLPMessage] = []
-      let roles = [
-        "gen_ai.system.message": "system", "gen_ai.user.message": "user",
-        "gen_ai.assistant.message": "assistant", "gen_ai.tool.message": "tool",
-      ]
-      for event in events {
-        if let role = roles[event.name] {
-          if let message = OTLPMessage(Self.eventBody(event.attributes), defaultRole: role) {
-            input.append(message)
-          }
-        } else if event.name == "gen_ai.choice" {
-          if let message = OTLPMessage(Self.eventBody(event.attributes), defaultRole: "assistant") {
-            output.append(message)
-          }
-        } else if event.name == "gen_ai.content.prompt",
-          let list = Self.jsonList(event.attributes["gen_ai.prompt"])
-        {
-          input += list.compactMap { OTLPMessage($0) }
-        } else if event.name == "gen_ai.content.completion",
-          let list = Self.jsonList(event.attributes["gen_ai.completion"])
-        {
-          output += list.compactMap { OTLPMessage($0, defaultRole: "assistant") }
-        }
-      }
-      return (input, output)
-    }
-
-    func jsonList(_ key: String) -> [JSONValue]? { Self.jsonList(attributes[key]) }
-
-    static func jsonList(_ value: JSONValue?) -> [JSONValue]? {
-      switch value {
-      case .string(let text)?: return (try? JSONParser.parse(text))?.arrayValue
-      case .array(let items)?: return items
-      default: return nil
-      }
-    }
-
-    /// A deprecated event's body: its `gen_ai.event.content` JSON, else its attributes.
-    static func eventBody(_ attributes: [String: JSONValue]) -> JSONValue {
-      if let text = attributes["gen_ai.event.content"]?.stringValue,
-        let body = try? JSONParser.parse(text), body.objectValue != nil
-      {
-        return body
-      }
-      var members = attributes
-      for key in ["message", "tool_calls"] {
-        if let text = members[key]?.stringValue, let parsed = try? JSONParser.parse(text) {
-          members[key] = parsed
-        }
-      }
-      return .object(members)
-    }
-
-    /// Messages from flattened `PREFIX.N.role|content|tool_call_id|tool_calls.M.*`.
-    func indexed(_ prefix: String, defaultRole: String = "user") -> [OTLPMessage] {
-      var messages: [OTLPMessage] = []
-      var index = 0
-      while true {
-        let base = "\(prefix).\(index)"
-        let role = attributes[base + ".role"]?.stringValue
-        let content = attributes[base + ".content"]
-        let hasCalls =
-          attributes[base + ".tool_calls.0.name"] != nil
-          || attributes[base + ".function_call.name"] != nil
-        guard role != nil || content != nil || hasCalls else { break }
-        var calls: [OTLPMessage.ToolCall] = []
-        var callIndex = 0
-        while let name = attributes["\(base).tool_calls.\(callIndex).name"]?.stringValue {
-          calls.append(
-            OTLPMessage.ToolCall(
-              id: attributes["\(base).tool_calls.\(callIndex).id"]?.stringValue, name: name,
-              arguments: OTLPMessage.arguments(
-                attributes["\(base).tool_calls.\(callIndex).arguments"])))
-          callIndex += 1
-        }
-        if let name = attributes[base + ".function_call.name"]?.stringValue {
-          calls.append(
-            OTLPMessage.ToolCall(
-              id: nil, name: name,
-              arguments: OTLPMessage.arguments(attributes[base + ".function_call.arguments"])))
-        }
-        var text: String?
-        if case .string(let value)? = content {
-          text = value
-        } else {
-          text = content?.canonicalString
-        }
-        messages.append(
-          OTLPMessage(
-            role: role ?? defaultRole, text: text, toolCalls: calls,
-            toolCallID: attributes[base + ".tool_call_id"]?.stringValue))
-        index += 1
-      }
-      return messages
-    }
+      threads: result.order.count, written: recorded.events.written.count,
+      skipped: recorded.events.skipped, exchanges: recorded.newExchanges,
+      modelCalls: result.modelCalls, withoutContent: result.withoutContent)
   }
 }

@@ -15,6 +15,8 @@ struct OTLPMessage: Sendable, Hashable {
   var toolCallID: String?
   /// For a tool result: what the tool returned.
   var toolResponse: JSONValue?
+  /// For an answer: why the model stopped (`stop`, `tool_call`, `tool_calls`, `length`, …).
+  var finishReason: String?
 
   /// A message from either shape: current (`role`, `parts`) or chat-style (`role`,
   /// `content`, `tool_calls`, `tool_call_id`), or a `gen_ai.choice` body (`message`).
@@ -24,6 +26,7 @@ struct OTLPMessage: Sendable, Hashable {
     guard let role = source["role"]?.stringValue ?? value["role"]?.stringValue ?? defaultRole
     else { return nil }
     self.role = role
+    finishReason = value["finish_reason"]?.stringValue ?? source["finish_reason"]?.stringValue
     if let parts = source["parts"]?.arrayValue {
       var texts: [String] = []
       for part in parts {
@@ -53,7 +56,8 @@ struct OTLPMessage: Sendable, Hashable {
         text = texts.isEmpty ? nil : texts.joined(separator: "\n")
       default: text = nil
       }
-      var calls = source["tool_calls"]
+      // Traceloop writes a choice's tool calls beside its `message`, not in it.
+      var calls = source["tool_calls"] ?? value["tool_calls"]
       if case .string(let encoded)? = calls { calls = try? JSONParser.parse(encoded) }
       for call in calls?.arrayValue ?? [] {
         let function = call["function"] ?? call
@@ -63,7 +67,9 @@ struct OTLPMessage: Sendable, Hashable {
             id: call["id"]?.stringValue, name: name,
             arguments: Self.arguments(function["arguments"])))
       }
-      toolCallID = source["tool_call_id"]?.stringValue ?? value["id"]?.stringValue
+      if role == "tool" || role == "function" {
+        toolCallID = source["tool_call_id"]?.stringValue ?? value["id"]?.stringValue
+      }
       if role == "tool", let text { toolResponse = .string(text) }
     }
   }
@@ -74,6 +80,13 @@ struct OTLPMessage: Sendable, Hashable {
     self.toolCalls = toolCalls
     self.toolCallID = toolCallID
     if role == "tool", let text { toolResponse = .string(text) }
+  }
+
+  /// Whether `other` is the same turn of the conversation, as another call's history
+  /// repeats it (the finish reason is not part of a history).
+  func sameTurn(as other: OTLPMessage) -> Bool {
+    role == other.role && (text ?? "") == (other.text ?? "") && toolCalls == other.toolCalls
+      && toolCallID == other.toolCallID
   }
 
   /// Arguments as an object: a JSON string is parsed, nothing is `{}`.

@@ -24,15 +24,18 @@ public final class SQLiteCassetteStore: CassetteStore {
     "key, n, provider, request, response, latency_ms, usage, recorded_at, thread, meta, key_scheme"
 
   public func exchanges(forKey key: String) throws -> [Exchange] {
-    try database.withConnection { connection in
-      let statement = try connection.prepare(
-        "SELECT \(Self.columns) FROM exchanges WHERE key = ? ORDER BY n")
-      defer { statement.reset() }
-      statement.bind(key, at: 1)
-      var result: [Exchange] = []
-      while try statement.step() { result.append(try Self.exchange(from: statement)) }
-      return result
-    }
+    try database.withConnection { connection in try Self.exchanges(forKey: key, in: connection) }
+  }
+
+  /// The exchanges of `key` as `connection` sees them, ordered by `n`.
+  static func exchanges(forKey key: String, in connection: SQLiteConnection) throws -> [Exchange] {
+    let statement = try connection.prepare(
+      "SELECT \(columns) FROM exchanges WHERE key = ? ORDER BY n")
+    defer { statement.reset() }
+    statement.bind(key, at: 1)
+    var result: [Exchange] = []
+    while try statement.step() { result.append(try exchange(from: statement)) }
+    return result
   }
 
   public func allExchanges() throws -> [Exchange] {
@@ -53,36 +56,50 @@ public final class SQLiteCassetteStore: CassetteStore {
   ///   read-only, full).
   @discardableResult
   public func append(_ exchange: Exchange) throws -> Exchange {
-    let usage = try exchange.usage.map { usage -> String in
+    let usage = try Self.usageJSON(exchange.usage)
+    return try database.withConnection { connection in
+      try connection.transaction { try Self.insert(exchange, usage: usage, into: connection) }
+    }
+  }
+
+  /// Inserts `exchange` at the next `n` of its key, inside the caller's transaction.
+  static func insert(_ exchange: Exchange, into connection: SQLiteConnection) throws -> Exchange {
+    try insert(exchange, usage: try usageJSON(exchange.usage), into: connection)
+  }
+
+  /// Token usage as the `usage` column holds it: JSON with sorted keys.
+  private static func usageJSON(_ usage: TokenUsage?) throws -> String? {
+    try usage.map { usage in
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       return String(decoding: try encoder.encode(usage), as: UTF8.self)
     }
-    return try database.withConnection { connection in
-      try connection.transaction {
-        let count = try connection.prepare("SELECT count(*) FROM exchanges WHERE key = ?")
-        count.bind(exchange.key, at: 1)
-        let next = try count.step() ? count.int(at: 0) : 0
-        count.reset()
-        var stored = exchange
-        stored.n = next
-        let insert = try connection.prepare(
-          "INSERT INTO exchanges (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        insert.bind(exchange.key, at: 1)
-        insert.bind(next, at: 2)
-        insert.bind(exchange.provider, at: 3)
-        insert.bind(exchange.request.canonicalString, at: 4)
-        insert.bind(exchange.response.canonicalString, at: 5)
-        insert.bind(exchange.latencyMilliseconds, at: 6)
-        insert.bind(usage, at: 7)
-        insert.bind(exchange.recordedAt, at: 8)
-        insert.bind(exchange.thread, at: 9)
-        insert.bind(exchange.meta?.canonicalString, at: 10)
-        insert.bind(exchange.keyScheme, at: 11)
-        try insert.run()
-        return stored
-      }
-    }
+  }
+
+  private static func insert(
+    _ exchange: Exchange, usage: String?, into connection: SQLiteConnection
+  ) throws -> Exchange {
+    let count = try connection.prepare("SELECT count(*) FROM exchanges WHERE key = ?")
+    count.bind(exchange.key, at: 1)
+    let next = try count.step() ? count.int(at: 0) : 0
+    count.reset()
+    var stored = exchange
+    stored.n = next
+    let insert = try connection.prepare(
+      "INSERT INTO exchanges (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    insert.bind(exchange.key, at: 1)
+    insert.bind(next, at: 2)
+    insert.bind(exchange.provider, at: 3)
+    insert.bind(exchange.request.canonicalString, at: 4)
+    insert.bind(exchange.response.canonicalString, at: 5)
+    insert.bind(exchange.latencyMilliseconds, at: 6)
+    insert.bind(usage, at: 7)
+    insert.bind(exchange.recordedAt, at: 8)
+    insert.bind(exchange.thread, at: 9)
+    insert.bind(exchange.meta?.canonicalString, at: 10)
+    insert.bind(exchange.keyScheme, at: 11)
+    try insert.run()
+    return stored
   }
 
   private static func exchange(from statement: SQLiteStatement) throws -> Exchange {

@@ -91,8 +91,10 @@ import Testing
       "eval", directory.path("suite.yaml"), "--db", db, "--out", directory.path("replayed"),
     ])
     #expect(replayed.code == 0, "\(replayed.stderr)")
-    let first = try results(directory.path("recorded/results.json"))
-    let second = try results(directory.path("replayed/results.json"))
+    // With two variants results.json is the evaluation's; each variant has its own file.
+    let first = try ResultsReader.read(
+      from: directory.path("recorded/results.json"), variant: "baseline")
+    let second = try results(directory.path("replayed/baseline/results.json"))
     #expect(first.summary == second.summary)
     #expect(first.cases.map(\.verdict) == second.cases.map(\.verdict))
     #expect(first.summary.decisions > 0)
@@ -133,7 +135,7 @@ import Testing
     ])
     await server.stop()
     #expect(recorded.code == 0, "\(recorded.stderr)")
-    let baseline = try results(directory.path("recorded/results.json"))
+    let baseline = try results(directory.path("recorded/baseline/results.json"))
     let concise = try results(directory.path("recorded/concise-json/results.json"))
     let verdict = try #require(baseline.gate?.verdict)
 

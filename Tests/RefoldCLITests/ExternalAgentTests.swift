@@ -45,7 +45,7 @@ import Testing
       "--concurrency", "2",
     ])
     #expect(run.code == 0, "\(run.stderr)")
-    let baseline = try ResultsReader.read(from: scratch.path("out/results.json"))
+    let baseline = try ResultsReader.read(from: scratch.path("out/baseline/results.json"))
     let exact = try ResultsReader.read(from: scratch.path("out/exact-question/results.json"))
     #expect(baseline.run.variant == "baseline")
     #expect(baseline.run.model == "python3 agent.py")
@@ -75,7 +75,7 @@ import Testing
     let directory = try suite(
       """
       name: flaky
-      agent: {command: [python3, flaky.py], timeout: 1}
+      agent: {command: [python3, flaky.py], timeout: 3}
       intents: {list_git_tags: sync, deploy_backend: approval, done_for_now: terminal}
       fixtures: [threads/*.jsonl]
       modes: [step]
@@ -121,7 +121,7 @@ import Testing
     #expect(crash.contains("exit status 3"))
     #expect(crash.contains("boom"))
     #expect(
-      byID["deploy-staging-backend-latest-tag#1"]?.failure?.contains("no answer within 1 s")
+      byID["deploy-staging-backend-latest-tag#1"]?.failure?.contains("no answer within 3 s")
         == true)
     #expect(byID["clarify-service-then-status#1"]?.failure?.contains("not JSON") == true)
     // The steps after each failure were asked of a new process, which answered.

@@ -89,9 +89,11 @@ import Testing
       ])
     }
     #expect(outcome.status == 4, "\(outcome.stderr)")
-    let primary = reports + "/results.json"
+    // The evaluation's results.json names each variant's own file, which import-run takes.
+    let manifest = reports + "/results.json"
+    let primary = reports + "/baseline/results.json"
     let variant = reports + "/concise-json/results.json"
-    for file in [primary, variant, reports + "/report.html", reports + "/junit.xml"] {
+    for file in [manifest, primary, variant, reports + "/report.html", reports + "/junit.xml"] {
       #expect(FileManager.default.fileExists(atPath: file), "\(file)")
     }
     #expect(outcome.stderr.contains("its reports are in \(reports)"), "\(outcome.stderr)")
@@ -100,7 +102,7 @@ import Testing
     #expect(outcome.stderr.contains("is busy"))
     #expect(try SQLiteRunStore(path: db).runs(suite: "deploybot").isEmpty)
 
-    let imported = try RefoldProcess.run(["import-run", primary, variant, "--db", db])
+    let imported = try RefoldProcess.run(["import-run", manifest, "--db", db])
     #expect(imported.status == 0, "\(imported.stderr)")
     let stored = try SQLiteRunStore(path: db).runs(suite: "deploybot")
     #expect(stored.map(\.info.variant).sorted() == ["baseline", "concise-json"])

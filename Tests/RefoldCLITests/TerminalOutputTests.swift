@@ -51,7 +51,7 @@ import Testing
     #expect(!run.stdout.contains("\u{1B}"))
     #expect(!run.stdout.contains("\r"))
     // Every figure is still there: each rate with its interval and counts, per variant.
-    let results = try ResultsReader.read(from: run.directory.path("d/results.json"))
+    let results = try ResultsReader.read(from: run.directory.path("d/baseline/results.json"))
     #expect(run.stdout.contains("baseline: \(results.summary.decisions) decisions"))
     #expect(run.stdout.contains(rate(results.summary.intentAccuracy)))
     #expect(run.stdout.contains(rate(results.summary.casePassRate)))
@@ -77,7 +77,8 @@ import Testing
   @Test func theProgressLineCountsTheRunsCasesAndStaysOffUnderCI() async throws {
     let shown = try await evaluateDemo(terminalWidth: 120, environment: [:])
     #expect(shown.code == 0, "\(shown.stderr)")
-    let baseline = try ResultsReader.read(from: shown.directory.path("d/results.json"))
+    let baseline = try ResultsReader.read(
+      from: shown.directory.path("d/baseline/results.json"))
     let concise = try ResultsReader.read(
       from: shown.directory.path("d/concise-json/results.json"))
     // The demo's expectations ignore some steps and every thread has a loop case: the

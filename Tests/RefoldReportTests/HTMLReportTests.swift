@@ -97,6 +97,34 @@ struct HTMLReportTests {
     #expect(html.contains("document.body.dataset.rendered = 'ok'"))
   }
 
+  @Test("the header gives every variant's run id and model and links the comparison page")
+  func headerCoversEveryVariant() throws {
+    let threads = DeployBotRuns.threads(count: 4)
+    let first = DeployBotRuns.run(id: "e-baseline", threads: threads, errorRate: 0.2, seed: 1)
+    var second = DeployBotRuns.run(
+      id: "e-json", variant: "json-events", threads: threads, errorRate: 0.4, seed: 2)
+    second.run.model = "other-model"
+    var writer = HTMLReportWriter()
+    writer.evaluationID = "e"
+    writer.comparisonLink = ComparisonWriter.htmlFileName
+    let page = String(decoding: writer.render(variants: [first, second]), as: UTF8.self)
+    let header = String(page[..<(try #require(page.range(of: "</header>")).lowerBound)])
+    #expect(header.contains("<dt>evaluation</dt><dd>e</dd>"))
+    #expect(header.contains("<dt>run · baseline</dt><dd>e-baseline</dd>"))
+    #expect(header.contains("<dt>run · json-events</dt><dd>e-json</dd>"))
+    #expect(header.contains("<dt>model · json-events</dt><dd>other-model</dd>"))
+    #expect(header.contains("<a id=\"comparison-link\" href=\"comparison.html\">"))
+    #expect(header.contains("data-verdict="))
+
+    // One run: its id, no evaluation, and no link without a comparison.
+    let single = String(decoding: HTMLReportWriter().render(variants: [first]), as: UTF8.self)
+    let singleHeader = String(
+      single[..<(try #require(single.range(of: "</header>")).lowerBound)])
+    #expect(singleHeader.contains("<dt>run</dt><dd>e-baseline</dd>"))
+    #expect(!singleHeader.contains("<dt>evaluation</dt>"))
+    #expect(!singleHeader.contains("comparison-link"))
+  }
+
   @Test("charts draw the 80% wall, the thresholds and a trend per variant")
   func chartsAndSections() throws {
     let runs = [

@@ -47,6 +47,44 @@ struct ResultsSchemaTests {
     #expect(output.text.contains("validated 4 file(s), 0 invalid"), "\(output.text)")
   }
 
+  @Test("an evaluation's results.json (v2) names each variant's file, validates, reads back")
+  func evaluationManifest() throws {
+    let directory = try Scripts.temporaryDirectory("manifest")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let threads = DeployBotRuns.threads(count: 6)
+    let baseline = DeployBotRuns.run(id: "e-baseline", threads: threads, errorRate: 0.2, seed: 1)
+    let candidate = DeployBotRuns.run(
+      id: "e-json", variant: "json-events", threads: threads, errorRate: 0.4, seed: 2)
+    let comparison = Comparison.compare(baseline, candidate)
+    let layout = ReportLayout(suite: baseline.run.suite, runID: "e", out: directory)
+    let paths = try ReportBundle.write(
+      evaluation: [baseline, candidate], evaluationID: "e", comparisons: [comparison],
+      layout: layout)
+    #expect(paths.contains(directory + "/results.json"))
+    let output = try Scripts.validateResults([directory])
+    #expect(output.status == 0, "validator said: \(output.text)")
+    #expect(output.text.contains("validated 3 file(s), 0 invalid"), "\(output.text)")
+
+    let (runs, manifest) = try ResultsReader.readEvaluation(from: directory + "/results.json")
+    #expect(runs == [baseline, candidate])
+    #expect(manifest?.schema == "refold.results/v2")
+    #expect(manifest?.evaluation.id == "e")
+    #expect(
+      manifest?.variants.map(\.results) == ["baseline/results.json", "json-events/results.json"])
+    #expect(manifest?.variants.map(\.summary) == [baseline.summary, candidate.summary])
+    #expect(manifest?.comparisons.first?.regressions == comparison.regressions.count)
+    #expect(manifest?.comparisonFile == "comparison.json")
+    #expect(
+      try ResultsReader.read(from: directory + "/results.json", variant: "json-events") == candidate
+    )
+    #expect(throws: ReportError.self) { try ResultsReader.read(from: directory + "/results.json") }
+    // A v1 file reads as its one run, as before.
+    #expect(
+      try ResultsReader.readEvaluation(from: directory + "/baseline/results.json").runs == [
+        baseline
+      ])
+  }
+
   @Test("the validator rejects files that break the schema")
   func validatorRejects() throws {
     let directory = try Scripts.temporaryDirectory("schema-bad")

@@ -25,6 +25,40 @@ struct SummaryAndLayoutTests {
     #expect(text.contains("❌"))
   }
 
+  @Test("with several variants the summary lists each and the worst comparison's regressions first")
+  func summaryOfSeveralVariants() throws {
+    let threads = DeployBotRuns.threads(count: 30)
+    let reference = DeployBotRuns.run(
+      id: "e-a", variant: "a", threads: threads, errorRate: 0.1, seed: 3)
+    let slightly = DeployBotRuns.run(
+      id: "e-b", variant: "b", threads: threads, errorRate: 0.2, seed: 4)
+    let much = DeployBotRuns.run(id: "e-c", variant: "c", threads: threads, errorRate: 0.7, seed: 5)
+    let comparisons = [
+      Comparison.compare(reference, slightly), Comparison.compare(reference, much),
+    ]
+    #expect(
+      (comparisons[1].casePassRate.difference ?? 0) < (comparisons[0].casePassRate.difference ?? 0))
+    #expect(comparisons.allSatisfy { !$0.regressions.isEmpty })
+    let text = MarkdownSummaryWriter(reportURL: "https://ci.example/r/1", maxListed: 1000).render(
+      runs: [reference, slightly, much], comparisons: comparisons)
+    #expect(text.hasPrefix("### Refold · deploy-bot · a, b, c — "))
+    for run in [reference, slightly, much] {
+      #expect(text.contains("| \(run.run.variant) | `\(run.run.id)` | "))
+      #expect(text.contains("#### \(run.run.variant) — "))
+    }
+    #expect(text.contains("| a → b | ") && text.contains("| a → c | "))
+    let listed = text.split(separator: "\n").filter { $0.hasPrefix("- [") }
+    let first = try #require(listed.first)
+    #expect(first.contains(" — a → c: "), "\(first)")
+    #expect(first.contains("](https://ci.example/r/1/report.html#case="))
+    #expect(first.contains("&variant=c)"))
+    let lastOfC = try #require(listed.lastIndex { $0.contains(" — a → c: ") })
+    let firstOfB = try #require(listed.firstIndex { $0.contains(" — a → b: ") })
+    #expect(lastOfC < firstOfB)
+    #expect(
+      text.hasSuffix("· comparison: [comparison.html](https://ci.example/r/1/comparison.html)\n"))
+  }
+
   @Test("the summary without a baseline lists failing cases and escapes Markdown and HTML")
   func summaryEscapes() throws {
     var results = DeployBotRuns.run(

@@ -174,7 +174,8 @@ import Testing
     let events = SQLiteEventStore(database: database)
     let cassette = SQLiteCassetteStore(database: database)
 
-    let summary = try OTLPImporter().importFile(file, into: events, cassette: cassette)
+    let recording = SQLiteRecordingStore(database: database)
+    let summary = try OTLPImporter().importFiles([file], into: recording)
     #expect(summary.modelCalls == 5)
     #expect(summary.threads == 3)
     #expect(summary.exchanges == 5)
@@ -182,11 +183,13 @@ import Testing
     let current = try events.events(in: "conv-current")
     #expect(
       current.map(\.type) == [
-        "user_input", "list_git_tags", "list_git_tags_result", "deploy_backend",
+        "user_input", "user_input", "list_git_tags", "list_git_tags_result", "deploy_backend",
       ])
-    #expect(current[0].data == ["text": "deploy latest backend to staging"])
-    #expect(current[2].data == ["tags": ["v1.4.2", "v1.4.1"]])
-    #expect(current[3].data == ["tag": "v1.4.2", "environment": "staging"])
+    #expect(current[0].data == ["text": "You are deploybot.", "role": "system"])
+    #expect(current[1].data == ["text": "deploy latest backend to staging"])
+    #expect(current[3].data == ["tags": ["v1.4.2", "v1.4.1"]])
+    #expect(current[3].meta?["tool_call_id"] == "call_1")
+    #expect(current[4].data == ["tag": "v1.4.2", "environment": "staging"])
 
     let deprecated = try events.events(in: "5b8aa5a2d2c872e8321cf37308d69df2")
     #expect(
@@ -204,7 +207,7 @@ import Testing
     // Each decision points at its call's exchange, with usage of either generation.
     let exchanges = try cassette.allExchanges()
     #expect(exchanges.count == 5)
-    for decision in [current[1], current[3], deprecated[1], deprecated[3], fromEvents[1]] {
+    for decision in [current[2], current[4], deprecated[1], deprecated[3], fromEvents[1]] {
       let key = try #require(decision.meta?["exchange_key"]?.stringValue)
       #expect(try !cassette.exchanges(forKey: key).isEmpty)
     }
@@ -215,7 +218,7 @@ import Testing
     #expect(exchanges.first?.latencyMilliseconds == 850)
 
     // Importing the same file again adds nothing.
-    let again = try OTLPImporter().importFile(file, into: events, cassette: cassette)
+    let again = try OTLPImporter().importFiles([file], into: recording)
     #expect(again.written == 0)
     #expect(again.exchanges == 0)
     #expect(try cassette.allExchanges().count == 5)
@@ -224,7 +227,7 @@ import Testing
   @Test func aFileThatIsNotOTLPIsRefusedWithItsName() throws {
     #expect(
       throws: ServerError.invalidOTLP(
-        file: "x.json", reason: "no resourceSpans: not an OTLP JSON trace export")
+        file: "x.json", reason: "no resourceSpans or resourceLogs: not an OTLP JSON export")
     ) {
       try OTLPImporter().parse(["spans": []], file: "x.json")
     }

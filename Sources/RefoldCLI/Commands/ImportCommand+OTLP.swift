@@ -3,24 +3,26 @@ import RefoldServer
 import RefoldStore
 
 extension ImportCommand {
-  /// `refold import --otel FILE...`: conversations in OTLP JSON traces become threads, model
-  /// calls exchanges in the store's cassette.
+  /// `refold import --otel FILE...`: conversations in OTLP JSON traces and logs become
+  /// threads, model calls exchanges in the store's cassette.
   func importOTLP() throws {
     let output = CLIContext.current.stdout
     let importer = OTLPImporter()
-    // Every file is read and checked before the store is opened or anything is written.
-    let parsed = try files.map { file throws(ServerError) in
-      (file, try importer.parse(file: file))
-    }
+    // Every file is read and checked, and log records joined to their spans across files,
+    // before the store is opened; then everything is stored in one transaction.
+    let parsed = try importer.parse(files: files)
     let database = try store.openDatabase(creating: true)
-    let events = SQLiteEventStore(database: database, reducer: try store.reducer())
-    let cassette = SQLiteCassetteStore(database: database)
-    for (file, result) in parsed {
-      let summary = try importer.store(result, into: events, cassette: cassette)
+    let summary = try importer.store(parsed, into: SQLiteRecordingStore(database: database))
+    let named = files.count == 1 ? files[0] : "\(files.count) files"
+    output.line(
+      "imported \(named) into \(store.databasePath): \(summary.modelCalls) model calls, "
+        + "\(summary.threads) threads, \(summary.written) events written, "
+        + "\(summary.skipped) skipped (already stored), \(summary.exchanges) exchanges")
+    if summary.withoutContent > 0 {
       output.line(
-        "imported \(file) into \(store.databasePath): \(summary.modelCalls) model calls, "
-          + "\(summary.threads) threads, \(summary.written) events written, "
-          + "\(summary.skipped) skipped (already stored), \(summary.exchanges) exchanges")
+        "\(summary.withoutContent) model calls recorded no messages: enable content capture "
+          + "(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT), and import the log records "
+          + "together with their traces")
     }
   }
 }

@@ -24,15 +24,16 @@ struct ImportRunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let runs = try results.map { path -> RunResults in
+    // An evaluation's results.json stores every variant's run.
+    let runs = try results.flatMap { path -> [(String, RunResults)] in
       guard FileManager.default.fileExists(atPath: path) else {
         throw CLIError("no results file at \(path)")
       }
-      return try ResultsReader.read(from: path)
+      return try ResultsReader.readEvaluation(from: path).runs.map { (path, $0) }
     }
     let runStore = SQLiteRunStore(database: try store.openDatabase(creating: true))
     let out = CLIContext.current.stdout
-    for (path, run) in zip(results, runs) {
+    for (path, run) in runs {
       try runStore.save(run)
       out.line(
         "stored run \(run.run.id) (suite \(run.run.suite), \(run.cases.count) cases) from \(path)")
