@@ -148,6 +148,7 @@ struct EvalCommand: AsyncParsableCommand {
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
+    evaluation.judge = { [suiteModel] suite in try suiteModel.judge(suite: suite) }
     evaluation.stageEnded = context.stageEnded
     let result: EvaluationResult
     do {

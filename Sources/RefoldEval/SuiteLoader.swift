@@ -45,7 +45,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction", "intents", "strict", "compare_to",
+    "thresholds", "redaction", "intents", "strict", "compare_to", "judge", "embeddings",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -152,6 +152,8 @@ public struct SuiteLoader: Sendable {
       modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction,
       externalAgent: externalAgent)
     suite.strict = rest.strict
+    suite.judge = rest.judge
+    suite.embeddings = rest.embeddings
     if let node = try checking({ () throws(YAMLProblem) in try root.member("compare_to") }) {
       let name = try checking { () throws(YAMLProblem) in try node.string() }
       let names = variants.map(\.name)
@@ -176,6 +178,8 @@ public struct SuiteLoader: Sendable {
     var thresholds = Thresholds()
     var redaction: [YAMLNode] = []
     var strict = false
+    var judge: JudgeModelSettings?
+    var embeddings: JudgeModelSettings?
   }
 
   private func readRest(_ root: YAMLNode, directory: String) throws(YAMLProblem) -> Rest {
@@ -220,6 +224,15 @@ public struct SuiteLoader: Sendable {
     }
     rest.cassette = try root.member("cassette").map { (node) throws(YAMLProblem) in
       resolve(try node.string())
+    }
+    if let node = try root.member("judge") {
+      rest.judge = try JudgeModelSettings.read(
+        node, directory: directory, defaultCassette: "cassettes/judge.jsonl", allowsPrompt: true)
+    }
+    if let node = try root.member("embeddings") {
+      rest.embeddings = try JudgeModelSettings.read(
+        node, directory: directory, defaultCassette: "cassettes/embeddings.jsonl",
+        allowsPrompt: false)
     }
     return rest
   }

@@ -320,6 +320,8 @@ public struct CaseResult: Sendable, Hashable, Codable {
   public var failure: String?
   public var verdict: Verdict
   public var parameterDiff: [ParameterDifference]?
+  /// What the judge or the embeddings said about each judged parameter (`judge`, `similar`).
+  public var judged: [JudgedParameter]?
   /// Retry behaviour at a decision right after an error: `corrected_retry`,
   /// `identical_retry`, `gave_up`, `escalated`.
   public var retryBehaviour: String?
@@ -340,7 +342,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, thread, mode, step, seq, expected, accepted, actual, failure, verdict, usage
-    case context, behaviour
+    case context, behaviour, judged
     case parameterDiff = "parameter_diff"
     case retryBehaviour = "retry_behaviour"
     case expectedRetryBehaviour = "expected_retry_behaviour"

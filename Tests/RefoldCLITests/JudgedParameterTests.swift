@@ -1,0 +1,259 @@
+import Foundation
+import RefoldCLI
+import RefoldCore
+import RefoldReport
+import RefoldShared
+import RefoldTestSupport
+import RefoldTesting
+import Testing
+
+/// `judge` and `similar` matchers end to end: a suite whose judge and embeddings models are
+/// real HTTP servers on 127.0.0.1, recorded into their own cassettes and replayed with the
+/// servers gone.
+@Suite(.serialized) struct JudgedParameterTests {
+  static let thread = "deploy-staging-backend-latest-tag"
+
+  func refold(_ arguments: [String]) async -> (code: Int32, stdout: String, stderr: String) {
+    let stdout = CapturedOutput()
+    let stderr = CapturedOutput()
+    let code = await CLI.run(arguments: arguments, stdout: stdout, stderr: stderr, environment: [:])
+    return (code, stdout.text, stderr.text)
+  }
+
+  /// The deploy-bot suite on one thread, its final message matched by `matcher`, with the
+  /// judge and embeddings models at `judgeURL`.
+  func suite(matcher: String, judgeURL: String, models: String? = nil) throws
+    -> TemporaryDirectory
+  {
+    let directory = try deployBotSuiteCopy(threads: [Self.thread])
+    try directory.write(
+      "suite.yaml",
+      """
+      name: judged
+      agent: agent.yaml
+      fixtures: [threads/*.jsonl]
+      expectations:
+        - thread: "*"
+          intents:
+            done_for_now:
+              message: \(matcher)
+      cassette: cassettes/agent.jsonl
+      modes: [step]
+      \(models ?? """
+      judge: {provider: openai, model: judge-model, base_url: "\(judgeURL)"}
+      embeddings: {model: embed-model, base_url: "\(judgeURL)"}
+      """)
+      """)
+    return directory
+  }
+
+  /// A judge (chat completions) answering `content`, and an embeddings endpoint answering
+  /// two fixed vectors.
+  static func startJudge(content: String) async throws -> ProviderServer {
+    try await ProviderServer(routes: ["POST /v1/chat/completions", "POST /v1/embeddings"]) {
+      _, request in
+      if request.path.hasSuffix("/embeddings") {
+        return .json(
+          .object([
+            "object": "list",
+            "data": .array([
+              .object(["index": 0, "embedding": .array([1, 0, 0])]),
+              .object(["index": 1, "embedding": .array([0.6, 0.8, 0])]),
+            ]),
+            "model": "embed-model", "usage": .object(["prompt_tokens": 12, "total_tokens": 12]),
+          ]))
+      }
+      return .json(ProviderResponses.openAIContent(content))
+    }
+  }
+
+  func finalCase(_ path: String) throws -> CaseResult {
+    let results = try ResultsReader.read(from: path)
+    return try #require(results.cases.first { $0.expected?.name == "done_for_now" })
+  }
+
+  @Test func aPassingJudgeIsRecordedAndReplayedWithTheSameVerdictAndReason() async throws {
+    let judge = try await Self.startJudge(
+      content: #"{"pass": true, "reason": "It says the backend is live on staging."}"#)
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "says the backend is deployed to staging"}"#, judgeURL: judge.baseURL)
+    let recorded = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("recorded"),
+    ])
+    let prompts = judge.received.map(\.text)
+    await judge.stop()
+    await agent.stop()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    // One judge call, asked for the structured verdict with the rubric and both values.
+    #expect(prompts.count == 1)
+    let prompt = try #require(prompts.first)
+    #expect(prompt.contains("says the backend is deployed to staging"))
+    #expect(prompt.contains("Deployed."))
+    #expect(prompt.contains("Backend v1.4.2 is live on staging"))
+    #expect(prompt.contains("json_schema"))
+    let cassette = try String(
+      contentsOfFile: directory.path("cassettes/judge.jsonl"), encoding: .utf8)
+    #expect(cassette.split(separator: "\n").count == 1)
+
+    let first = try finalCase(directory.path("recorded/results.json"))
+    #expect(first.verdict == .pass, "\(first)")
+    #expect(
+      first.judged == [
+        JudgedParameter(
+          path: "message", matcher: "judge", passed: true,
+          reason: "It says the backend is live on staging.")
+      ])
+    let raw = try String(
+      contentsOfFile: directory.path("recorded/results.json"), encoding: .utf8)
+    #expect(raw.contains(#""judged""#))
+
+    // The servers are gone: the recorded judge gives the same verdict, twice.
+    for out in ["replayed", "again"] {
+      let replayed = await refold([
+        "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+        directory.path(out),
+      ])
+      #expect(replayed.code == 0, "\(replayed.stderr)")
+      let again = try finalCase(directory.path("\(out)/results.json"))
+      #expect(again.verdict == first.verdict)
+      #expect(again.judged == first.judged)
+    }
+
+    // Another rubric is another judge request: a loud miss showing what changed.
+    let suiteFile = directory.path("suite.yaml")
+    let text = try String(contentsOfFile: suiteFile, encoding: .utf8)
+    try text.replacingOccurrences(of: "deployed to staging", with: "deployed to production")
+      .write(toFile: suiteFile, atomically: true, encoding: .utf8)
+    let missed = await refold([
+      "eval", suiteFile, "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("missed"),
+    ])
+    #expect(missed.code == 3, "\(missed.stderr)")
+    #expect(missed.stderr.contains("parameter message: the judge model failed"), "\(missed.stderr)")
+    #expect(missed.stderr.contains("deployed to production"), "\(missed.stderr)")
+  }
+
+  @Test func aFailingJudgeIsWrongParametersWithTheJudgesReason() async throws {
+    let judge = try await Self.startJudge(
+      content: #"{"pass": false, "reason": "It never names the environment."}"#)
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "names the environment"}"#, judgeURL: judge.baseURL)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
+    ])
+    await judge.stop()
+    await agent.stop()
+    #expect(run.code != 3, "\(run.stderr)")
+    let result = try finalCase(directory.path("out/results.json"))
+    #expect(result.verdict == .wrongParameters)
+    #expect(result.judged?.first?.passed == false)
+    let difference = try #require(result.parameterDiff?.first)
+    #expect(difference.matcher == "judge")
+    #expect(difference.reason == "the judge: It never names the environment.")
+    let junit = try String(contentsOfFile: directory.path("out/junit.xml"), encoding: .utf8)
+    #expect(junit.contains("It never names the environment."))
+  }
+
+  @Test func aMalformedJudgeAnswerIsASourceErrorNamingTheParameter() async throws {
+    let judge = try await Self.startJudge(content: "Yes, it looks fine to me.")
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(matcher: #"{judge: "says it is done"}"#, judgeURL: judge.baseURL)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
+    ])
+    await judge.stop()
+    await agent.stop()
+    #expect(run.code == 3, "\(run.stdout)\n\(run.stderr)")
+    let result = try finalCase(directory.path("out/results.json"))
+    #expect(result.verdict == .sourceError)
+    #expect(
+      result.failure
+        == #"parameter message: the judge's answer is not a JSON object {"pass": bool, "reason": string}: Yes, it looks fine to me."#
+    )
+  }
+
+  @Test func similarityComparesEmbeddingsByCosineAndReplaysWithTheServerGone() async throws {
+    let server = try await Self.startJudge(content: "{}")
+    let agent = try await EvalCommandTests.startModel()
+    // The two vectors' cosine is 0.6: below 0.85, above 0.5.
+    var replays: [TemporaryDirectory] = []
+    for (minimum, passes) in [(0.85, false), (0.5, true)] {
+      let directory = try suite(
+        matcher: #"{similar: "Backend v1.4.2 is on staging", min: \#(minimum)}"#,
+        judgeURL: server.baseURL)
+      let recorded = await refold([
+        "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+        "--db", directory.path("refold.sqlite"), "--out", directory.path("recorded"),
+      ])
+      #expect(recorded.code != 3, "\(recorded.stderr)")
+      let result = try finalCase(directory.path("recorded/results.json"))
+      #expect(
+        result.judged == [
+          JudgedParameter(
+            path: "message", matcher: "similar", passed: passes, score: 0.6, minimum: minimum)
+        ])
+      #expect(result.verdict == (passes ? .pass : .wrongParameters))
+      if !passes {
+        #expect(result.parameterDiff?.first?.reason == "similarity 0.6 is below 0.85")
+      }
+      #expect(FileManager.default.fileExists(atPath: directory.path("cassettes/embeddings.jsonl")))
+      replays.append(directory)
+    }
+    let requests = server.received
+    await server.stop()
+    await agent.stop()
+    let embeddingRequests = requests.filter { $0.path.hasSuffix("/embeddings") }
+    #expect(embeddingRequests.count == 2)
+    #expect(embeddingRequests.first?.text.contains("Deployed.") == true)
+    for directory in replays {
+      let replayed = await refold([
+        "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+        directory.path("replayed"),
+      ])
+      #expect(replayed.code != 3, "\(replayed.stderr)")
+      let first = try finalCase(directory.path("recorded/results.json"))
+      let again = try finalCase(directory.path("replayed/results.json"))
+      #expect(again.judged == first.judged)
+    }
+  }
+
+  @Test func malformedMatchersAndMissingModelsAreInvalidInputWithTheirLine() async throws {
+    let cases: [(matcher: String, models: String?, message: String)] = [
+      (#"{similar: "x", min: 2}"#, nil, "suite.yaml:8"),
+      (#"{judge: ""}"#, nil, "expected a rubric"),
+      (#"{judge: "x", min: 0.5}"#, nil, "min belongs to the similar matcher"),
+      (#"{judge: "names the environment"}"#, "", "the judge matcher needs a judge model"),
+      (#"{similar: "staging"}"#, "", "the similar matcher needs an embeddings model"),
+    ]
+    for entry in cases {
+      let directory = try suite(
+        matcher: entry.matcher, judgeURL: "http://127.0.0.1:9/v1", models: entry.models)
+      let run = await refold([
+        "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+        directory.path("out"),
+      ])
+      #expect(run.code == 2, "\(entry.matcher): \(run.stderr)")
+      #expect(run.stderr.contains(entry.message), "\(entry.matcher): \(run.stderr)")
+      #expect(run.stderr.contains("suite.yaml:8"), "\(entry.matcher): \(run.stderr)")
+    }
+  }
+
+  @Test func aRecordedJudgeWithoutItsCassetteIsASourceFailure() async throws {
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1")
+    try FileManager.default.createDirectory(
+      atPath: directory.path("cassettes"), withIntermediateDirectories: true)
+    try directory.write("cassettes/agent.jsonl", "")
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    #expect(run.code == 3, "\(run.stderr)")
+    #expect(run.stderr.contains("cassettes/judge.jsonl"), "\(run.stderr)")
+  }
+}
