@@ -341,6 +341,21 @@ def main():
             browser.screenshot(os.path.join(out, "comparison.png"))
             for problem in browser.evaluate(PLANTED.replace("!== 2", "> 0")):
                 check(False, "comparison.html: " + problem)
+            # Its case links open the candidate variant's drill-down in the report.
+            link = browser.evaluate("""(() => { const a = document.querySelector('a[href^="report.html#case="]');
+              return a ? a.getAttribute('href') : ''; })()""")
+            if link:
+                browser.viewport(1400, 1000, False)
+                browser.open("about:blank")
+                browser.open("file://" + os.path.join(os.path.dirname(report), link))
+                settle()
+                opened = browser.evaluate("""(() => {
+                  const detail = document.querySelector('#detail.open');
+                  const current = detail && detail.querySelector('.variant-switch .current');
+                  return {kv: !!(detail && detail.querySelector('.kv')),
+                    variant: current ? current.textContent : ''}; })()""")
+                check(opened["kv"], "the comparison's case link %s did not open the drill-down" % link)
+                print("comparison link %s opened %s" % (link[:60], opened["variant"] or "the case"))
     except Exception as error:  # a step that could not run is a failure too
         check(False, "driving the page failed: %s" % error)
     finally:

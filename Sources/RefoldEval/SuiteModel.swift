@@ -24,6 +24,10 @@ public struct SuiteModel: Sendable {
   /// Whether every cassette line is verified when the cassette is opened, instead of each
   /// line when it is first read (``JSONLCassette/init(path:verify:)``).
   public var verifiesCassettes = false
+  /// The live clients' timeout, retries and requests in flight at once (`refold eval` sets
+  /// the requests to its `--concurrency`, so that every thread in flight has its request
+  /// in flight).
+  public var clientOptions = ClientOptions()
   /// Opens the model endpoint of one variant's external agent on the variant's cassette and
   /// the agent's `upstream:` (nil: the agent's own model calls go wherever it sends them).
   public var agentModels: AgentModels?
@@ -32,11 +36,6 @@ public struct SuiteModel: Sendable {
   public typealias AgentModels =
     @Sendable (_ variant: Variant, _ cassette: any CassetteStore, _ upstream: String?) throws ->
     any AgentModelEndpoint
-
-  /// The live clients' timeout, retries and requests in flight at once (`refold eval` sets
-  /// the requests to its `--concurrency`, so that every thread in flight has its request
-  /// in flight).
-  public var clientOptions = ClientOptions()
 
   public init(
     kind: ModelSourceKind, environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -75,6 +75,12 @@ enum Charts {
     var date: String
     var caseRate: Rate
     var intentRate: Rate
+    /// The time of day (`HH:MM`), labelled instead of a date the axis already shows.
+    var time: String = ""
+    /// The run the report is for, marked on the chart.
+    var current: Bool = false
+    /// A run over a slice of the suite (a shard, `--thread`): drawn hollow, off the lines.
+    var partial: Bool = false
   }
 
   /// A line chart of case pass rate (with its Wilson band) and intent accuracy over runs.
@@ -105,17 +111,18 @@ enum Charts {
       svg += "text-anchor=\"end\">\(Int((tick * 100).rounded()))%</text>"
     }
     let band =
-      points.enumerated().compactMap { index, point in
+      points.enumerated().filter { !$0.element.partial }.compactMap { index, point in
         point.caseRate.high.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
       }
-      + points.enumerated().reversed().compactMap { index, point in
+      + points.enumerated().reversed().filter { !$0.element.partial }.compactMap { index, point in
         point.caseRate.low.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
       }
     if band.count >= 2 {
       svg += "<polygon class=\"band\" points=\"\(band.joined(separator: " "))\"/>"
     }
     func line(_ rate: (TrendPoint) -> Rate, _ style: String) -> String {
-      let coordinates = points.enumerated().compactMap { index, point in
+      let coordinates = points.enumerated().filter { !$0.element.partial }.compactMap {
+        index, point in
         rate(point).rate.map { "\(Format.coordinate(x(index))),\(Format.coordinate(y($0)))" }
       }
       guard !coordinates.isEmpty else { return "" }
@@ -125,10 +132,19 @@ enum Charts {
     svg += line({ $0.caseRate }, "case-line")
     for (index, point) in points.enumerated() {
       guard let value = point.caseRate.rate else { continue }
+      let style = "point" + (point.current ? " current" : "") + (point.partial ? " partial" : "")
       svg +=
-        "<circle class=\"point\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"3.5\">"
+        "<circle class=\"\(style)\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"\(point.current ? "6" : "3.5")\">"
+      let kind = point.partial ? " · partial run (a slice of the threads)" : ""
       svg +=
-        "<title>\(Escaping.html("\(point.label) · \(point.date) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))"))</title></circle>"
+        "<title>\(Escaping.html("\(point.label) · \(point.date) \(point.time) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))\(kind)"))</title></circle>"
+      if point.current {
+        let anchor =
+          points.count < 2 || index == 0
+          ? (points.count < 2 ? "middle" : "start") : (index == points.count - 1 ? "end" : "middle")
+        svg +=
+          "<text class=\"current-label\" x=\"\(Format.coordinate(x(index)))\" y=\"\(Format.coordinate(max(top + 8, y(value) - 10)))\" text-anchor=\"\(anchor)\">this run</text>"
+      }
     }
     if let threshold {
       let position = Format.coordinate(y(threshold))
@@ -143,13 +159,19 @@ enum Charts {
     svg += "y1=\"\(wall)\" y2=\"\(wall)\"><title>the 80% wall</title></line>"
     let labelled = Set(
       points.count <= 6 ? Array(points.indices) : [0, points.count / 2, points.count - 1])
+    var shownDate = ""
     for index in labelled.sorted() {
+      // A date the axis already shows is labelled with the time of day instead.
+      let point = points[index]
+      let text = point.date != shownDate ? point.date : point.time
+      shownDate = point.date
+      guard !text.isEmpty else { continue }
       svg +=
         "<text class=\"tick\" x=\"\(Format.coordinate(x(index)))\" y=\"\(Format.coordinate(height - 22))\" "
       let anchor =
         points.count < 2
         ? "middle" : (index == 0 ? "start" : (index == points.count - 1 ? "end" : "middle"))
-      svg += "text-anchor=\"\(anchor)\">\(Escaping.html(points[index].date))</text>"
+      svg += "text-anchor=\"\(anchor)\">\(Escaping.html(text))</text>"
     }
     svg +=
       "<g class=\"legend\"><line class=\"case-line\" x1=\"\(Format.coordinate(left))\" x2=\"\(Format.coordinate(left + 18))\" "

@@ -93,7 +93,16 @@ public struct ComparisonWriter: Sendable {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~@")
         let anchor = item.id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-        html += "<tr><td><a href=\"\(HTMLReportWriter.fileName)#case=\(Escaping.html(anchor))\">"
+        // The candidate's drill-down, with the compare view against the baseline's variant
+        // when the report holds both.
+        let candidate =
+          comparison.candidate.variant.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        let baseline =
+          comparison.baseline.variant.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        let target =
+          "\(anchor)&variant=\(candidate)"
+          + (baseline == candidate ? "" : "&compare=\(baseline)")
+        html += "<tr><td><a href=\"\(HTMLReportWriter.fileName)#case=\(Escaping.html(target))\">"
         html += "\(Escaping.html(item.id))</a></td>"
         html += "<td>\(Escaping.html(item.expected ?? "(loop run)"))</td>"
         html += "<td>\(Escaping.html(item.baselineActual ?? "–")) "

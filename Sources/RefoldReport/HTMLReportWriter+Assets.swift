@@ -44,6 +44,10 @@ extension HTMLReportWriter {
     svg .case-line { fill: none; stroke: var(--accent); stroke-width: 2.2; }
     svg .intent-line { fill: none; stroke: var(--muted); stroke-width: 1.5; stroke-dasharray: 4 3; }
     svg .point { fill: var(--accent); }
+    svg .point.current { stroke: var(--fg); stroke-width: 2; }
+    svg .point.partial { fill: var(--bg); stroke: var(--muted); stroke-width: 1.5; }
+    svg .current-label { font-weight: 600; }
+    .timeline li.model-decision .verdict { margin-left: 8px; }
     svg.rates { width: 620px; } svg.trend { width: 620px; }
     .trend-grid { display: flex; flex-wrap: wrap; gap: 18px; }
     figure { margin: 0; } figcaption { color: var(--muted); margin-bottom: 4px; }
@@ -102,6 +106,7 @@ extension HTMLReportWriter {
     .cases tbody tr.differs { background: rgba(191,135,0,.14); }
     .cases tbody tr.differs td.case-id { box-shadow: inset 4px 0 0 #bf8700; }
     .cases td.cell { padding: 2px 4px; }
+    .cases td.cell-differs .cell-button { border-color: #bf8700; border-style: dashed; }
     .cell-button { display: flex; gap: 6px; align-items: center; width: 100%; text-align: left;
       border: 1px solid transparent; background: none; padding: 2px 4px; }
     .cell-button:hover, .cell-button:focus { border-color: var(--accent); }
@@ -362,8 +367,15 @@ extension HTMLReportWriter {
           idCell.appendChild(el('span', 'expected-inline', 'expected ' + name(C[group.first][5])));
           tr.appendChild(idCell);
           tr.appendChild(el('td', 'expected-col', name(C[group.first][5])));
+          var reference = -1;
+          group.cells.forEach(function (cell) { if (reference < 0 && cell >= 0) { reference = cell; } });
           variants.forEach(function (v) {
             var index = group.cells[v], td = el('td', 'cell');
+            if (V.length > 1 && index >= 0 && index !== reference &&
+              (C[index][7] !== C[reference][7] || C[index][6] !== C[reference][6])) {
+              td.className += ' cell-differs';
+              td.title = 'decided differently from ' + V[C[reference][0]];
+            }
             if (index < 0) {
               td.appendChild(el('span', 'hint', '(not run)'));
             } else {

@@ -223,10 +223,18 @@ public struct HTMLReportWriter: Sendable {
         records.append(RunRecord(info: results.run, summary: results.summary))
       }
       records.sort { $0.info.startedAt < $1.info.startedAt }
+      // A run over a slice of the suite (a shard, or under half the decisions of the suite's
+      // median run, as `--thread` gives) is marked, not joined to the lines.
+      let sizes = records.map(\.summary.decisions).sorted()
+      let median = sizes.isEmpty ? 0 : sizes[sizes.count / 2]
       let points = records.map { record in
-        Charts.TrendPoint(
-          label: record.info.id, date: String(record.info.startedAt.prefix(10)),
-          caseRate: record.summary.casePassRate, intentRate: record.summary.intentAccuracy)
+        let started = record.info.startedAt
+        return Charts.TrendPoint(
+          label: record.info.id, date: String(started.prefix(10)),
+          caseRate: record.summary.casePassRate, intentRate: record.summary.intentAccuracy,
+          time: started.count >= 16 ? String(started.dropFirst(11).prefix(5)) : "",
+          current: record.info.id == results.run.id,
+          partial: record.info.shard != nil || record.summary.decisions * 2 < median)
       }
       html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
       html += records.count == 1 ? "" : "s"

@@ -161,5 +161,11 @@ struct ComparisonTests {
     #expect(!html.contains("<script>alert") && !html.contains("<img"))
     #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
     #expect(html.contains("x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;#2"))
+    // A flipped case links the candidate's drill-down in report.html, compared with the
+    // baseline's variant.
+    let link = try #require(html.range(of: "<a href=\"report.html#case="))
+    let href = html[link.upperBound...].prefix { $0 != "\"" }
+    #expect(href.contains("&amp;variant=%3Cscript%3Ealert%281%29%3C%2Fscript%3E"))
+    #expect(href.contains("&amp;compare=\(baseline.run.variant)"))
   }
 }

@@ -224,6 +224,34 @@ struct HTMLReportTests {
     #expect(single.contains("<label hidden>variant <select id=\"f-variant\">"))
   }
 
+  @Test(
+    "the trend marks the current run, labels a repeated date by its time and keeps partial runs off the line"
+  )
+  func trendMarksCurrentAndPartialRuns() throws {
+    let rate = Rate(passed: 8, total: 10, rate: 0.8, low: 0.49, high: 0.94)
+    let points = [
+      Charts.TrendPoint(
+        label: "r1", date: "2026-11-20", caseRate: rate, intentRate: rate, time: "09:00"),
+      Charts.TrendPoint(
+        label: "r2", date: "2026-11-20", caseRate: rate, intentRate: rate, time: "11:30",
+        partial: true),
+      Charts.TrendPoint(
+        label: "r3", date: "2026-11-20", caseRate: rate, intentRate: rate, time: "14:05",
+        current: true),
+    ]
+    let svg = Charts.trend(points, threshold: 0.8)
+    #expect(svg.components(separatedBy: ">2026-11-20</text>").count - 1 == 1)
+    #expect(svg.contains(">11:30</text>") && svg.contains(">14:05</text>"))
+    #expect(svg.contains("class=\"point current\""))
+    #expect(svg.contains(">this run</text>"))
+    #expect(svg.contains("class=\"point partial\""))
+    #expect(svg.contains("partial run (a slice of the threads)"))
+    // The case line joins the two full runs only.
+    let line = try #require(svg.range(of: "<polyline class=\"case-line\" points=\""))
+    let coordinates = svg[line.upperBound...].prefix { $0 != "\"" }
+    #expect(coordinates.split(separator: " ").count == 2)
+  }
+
   @Test("charts draw the 80% wall, the thresholds and a trend per variant")
   func chartsAndSections() throws {
     let runs = [
