@@ -288,7 +288,7 @@ public struct SuiteLoader: Sendable {
   private func readThresholds(_ node: YAMLNode) throws(YAMLProblem) -> Thresholds {
     let keys = [
       "min_intent_accuracy", "min_parameter_accuracy", "min_case_pass_rate", "min_loop_pass_rate",
-      "max_regression_p",
+      "min_judged_pass_rate", "max_regression_p",
     ]
     try node.rejectUnknown(allowed: keys)
     func rate(_ key: String) throws(YAMLProblem) -> Double? {
@@ -304,6 +304,7 @@ public struct SuiteLoader: Sendable {
       minParameterAccuracy: try rate("min_parameter_accuracy"),
       minCasePassRate: try rate("min_case_pass_rate"),
       minLoopPassRate: try rate("min_loop_pass_rate"),
+      minJudgedPassRate: try rate("min_judged_pass_rate"),
       maxRegressionP: try rate("max_regression_p") ?? 0.05)
   }
 

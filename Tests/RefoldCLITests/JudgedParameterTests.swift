@@ -22,7 +22,8 @@ import Testing
 
   /// The deploy-bot suite on one thread, its final message matched by `matcher`, with the
   /// judge and embeddings models at `judgeURL`.
-  func suite(matcher: String, judgeURL: String, models: String? = nil) throws
+  func suite(matcher: String, judgeURL: String, models: String? = nil, thresholds: String = "")
+    throws
     -> TemporaryDirectory
   {
     let directory = try deployBotSuiteCopy(threads: [Self.thread])
@@ -39,6 +40,7 @@ import Testing
               message: \(matcher)
       cassette: cassettes/agent.jsonl
       modes: [step]
+      \(thresholds)
       \(models ?? """
       judge: {provider: openai, model: judge-model, base_url: "\(judgeURL)"}
       embeddings: {model: embed-model, base_url: "\(judgeURL)"}
@@ -140,14 +142,25 @@ import Testing
       content: #"{"pass": false, "reason": "It never names the environment."}"#)
     let agent = try await EvalCommandTests.startModel()
     let directory = try suite(
-      matcher: #"{judge: "names the environment"}"#, judgeURL: judge.baseURL)
+      matcher: #"{judge: "names the environment"}"#, judgeURL: judge.baseURL,
+      thresholds: "thresholds: {min_judged_pass_rate: 0.5}")
     let run = await refold([
       "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
       "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
     ])
     await judge.stop()
     await agent.stop()
-    #expect(run.code != 3, "\(run.stderr)")
+    // The judged rate is its own, gated by min_judged_pass_rate: 0 of 1 fails the gate.
+    #expect(run.code == 1, "\(run.stdout)\n\(run.stderr)")
+    #expect(run.stdout.contains("judged pass"), "\(run.stdout)")
+    let results = try ResultsReader.read(from: directory.path("out/results.json"))
+    let judged = try #require(results.summary.judged)
+    #expect(judged.passRate.passed == 0 && judged.passRate.total == 1)
+    #expect(judged.judgePassRate.total == 1 && judged.similarPassRate.total == 0)
+    // Wilson 95% for 0 of 1: [0, z²/(1+z²)].
+    let z = 1.959963984540054
+    #expect(abs((judged.passRate.high ?? 0) - z * z / (1 + z * z)) < 1e-9)
+    #expect(results.run.thresholds?["min_judged_pass_rate"] == 0.5)
     let result = try finalCase(directory.path("out/results.json"))
     #expect(result.verdict == .wrongParameters)
     #expect(result.judged?.first?.passed == false)
