@@ -110,6 +110,13 @@ import Testing
     let raw = try String(
       contentsOfFile: directory.path("recorded/results.json"), encoding: .utf8)
     #expect(raw.contains(#""judged""#))
+    // A passing case's drill-down and junit.xml keep the judge's reason too.
+    let html = try String(contentsOfFile: directory.path("recorded/report.html"), encoding: .utf8)
+    #expect(html.contains("It says the backend is live on staging."))
+    #expect(html.contains("Judged parameters"))
+    let junit = try String(contentsOfFile: directory.path("recorded/junit.xml"), encoding: .utf8)
+    #expect(
+      junit.contains("judged message [judge] passed: It says the backend is live on staging."))
 
     // The servers are gone: the recorded judge gives the same verdict, twice.
     for out in ["replayed", "again"] {
