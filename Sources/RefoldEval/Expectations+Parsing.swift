@@ -78,6 +78,12 @@ extension Expectations {
       for intent in try intents.mapping() {
         refer(.intent(intent.key), at: intent.keyLocation)
         for parameter in try intent.value.mapping() {
+          if case .mapping = parameter.value.content,
+            let human = try parameter.value.member("human")
+          {
+            throw human.problem(
+              "a human label is about one golden value: put it in a steps: entry (step: or seq:)")
+          }
           let matcher = try parseMatcher(parameter.value)
           entry.intents[intent.key, default: [:]][parameter.key] = matcher
           if matcher.isJudged { refer(.judged(matcher.name), at: parameter.value.location) }
@@ -110,6 +116,14 @@ extension Expectations {
     if let parameters = try node.member("parameters") {
       for parameter in try parameters.mapping() {
         step.parameters[parameter.key] = try parseMatcher(parameter.value)
+        if case .mapping = parameter.value.content, let human = try parameter.value.member("human")
+        {
+          switch try human.string() {
+          case "pass": step.humanLabels[parameter.key] = true
+          case "fail": step.humanLabels[parameter.key] = false
+          default: throw human.problem("expected pass or fail")
+          }
+        }
       }
     }
     return step
@@ -129,11 +143,16 @@ extension Expectations {
             + "\(names.joined(separator: ", ")))")
       }
     }
-    let entries = try node.mapping().filter { $0.key != "value" && $0.key != "min" }
+    let entries = try node.mapping().filter {
+      $0.key != "value" && $0.key != "min" && $0.key != "human"
+    }
     guard entries.count == 1, let matcher = entries.first else {
       throw node.problem("expected exactly one of \(names.joined(separator: ", "))")
     }
     let argument = matcher.value
+    if matcher.key != "judge", let human = try node.member("human") {
+      throw human.problem("human labels belong to the judge matcher, not \(matcher.key)")
+    }
     if matcher.key != "similar", let minimum = try node.member("min") {
       throw minimum.problem("min belongs to the similar matcher, not \(matcher.key)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCLI
 import RefoldCore
+import RefoldEval
 import RefoldReport
 import RefoldShared
 import RefoldTestSupport
@@ -275,5 +276,80 @@ import Testing
     ])
     #expect(run.code == 3, "\(run.stderr)")
     #expect(run.stderr.contains("cassettes/judge.jsonl"), "\(run.stderr)")
+  }
+
+  @Test func judgeCheckReportsAgreementKappaAndDisagreementsAndReplays() async throws {
+    // The judge passes a message that names v1.4.2; the people passed two of four.
+    let judge = try await ProviderServer { _, request in
+      let body = try JSONParser.parse(request.text)
+      guard case .array(let messages)? = body["messages"],
+        case .string(let prompt)? = messages.first?["content"],
+        let start = prompt.range(of: "<actual>"), let end = prompt.range(of: "</actual>")
+      else { return .json(ProviderResponses.openAIContent("no prompt")) }
+      let actual = prompt[start.upperBound..<end.lowerBound]
+      let passes = actual.contains("v1.4.2")
+      return .json(
+        ProviderResponses.openAIContent(
+          #"{"pass": \#(passes), "reason": "\#(passes ? "names v1.4.2" : "another tag")"}"#))
+    }
+    let threads = [
+      ("deploy-staging-backend-latest-tag", 6, "pass"),
+      ("clarify-environment-then-deploy", 6, "fail"),
+      ("deploy-prod-denied-staging-first", 6, "fail"), ("retry-wrong-tag-format", 7, "pass"),
+    ]
+    let directory = try deployBotSuiteCopy(threads: threads.map(\.0))
+    let entries = threads.map { thread, seq, human in
+      """
+        - thread: \(thread)
+          steps:
+            - seq: \(seq)
+              parameters:
+                message: {judge: "reports the deployment of v1.4.2", human: \(human)}
+      """
+    }
+    try directory.write(
+      "suite.yaml",
+      """
+      name: labelled
+      agent: agent.yaml
+      fixtures: [threads/*.jsonl]
+      expectations:
+      \(entries.joined(separator: "\n"))
+      judge: {model: judge-model, base_url: "\(judge.baseURL)"}
+      """)
+    let recorded = await refold([
+      "judge", "check", directory.path("suite.yaml"), "--model", "record",
+    ])
+    await judge.stop()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    // Pairs (human, judge): (P,P) (F,P) (F,F) (P,P). Observed agreement 3/4; chance
+    // 0.5·0.75 + 0.5·0.25 = 0.5; kappa (0.75 − 0.5) / (1 − 0.5) = 0.5.
+    #expect(
+      recorded.stdout.contains("4 labels, agreement 75.0% (3/4), Cohen's kappa 0.50"),
+      "\(recorded.stdout)")
+    #expect(
+      recorded.stdout.contains(
+        "clarify-environment-then-deploy#2 message: human fail, judge pass (names v1.4.2)"),
+      "\(recorded.stdout)")
+    let replayed = await refold(["judge", "check", directory.path("suite.yaml")])
+    #expect(replayed.code == 0, "\(replayed.stderr)")
+    #expect(replayed.stdout == recorded.stdout)
+  }
+
+  @Test func kappaMatchesHandComputedValues() {
+    // 20 items: both pass 8, both fail 7, human pass/judge fail 2, human fail/judge pass 3.
+    // Observed 15/20 = 0.75; human pass 10/20, judge pass 11/20; chance 0.5·0.55 + 0.5·0.45
+    // = 0.5; kappa 0.5.
+    var pairs: [(Bool, Bool)] = []
+    pairs += Array(repeating: (true, true), count: 8)
+    pairs += Array(repeating: (false, false), count: 7)
+    pairs += Array(repeating: (true, false), count: 2)
+    pairs += Array(repeating: (false, true), count: 3)
+    #expect(abs((JudgeCalibration.kappa(pairs) ?? 0) - 0.5) < 1e-12)
+    // Perfect agreement with both raters varied: 1; with one rater constant: undefined.
+    #expect(JudgeCalibration.kappa([(true, true), (false, false)]) == 1)
+    #expect(JudgeCalibration.kappa([(true, true), (true, true)]) == nil)
+    // Systematic disagreement: −1.
+    #expect(JudgeCalibration.kappa([(true, false), (false, true)]) == -1)
   }
 }

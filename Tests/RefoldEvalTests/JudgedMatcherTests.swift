@@ -19,9 +19,40 @@ import Testing
       try matcher(#"{similar: "on staging", min: 0.5}"#) == .similar("on staging", minimum: 0.5))
     for bad in [
       #"{judge: ""}"#, #"{judge: 3}"#, #"{similar: "x", min: 1.5}"#, #"{judge: "x", min: 0.5}"#,
-      #"{regex: "a", min: 0.5}"#,
+      #"{regex: "a", min: 0.5}"#, #"{regex: "a", human: pass}"#,
     ] {
       #expect(throws: YAMLProblem.self, "\(bad)") { try matcher(bad) }
+    }
+  }
+
+  @Test func humanLabelsBelongToStepsOfJudgeMatchers() throws {
+    let steps = try #require(
+      try YAMLNode.parse(
+        """
+        - thread: t
+          steps:
+            - step: 2
+              parameters:
+                message: {judge: "asks which environment", human: fail}
+        """, file: "expectations.yaml"))
+    let parsed = try Expectations.parse(steps)
+    let step = try #require(parsed.forThread("t").step(2, seq: 9))
+    #expect(step.humanLabels == ["message": false])
+    #expect(step.parameters["message"] == .judge("asks which environment"))
+    let intents = try #require(
+      try YAMLNode.parse(
+        """
+        - thread: t
+          intents:
+            done_for_now:
+              message: {judge: "says it is done", human: pass}
+        """, file: "expectations.yaml"))
+    do {
+      _ = try Expectations.parse(intents)
+      Issue.record("a human label on an intent was accepted")
+    } catch {
+      #expect("\(error)".contains("expectations.yaml:4"))
+      #expect("\(error)".contains("put it in a steps: entry"))
     }
   }
 
