@@ -124,6 +124,19 @@ extension HTMLReportWriter {
           extra["ac"] = .array(accepted.map(JSONValue.string))
         }
       }
+      // What the judge or the embeddings said, passing or not: [path, matcher, passed, why].
+      if let judged = result.judged, !judged.isEmpty {
+        extra["jd"] = .array(
+          judged.map { entry in
+            .array([
+              .string(entry.path), .string(entry.matcher), .bool(entry.passed),
+              clip(
+                entry.score.map { score in
+                  "similarity \(score)" + (entry.minimum.map { " (min \($0))" } ?? "")
+                } ?? entry.reason ?? ""),
+            ])
+          })
+      }
       if let behaviour = result.retryBehaviour { extra["rb"] = .string(behaviour) }
       if let behaviour = result.expectedRetryBehaviour { extra["xb"] = .string(behaviour) }
       if let usage = result.usage, !result.passed || differs {

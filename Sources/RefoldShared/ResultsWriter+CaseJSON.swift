@@ -42,6 +42,10 @@ extension ResultsWriter {
     }
     if let failure = result.failure { object.string("failure", failure) }
     object.string("id", result.id)
+    if let judged = result.judged {
+      object.key("judged")
+      guard write(.array(judged.map(judgedParameter)), into: &object.output) else { return nil }
+    }
     if let latency = result.latencyMilliseconds {
       object.key("latency_ms")
       _ = writeValue(.double(latency), into: &object.output)
@@ -111,6 +115,17 @@ extension ResultsWriter {
     ]
     if let expected = difference.expected { members["expected"] = expected }
     if let actual = difference.actual { members["actual"] = actual }
+    return .object(members)
+  }
+
+  private static func judgedParameter(_ judged: JudgedParameter) -> JSONValue {
+    var members: [String: JSONValue] = [
+      "path": .string(judged.path), "matcher": .string(judged.matcher),
+      "passed": .bool(judged.passed),
+    ]
+    if let reason = judged.reason { members["reason"] = .string(reason) }
+    if let score = judged.score { members["score"] = .double(score) }
+    if let minimum = judged.minimum { members["minimum"] = .double(minimum) }
     return .object(members)
   }
 
