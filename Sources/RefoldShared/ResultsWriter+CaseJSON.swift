@@ -29,13 +29,13 @@ extension ResultsWriter {
     }
     if let actual = result.actual {
       object.key("actual")
-      guard write(intent(actual), into: &object.output) else { return nil }
+      guard writeValue(intent(actual), into: &object.output) else { return nil }
     }
     if let context = result.context { object.string("context", context) }
     if let key = result.exchangeKey { object.string("exchange_key", key) }
     if let expected = result.expected {
       object.key("expected")
-      guard write(intent(expected), into: &object.output) else { return nil }
+      guard writeValue(intent(expected), into: &object.output) else { return nil }
     }
     if let behaviour = result.expectedRetryBehaviour {
       object.string("expected_retry_behaviour", behaviour)
@@ -48,7 +48,7 @@ extension ResultsWriter {
     }
     if let latency = result.latencyMilliseconds {
       object.key("latency_ms")
-      _ = write(.double(latency), into: &object.output)
+      _ = writeValue(.double(latency), into: &object.output)
     }
     object.string("mode", result.mode)
     if let overRetry = result.overRetry {
@@ -57,11 +57,13 @@ extension ResultsWriter {
     }
     if let differences = result.parameterDiff {
       object.key("parameter_diff")
-      guard write(.array(differences.map(difference)), into: &object.output) else { return nil }
+      guard writeValue(.array(differences.map(difference)), into: &object.output) else {
+        return nil
+      }
     }
     if let response = result.rawResponse {
       object.key("raw_response")
-      guard write(response, into: &object.output) else { return nil }
+      guard writeValue(response, into: &object.output) else { return nil }
     }
     if let behaviour = result.retryBehaviour { object.string("retry_behaviour", behaviour) }
     if let seq = result.seq { object.integer("seq", seq) }
@@ -128,7 +130,7 @@ extension ResultsWriter {
   }
 
   /// Writes `value` as `JSONEncoder` would; false for a number that is not finite.
-  private static func write(_ value: JSONValue, into output: inout [UInt8]) -> Bool {
+  static func writeValue(_ value: JSONValue, into output: inout [UInt8]) -> Bool {
     switch value {
     case .double(let number):
       guard number.isFinite else { return false }
@@ -140,7 +142,7 @@ extension ResultsWriter {
       output.append(UInt8(ascii: "["))
       for (offset, element) in elements.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
-        guard write(element, into: &output) else { return false }
+        guard writeValue(element, into: &output) else { return false }
       }
       output.append(UInt8(ascii: "]"))
       return true
@@ -151,7 +153,7 @@ extension ResultsWriter {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
         JSONValue.writeString(member.key, into: &output)
         output.append(UInt8(ascii: ":"))
-        guard write(member.value, into: &output) else { return false }
+        guard writeValue(member.value, into: &output) else { return false }
       }
       output.append(UInt8(ascii: "}"))
       return true
