@@ -26,7 +26,12 @@ import Testing
       .json(answer)
     }
     defer { Task { await server.stop() } }
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: "sk-test-123", options: fast)
+    // The real clock (the latency is measured on it), with a timeout no loaded machine
+    // reaches, so the one attempt is the only one.
+    var patient = fast
+    patient.timeout = 300
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: "sk-test-123", options: patient)
     let body: JSONValue = [
       "model": "gpt-4o-mini", "messages": [["role": "user", "content": "hi"]],
     ]
@@ -55,7 +60,8 @@ import Testing
     }
     defer { Task { await server.stop() } }
     let client = AnthropicMessagesClient(
-      baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast)
+      baseURL: server.baseURL, apiKey: "sk-ant-xyz", options: fast,
+      dependencies: onTestClock(TestClock()))
     let result = try await client.send(["model": "claude", "max_tokens": 64, "messages": []])
     #expect(result.usage == TokenUsage(inputTokens: 512, outputTokens: 61))
     let request = try #require(server.received.first)
@@ -212,7 +218,8 @@ import Testing
       return .json(ProviderResponses.openAIContent("ok"))
     }
     defer { Task { await server.stop() } }
-    let client = OpenAIChatClient(baseURL: server.baseURL, apiKey: nil, options: fast)
+    let client = OpenAIChatClient(
+      baseURL: server.baseURL, apiKey: nil, options: fast, dependencies: onTestClock(TestClock()))
     try await withThrowingTaskGroup(of: Void.self) { group in
       for index in 0..<6 {
         group.addTask { _ = try await client.send(["model": "m", "n": .int(Int64(index))]) }
