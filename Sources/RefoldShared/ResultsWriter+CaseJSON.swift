@@ -44,7 +44,9 @@ extension ResultsWriter {
     object.string("id", result.id)
     if let judged = result.judged {
       object.key("judged")
-      guard write(.array(judged.map(judgedParameter)), into: &object.output) else { return nil }
+      guard writeValue(.array(judged.map(judgedParameter)), into: &object.output) else {
+        return nil
+      }
     }
     if let latency = result.latencyMilliseconds {
       object.key("latency_ms")
