@@ -17,6 +17,9 @@ public struct JudgeModelSettings: Sendable, Hashable {
   public var cassette: String
   /// The judge's own prompt template (absolute path), or nil for the default.
   public var promptPath: String?
+  /// How the judge is asked for structured output: `json_schema` (OpenAI's strict schema,
+  /// the default) or `json_object` with the schema beside it (llama.cpp's servers).
+  public var responseFormat = "json_schema"
 
   public init(settings: ModelSettings, cassette: String, promptPath: String? = nil) {
     self.settings = settings
@@ -33,7 +36,7 @@ public struct JudgeModelSettings: Sendable, Hashable {
         "API keys are never read from files; name the environment variable in api_key_env")
     }
     var allowed = ["provider", "model", "base_url", "api_key_env", "cassette"]
-    if allowsPrompt { allowed.append("prompt") }
+    if allowsPrompt { allowed += ["prompt", "response_format"] }
     try node.rejectUnknown(allowed: allowed)
     var settings = ModelSettings(name: try node.required("model").string())
     if let provider = try node.member("provider") {
@@ -64,9 +67,17 @@ public struct JudgeModelSettings: Sendable, Hashable {
     let prompt = try node.member("prompt").map { (value) throws(YAMLProblem) in
       try value.string()
     }
-    return JudgeModelSettings(
+    var read = JudgeModelSettings(
       settings: settings,
       cassette: SuiteLoader.resolve(cassette ?? defaultCassette, in: directory),
       promptPath: prompt.map { SuiteLoader.resolve($0, in: directory) })
+    if let format = try node.member("response_format") {
+      let name = try format.string()
+      guard ["json_schema", "json_object"].contains(name) else {
+        throw format.problem("expected json_schema or json_object")
+      }
+      read.responseFormat = name
+    }
+    return read
   }
 }

@@ -16,6 +16,9 @@ public struct ModelParameterJudge: ParameterJudge {
   /// The judge model's settings (its name goes into each request).
   public var judgeModel: ModelSettings?
   public var prompt: JudgePrompt
+  /// `json_schema` (OpenAI's strict structured output) or `json_object` with the schema
+  /// beside it (llama.cpp's OpenAI-compatible servers).
+  public var responseFormat = "json_schema"
   /// Asks the embeddings model (nil: the suite names none).
   public var embeddings: (any ModelSource)?
   public var embeddingsModel: String?
@@ -52,20 +55,25 @@ public struct ModelParameterJudge: ParameterJudge {
     }
   }
 
-  /// The JSON schema of a verdict, as the judge is asked to answer.
-  static let verdictFormat: JSONValue = .object([
-    "type": "json_schema",
-    "json_schema": .object([
-      "name": "verdict", "strict": true,
-      "schema": .object([
-        "type": "object",
-        "properties": .object([
-          "pass": .object(["type": "boolean"]), "reason": .object(["type": "string"]),
-        ]),
-        "required": .array(["pass", "reason"]), "additionalProperties": false,
-      ]),
+  /// The JSON schema of a verdict.
+  static let verdictSchema: JSONValue = .object([
+    "type": "object",
+    "properties": .object([
+      "pass": .object(["type": "boolean"]), "reason": .object(["type": "string"]),
     ]),
+    "required": .array(["pass", "reason"]), "additionalProperties": false,
   ])
+
+  /// The `response_format` the judge is asked to answer in.
+  var verdictFormat: JSONValue {
+    if responseFormat == "json_object" {
+      return .object(["type": "json_object", "schema": Self.verdictSchema])
+    }
+    return .object([
+      "type": "json_schema",
+      "json_schema": .object(["name": "verdict", "strict": true, "schema": Self.verdictSchema]),
+    ])
+  }
 
   private func judged(
     _ question: JudgedQuestion, rubric: String, thread: String, context: String
@@ -84,7 +92,7 @@ public struct ModelParameterJudge: ParameterJudge {
       "model": .string(judgeModel.name),
       "messages": .array([.object(["role": "user", "content": .string(text)])]),
       "temperature": .double(judgeModel.temperature ?? 0),
-      "response_format": Self.verdictFormat,
+      "response_format": verdictFormat,
     ]
     if let seed = judgeModel.seed { body["seed"] = .int(Int64(seed)) }
     let request = ModelRequest(

@@ -115,6 +115,7 @@ public struct SuiteModel: Sendable {
         settings: model.settings, cassette: try cassette(model, role: "judge"),
         environment: environment, options: clientOptions, dependencies: dependencies)
       parameterJudge.judgeModel = model.settings
+      parameterJudge.responseFormat = model.responseFormat
       if let path = model.promptPath {
         let text: String
         do {

@@ -315,12 +315,16 @@ import Testing
       fixtures: [threads/*.jsonl]
       expectations:
       \(entries.joined(separator: "\n"))
-      judge: {model: judge-model, base_url: "\(judge.baseURL)"}
+      judge: {model: judge-model, base_url: "\(judge.baseURL)", response_format: json_object}
       """)
     let recorded = await refold([
       "judge", "check", directory.path("suite.yaml"), "--model", "record",
     ])
+    let asked = judge.received.map(\.text)
     await judge.stop()
+    // llama.cpp's servers take the schema beside json_object.
+    #expect(asked.count == 4)
+    #expect(asked.allSatisfy { $0.contains(#""type":"json_object""#) && $0.contains("schema") })
     #expect(recorded.code == 0, "\(recorded.stderr)")
     // Pairs (human, judge): (P,P) (F,P) (F,F) (P,P). Observed agreement 3/4; chance
     // 0.5·0.75 + 0.5·0.25 = 0.5; kappa (0.75 − 0.5) / (1 − 0.5) = 0.5.
