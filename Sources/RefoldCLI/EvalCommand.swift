@@ -148,6 +148,7 @@ struct EvalCommand: AsyncParsableCommand {
         output: context.stdout, now: dependencies.now),
       now: dependencies.now, clock: dependencies.timestamp,
       warn: { context.stderr.line("refold: warning: \($0.description)") })
+    evaluation.judge = { [suiteModel] suite in try suiteModel.judge(suite: suite) }
     evaluation.stageEnded = context.stageEnded
     let result: EvaluationResult
     do {
@@ -296,7 +297,7 @@ struct EvalCommand: AsyncParsableCommand {
     var blocks: [String] = []
     for run in runs {
       let summary = run.summary
-      let rates: [(String, String)] = [
+      var rates: [(String, String)] = [
         ("intent accuracy", format(summary.intentAccuracy)),
         ("parameter accuracy", format(summary.parameterAccuracy)),
         ("case pass rate", format(summary.casePassRate)),
@@ -304,6 +305,16 @@ struct EvalCommand: AsyncParsableCommand {
         ("retries ok", format(summary.retry.expectedBehaviour)),
         ("escalation on time", format(summary.escalation.onTimeRate)),
       ]
+      // Judged parameters (`judge`, `similar`) apart from exact parameter accuracy.
+      if let judged = summary.judged {
+        rates.append(("judged pass", format(judged.passRate)))
+        if judged.judgePassRate.total > 0 {
+          rates.append(("  judge", format(judged.judgePassRate)))
+        }
+        if judged.similarPassRate.total > 0 {
+          rates.append(("  similar", format(judged.similarPassRate)))
+        }
+      }
       let width = rates.map(\.0.count).max() ?? 0
       var lines = [
         "\(run.run.variant): \(summary.decisions) decisions, "

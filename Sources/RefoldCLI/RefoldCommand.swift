@@ -35,6 +35,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     ContextCommand.self,
     AskCommand.self,
     WhyCommand.self,
+    JudgeCommand.self,
   ]
 
   /// The tool's version, recorded in every run.

@@ -87,6 +87,9 @@ public struct Evaluation: Sendable {
   /// variant replayed, reports written, runs stored), for timings such as
   /// `refold-bench eval` prints.
   public var stageEnded: @Sendable (String) -> Void = { _ in }
+  /// Builds what answers the suite's `judge` and `similar` matchers, once per evaluation
+  /// (nil, or a builder returning nil: judged matchers have no verdicts and fail).
+  public var judge: (@Sendable (Suite) throws -> (any ParameterJudge)?)?
 
   public init(
     suite suitePath: String, options: Options = Options(), loader: SuiteLoader,
@@ -133,6 +136,7 @@ public struct Evaluation: Sendable {
     try validation.check()
     let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
     stageEnded("threads read and validated")
+    let parameterJudge = try judge?(suite)
     let baselineRun = try baseline()
     let store = try runStore()
     stageEnded("baseline and run store opened")
@@ -167,12 +171,13 @@ public struct Evaluation: Sendable {
         finishedAt: RunStamp.timestamp(variantStarted), gitCommit: options.gitCommit,
         toolVersion: options.toolVersion, shard: options.shard?.description,
         thresholds: thresholds(suite.thresholds))
-      let evaluator = Evaluator(
+      var evaluator = Evaluator(
         spec: spec, decider: decider, expectations: suite.expectations,
         options: Evaluator.Options(
           modes: modes, concurrency: options.concurrency, retention: .failing,
           stopOnSourceError: false, shard: options.shard, keepsCases: true,
           includesThreads: true, clock: clock))
+      evaluator.judge = parameterJudge
       let shown = progress
       var outcome = try await evaluator.run(threads: threads, info: info) { _ in
         shown.advance()

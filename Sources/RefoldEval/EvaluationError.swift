@@ -9,6 +9,9 @@ public enum EvaluationError: RefoldError, Sendable, Hashable {
   case noCassette(path: String, variant: String)
   /// The model source needs a cassette to replay or record into, and the suite names none.
   case noCassetteNamed(suite: String, file: String, kind: ModelSourceKind)
+  /// `--model recorded` and the cassette of the suite's `judge:` or `embeddings:` model
+  /// (`role`) does not exist.
+  case noJudgeCassette(path: String, role: String)
   /// The evaluation finished and its reports were written, but these runs could not be
   /// stored (after retrying): `reason` is the store's sentence, `status` its exit status.
   case runsNotStored(
@@ -20,6 +23,8 @@ public enum EvaluationError: RefoldError, Sendable, Hashable {
       "suite \(suite) has no variant \"\(name)\" (it has: \(known.joined(separator: ", ")))"
     case .noCassette(let path, let variant):
       "no cassette at \(path) for variant \(variant); record one with --model record"
+    case .noJudgeCassette(let path, let role):
+      "no cassette at \(path) for the suite's \(role) model; record one with --model record"
     case .noCassetteNamed(let suite, let file, let kind):
       "suite \(suite) names no cassette, so --model \(kind.rawValue) has nothing to replay or "
         + "record into; add `cassette:` to \(file)"
@@ -34,7 +39,7 @@ public enum EvaluationError: RefoldError, Sendable, Hashable {
   /// as the store's failure does (4 for a busy or full store).
   public var exitStatus: ExitStatus {
     switch self {
-    case .noCassette: .sourceFailed
+    case .noCassette, .noJudgeCassette: .sourceFailed
     case .unknownVariant, .noCassetteNamed: .invalidInput
     case .runsNotStored(_, _, _, let status): status
     }

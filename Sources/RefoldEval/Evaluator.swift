@@ -62,6 +62,8 @@ public struct Evaluator: Sendable {
   public var decider: any Decider
   public var expectations: Expectations
   public var options: Options
+  /// Answers the `judge` and `similar` matchers of step replay (nil: the suite names none).
+  public var judge: (any ParameterJudge)?
 
   public init(
     spec: AgentSpec, decider: any Decider, expectations: Expectations = .none,
@@ -101,6 +103,7 @@ public struct Evaluator: Sendable {
     let clock = options.clock
     let modes = options.modes
     let stopOnSourceError = options.stopOnSourceError
+    let judge = self.judge
 
     try await withThrowingTaskGroup(of: ThreadOutcome.self) { group in
       var started = 0
@@ -113,9 +116,10 @@ public struct Evaluator: Sendable {
           var outcome = ThreadOutcome(index: index, cases: [], failures: [])
           // Each replay is its own session: recorded answers count from the first again.
           if modes.contains(.step) {
-            let step = StepReplay(
+            var step = StepReplay(
               reducer: reducer, decider: decider.session(), expectations: expectations,
               retention: retention, stopOnSourceError: stopOnSourceError)
+            step.judge = judge?.session()
             let replayed = await step.run(golden)
             outcome.cases += replayed.cases
             outcome.failures += replayed.sourceFailures

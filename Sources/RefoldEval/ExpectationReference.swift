@@ -13,6 +13,9 @@ public struct ExpectationReference: Sendable, Hashable {
     case intent(String)
     /// `behaviour.ends_with`: an intent or a final status.
     case ending(String)
+    /// A `judge` or `similar` matcher (named so), which needs the suite's judge or
+    /// embeddings model.
+    case judged(String)
   }
 
   /// The entry's thread id or pattern.

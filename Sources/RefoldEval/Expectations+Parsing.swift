@@ -1,3 +1,4 @@
+import Foundation
 import RefoldCore
 import RefoldModels
 
@@ -52,6 +53,10 @@ extension Expectations {
       for step in try steps.sequence() {
         let parsed = try parseStep(step)
         entry.steps.append(parsed)
+        for parameter in try step.member("parameters")?.mapping() ?? [] {
+          guard let matcher = parsed.parameters[parameter.key], matcher.isJudged else { continue }
+          refer(.judged(matcher.name), at: parameter.value.location)
+        }
         let index = try step.member("step")
         let seq = try step.member("seq")
         refer(.step(parsed.selector), at: (index ?? seq)?.location ?? step.location)
@@ -73,8 +78,15 @@ extension Expectations {
       for intent in try intents.mapping() {
         refer(.intent(intent.key), at: intent.keyLocation)
         for parameter in try intent.value.mapping() {
-          entry.intents[intent.key, default: [:]][parameter.key] = try parseMatcher(
-            parameter.value)
+          if case .mapping = parameter.value.content,
+            let human = try parameter.value.member("human")
+          {
+            throw human.problem(
+              "a human label is about one golden value: put it in a steps: entry (step: or seq:)")
+          }
+          let matcher = try parseMatcher(parameter.value)
+          entry.intents[intent.key, default: [:]][parameter.key] = matcher
+          if matcher.isJudged { refer(.judged(matcher.name), at: parameter.value.location) }
         }
       }
     }
@@ -104,6 +116,14 @@ extension Expectations {
     if let parameters = try node.member("parameters") {
       for parameter in try parameters.mapping() {
         step.parameters[parameter.key] = try parseMatcher(parameter.value)
+        if case .mapping = parameter.value.content, let human = try parameter.value.member("human")
+        {
+          switch try human.string() {
+          case "pass": step.humanLabels[parameter.key] = true
+          case "fail": step.humanLabels[parameter.key] = false
+          default: throw human.problem("expected pass or fail")
+          }
+        }
       }
     }
     return step
@@ -111,7 +131,7 @@ extension Expectations {
 
   /// Parses one matcher: `any`, `exact`, `subset`, or a mapping with one matcher key.
   public static func parseMatcher(_ node: YAMLNode) throws(YAMLProblem) -> ParameterMatcher {
-    let names = ["exact", "any", "regex", "one_of", "tolerance", "subset"]
+    let names = ["exact", "any", "regex", "one_of", "tolerance", "subset", "judge", "similar"]
     if case .scalar(.string(let name)) = node.content {
       switch name {
       case "any": return .any
@@ -123,11 +143,19 @@ extension Expectations {
             + "\(names.joined(separator: ", ")))")
       }
     }
-    let entries = try node.mapping().filter { $0.key != "value" }
+    let entries = try node.mapping().filter {
+      $0.key != "value" && $0.key != "min" && $0.key != "human"
+    }
     guard entries.count == 1, let matcher = entries.first else {
       throw node.problem("expected exactly one of \(names.joined(separator: ", "))")
     }
     let argument = matcher.value
+    if matcher.key != "judge", let human = try node.member("human") {
+      throw human.problem("human labels belong to the judge matcher, not \(matcher.key)")
+    }
+    if matcher.key != "similar", let minimum = try node.member("min") {
+      throw minimum.problem("min belongs to the similar matcher, not \(matcher.key)")
+    }
     switch matcher.key {
     case "any":
       return .any
@@ -150,6 +178,19 @@ extension Expectations {
       return .tolerance(tolerance, value: target)
     case "subset":
       return argument.json.boolValue == true ? .subsetOfGolden : .subset(argument.json)
+    case "judge":
+      let rubric = try argument.string()
+      guard !rubric.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw argument.problem("expected a rubric: what a good value says")
+      }
+      return .judge(rubric)
+    case "similar":
+      let reference = try argument.string()
+      guard !reference.isEmpty else { throw argument.problem("expected the reference text") }
+      let minimum =
+        try node.member("min").map { (value) throws(YAMLProblem) in try value.number(in: -1...1) }
+        ?? ParameterMatcher.defaultMinimumSimilarity
+      return .similar(reference, minimum: minimum)
     default:
       throw YAMLProblem(
         at: matcher.keyLocation,

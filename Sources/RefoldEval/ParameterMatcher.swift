@@ -19,6 +19,11 @@ public enum ParameterMatcher: Sendable, Hashable {
   /// An object containing every member of `value` (recursively), or an array containing
   /// every element; the golden value when nil.
   case subset(JSONValue?)
+  /// A value a judge model accepts under the rubric (the suite's `judge:` model).
+  case judge(String)
+  /// A string whose embedding has at least `minimum` cosine similarity with the reference's
+  /// (the suite's `embeddings:` model).
+  case similar(String, minimum: Double)
 
   /// `exact` against the golden value. (A `nil` literal in `.exact(nil)` would be JSON
   /// `null`, since ``JSONValue`` is nil-expressible: use this.)
@@ -36,8 +41,21 @@ public enum ParameterMatcher: Sendable, Hashable {
     case .oneOf: return "one_of"
     case .tolerance: return "tolerance"
     case .subset: return "subset"
+    case .judge: return "judge"
+    case .similar: return "similar"
     }
   }
+
+  /// Whether a model decides the match (`judge`, `similar`): the comparison needs a verdict.
+  public var isJudged: Bool {
+    switch self {
+    case .judge, .similar: return true
+    default: return false
+    }
+  }
+
+  /// The least similarity `similar` accepts when the expectations name none.
+  public static let defaultMinimumSimilarity = 0.85
 
   /// Checks `actual` against the matcher; returns why it does not match, or nil.
   public func mismatch(expected golden: JSONValue?, actual: JSONValue?) -> String? {
@@ -70,6 +88,8 @@ public enum ParameterMatcher: Sendable, Hashable {
       guard let actual else { return "missing" }
       return ParameterMatcher.contains(actual, expected)
         ? nil : "does not contain the expected value"
+    case .judge, .similar:
+      return "no verdict: the suite names no \(self.name == "judge" ? "judge" : "embeddings") model"
     }
   }
 

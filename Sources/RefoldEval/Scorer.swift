@@ -38,6 +38,8 @@ public struct Scorer: Sendable {
   private var withUsage = 0
   private var matrix: [String: [String: Int]] = [:]
   private var sawLoop = false
+  private var judgedPassed: [String: Int] = [:]
+  private var judgedTotal: [String: Int] = [:]
 
   public init() {}
 
@@ -68,6 +70,10 @@ public struct Scorer: Sendable {
 
   private mutating func addStep(_ result: CaseResult) {
     decisions += 1
+    for judged in result.judged ?? [] {
+      judgedTotal[judged.matcher, default: 0] += 1
+      if judged.passed { judgedPassed[judged.matcher, default: 0] += 1 }
+    }
     if let usage = result.usage {
       inputTokens += usage.inputTokens
       outputTokens += usage.outputTokens
@@ -137,7 +143,19 @@ public struct Scorer: Sendable {
         ? TokenSummary(
           input: inputTokens, output: outputTokens, decisionsWithUsage: withUsage,
           perDecision: Double(inputTokens + outputTokens) / Double(withUsage)) : nil,
-      sourceErrors: sourceErrors)
+      sourceErrors: sourceErrors, judged: judgedSummary)
+  }
+
+  private var judgedSummary: JudgedSummary? {
+    let total = judgedTotal.values.reduce(0, +)
+    guard total > 0 else { return nil }
+    func rate(_ matcher: String) -> Rate {
+      Statistics.wilson(
+        passed: judgedPassed[matcher, default: 0], total: judgedTotal[matcher, default: 0])
+    }
+    return JudgedSummary(
+      passRate: Statistics.wilson(passed: judgedPassed.values.reduce(0, +), total: total),
+      judgePassRate: rate("judge"), similarPassRate: rate("similar"))
   }
 
   /// The confusion matrix of step cases, with precision and recall per intent.

@@ -15,6 +15,9 @@ public struct StepExpectation: Sendable, Hashable {
   public var acceptedIntents: [String]
   /// Drop this decision from scoring.
   public var ignore: Bool
+  /// People's verdicts on the golden value of judged parameters, by path (`human: pass`):
+  /// what `refold judge check` compares the judge with.
+  public var humanLabels: [String: Bool] = [:]
 
   public init(
     selector: Selector, parameters: [String: ParameterMatcher] = [:],

@@ -18,6 +18,8 @@ public struct StepReplay: Sendable {
   /// The remaining decision points are not asked. Either way, each source error becomes a `source_error` case and is listed
   /// in ``StepReplayOutcome/sourceFailures``, so the caller can exit with code 3.
   public var stopOnSourceError: Bool
+  /// Answers the `judge` and `similar` matchers (nil: the suite names no judge).
+  public var judge: (any ParameterJudge)?
 
   public init(
     reducer: ThreadReducer, decider: any Decider, expectations: Expectations = .none,
@@ -40,7 +42,10 @@ public struct StepReplay: Sendable {
       let context = Array(golden.events[..<point.eventIndex])
       do {
         let decision = try await decider.decide(thread: golden.id, events: context)
-        outcome.cases.append(score(decision, at: point, in: golden, override: override))
+        let verdicts = try await verdicts(
+          for: decision, at: point, in: golden, override: override, context: context)
+        outcome.cases.append(
+          score(decision, at: point, in: golden, override: override, verdicts: verdicts))
       } catch {
         let message = String(describing: error)
         outcome.cases.append(
@@ -56,10 +61,45 @@ public struct StepReplay: Sendable {
     return outcome
   }
 
-  /// Scores one decision against a golden decision point.
+  /// The judge's and the embeddings' verdicts on the decision's judged parameters, by path;
+  /// empty when it has none or names another intent.
+  ///
+  /// - Throws: ``JudgeError`` when a verdict cannot be had (the case is a source error).
+  func verdicts(
+    for decision: Decision, at point: DecisionPoint, in golden: GoldenThread,
+    override: StepExpectation?, context events: [Event]
+  ) async throws(JudgeError) -> [String: JudgedParameter] {
+    guard case .intent(let intent) = decision.outcome, let matchers = override?.parameters,
+      reducer.vocabulary.canonicalType(intent.name) == point.intent.name
+    else { return [:] }
+    let questions = ParameterComparison.judgedQuestions(
+      expected: point.intent.parameters, actual: intent.parameters, matchers: matchers)
+    guard !questions.isEmpty else { return [:] }
+    guard let judge else {
+      throw JudgeError(
+        path: questions[0].path,
+        message:
+          "the \(questions[0].matcher.name) matcher needs the suite's judge: or embeddings: model")
+    }
+    let context = decision.renderedContext ?? Self.plainContext(events)
+    var verdicts: [String: JudgedParameter] = [:]
+    for question in questions {
+      verdicts[question.path] = try await judge.verdict(
+        for: question, thread: golden.id, context: context)
+    }
+    return verdicts
+  }
+
+  /// The thread as one line per event, for deciders that report no rendered context.
+  static func plainContext(_ events: [Event]) -> String {
+    events.map { "\($0.type): \($0.data.canonicalString)" }.joined(separator: "\n")
+  }
+
+  /// Scores one decision against a golden decision point; `verdicts` answer its judged
+  /// parameters (``verdicts(for:at:in:override:context:)``).
   public func score(
     _ decision: Decision, at point: DecisionPoint, in golden: GoldenThread,
-    override: StepExpectation?
+    override: StepExpectation?, verdicts: [String: JudgedParameter] = [:]
   ) -> CaseResult {
     let expected = point.intent
     let accepted = override?.acceptedIntents ?? []
@@ -77,7 +117,7 @@ public struct StepReplay: Sendable {
       if name == expected.name {
         let found = ParameterComparison.differences(
           expected: expected.parameters, actual: intent.parameters,
-          matchers: override?.parameters ?? [:])
+          matchers: override?.parameters ?? [:], verdicts: verdicts)
         differences = found.isEmpty ? nil : found
         verdict = found.isEmpty ? .pass : .wrongParameters
       } else if accepted.contains(name) {
@@ -92,6 +132,7 @@ public struct StepReplay: Sendable {
       failure: failure, verdict: verdict, parameterDiff: differences,
       exchangeKey: decision.exchangeKey, usage: decision.usage,
       latencyMilliseconds: decision.latencyMilliseconds)
+    if !verdicts.isEmpty { result.judged = verdicts.values.sorted { $0.path < $1.path } }
     if retention.keeps(verdict) {
       result.context = decision.renderedContext
       result.rawResponse = decision.rawResponse

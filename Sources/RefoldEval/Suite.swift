@@ -30,6 +30,10 @@ public struct Suite: Sendable, Hashable {
   public var thresholds: Thresholds
   /// Redaction rules for promoting threads to fixtures, as written (with their lines).
   public var redaction: [YAMLNode]
+  /// The model that grades `judge` matchers (`judge:`), or nil.
+  public var judge: JudgeModelSettings?
+  /// The embeddings model `similar` matchers compare with (`embeddings:`), or nil.
+  public var embeddings: JudgeModelSettings?
   /// Whether golden events of types unknown to the agent's vocabulary are errors rather
   /// than warnings (``SuiteValidator``).
   public var strict = false

@@ -45,7 +45,7 @@ public struct SuiteLoader: Sendable {
 
   static let topLevelKeys = [
     "name", "description", "agent", "variants", "fixtures", "expectations", "cassette", "modes",
-    "thresholds", "redaction", "intents", "strict", "compare_to",
+    "thresholds", "redaction", "intents", "strict", "compare_to", "judge", "embeddings",
   ]
 
   /// Loads the suite at `path`: a `suite.yaml` file or the directory holding one.
@@ -152,6 +152,8 @@ public struct SuiteLoader: Sendable {
       modes: rest.modes, thresholds: rest.thresholds, redaction: rest.redaction,
       externalAgent: externalAgent)
     suite.strict = rest.strict
+    suite.judge = rest.judge
+    suite.embeddings = rest.embeddings
     if let node = try checking({ () throws(YAMLProblem) in try root.member("compare_to") }) {
       let name = try checking { () throws(YAMLProblem) in try node.string() }
       let names = variants.map(\.name)
@@ -176,6 +178,8 @@ public struct SuiteLoader: Sendable {
     var thresholds = Thresholds()
     var redaction: [YAMLNode] = []
     var strict = false
+    var judge: JudgeModelSettings?
+    var embeddings: JudgeModelSettings?
   }
 
   private func readRest(_ root: YAMLNode, directory: String) throws(YAMLProblem) -> Rest {
@@ -220,6 +224,15 @@ public struct SuiteLoader: Sendable {
     }
     rest.cassette = try root.member("cassette").map { (node) throws(YAMLProblem) in
       resolve(try node.string())
+    }
+    if let node = try root.member("judge") {
+      rest.judge = try JudgeModelSettings.read(
+        node, directory: directory, defaultCassette: "cassettes/judge.jsonl", allowsPrompt: true)
+    }
+    if let node = try root.member("embeddings") {
+      rest.embeddings = try JudgeModelSettings.read(
+        node, directory: directory, defaultCassette: "cassettes/embeddings.jsonl",
+        allowsPrompt: false)
     }
     return rest
   }
@@ -275,7 +288,7 @@ public struct SuiteLoader: Sendable {
   private func readThresholds(_ node: YAMLNode) throws(YAMLProblem) -> Thresholds {
     let keys = [
       "min_intent_accuracy", "min_parameter_accuracy", "min_case_pass_rate", "min_loop_pass_rate",
-      "max_regression_p",
+      "min_judged_pass_rate", "max_regression_p",
     ]
     try node.rejectUnknown(allowed: keys)
     func rate(_ key: String) throws(YAMLProblem) -> Double? {
@@ -291,6 +304,7 @@ public struct SuiteLoader: Sendable {
       minParameterAccuracy: try rate("min_parameter_accuracy"),
       minCasePassRate: try rate("min_case_pass_rate"),
       minLoopPassRate: try rate("min_loop_pass_rate"),
+      minJudgedPassRate: try rate("min_judged_pass_rate"),
       maxRegressionP: try rate("max_regression_p") ?? 0.05)
   }
 

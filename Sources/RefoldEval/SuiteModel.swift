@@ -85,4 +85,65 @@ public struct SuiteModel: Sendable {
       options: clientOptions, dependencies: dependencies)
     return try ModelDecider(spec: spec, source: source)
   }
+
+  /// What answers the suite's `judge` and `similar` matchers: its `judge:` and `embeddings:`
+  /// models, each behind its own cassette as this model's kind asks; nil when the suite
+  /// names neither.
+  ///
+  /// - Throws: ``EvaluationError/noJudgeCassette(path:role:)`` when a recorded cassette is
+  ///   missing, ``AgentSpecError`` for a judge prompt that does not parse, what the
+  ///   cassettes and the model sources throw, unchanged.
+  public func judge(suite: Suite) throws -> (any ParameterJudge)? {
+    guard suite.judge != nil || suite.embeddings != nil else { return nil }
+    func cassette(_ model: JudgeModelSettings, role: String) throws -> any CassetteStore {
+      if kind == .recorded, !FileManager.default.fileExists(atPath: model.cassette) {
+        throw EvaluationError.noJudgeCassette(path: model.cassette, role: role)
+      }
+      if kind == .live { return InMemoryCassette() }
+      // Recording creates the file even when nothing is asked, so a replay finds it.
+      try FileManager.default.createDirectory(
+        atPath: (model.cassette as NSString).deletingLastPathComponent,
+        withIntermediateDirectories: true)
+      if !FileManager.default.fileExists(atPath: model.cassette) {
+        _ = FileManager.default.createFile(atPath: model.cassette, contents: Data())
+      }
+      return try JSONLCassette(path: model.cassette, verify: verifiesCassettes)
+    }
+    var parameterJudge = ModelParameterJudge()
+    if let model = suite.judge {
+      parameterJudge.judge = try kind.makeSource(
+        settings: model.settings, cassette: try cassette(model, role: "judge"),
+        environment: environment, options: clientOptions, dependencies: dependencies)
+      parameterJudge.judgeModel = model.settings
+      parameterJudge.responseFormat = model.responseFormat
+      if let path = model.promptPath {
+        let text: String
+        do {
+          text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+          throw AgentSpecError(file: path, path: "", message: "cannot read the judge prompt")
+        }
+        parameterJudge.prompt = try JudgePrompt(text, path: path)
+      }
+    }
+    if let model = suite.embeddings {
+      let store = try cassette(model, role: "embeddings")
+      let source: any ModelSource
+      switch kind {
+      case .recorded:
+        source = RecordedModelSource(cassette: store)
+      case .live, .record:
+        let live = LiveModelSource(
+          client: try OpenAIEmbeddingsClient(
+            settings: model.settings, environment: environment, options: clientOptions,
+            dependencies: dependencies))
+        source =
+          kind == .live
+          ? live : RecordingModelSource(live: live, cassette: store, clock: dependencies.now)
+      }
+      parameterJudge.embeddings = source
+      parameterJudge.embeddingsModel = model.settings.name
+    }
+    return parameterJudge
+  }
 }

@@ -91,6 +91,20 @@ public enum SuiteValidator {
           problem(
             reference.location,
             "\"\(name)\" is not an intent of the agent\(hint(name, among: intents.sorted()))"))
+      case .judged(let matcher):
+        if matcher == "judge", suite.judge == nil {
+          validation.errors.append(
+            problem(
+              reference.location,
+              "the judge matcher needs a judge model: add judge: {provider, model, base_url} to the suite"
+            ))
+        } else if matcher == "similar", suite.embeddings == nil {
+          validation.errors.append(
+            problem(
+              reference.location,
+              "the similar matcher needs an embeddings model: add embeddings: {provider, model, base_url} to the suite"
+            ))
+        }
       case .ending(let name):
         guard !intents.contains(name), !statuses.contains(name) else { continue }
         validation.errors.append(

@@ -7,6 +7,8 @@ public struct Thresholds: Sendable, Hashable, Codable {
   public var minParameterAccuracy: Double?
   public var minCasePassRate: Double?
   public var minLoopPassRate: Double?
+  /// The least pass rate of the `judge` and `similar` parameters.
+  public var minJudgedPassRate: Double?
   /// A drop against the baseline fails the gate only when McNemar's p is below this.
   public var maxRegressionP: Double
 
@@ -15,13 +17,16 @@ public struct Thresholds: Sendable, Hashable, Codable {
     case minParameterAccuracy = "min_parameter_accuracy"
     case minCasePassRate = "min_case_pass_rate"
     case minLoopPassRate = "min_loop_pass_rate"
+    case minJudgedPassRate = "min_judged_pass_rate"
     case maxRegressionP = "max_regression_p"
   }
 
   public init(
     minIntentAccuracy: Double? = nil, minParameterAccuracy: Double? = nil,
-    minCasePassRate: Double? = nil, minLoopPassRate: Double? = nil, maxRegressionP: Double = 0.05
+    minCasePassRate: Double? = nil, minLoopPassRate: Double? = nil,
+    minJudgedPassRate: Double? = nil, maxRegressionP: Double = 0.05
   ) {
+    self.minJudgedPassRate = minJudgedPassRate
     self.minIntentAccuracy = minIntentAccuracy
     self.minParameterAccuracy = minParameterAccuracy
     self.minCasePassRate = minCasePassRate
@@ -36,6 +41,7 @@ public struct Thresholds: Sendable, Hashable, Codable {
     if let minParameterAccuracy { result["min_parameter_accuracy"] = minParameterAccuracy }
     if let minCasePassRate { result["min_case_pass_rate"] = minCasePassRate }
     if let minLoopPassRate { result["min_loop_pass_rate"] = minLoopPassRate }
+    if let minJudgedPassRate { result["min_judged_pass_rate"] = minJudgedPassRate }
     return result
   }
 }

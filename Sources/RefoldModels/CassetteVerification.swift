@@ -44,7 +44,9 @@ public enum CassetteVerification {
     if let error = members["error"], !error.isNull { return nil }
     switch provider {
     case "openai":
-      guard members["choices"]?.arrayValue != nil else {
+      // An embeddings answer (`POST /embeddings`, a suite's `embeddings:` model) holds data.
+      let isEmbeddings = members["data"]?.arrayValue != nil && members["choices"] == nil
+      guard members["choices"]?.arrayValue != nil || isEmbeddings else {
         return "an OpenAI chat completion (no \"choices\" array)"
       }
     case "anthropic":

@@ -26,6 +26,10 @@ struct RootValues: MustacheParent {
 struct TemplateChecker {
   let text: String
   let file: String
+  /// The variables the template may use.
+  var root: PromptTemplate.Shape = PromptTemplate.rootShape
+  /// Their names, for the error.
+  var known: String = PromptTemplate.variableNames
 
   /// Checks every tag; returns whether `thread` is only ever inserted as it is (never a
   /// section, nor the argument of a transform), so that its value cannot change what the
@@ -35,7 +39,7 @@ struct TemplateChecker {
     var threadIsPlainText = true
     var start = "{{"
     var end = "}}"
-    var scopes: [PromptTemplate.Shape] = [PromptTemplate.rootShape]
+    var scopes: [PromptTemplate.Shape] = [root]
     var sections: [String] = []
     var index = text.startIndex
     var line = 1
@@ -134,14 +138,14 @@ struct TemplateChecker {
       throw failure(
         line,
         "the template names the unknown variable \"\(rawName)\"; known: "
-          + PromptTemplate.variableNames)
+          + known)
     }
     for component in components.dropFirst() {
       guard case .object(let members) = shape, let next = members[component] else {
         throw failure(
           line,
           "the template names the unknown variable \"\(rawName)\"; known: "
-            + PromptTemplate.variableNames)
+            + known)
       }
       shape = next
     }

@@ -33,7 +33,10 @@ public enum GateView {
     default:
       let metric = HeadlineRate.allCases.first { $0.thresholdKey == check.name }
       let name =
-        metric?.title ?? (check.name == "min_loop_pass_rate" ? "Loop pass rate" : check.name)
+        metric?.title
+        ?? (check.name == "min_loop_pass_rate"
+          ? "Loop pass rate"
+          : check.name == "min_judged_pass_rate" ? "Judged pass rate" : check.name)
       return "\(name) ≥ \(Format.percent(check.threshold))"
     }
   }

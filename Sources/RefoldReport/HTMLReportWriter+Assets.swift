@@ -639,6 +639,14 @@ extension HTMLReportWriter {
           panel.appendChild(el('h3', null, 'Parameter diff'));
           panel.appendChild(diffTable(x.d));
         }
+        if (x.jd) {
+          panel.appendChild(el('h3', null, 'Judged parameters'));
+          var judged = el('ul');
+          x.jd.forEach(function (entry) {
+            judged.appendChild(el('li', null, (entry[2] ? '✓ ' : '✗ ') + entry[0] + ' [' + entry[1] + '] ' + entry[3]));
+          });
+          panel.appendChild(judged);
+        }
         if (x.b) {
           var b = x.b;
           panel.appendChild(el('h3', null, 'Loop behaviour'));

@@ -124,6 +124,19 @@ extension HTMLReportWriter {
           extra["ac"] = .array(accepted.map(JSONValue.string))
         }
       }
+      // What the judge or the embeddings said, passing or not: [path, matcher, passed, why].
+      if let judged = result.judged, !judged.isEmpty {
+        extra["jd"] = .array(
+          judged.map { entry in
+            .array([
+              .string(entry.path), .string(entry.matcher), .bool(entry.passed),
+              clip(
+                entry.score.map { score in
+                  "similarity \(score)" + (entry.minimum.map { " (min \($0))" } ?? "")
+                } ?? entry.reason ?? ""),
+            ])
+          })
+      }
       if let behaviour = result.retryBehaviour { extra["rb"] = .string(behaviour) }
       if let behaviour = result.expectedRetryBehaviour { extra["xb"] = .string(behaviour) }
       if let usage = result.usage, !result.passed || differs {
@@ -208,10 +221,18 @@ extension HTMLReportWriter {
     return differing
   }
 
+  /// Most bytes of timelines embedded, so that a run of 100,000 decisions stays a page a
+  /// browser opens (about 25 MB in all); past it the drill-down points at `results.json`.
+  static let maxTimelineBytes = 6_000_000
+
+  /// A remaining timeline budget below this embeds no more timelines.
+  static let smallestTimeline = 256
+
   /// The data block for `runs`: every case, and the timelines of the threads they refer to.
   ///
-  /// Timelines are embedded for every thread when their events fit `maxTimelineEvents`;
-  /// otherwise threads with a failing case come first, then the others while the budget lasts.
+  /// Timelines are embedded for every thread when their events fit `maxTimelineEvents` and
+  /// their bytes ``maxTimelineBytes``; otherwise threads with a failing case come first,
+  /// then the others while both budgets last.
   func dataBlock(_ runs: [RunResults]) -> [UInt8] {
     var block = DataBlock(maxText: maxEmbeddedText, detailBudget: maxDetailBytes)
     var failingThreads: Set<String> = []
@@ -233,12 +254,20 @@ extension HTMLReportWriter {
       referenced.filter { failingThreads.contains($0) }
       + referenced.filter { !failingThreads.contains($0) }
     var budget = maxTimelineEvents
+    var bytes = HTMLReportWriter.maxTimelineBytes
+    var measured: [UInt8] = []
     for name in ordered {
-      guard let events = threads[name], events.count <= budget else { continue }
+      guard bytes >= HTMLReportWriter.smallestTimeline else { break }
+      guard let events = threads[name], events.count <= budget,
+        let index = block.threadIndex[name]
+      else { continue }
+      let timeline = block.events(events)
+      measured.removeAll(keepingCapacity: true)
+      Escaping.appendScriptSafeJSON(timeline, to: &measured)
+      guard measured.count <= bytes else { continue }
       budget -= events.count
-      if let index = block.threadIndex[name] {
-        block.timelines[String(index)] = block.events(events)
-      }
+      bytes -= measured.count
+      block.timelines[String(index)] = timeline
     }
     return block.serialised(variants: runs.map(\.run.variant))
   }

@@ -146,7 +146,12 @@ public struct JUnitReportWriter: Sendable {
   func testcase(_ result: CaseResult, classname: String) -> String {
     var xml = "    <testcase name=\"\(Escaping.xml(JUnitReportWriter.testName(result)))\" "
     xml += "classname=\"\(Escaping.xml(classname))\" time=\"0.000\""
-    guard !result.passed else { return xml + "/>\n" }
+    guard !result.passed else {
+      // A passing case keeps what the judge said about its judged parameters.
+      guard let judged = result.judged, !judged.isEmpty else { return xml + "/>\n" }
+      let lines = judged.map(JUnitReportWriter.judgedLine).joined(separator: "\n")
+      return xml + ">\n      <system-out>\(Escaping.xml(lines))</system-out>\n    </testcase>\n"
+    }
     xml += ">\n"
     let message = Escaping.xml(JUnitReportWriter.message(result))
     let details = Escaping.xml(JUnitReportWriter.details(result))
@@ -162,6 +167,18 @@ public struct JUnitReportWriter: Sendable {
     xml += details
     xml += "</\(element)>\n    </testcase>\n"
     return xml
+  }
+
+  /// One judged parameter: `judged message [judge] passed: It names staging.`,
+  /// `judged message [similar] failed: similarity 0.62 (min 0.85)`.
+  static func judgedLine(_ judged: JudgedParameter) -> String {
+    var line = "judged \(judged.path) [\(judged.matcher)] \(judged.passed ? "passed" : "failed")"
+    if let score = judged.score {
+      line += ": similarity \(score)" + (judged.minimum.map { " (min \($0))" } ?? "")
+    } else if let reason = judged.reason {
+      line += ": " + reason
+    }
+    return line
   }
 
   /// A one-line failure message.
@@ -202,6 +219,7 @@ public struct JUnitReportWriter: Sendable {
           + "got \(difference.actual?.canonicalString ?? "(absent)") [\(difference.matcher)] "
           + difference.reason)
     }
+    lines += (result.judged ?? []).map(judgedLine)
     if let behaviour = result.behaviour {
       lines.append(
         "loop: \(behaviour.steps) steps, final status \(behaviour.finalStatus.rawValue), "

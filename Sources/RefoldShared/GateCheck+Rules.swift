@@ -6,6 +6,7 @@ extension GateCheck {
   public static let minimumRates: [(key: String, name: String)] = [
     ("min_intent_accuracy", "intent accuracy"), ("min_parameter_accuracy", "parameter accuracy"),
     ("min_case_pass_rate", "case pass rate"), ("min_loop_pass_rate", "loop pass rate"),
+    ("min_judged_pass_rate", "judged pass rate"),
   ]
 
   /// The rate of `summary` that the minimum `key` bars; nil for a run without that rate
@@ -16,6 +17,7 @@ extension GateCheck {
     case "min_parameter_accuracy": return summary.parameterAccuracy
     case "min_case_pass_rate": return summary.casePassRate
     case "min_loop_pass_rate": return summary.loop?.passRate
+    case "min_judged_pass_rate": return summary.judged?.passRate
     default: return nil
     }
   }

@@ -29,22 +29,28 @@ extension ResultsWriter {
     }
     if let actual = result.actual {
       object.key("actual")
-      guard write(intent(actual), into: &object.output) else { return nil }
+      guard writeValue(intent(actual), into: &object.output) else { return nil }
     }
     if let context = result.context { object.string("context", context) }
     if let key = result.exchangeKey { object.string("exchange_key", key) }
     if let expected = result.expected {
       object.key("expected")
-      guard write(intent(expected), into: &object.output) else { return nil }
+      guard writeValue(intent(expected), into: &object.output) else { return nil }
     }
     if let behaviour = result.expectedRetryBehaviour {
       object.string("expected_retry_behaviour", behaviour)
     }
     if let failure = result.failure { object.string("failure", failure) }
     object.string("id", result.id)
+    if let judged = result.judged {
+      object.key("judged")
+      guard writeValue(.array(judged.map(judgedParameter)), into: &object.output) else {
+        return nil
+      }
+    }
     if let latency = result.latencyMilliseconds {
       object.key("latency_ms")
-      _ = write(.double(latency), into: &object.output)
+      _ = writeValue(.double(latency), into: &object.output)
     }
     object.string("mode", result.mode)
     if let overRetry = result.overRetry {
@@ -53,11 +59,13 @@ extension ResultsWriter {
     }
     if let differences = result.parameterDiff {
       object.key("parameter_diff")
-      guard write(.array(differences.map(difference)), into: &object.output) else { return nil }
+      guard writeValue(.array(differences.map(difference)), into: &object.output) else {
+        return nil
+      }
     }
     if let response = result.rawResponse {
       object.key("raw_response")
-      guard write(response, into: &object.output) else { return nil }
+      guard writeValue(response, into: &object.output) else { return nil }
     }
     if let behaviour = result.retryBehaviour { object.string("retry_behaviour", behaviour) }
     if let seq = result.seq { object.integer("seq", seq) }
@@ -112,8 +120,19 @@ extension ResultsWriter {
     return .object(members)
   }
 
+  private static func judgedParameter(_ judged: JudgedParameter) -> JSONValue {
+    var members: [String: JSONValue] = [
+      "path": .string(judged.path), "matcher": .string(judged.matcher),
+      "passed": .bool(judged.passed),
+    ]
+    if let reason = judged.reason { members["reason"] = .string(reason) }
+    if let score = judged.score { members["score"] = .double(score) }
+    if let minimum = judged.minimum { members["minimum"] = .double(minimum) }
+    return .object(members)
+  }
+
   /// Writes `value` as `JSONEncoder` would; false for a number that is not finite.
-  private static func write(_ value: JSONValue, into output: inout [UInt8]) -> Bool {
+  static func writeValue(_ value: JSONValue, into output: inout [UInt8]) -> Bool {
     switch value {
     case .double(let number):
       guard number.isFinite else { return false }
@@ -125,7 +144,7 @@ extension ResultsWriter {
       output.append(UInt8(ascii: "["))
       for (offset, element) in elements.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
-        guard write(element, into: &output) else { return false }
+        guard writeValue(element, into: &output) else { return false }
       }
       output.append(UInt8(ascii: "]"))
       return true
@@ -136,7 +155,7 @@ extension ResultsWriter {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
         JSONValue.writeString(member.key, into: &output)
         output.append(UInt8(ascii: ":"))
-        guard write(member.value, into: &output) else { return false }
+        guard writeValue(member.value, into: &output) else { return false }
       }
       output.append(UInt8(ascii: "}"))
       return true

@@ -9,7 +9,7 @@ import Synchronization
 /// `[.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]` writes it, byte for byte, then a
 /// newline; two results files diff line by line. Cases are written by a hand-written
 /// encoder (several times faster than `Codable`), one at a time, so a run of any size needs
-/// memory for one case. The file is written through ``AtomicFile``: a reader sees the old
+/// memory for one case; so are the golden threads, one thread at a time. The file is written through ``AtomicFile``: a reader sees the old
 /// file or the whole new one.
 ///
 /// A run held in memory is written in one call:
@@ -41,7 +41,7 @@ public final class ResultsWriter: Sendable {
   private let spoolPath: String
   private let spool: FileHandle
   private let state = Mutex(State())
-  private static let flushSize = 1 << 16
+  static let flushSize = 1 << 16
 
   /// A writer of a new file at `path` (replaced when finished, if it exists).
   ///
@@ -107,7 +107,7 @@ public final class ResultsWriter: Sendable {
         while let chunk = try spool.read(upToCount: 1 << 20), !chunk.isEmpty {
           try sink(chunk)
         }
-        try sink(Data(parts.tail))
+        try Self.writeTail(parts) { try sink(Data($0)) }
       }
       try? spool.close()
       unlink(spoolPath)
@@ -159,7 +159,19 @@ public final class ResultsWriter: Sendable {
         buffer.removeAll(keepingCapacity: true)
       }
     }
+    try writeTail(parts, after: buffer, into: sink)
+  }
+
+  /// Writes what follows the last case, after the bytes `pending` not yet written.
+  private static func writeTail(
+    _ parts: Parts, after pending: [UInt8] = [], into sink: ([UInt8]) throws -> Void
+  ) throws {
+    var buffer = pending
     buffer += parts.tail
+    if let threads = parts.threads {
+      try appendThreads(threads, into: &buffer, flush: sink)
+    }
+    buffer += Array("\n}\n".utf8)
     try sink(buffer)
   }
 
@@ -168,8 +180,11 @@ public final class ResultsWriter: Sendable {
     /// Up to and including the opening of `cases`.
     var head: [UInt8]
     /// What follows the last case: the end of `cases` (an empty array is then an opening
-    /// line, an empty line and a closing line, as JSONEncoder writes it), then `run` on.
+    /// line, an empty line and a closing line, as JSONEncoder writes it), then `run` to
+    /// `summary`.
     var tail: [UInt8]
+    /// The golden threads, written after `summary` one at a time.
+    var threads: [String: [Event]]?
   }
 
   private static func parts(
@@ -189,12 +204,7 @@ public final class ResultsWriter: Sendable {
     try member("schema", RunResults.schemaIdentifier, into: &rest)
     rest += Array(",\n".utf8)
     try member("summary", summary, into: &rest)
-    if let threads {
-      rest += Array(",\n".utf8)
-      try member("threads", threads, into: &rest)
-    }
-    rest += Array("\n}\n".utf8)
-    return Parts(head: head, tail: rest)
+    return Parts(head: head, tail: rest, threads: threads)
   }
 
   private static func member(
@@ -218,7 +228,7 @@ public final class ResultsWriter: Sendable {
     try encodedCase(result) ?? compact(result)
   }
 
-  private static func compact(_ value: some Encodable) throws -> [UInt8] {
+  static func compact(_ value: some Encodable) throws -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do {

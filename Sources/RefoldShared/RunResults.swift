@@ -119,9 +119,11 @@ public struct RunSummary: Sendable, Hashable, Codable {
   public var tokens: TokenSummary?
   /// Decisions the model source could not answer (cassette misses, unreachable).
   public var sourceErrors: Int
+  /// The `judge` and `similar` parameters' pass rates; nil when the run judged none.
+  public var judged: JudgedSummary?
 
   enum CodingKeys: String, CodingKey {
-    case decisions, retry, escalation, loop, tokens
+    case decisions, retry, escalation, loop, tokens, judged
     case intentAccuracy = "intent_accuracy"
     case parameterAccuracy = "parameter_accuracy"
     case casePassRate = "case_pass_rate"
@@ -131,7 +133,7 @@ public struct RunSummary: Sendable, Hashable, Codable {
   public init(
     decisions: Int, intentAccuracy: Rate, parameterAccuracy: Rate, casePassRate: Rate,
     retry: RetrySummary, escalation: EscalationSummary, loop: LoopSummary? = nil,
-    tokens: TokenSummary? = nil, sourceErrors: Int = 0
+    tokens: TokenSummary? = nil, sourceErrors: Int = 0, judged: JudgedSummary? = nil
   ) {
     self.decisions = decisions
     self.intentAccuracy = intentAccuracy
@@ -142,6 +144,7 @@ public struct RunSummary: Sendable, Hashable, Codable {
     self.loop = loop
     self.tokens = tokens
     self.sourceErrors = sourceErrors
+    self.judged = judged
   }
 }
 
@@ -320,6 +323,8 @@ public struct CaseResult: Sendable, Hashable, Codable {
   public var failure: String?
   public var verdict: Verdict
   public var parameterDiff: [ParameterDifference]?
+  /// What the judge or the embeddings said about each judged parameter (`judge`, `similar`).
+  public var judged: [JudgedParameter]?
   /// Retry behaviour at a decision right after an error: `corrected_retry`,
   /// `identical_retry`, `gave_up`, `escalated`.
   public var retryBehaviour: String?
@@ -340,7 +345,7 @@ public struct CaseResult: Sendable, Hashable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case id, thread, mode, step, seq, expected, accepted, actual, failure, verdict, usage
-    case context, behaviour
+    case context, behaviour, judged
     case parameterDiff = "parameter_diff"
     case retryBehaviour = "retry_behaviour"
     case expectedRetryBehaviour = "expected_retry_behaviour"

@@ -55,24 +55,10 @@ extension ExternalAgentTests {
     static func production(thread: String, environment extra: [String: String]) async throws
       -> (code: Int32, stdout: String, stderr: String)
     {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: python)
-      process.arguments = [agent, "run", thread, question]
-      process.environment = environment.merging(extra) { _, new in new }
-      let output = Pipe()
-      let errors = Pipe()
-      process.standardOutput = output
-      process.standardError = errors
-      let finished = AsyncStream<Void> { continuation in
-        process.terminationHandler = { _ in continuation.finish() }
-      }
-      try process.run()
-      for await _ in finished {}
-      let stdout = String(
-        decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      let stderr = String(
-        decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      return (process.terminationStatus, stdout, stderr)
+      let ended = try await ChildProcess.run(
+        python, [agent, "run", thread, question],
+        environment: environment.merging(extra) { _, new in new })
+      return (ended.status, ended.stdout, ended.stderr)
     }
 
     /// A suite folder for the agent: `agent.py` copied in, `suite.yaml` with `agent` as its

@@ -56,28 +56,12 @@ struct PythonAgentTests {
   static func ask(_ text: String, thread: String, baseURL: String, agent: String) async throws
     -> (status: Int32, stdout: String, stderr: String)
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: venvBin + "/python3")
-    process.arguments = [agent, "--ask", text, "--thread", thread]
-    process.environment = environment.merging([
-      "OPENAI_BASE_URL": baseURL, "OPENAI_API_KEY": "sk-calcbot-test-key-0123456789",
-    ]) { $1 }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    let finished = AsyncStream<Void> { continuation in
-      process.terminationHandler = { _ in continuation.finish() }
-    }
-    try process.run()
-    for await _ in finished {}
-    // A few lines: they fit in the pipes until the agent exits.
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    return (
-      process.terminationStatus, String(decoding: stdout, as: UTF8.self),
-      String(decoding: stderr, as: UTF8.self)
-    )
+    let ended = try await ChildProcess.run(
+      venvBin + "/python3", [agent, "--ask", text, "--thread", thread],
+      environment: environment.merging([
+        "OPENAI_BASE_URL": baseURL, "OPENAI_API_KEY": "sk-calcbot-test-key-0123456789",
+      ]) { $1 })
+    return (ended.status, ended.stdout, ended.stderr)
   }
 
   /// A production run through `refold proxy`, promoted, replays with no miss.

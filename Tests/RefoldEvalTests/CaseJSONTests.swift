@@ -42,6 +42,16 @@ import Testing
     CaseResult(
       id: "t#3", thread: "t", mode: "step", verdict: .sourceError, latencyMilliseconds: 1e21,
       rawResponse: .null),
+    {
+      var judged = CaseResult(id: "t#4", thread: "t", mode: "step", verdict: .wrongParameters)
+      judged.judged = [
+        JudgedParameter(
+          path: "message", matcher: "judge", passed: false, reason: "never names \"staging\""),
+        JudgedParameter(
+          path: "note", matcher: "similar", passed: true, score: 0.9123, minimum: 0.85),
+      ]
+      return judged
+    }(),
   ]
 
   @Test(arguments: cases)
@@ -67,7 +77,7 @@ import Testing
   @Test func everyFieldOfACaseIsWritten() {
     // A new CaseResult field must be added to ResultsWriter.encodedCase and to the cases
     // above; this count is the reminder.
-    #expect(Mirror(reflecting: Self.cases[0]).children.count == 20)
+    #expect(Mirror(reflecting: Self.cases[0]).children.count == 21)
   }
 
   /// Runs with and without cases, loop cases and golden threads.

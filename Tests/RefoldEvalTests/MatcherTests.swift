@@ -132,7 +132,7 @@ import Testing
       #expect(
         "\(error)"
           == "expectations.yaml:3: fuzzy: unknown matcher; expected one of exact, any, regex, "
-          + "one_of, tolerance, subset")
+          + "one_of, tolerance, subset, judge, similar")
     }
   }
 

@@ -301,4 +301,32 @@ struct HTMLReportTests {
       try ReportFile.write(results, in: directory)
     }
   }
+  @Test(
+    "timelines past the byte budget are left to results.json, threads with a failing case first")
+  func timelinesStopAtTheirByteBudget() throws {
+    let threads = DeployBotRuns.threads(count: 600)
+    var results = DeployBotRuns.run(id: "wide", threads: threads, errorRate: 0.2, seed: 5)
+    // Every event carries 4 KB of text: about 2,400 events, 10 MB of timelines in all.
+    let padding = String(repeating: "x", count: 4_096)
+    results.threads = results.threads?.mapValues { events in
+      events.map { event in
+        var event = event
+        event.data = ["text": .string(padding), "seq": .int(Int64(event.seq))]
+        return event
+      }
+    }
+    let html = String(decoding: HTMLReportWriter().render(variants: [results]), as: UTF8.self)
+    let block = try Self.dataBlock(html)
+    let names = try #require(block["h"] as? [String])
+    let rows = try #require(block["c"] as? [[Any]])
+    let timelines = try #require(block["e"] as? [String: Any])
+    #expect(rows.count == results.cases.count, "every case keeps its row")
+    #expect(!timelines.isEmpty)
+    #expect(timelines.count < names.count, "some timelines are left out")
+    let embedded = try JSONSerialization.data(withJSONObject: timelines)
+    #expect(embedded.count <= HTMLReportWriter.maxTimelineBytes + 64 * timelines.count)
+    let failing = Set(results.cases.filter { !$0.passed }.map(\.thread))
+    let embeddedNames = Set(timelines.keys.compactMap { Int($0) }.map { names[$0] })
+    #expect(failing.isSubset(of: embeddedNames) || embeddedNames.isSubset(of: failing))
+  }
 }

@@ -25,6 +25,14 @@ struct ResultsSchemaTests {
       ParameterDifference(
         path: "suite", expected: nil, actual: "full", matcher: "exact", reason: "unexpected")
     ]
+    sharded.cases[2].judged = [
+      JudgedParameter(path: "message", matcher: "judge", passed: false, reason: "no environment"),
+      JudgedParameter(path: "note", matcher: "similar", passed: true, score: 0.91, minimum: 0.85),
+    ]
+    sharded.summary.judged = JudgedSummary(
+      passRate: Statistics.wilson(passed: 1, total: 2),
+      judgePassRate: Statistics.wilson(passed: 0, total: 1),
+      similarPassRate: Statistics.wilson(passed: 1, total: 1))
     return [
       DeployBotRuns.run(id: "step-only", threads: threads, errorRate: 0.25, seed: 3),
       DeployBotRuns.run(

@@ -3,6 +3,7 @@ import RefoldCore
 import RefoldModels
 import RefoldServer
 import RefoldShared
+import RefoldTestSupport
 import RefoldTesting
 import Testing
 
@@ -292,22 +293,13 @@ struct SDKMissTests {
       variant: "v", cassette: ModelEndpointTests.cassette(), upstream: nil)
     let slot = try await channel.openSlot()
     channel.begin(slot: slot.id, thread: "t-1", step: 0, session: 1)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: SDKVenv.python)
-    process.arguments = ["-c", Self.script, sdk]
-    process.environment = [
-      "SLOT": slot.url, "NO_PROXY": "127.0.0.1",
-      "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    let finished = AsyncStream<Void> { continuation in
-      process.terminationHandler = { _ in continuation.finish() }
-    }
-    try process.run()
-    for await _ in finished {}
-    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(printed == "status 500\n")
+    let ended = try await ChildProcess.run(
+      SDKVenv.python, ["-c", Self.script, sdk],
+      environment: [
+        "SLOT": slot.url, "NO_PROXY": "127.0.0.1",
+        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+      ])
+    #expect(ended.stdout == "status 500\n", "\(ended.stderr)")
     let calls = channel.finish(slot: slot.id)
     #expect(calls.exchanges.count == 1)
     #expect(calls.failure != nil)

@@ -24,32 +24,16 @@ struct SDKProxyTests {
   static func run(_ scenario: String, proxy: String, thread: String) async throws
     -> [JSONValue]
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [
-      Repository.root + "/scripts/sdk-through-proxy.py", scenario, proxy, thread,
-    ]
     var environment = ProcessInfo.processInfo.environment
     for name in ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY"] {
       environment[name] = nil
     }
     environment["NO_PROXY"] = "127.0.0.1"
-    process.environment = environment
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    let finished = AsyncStream<Void> { continuation in
-      process.terminationHandler = { _ in continuation.finish() }
-    }
-    try process.run()
-    for await _ in finished {}
-    // The script prints a few lines: they fit in the pipes until it exits.
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let problems = errors.fileHandleForReading.readDataToEndOfFile()
-    #expect(
-      process.terminationStatus == 0, "\(String(decoding: problems, as: UTF8.self))")
-    return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+    let ended = try await ChildProcess.run(
+      python, [Repository.root + "/scripts/sdk-through-proxy.py", scenario, proxy, thread],
+      environment: environment)
+    #expect(ended.status == 0, "\(ended.stderr)")
+    return try ended.stdout.split(separator: "\n").map {
       try JSONParser.parse(String($0))
     }
   }

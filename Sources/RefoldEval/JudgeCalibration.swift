@@ -1,0 +1,87 @@
+import RefoldCore
+import RefoldShared
+
+/// The judge checked against people: it judges each golden value that carries a human
+/// label (`human: pass|fail` beside a `judge` matcher in a `steps:` entry), and the verdicts
+/// are compared with the labels by agreement and Cohen's kappa.
+///
+/// ```swift
+/// let check = try await JudgeCalibration.run(suite: suite, threads: threads, judge: judge)
+/// print(check.agreement, check.kappa, check.disagreements)
+/// ```
+public struct JudgeCalibration: Sendable, Hashable {
+  /// One labelled golden value with the person's and the judge's verdicts.
+  public struct Label: Sendable, Hashable {
+    public var thread: String
+    public var step: Int
+    public var path: String
+    public var human: Bool
+    public var judge: Bool
+    public var reason: String?
+  }
+
+  public var labels: [Label]
+
+  /// The share of labels on which the judge and the person agree; nil without labels.
+  public var agreement: Double? {
+    guard !labels.isEmpty else { return nil }
+    return Double(labels.filter { $0.human == $0.judge }.count) / Double(labels.count)
+  }
+
+  /// Cohen's kappa of the two raters; nil without labels, or when chance agreement is
+  /// certain (both said the same thing every time).
+  public var kappa: Double? { Self.kappa(labels.map { ($0.human, $0.judge) }) }
+
+  /// The labels on which the judge and the person disagree.
+  public var disagreements: [Label] { labels.filter { $0.human != $0.judge } }
+
+  /// Cohen's kappa of paired pass/fail ratings: (observed − chance) / (1 − chance).
+  public static func kappa(_ pairs: [(Bool, Bool)]) -> Double? {
+    guard !pairs.isEmpty else { return nil }
+    let count = Double(pairs.count)
+    let observed = Double(pairs.filter { $0.0 == $0.1 }.count) / count
+    let firstPass = Double(pairs.filter(\.0).count) / count
+    let secondPass = Double(pairs.filter(\.1).count) / count
+    let chance = firstPass * secondPass + (1 - firstPass) * (1 - secondPass)
+    guard chance < 1 else { return nil }
+    return (observed - chance) / (1 - chance)
+  }
+
+  /// Asks `judge` about every labelled golden value of `threads`, in thread and step order.
+  ///
+  /// The value judged is the golden decision's own (expected and actual alike); the thread
+  /// shown is the golden events before it, one line each.
+  ///
+  /// - Throws: ``JudgeError`` when the judge cannot answer one of them.
+  public static func run(suite: Suite, threads: [[Event]], judge: any ParameterJudge)
+    async throws(JudgeError) -> JudgeCalibration
+  {
+    var labels: [Label] = []
+    let session = judge.session()
+    for events in threads {
+      let golden = GoldenThread(events: events, reducer: suite.agent.reducer)
+      let expectation = suite.expectations.forThread(golden.id)
+      for point in golden.decisions {
+        guard
+          let override = expectation.step(point.step, seq: point.seq, intent: point.intent.name),
+          !override.humanLabels.isEmpty
+        else { continue }
+        for (path, human) in override.humanLabels.sorted(by: { $0.key < $1.key }) {
+          guard let matcher = override.parameters[path], case .judge = matcher else { continue }
+          let parameters = point.intent.parameters
+          let questions = ParameterComparison.judgedQuestions(
+            expected: parameters, actual: parameters, matchers: [path: matcher])
+          guard let question = questions.first else { continue }
+          let context = StepReplay.plainContext(Array(golden.events[..<point.eventIndex]))
+          let verdict = try await session.verdict(
+            for: question, thread: golden.id, context: context)
+          labels.append(
+            Label(
+              thread: golden.id, step: point.step, path: path, human: human,
+              judge: verdict.passed, reason: verdict.reason))
+        }
+      }
+    }
+    return JudgeCalibration(labels: labels)
+  }
+}

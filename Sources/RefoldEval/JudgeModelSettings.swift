@@ -1,0 +1,83 @@
+import Foundation
+import RefoldCore
+import RefoldModels
+
+/// A model a suite asks about parameters rather than about decisions: its `judge:` (a chat
+/// model grading `judge` matchers) or its `embeddings:` (an embeddings model for `similar`).
+///
+/// ```yaml
+/// judge: {provider: openai, model: gpt-4o-mini, base_url: http://127.0.0.1:8080/v1,
+///         prompt: judge.mustache, cassette: cassettes/judge.jsonl}
+/// embeddings: {model: text-embedding-3-small, cassette: cassettes/embeddings.jsonl}
+/// ```
+public struct JudgeModelSettings: Sendable, Hashable {
+  /// Provider, model name, base URL and API key variable.
+  public var settings: ModelSettings
+  /// The cassette its calls are recorded in and replayed from (absolute path).
+  public var cassette: String
+  /// The judge's own prompt template (absolute path), or nil for the default.
+  public var promptPath: String?
+  /// How the judge is asked for structured output: `json_schema` (OpenAI's strict schema,
+  /// the default) or `json_object` with the schema beside it (llama.cpp's servers).
+  public var responseFormat = "json_schema"
+
+  public init(settings: ModelSettings, cassette: String, promptPath: String? = nil) {
+    self.settings = settings
+    self.cassette = cassette
+    self.promptPath = promptPath
+  }
+
+  /// Reads a `judge:` (`allowsPrompt`) or `embeddings:` mapping of a suite in `directory`.
+  static func read(
+    _ node: YAMLNode, directory: String, defaultCassette: String, allowsPrompt: Bool
+  ) throws(YAMLProblem) -> JudgeModelSettings {
+    if let key = try node.member("api_key") {
+      throw key.problem(
+        "API keys are never read from files; name the environment variable in api_key_env")
+    }
+    var allowed = ["provider", "model", "base_url", "api_key_env", "cassette"]
+    if allowsPrompt { allowed += ["prompt", "response_format"] }
+    try node.rejectUnknown(allowed: allowed)
+    var settings = ModelSettings(name: try node.required("model").string())
+    if let provider = try node.member("provider") {
+      let name = try provider.string()
+      guard name == "openai" else {
+        throw provider.problem(
+          "expected openai (an OpenAI-compatible endpoint); other providers are not supported here"
+        )
+      }
+    }
+    if let url = try node.member("base_url") {
+      let text = try url.string()
+      guard text.hasPrefix("http://") || text.hasPrefix("https://") else {
+        throw url.problem("expected an http:// or https:// URL")
+      }
+      settings.baseURL = text
+    }
+    if let variable = try node.member("api_key_env") {
+      settings.apiKeyEnvironment = try variable.string()
+      let location = variable.location
+      settings.apiKeyEnvironmentPlace =
+        location.file + (location.line.map { ":\($0)" } ?? "") + ": " + location.path
+    }
+    settings.temperature = allowsPrompt ? 0 : nil
+    let cassette = try node.member("cassette").map { (value) throws(YAMLProblem) in
+      try value.string()
+    }
+    let prompt = try node.member("prompt").map { (value) throws(YAMLProblem) in
+      try value.string()
+    }
+    var read = JudgeModelSettings(
+      settings: settings,
+      cassette: SuiteLoader.resolve(cassette ?? defaultCassette, in: directory),
+      promptPath: prompt.map { SuiteLoader.resolve($0, in: directory) })
+    if let format = try node.member("response_format") {
+      let name = try format.string()
+      guard ["json_schema", "json_object"].contains(name) else {
+        throw format.problem("expected json_schema or json_object")
+      }
+      read.responseFormat = name
+    }
+    return read
+  }
+}
