@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "RefoldCore", targets: ["RefoldCore"]),
     .library(name: "RefoldShared", targets: ["RefoldShared"]),
     .library(name: "RefoldStore", targets: ["RefoldStore"]),
+    .library(name: "RefoldPostgres", targets: ["RefoldPostgres"]),
     .library(name: "RefoldModels", targets: ["RefoldModels"]),
     .library(name: "RefoldEval", targets: ["RefoldEval"]),
     .library(name: "RefoldReport", targets: ["RefoldReport"]),
@@ -28,12 +29,18 @@ let package = Package(
       providers: [.apt(["libsqlite3-dev"])]
     ),
     .systemLibrary(
+      name: "CLibpq",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
+    .systemLibrary(
       name: "CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
     .target(name: "RefoldCore"),
     .target(name: "RefoldShared", dependencies: ["RefoldCore"]),
     .target(name: "RefoldStore", dependencies: ["RefoldCore", "RefoldShared", "CSQLite"]),
+    .target(name: "RefoldPostgres", dependencies: ["RefoldCore", "RefoldShared", "CLibpq"]),
     .target(
       name: "RefoldModels",
       dependencies: [
@@ -84,7 +91,9 @@ let package = Package(
       name: "RefoldCoreTests", dependencies: ["RefoldCore", "RefoldShared", "RefoldTesting"]),
     .testTarget(
       name: "RefoldStoreTests",
-      dependencies: ["RefoldStore", "RefoldShared", "RefoldCore", "RefoldTestSupport"]
+      dependencies: [
+        "RefoldStore", "RefoldPostgres", "RefoldShared", "RefoldCore", "RefoldTestSupport",
+      ]
     ),
     .testTarget(
       name: "RefoldModelsTests",

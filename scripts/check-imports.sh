@@ -29,7 +29,7 @@ SYSTEM = {
 # The layers of docs/architecture.md.
 CORE = "RefoldCore"
 SHARED = "RefoldShared"
-ADAPTERS = {"RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport", "RefoldServer"}
+ADAPTERS = {"RefoldStore", "RefoldPostgres", "RefoldModels", "RefoldEval", "RefoldReport", "RefoldServer"}
 # Wiring layers: they build concrete pieces and hand them to each other.
 WIRING = {"RefoldCLI", "refold", "refold-bench"}
 # Shipped test support: may use every adapter, never the commands.

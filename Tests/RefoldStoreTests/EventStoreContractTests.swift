@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldPostgres
 import RefoldShared
 import RefoldStore
 import RefoldTestSupport
@@ -10,8 +11,15 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
   case inMemory
   case sqliteFile
   case sqliteMemory
+  case postgres
 
   var testDescription: String { rawValue }
+
+  /// The kinds this machine can run: PostgreSQL only when a server could be started
+  /// (``PostgresContractTests`` says so with a message when not).
+  static var available: [StoreKind] {
+    allCases.filter { $0 != .postgres || PostgresTestServer.shared != nil }
+  }
 
   /// A new empty store, and the directory that must outlive it.
   func make() throws -> (store: any EventStore, directory: TemporaryDirectory?) {
@@ -23,6 +31,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
       return (try SQLiteEventStore(path: directory.path("nested/dir/refold.sqlite")), directory)
     case .sqliteMemory:
       return (try SQLiteEventStore(path: ":memory:"), nil)
+    case .postgres:
+      return (try PostgresTestServer.freshEventStore(), nil)
     }
   }
 }
@@ -36,7 +46,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     EventLine(thread: thread, seq: seq, type: type, data: data, at: at, id: id, meta: meta)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func appendAssignsSeqsAndReadsBack(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -58,7 +68,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.events(in: "missing").isEmpty)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func idsMakeAppendsIdempotent(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -75,7 +85,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.append([line("b", "slack_message", ["text": "go"], id: "m1")]).skipped == 0)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func sameIDWithDifferentContentIsAConflict(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -91,7 +101,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.events(in: "a").count == 1)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func givenSeqIsChecked(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -105,7 +115,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.append([line("a", "list_git_tags_result", seq: 2)]).written.count == 1)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func idlessDuplicatesAtTheirSeqAreSkipped(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -138,7 +148,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.events(in: "a").count == 4)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func aBadLineInTheMiddleWritesNothing(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -155,7 +165,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.events(in: "c").isEmpty)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func expectedNextSeqDetectsAStaleWriter(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -176,7 +186,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.events(in: "elsewhere").isEmpty)
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func forkCopiesAPrefix(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
@@ -205,7 +215,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try store.threads().map(\.thread) == ["a", "b", "empty"])
   }
 
-  @Test(arguments: StoreKind.allCases)
+  @Test(arguments: StoreKind.available)
   func threadsFoldTheirStatus(kind: StoreKind) throws {
     let (store, directory) = try kind.make()
     defer { withExtendedLifetime(directory) {} }
