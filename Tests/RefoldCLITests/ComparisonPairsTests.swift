@@ -21,21 +21,10 @@ import Testing
   /// The demo suite copied with a third variant (`third`, the baseline's agent and cassette)
   /// and `extra` appended to its suite.yaml.
   func threeVariantSuite(_ extra: String = "") throws -> TemporaryDirectory {
-    let directory = try TemporaryDirectory()
-    let manager = FileManager.default
-    let demo = "\(Self.repository)/evals/deploybot"
-    for folder in ["prompts", "cassettes"] {
-      try manager.createDirectory(
-        atPath: directory.path(folder), withIntermediateDirectories: true)
-    }
-    for file in [
-      "agent.yaml", "expectations.yaml", "prompts/default.mustache", "prompts/concise.mustache",
-      "cassettes/baseline.jsonl", "cassettes/concise-json.jsonl",
-    ] {
-      try manager.copyItem(atPath: "\(demo)/\(file)", toPath: directory.path(file))
-    }
-    try manager.copyItem(
-      atPath: "\(demo)/cassettes/baseline.jsonl", toPath: directory.path("cassettes/third.jsonl"))
+    let directory = try deployBotEvalCopy()
+    try FileManager.default.copyItem(
+      atPath: directory.path("cassettes/baseline.jsonl"),
+      toPath: directory.path("cassettes/third.jsonl"))
     try directory.write(
       "suite.yaml",
       """

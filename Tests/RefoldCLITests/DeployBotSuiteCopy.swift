@@ -22,3 +22,22 @@ func deployBotSuiteCopy(threads: [String]) throws -> TemporaryDirectory {
   }
   return directory
 }
+
+/// A temporary folder holding the demo suite's agent, prompts, expectations and both
+/// variants' cassettes (not its suite.yaml): each test writes its own suite.yaml beside them.
+func deployBotEvalCopy() throws -> TemporaryDirectory {
+  let directory = try TemporaryDirectory()
+  let manager = FileManager.default
+  let demo = "\(Repository.root)/evals/deploybot"
+  for folder in ["prompts", "cassettes"] {
+    try manager.createDirectory(
+      atPath: directory.path(folder), withIntermediateDirectories: true)
+  }
+  for file in [
+    "agent.yaml", "expectations.yaml", "prompts/default.mustache", "prompts/concise.mustache",
+    "cassettes/baseline.jsonl", "cassettes/concise-json.jsonl",
+  ] {
+    try manager.copyItem(atPath: "\(demo)/\(file)", toPath: directory.path(file))
+  }
+  return directory
+}

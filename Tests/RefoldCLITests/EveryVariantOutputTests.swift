@@ -25,19 +25,7 @@ import Testing
 
   /// The demo suite with a third variant, `terse`, whose cassette was never recorded.
   func suiteWithAnUnrecordedVariant() throws -> TemporaryDirectory {
-    let directory = try TemporaryDirectory()
-    let manager = FileManager.default
-    let demo = "\(Self.repository)/evals/deploybot"
-    for folder in ["prompts", "cassettes"] {
-      try manager.createDirectory(
-        atPath: directory.path(folder), withIntermediateDirectories: true)
-    }
-    for file in [
-      "agent.yaml", "expectations.yaml", "prompts/default.mustache", "prompts/concise.mustache",
-      "cassettes/baseline.jsonl", "cassettes/concise-json.jsonl",
-    ] {
-      try manager.copyItem(atPath: "\(demo)/\(file)", toPath: directory.path(file))
-    }
+    let directory = try deployBotEvalCopy()
     try directory.write(
       "suite.yaml",
       """
