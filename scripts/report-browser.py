@@ -149,6 +149,21 @@ PLANTED = """(() => {
   return found;
 })()"""
 
+# The first loop run whose model calls all carry their context, with its address and marks.
+LOOP_CASE = """(() => {
+  const data = JSON.parse(document.getElementById('refold-data').textContent);
+  const row = data.c.find(r => r[2] === 1 && r.length > 8 && r[8].b && r[8].b.mc &&
+    r[8].b.mc.length > 1 && r[8].b.mc.every(c => c.x !== undefined && c.r !== undefined) &&
+    new Set(r[8].b.mc.map(c => c.x)).size > 1);
+  if (!row) return null;
+  const calls = row[8].b.mc, id = row[8].i || data.h[row[1]] + '@loop';
+  return {id: id, contexts: calls.map(c => c.x),
+    retries: calls.filter(c => c.rb && c.rb !== 'escalated').length,
+    escalations: calls.filter(c => c.es).length,
+    hash: '#case=' + encodeURIComponent(id) +
+      (data.v.length > 1 ? '&variant=' + encodeURIComponent(data.v[row[0]]) : '')};
+})()"""
+
 SETTLE = "new Promise(resolve => setTimeout(resolve, 400))"
 
 
@@ -225,6 +240,41 @@ def main():
             check(browser.evaluate("!!document.querySelector('#detail.open .kv')"),
                   "reloading the address %s did not reopen the case" % hash_now)
             browser.evaluate("document.getElementById('detail-close').click()")
+
+        # A loop run's drill-down: each model call with its own context and raw answer, retries
+        # and escalations marked.
+        loop = browser.evaluate(LOOP_CASE)
+        if loop is None:
+            print("no loop run with several model calls and their contexts: per-call drill-down not checked")
+        else:
+            browser.open("about:blank")
+            browser.open(url + loop["hash"])
+            settle()
+            calls = browser.evaluate("""(() => {
+              const box = document.querySelector('#detail.open #model-calls');
+              if (!box) return null;
+              const items = [...box.querySelectorAll('details')];
+              items.forEach(d => { d.open = true; });
+              return {count: items.length,
+                contexts: items.map(d => { const pre = d.querySelector('.call-context');
+                  return pre && pre.getBoundingClientRect().height > 0 ? pre.textContent : null; }),
+                answers: items.map(d => !!d.querySelector('.call-answer')),
+                retries: box.querySelectorAll('.mark.retry').length,
+                escalations: box.querySelectorAll('.mark.escalation').length}; })()""")
+            if check(calls is not None, "the loop run %s shows no model calls" % loop["id"]):
+                check(calls["count"] == len(loop["contexts"]),
+                      "the loop run %s shows %d model calls, not %d" % (loop["id"], calls["count"], len(loop["contexts"])))
+                check(calls["contexts"] == loop["contexts"],
+                      "the loop run %s does not show each call's own context" % loop["id"])
+                check(all(calls["answers"]), "a model call of %s shows no raw answer" % loop["id"])
+                check(calls["retries"] == loop["retries"] and calls["escalations"] == loop["escalations"],
+                      "the loop run %s marks %d retries and %d escalations, not %d and %d" % (
+                          loop["id"], calls["retries"], calls["escalations"], loop["retries"], loop["escalations"]))
+                print("loop run %s: %d model calls, %d retries, %d escalations marked" % (
+                    loop["id"], calls["count"], calls["retries"], calls["escalations"]))
+                browser.screenshot(os.path.join(out, "wide-loop.png"), full_page=False)
+            browser.evaluate("document.getElementById('detail-close').click()")
+            settle()
 
         # Search thread text: a word from the threads' events that no case id or intent holds.
         term = browser.evaluate("""(() => {

@@ -17,7 +17,7 @@ extension HTMLReportWriter {
   /// it is not `thread#step` / `thread@loop`, and for failing cases and cases the variants
   /// decided differently (flagged `df`) the diff (`d`), failure
   /// (`f`), parameters (`ep`, `ap`), retry behaviour (`rb`, `xb`), context (`x`) and raw
-  /// response (`r`); loop cases carry their behaviour (`b`). A timeline is a list of
+  /// response (`r`); loop cases carry their behaviour (`b`), with each model call (`mc`). A timeline is a list of
   /// `[seq, type, data, at, meta]` with `type` a string index and `0` for absent fields.
   /// JSON values (event data, parameters, raw responses) are embedded as values; one longer
   /// than `maxEmbeddedText` becomes `{"~": clipped text}`. Contexts and raw responses share
@@ -89,6 +89,37 @@ extension HTMLReportWriter {
             .string(difference.matcher), clip(difference.reason),
           ])
         })
+    }
+
+    /// One model call of a loop run: `{"s": step, "q": seq, "n": intent, "p": parameters,
+    /// "f": failure, "rb": retry behaviour, "or": over the cap, "es": escalation, "x":
+    /// context, "r": raw response, "o": left out}`; context and raw response only when
+    /// `detailed`, from the same budget as the cases'.
+    mutating func modelCall(_ call: LoopModelCall, detailed: Bool) -> JSONValue {
+      var entry: [String: JSONValue] = ["s": .int(Int64(call.step)), "q": .int(Int64(call.seq))]
+      if let intent = call.intent {
+        entry["n"] = .string(intent.name)
+        entry["p"] = embed(intent.parameters)
+      }
+      if let failure = call.failure { entry["f"] = clip(failure) }
+      if let behaviour = call.retryBehaviour { entry["rb"] = .string(behaviour) }
+      if call.overRetry == true { entry["or"] = .bool(true) }
+      if call.escalation == true { entry["es"] = .bool(true) }
+      if call.omitted == true { entry["o"] = .bool(true) }
+      guard detailed else { return .object(entry) }
+      let context = call.context.map(clip)
+      let raw = call.rawResponse.map(embed)
+      let size =
+        (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+        + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+      if size <= detailBudget {
+        detailBudget -= size
+        if let context { entry["x"] = context }
+        if let raw { entry["r"] = raw }
+      } else {
+        entry["o"] = .bool(true)
+      }
+      return .object(entry)
     }
 
     /// Adds one case; `differs` keeps its details (parameters, context, raw response) even
@@ -165,6 +196,10 @@ extension HTMLReportWriter {
         }
         if !result.passed || behaviour.events.count <= 200 {
           loop["ev"] = events(behaviour.events)
+          if let calls = behaviour.modelCalls, !calls.isEmpty {
+            loop["mc"] = .array(
+              calls.map { modelCall($0, detailed: !result.passed || differs) })
+          }
         }
         extra["b"] = .object(loop)
       }
