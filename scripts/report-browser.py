@@ -164,6 +164,35 @@ LOOP_CASE = """(() => {
       (data.v.length > 1 ? '&variant=' + encodeURIComponent(data.v[row[0]]) : '')};
 })()"""
 
+# A passing case and a string value of its parameters, preferring a value its thread's events
+# do not hold.
+PASSING_PARAMETER = """(() => {
+  const data = JSON.parse(document.getElementById('refold-data').textContent);
+  const P = data.p || [], Q = data.q || [];
+  let fallback = null;
+  for (let k = 0; k < data.c.length; k++) {
+    const row = data.c[k];
+    if (row[7] !== 0) continue;
+    const values = [], x = row.length > 8 ? row[8] : {};
+    const walk = v => { if (typeof v === 'string') values.push(v);
+      else if (v && typeof v === 'object' && !('~' in v)) Object.values(v).forEach(walk); };
+    // The parameter table holds a passing case's parameters; one the variants decided
+    // differently keeps its own (ep, ap).
+    if (Q[k] >= 0 && P[Q[k]]) P[Q[k]].forEach(walk);
+    walk(x.ep); walk(x.ap);
+    const thread = (data.e[String(row[1])] || []).map(e => JSON.stringify(e[2])).join(' ').toLowerCase();
+    const id = (row.length > 8 && row[8].i) ||
+      (row[2] === 1 ? data.h[row[1]] + '@loop' : data.h[row[1]] + '#' + row[3]);
+    for (const value of values) {
+      if (value.length < 4 || value.length > 200) continue;
+      const candidate = {term: value, id: id, onlyParameters: thread.indexOf(value.toLowerCase()) < 0};
+      if (candidate.onlyParameters) return candidate;
+      fallback = fallback || candidate;
+    }
+  }
+  return fallback;
+})()"""
+
 SETTLE = "new Promise(resolve => setTimeout(resolve, 400))"
 
 
@@ -308,6 +337,35 @@ def main():
             print("search %r: %s" % (term, found["pager"]))
             browser.evaluate("""(() => { const input = document.getElementById('f-text');
               input.value = ''; input.dispatchEvent(new Event('input')); })()""")
+            settle()
+
+        # Search a passing case's parameters: a value from them (one its thread does not hold,
+        # when there is one) finds that case.
+        passing = browser.evaluate(PASSING_PARAMETER)
+        if check(passing is not None, "no passing case with a parameter value to search for"):
+            browser.evaluate("""(() => { const f = document.getElementById('f-failed');
+              if (f.checked) { f.click(); }
+              const input = document.getElementById('f-text');
+              input.value = %s; input.dispatchEvent(new Event('input')); })()""" % json.dumps(passing["term"]))
+            settle()
+            found = browser.evaluate("""(async () => {
+              const id = %s;
+              for (let page = 0; page < 50; page++) {
+                const rows = [...document.querySelectorAll('#case-rows tr')];
+                if (rows.some(r => r.querySelector('td').firstChild.textContent === id)) return true;
+                const next = [...document.querySelectorAll('#pager button')].find(b => /next/.test(b.textContent) && !b.disabled);
+                if (!next) return false;
+                next.click();
+                await new Promise(resolve => setTimeout(resolve, 50));
+              }
+              return false; })()""" % json.dumps(passing["id"]))
+            check(found, "searching the parameter value %r did not find the passing case %s"
+                  % (passing["term"], passing["id"]))
+            print("search %r (a parameter of the passing case %s%s): found" % (
+                passing["term"], passing["id"], ", not in its thread" if passing["onlyParameters"] else ""))
+            browser.evaluate("""(() => { const input = document.getElementById('f-text');
+              input.value = ''; input.dispatchEvent(new Event('input'));
+              const f = document.getElementById('f-failed'); if (!f.checked) { f.click(); } })()""")
             settle()
 
         # Filter by verdict: every row left has a cell with that verdict.

@@ -169,7 +169,7 @@ extension HTMLReportWriter {
       var VERDICTS = ['pass', 'wrong_intent', 'wrong_parameters', 'invalid_output', 'source_error',
         'behaviour_failed', 'diverged'];
       var D = JSON.parse(document.getElementById('refold-data').textContent);
-      var S = D.s, H = D.h, C = D.c, V = D.v;
+      var S = D.s, H = D.h, C = D.c, V = D.v, P = D.p || [], Q = D.q || [];
       var state = { page: 0, groups: [], selected: -1, sort: 0, direction: 1, compare: -1 };
       var $ = function (id) { return document.getElementById(id); };
 
@@ -187,6 +187,13 @@ extension HTMLReportWriter {
         return typeof value === 'string' ? value : JSON.stringify(value, null, pretty ? 2 : 0);
       }
       function extra(row) { return row.length > 8 ? row[8] : {}; }
+      // Expected and actual parameters: a failing case's own, a passing case's from the table.
+      function parameters(index) {
+        var x = extra(C[index]), entry = Q[index] >= 0 ? P[Q[index]] : undefined;
+        if (!entry) { return { expected: x.ep, actual: x.ap }; }
+        return { expected: entry[0] === null ? undefined : entry[0],
+          actual: entry[entry.length - 1] === null ? undefined : entry[entry.length - 1] };
+      }
       function caseID(row) {
         var x = extra(row);
         if (x.i) { return x.i; }
@@ -241,7 +248,8 @@ extension HTMLReportWriter {
         var text = searchCache[index];
         if (text === undefined) {
           var row = C[index], x = extra(row), parts = [caseID(row), name(row[5]), name(row[6]),
-            VERDICTS[row[7]], x.f || '', x.rb || '', V[row[0]], show(x.ep), show(x.ap), show(x.x),
+            VERDICTS[row[7]], x.f || '', x.rb || '', V[row[0]], show(x.ep), show(x.ap),
+            Q[index] >= 0 && P[Q[index]] ? P[Q[index]].map(function (value) { return show(value); }).join(' ') : '', show(x.x),
             show(x.r), (x.ac || []).join(' ')];
           (x.d || []).forEach(function (entry) { parts.push(entry.join(' ')); });
           if (x.b) {
@@ -675,12 +683,13 @@ extension HTMLReportWriter {
         if (state.compare >= 0 && state.compare !== index && groupOf[state.compare] === group) {
           panel.appendChild(compareView(index, state.compare));
         } else { state.compare = -1; }
-        if (x.ep !== undefined || x.ap !== undefined) {
+        var given = parameters(index);
+        if (given.expected !== undefined || given.actual !== undefined) {
           panel.appendChild(el('h3', null, 'Parameters: expected against actual'));
-          var table = parameterTable(x.ep, x.ap, x.d, row[5] === row[6] || (x.ac || []).indexOf(name(row[6])) >= 0);
+          var table = parameterTable(given.expected, given.actual, x.d, row[5] === row[6] || (x.ac || []).indexOf(name(row[6])) >= 0);
           if (table) { panel.appendChild(table); } else {
-            panel.appendChild(el('pre', 'expected', 'expected ' + (x.ep !== undefined ? show(x.ep) : '(none)')));
-            panel.appendChild(el('pre', 'actual', 'actual ' + (x.ap !== undefined ? show(x.ap) : '(none)')));
+            panel.appendChild(el('pre', 'expected', 'expected ' + (given.expected !== undefined ? show(given.expected) : '(none)')));
+            panel.appendChild(el('pre', 'actual', 'actual ' + (given.actual !== undefined ? show(given.actual) : '(none)')));
           }
         }
         if (x.d) {
@@ -726,7 +735,7 @@ extension HTMLReportWriter {
           panel.appendChild(el('h3', null, 'Thread up to the decision point'));
           if (events) {
             panel.appendChild(timeline(events, row[4],
-              { name: actualName(row), verdict: row[7], parameters: x.ap }));
+              { name: actualName(row), verdict: row[7], parameters: parameters(index).actual }));
           } else {
             panel.appendChild(el('p', 'hint', 'The timeline of this thread is not embedded; see results.json.'));
           }
