@@ -17,9 +17,12 @@ public enum FixtureLoader {
   public static func loadWithLines(_ files: [String]) throws(SuiteError)
     -> (threads: [[Event]], lines: [[(file: String, line: Int)]])
   {
-    var order: [String] = []
-    var threads: [String: [Event]] = [:]
-    var lines: [String: [(file: String, line: Int)]] = [:]
+    // Threads by position of first appearance; a thread's lines usually come together, so
+    // the last thread's position is kept and its name compared before any hash lookup.
+    var positions: [String: Int] = [:]
+    var threads: [[Event]] = []
+    var lines: [[(file: String, line: Int)]] = []
+    var last: (thread: String, position: Int)?
     for file in files {
       var text: String
       do {
@@ -43,21 +46,32 @@ public enum FixtureLoader {
             } catch {
               throw .invalidFixture(file: file, line: lineNumber, message: error.reason)
             }
-            if threads[parsed.thread] == nil { order.append(parsed.thread) }
-            let next = threads[parsed.thread]?.count ?? 0
+            let position: Int
+            if let last, last.thread == parsed.thread {
+              position = last.position
+            } else if let known = positions[parsed.thread] {
+              position = known
+            } else {
+              position = threads.count
+              positions[parsed.thread] = position
+              threads.append([])
+              lines.append([])
+            }
+            last = (parsed.thread, position)
+            let next = threads[position].count
             if let seq = parsed.seq, seq != next {
               throw .invalidFixture(
                 file: file, line: lineNumber,
                 message: "thread \"\(parsed.thread)\" expects seq \(next) here, found \(seq)")
             }
-            threads[parsed.thread, default: []].append(parsed.event(seq: next))
-            lines[parsed.thread, default: []].append((file, lineNumber))
+            threads[position].append(parsed.event(seq: next))
+            lines[position].append((file, lineNumber))
           }
         }
       }
       try result.get()
     }
-    return (order.map { threads[$0] ?? [] }, order.map { lines[$0] ?? [] })
+    return (threads, lines)
   }
 
   /// The event on the line `bytes[start..<end]`, nil for a blank line.
