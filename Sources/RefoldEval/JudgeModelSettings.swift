@@ -17,6 +17,8 @@ public struct JudgeModelSettings: Sendable, Hashable {
   public var cassette: String
   /// The judge's own prompt template (absolute path), or nil for the default.
   public var promptPath: String?
+  /// Where `prompt:` is written (`suite.yaml:12`), for a template that cannot be read.
+  public var promptPlace: String?
   /// How the judge is asked for structured output: `json_schema` (OpenAI's strict schema,
   /// the default) or `json_object` with the schema beside it (llama.cpp's servers).
   public var responseFormat = "json_schema"
@@ -64,13 +66,15 @@ public struct JudgeModelSettings: Sendable, Hashable {
     let cassette = try node.member("cassette").map { (value) throws(YAMLProblem) in
       try value.string()
     }
-    let prompt = try node.member("prompt").map { (value) throws(YAMLProblem) in
-      try value.string()
-    }
+    let promptNode = try node.member("prompt")
+    let prompt = try promptNode.map { (value) throws(YAMLProblem) in try value.string() }
     var read = JudgeModelSettings(
       settings: settings,
       cassette: SuiteLoader.resolve(cassette ?? defaultCassette, in: directory),
       promptPath: prompt.map { SuiteLoader.resolve($0, in: directory) })
+    if let location = promptNode?.location {
+      read.promptPlace = location.file + (location.line.map { ":\($0)" } ?? "")
+    }
     if let format = try node.member("response_format") {
       let name = try format.string()
       guard ["json_schema", "json_object"].contains(name) else {
@@ -79,5 +83,22 @@ public struct JudgeModelSettings: Sendable, Hashable {
       read.responseFormat = name
     }
     return read
+  }
+
+  /// The judge's prompt: the suite's own template, checked, or the default.
+  ///
+  /// - Throws: ``AgentSpecError`` with the template's file and line for a template that does
+  ///   not parse or names an unknown variable or section, or that cannot be read.
+  public func loadPrompt() throws(AgentSpecError) -> JudgePrompt {
+    guard let path = promptPath else { return .standard }
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      let named = promptPlace.map { " (prompt: in \($0))" } ?? ""
+      throw AgentSpecError(
+        file: path, path: "", message: "cannot read the judge prompt\(named)")
+    }
+    return try JudgePrompt(text, path: path)
   }
 }

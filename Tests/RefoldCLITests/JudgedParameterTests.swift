@@ -177,6 +177,18 @@ import Testing
     #expect(difference.reason == "the judge: It never names the environment.")
     let junit = try String(contentsOfFile: directory.path("out/junit.xml"), encoding: .utf8)
     #expect(junit.contains("It never names the environment."))
+    // summary.md and the report's header show the judged rates apart from the exact
+    // parameter accuracy, each with its Wilson interval (0 of 1: 0.0%–79.3%).
+    let summary = try String(contentsOfFile: directory.path("out/summary.md"), encoding: .utf8)
+    #expect(
+      summary.contains("| Judged pass rate | 0.0% (0/1) | 0.0%–79.3% | ❌ ≥ 50.0% |"),
+      "\(summary)")
+    #expect(summary.contains("| · judge | 0.0% (0/1) | 0.0%–79.3% | – |"), "\(summary)")
+    #expect(!summary.contains("· similar"))
+    #expect(!summary.contains("Judge against people"))
+    let html = try String(contentsOfFile: directory.path("out/report.html"), encoding: .utf8)
+    #expect(html.contains("<dt>Judged pass rate</dt><dd>0.0% [0.0%–79.3%] · 0/1</dd>"))
+    #expect(!html.contains("judge against people"))
   }
 
   @Test func aMalformedJudgeAnswerIsASourceErrorNamingTheParameter() async throws {
@@ -264,6 +276,47 @@ import Testing
     }
   }
 
+  @Test(arguments: [
+    ("Grade this.\n{{rubric}}\n{{#actual}}unclosed\n", "judge.mustache:3"),
+    ("Grade this.\n\n{{#verdicts}}{{rubric}}{{/verdicts}}\n", "judge.mustache:3"),
+    ("Grade {{rubric}}.\n{{actaul}}\n", "judge.mustache:2"),
+  ])
+  func aBrokenJudgeTemplateIsInvalidInputBeforeAnythingRuns(template: String, place: String)
+    async throws
+  {
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: #"judge: {model: judge-model, base_url: "http://127.0.0.1:9/v1", "#
+        + "prompt: judge.mustache}")
+    try directory.write("judge.mustache", template)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    // Validation refuses it with the template's line; no case was asked, nothing written.
+    #expect(run.code == 2, "\(run.stderr)")
+    #expect(run.stderr.contains(place), "\(run.stderr)")
+    #expect(!run.stderr.contains("cassette"), "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("out/results.json")))
+    let check = await refold(["judge", "check", directory.path("suite.yaml")])
+    #expect(check.code == 2, "\(check.stderr)")
+    #expect(check.stderr.contains(place), "\(check.stderr)")
+  }
+
+  @Test func anUnreadableJudgeTemplateNamesWhereTheSuiteNamesIt() async throws {
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: #"judge: {model: judge-model, base_url: "http://127.0.0.1:9/v1", "#
+        + "prompt: nowhere.mustache}")
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    #expect(run.code == 2, "\(run.stderr)")
+    #expect(run.stderr.contains("nowhere.mustache: cannot read the judge prompt"), "\(run.stderr)")
+    #expect(run.stderr.contains("(prompt: in \(directory.path("suite.yaml")):12)"), "\(run.stderr)")
+  }
+
   @Test func aRecordedJudgeWithoutItsCassetteIsASourceFailure() async throws {
     let directory = try suite(
       matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1")
@@ -338,6 +391,65 @@ import Testing
     let replayed = await refold(["judge", "check", directory.path("suite.yaml")])
     #expect(replayed.code == 0, "\(replayed.stderr)")
     #expect(replayed.stdout == recorded.stdout)
+  }
+
+  @Test func theDemoSuiteReportsItsJudgeAgainstPeopleInEveryOutput() async throws {
+    // The demo's labels, read from its expectations: (thread, human) per labelled message.
+    let expectations = try String(
+      contentsOfFile: Repository.root + "/evals/deploybot/expectations.yaml", encoding: .utf8)
+    let labels = expectations.split(separator: "\n").filter { $0.contains("human: ") }
+    let humanPassed = labels.filter { $0.contains("human: pass") }.count
+    #expect(labels.count == 10 && humanPassed == 5)
+
+    let directory = try TemporaryDirectory()
+    let run = await refold([
+      "eval", Repository.root + "/evals/deploybot", "--db", directory.path("d.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    #expect(run.code == 0, "\(run.stderr)")
+    let check = await refold(["judge", "check", Repository.root + "/evals/deploybot"])
+    #expect(check.code == 0, "\(check.stderr)")
+
+    // Every variant's run keeps the same check, and `judge check` says the same.
+    for variant in ["baseline", "concise-json"] {
+      let results = try ResultsReader.read(from: directory.path("out/\(variant)/results.json"))
+      let calibration = try #require(results.summary.judgeCalibration)
+      #expect(calibration.labels == labels.count)
+      #expect(calibration.humanPassed == humanPassed)
+      // No decision of the tiny agent model chose done_for_now where the golden thread did,
+      // so no closing message was judged in the run itself.
+      #expect(results.summary.judged == nil)
+      // Kappa from the counts alone: observed agreement, and chance from each rater's rate.
+      let count = Double(calibration.labels)
+      let observed = Double(calibration.agreement.passed) / count
+      let human = Double(calibration.humanPassed) / count
+      let judge = Double(calibration.judgePassed) / count
+      let chance = human * judge + (1 - human) * (1 - judge)
+      #expect(abs((calibration.kappa ?? 99) - (observed - chance) / (1 - chance)) < 1e-9)
+      #expect(calibration.disagreements.count == calibration.labels - calibration.agreement.passed)
+      #expect(calibration.disagreements.allSatisfy { $0.human != $0.judge })
+      let agreed = calibration.agreement.passed
+      #expect(
+        check.stdout.contains(
+          "10 labels, agreement "
+            + String(
+              format: "%.1f%% (%d/10), Cohen's kappa %.2f", observed * 100, agreed,
+              calibration.kappa ?? 0)), "\(check.stdout)")
+      #expect(
+        run.stdout.contains(
+          "judge against people: 10 labels, agreement "
+            + String(
+              format: "%.1f%% [%.1f–%.1f] %d/10, kappa %.2f", observed * 100,
+              (calibration.agreement.low ?? 0) * 100, (calibration.agreement.high ?? 0) * 100,
+              agreed, calibration.kappa ?? 0)), "\(run.stdout)")
+    }
+    // summary.md and the report's header show it, with each disagreement.
+    let summary = try String(contentsOfFile: directory.path("out/summary.md"), encoding: .utf8)
+    #expect(summary.contains("**Judge against people:** agreement "), "\(summary)")
+    #expect(summary.contains("on 10 human labels"))
+    let html = try String(contentsOfFile: directory.path("out/report.html"), encoding: .utf8)
+    #expect(html.contains("<dt>judge against people</dt>"))
+    #expect(html.contains("id=\"judge-disagreements\""))
   }
 
   @Test func kappaMatchesHandComputedValues() {
