@@ -14,10 +14,13 @@ import Testing
 @Suite(.serialized) struct JudgedParameterTests {
   static let thread = "deploy-staging-backend-latest-tag"
 
-  func refold(_ arguments: [String]) async -> (code: Int32, stdout: String, stderr: String) {
+  func refold(_ arguments: [String], environment: [String: String] = [:]) async -> (
+    code: Int32, stdout: String, stderr: String
+  ) {
     let stdout = CapturedOutput()
     let stderr = CapturedOutput()
-    let code = await CLI.run(arguments: arguments, stdout: stdout, stderr: stderr, environment: [:])
+    let code = await CLI.run(
+      arguments: arguments, stdout: stdout, stderr: stderr, environment: environment)
     return (code, stdout.text, stderr.text)
   }
 
@@ -68,6 +71,12 @@ import Testing
       }
       return .json(ProviderResponses.openAIContent(content))
     }
+  }
+
+  /// The first element of a JSON array.
+  static func first(_ value: JSONValue?) -> JSONValue? {
+    guard case .array(let elements)? = value else { return nil }
+    return elements.first
   }
 
   func finalCase(_ path: String) throws -> CaseResult {
@@ -253,6 +262,116 @@ import Testing
       let again = try finalCase(directory.path("replayed/results.json"))
       #expect(again.judged == first.judged)
     }
+  }
+
+  @Test(arguments: ["tool", "text"])
+  func anAnthropicJudgeSpeaksTheMessagesAPIAndReplaysWithTheServerGone(format: String)
+    async throws
+  {
+    let reason = "It says the backend is live on staging."
+    let judge = try await ProviderServer(routes: ["POST /v1/messages"]) { _, _ in
+      if format == "tool" {
+        return .json(
+          ProviderResponses.anthropicToolUse(
+            name: "verdict", input: ["pass": true, "reason": .string(reason)]))
+      }
+      return .json(
+        ProviderResponses.anthropicText(
+          "```json\n{\"pass\": true, \"reason\": \"\(reason)\"}\n```"))
+    }
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "says the backend is deployed to staging"}"#, judgeURL: judge.baseURL,
+      models: "judge: {provider: anthropic, model: claude-judge, base_url: \"\(judge.baseURL)\", "
+        + "api_key_env: JUDGE_KEY, response_format: \(format)}")
+    let recorded = await refold(
+      [
+        "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+        "--db", directory.path("refold.sqlite"), "--out", directory.path("recorded"),
+      ], environment: ["JUDGE_KEY": "sk-judge-0123456789abcdef"])
+    let asked = judge.received
+    await judge.stop()
+    await agent.stop()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    // One Messages request: the key and version in the headers, the prompt as the user turn,
+    // max_tokens, and with `tool` the verdict tool forced.
+    #expect(asked.count == 1)
+    let request = try #require(asked.first)
+    #expect(request.path == "/v1/messages")
+    #expect(request.headers["x-api-key"] == "sk-judge-0123456789abcdef")
+    #expect(request.headers["anthropic-version"] != nil)
+    let body = try JSONParser.parse(request.text)
+    #expect(body["model"] == "claude-judge")
+    #expect(body["max_tokens"] == .int(1024))
+    #expect(body["temperature"] == .int(0) || body["temperature"] == .double(0))
+    guard case .string(let prompt)? = Self.first(body["messages"])?["content"] else {
+      Issue.record("no user turn in \(request.text)")
+      return
+    }
+    #expect(prompt.contains("says the backend is deployed to staging"))
+    #expect(body["response_format"] == nil)
+    if format == "tool" {
+      #expect(body["tool_choice"] == ["type": "tool", "name": "verdict"])
+      #expect(Self.first(body["tools"])?["input_schema"]?["required"] == ["pass", "reason"])
+    } else {
+      #expect(body["tools"] == nil && body["tool_choice"] == nil)
+    }
+    let cassette = try String(
+      contentsOfFile: directory.path("cassettes/judge.jsonl"), encoding: .utf8)
+    #expect(cassette.split(separator: "\n").count == 1)
+    #expect(cassette.contains(#""provider":"anthropic""#))
+    #expect(!cassette.contains("sk-judge"))
+    let first = try finalCase(directory.path("recorded/results.json"))
+    #expect(first.verdict == .pass, "\(first)")
+    #expect(
+      first.judged == [
+        JudgedParameter(path: "message", matcher: "judge", passed: true, reason: reason)
+      ])
+
+    // The server is gone and no key is set: the recorded judge gives the same verdict.
+    let replayed = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("replayed"),
+    ])
+    #expect(replayed.code == 0, "\(replayed.stderr)")
+    #expect(try finalCase(directory.path("replayed/results.json")).judged == first.judged)
+  }
+
+  @Test func anAnthropicVerdictWithoutPassIsASourceErrorAndAnUnknownFormatIsRefused()
+    async throws
+  {
+    let judge = try await ProviderServer(routes: ["POST /v1/messages"]) { _, _ in
+      .json(ProviderResponses.anthropicToolUse(name: "verdict", input: ["reason": "fine"]))
+    }
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: judge.baseURL,
+      models: "judge: {provider: anthropic, model: claude-judge, base_url: \"\(judge.baseURL)\"}")
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
+    ])
+    await judge.stop()
+    await agent.stop()
+    #expect(run.code == 3, "\(run.stdout)\n\(run.stderr)")
+    let result = try finalCase(directory.path("out/results.json"))
+    #expect(result.verdict == .sourceError)
+    #expect(
+      result.failure
+        == #"parameter message: the judge's answer has no boolean "pass": {"reason":"fine"}"#)
+
+    // json_object is an OpenAI-compatible format; an Anthropic judge takes tool or text.
+    let wrong = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: "judge: {provider: anthropic, model: claude-judge, response_format: json_object}")
+    let refused = await refold([
+      "eval", wrong.path("suite.yaml"), "--db", wrong.path("refold.sqlite"), "--out",
+      wrong.path("out"),
+    ])
+    #expect(refused.code == 2, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("expected tool or text for an anthropic judge"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("suite.yaml:12"), "\(refused.stderr)")
   }
 
   @Test func malformedMatchersAndMissingModelsAreInvalidInputWithTheirLine() async throws {
