@@ -571,6 +571,44 @@ import Testing
     #expect(html.contains("id=\"judge-disagreements\""))
   }
 
+  @Test func aJudgeThatCannotAnswerALabelStopsTheEvaluationBeforeAnyCase() async throws {
+    let judge = try await ProviderServer { _, _ in
+      .json(ProviderResponses.openAIContent("Looks fine."))
+    }
+    let directory = try deployBotSuiteCopy(threads: [Self.thread])
+    try directory.write(
+      "suite.yaml",
+      """
+      name: labelled
+      agent: agent.yaml
+      fixtures: [threads/*.jsonl]
+      expectations:
+        - thread: \(Self.thread)
+          steps:
+            - seq: 6
+              parameters:
+                message: {judge: "says the backend is on staging", human: pass}
+      cassette: cassettes/agent.jsonl
+      modes: [step]
+      judge: {model: judge-model, base_url: "\(judge.baseURL)"}
+      """)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url",
+      "http://127.0.0.1:9/v1", "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    let asked = judge.received.count
+    await judge.stop()
+    // The label is asked once, its answer is no verdict: exit 3 naming the label, no case run.
+    #expect(asked == 1)
+    #expect(run.code == 3, "\(run.stdout)\n\(run.stderr)")
+    #expect(
+      run.stderr.contains(
+        "parameter message: the human label of \(Self.thread)#2: the judge's answer is not a JSON object"
+      ), "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("out/results.json")))
+  }
+
   @Test func kappaMatchesHandComputedValues() {
     // 20 items: both pass 8, both fail 7, human pass/judge fail 2, human fail/judge pass 3.
     // Observed 15/20 = 0.75; human pass 10/20, judge pass 11/20; chance 0.5·0.55 + 0.5·0.45
