@@ -149,6 +149,50 @@ PLANTED = """(() => {
   return found;
 })()"""
 
+# The first loop run whose model calls all carry their context, with its address and marks.
+LOOP_CASE = """(() => {
+  const data = JSON.parse(document.getElementById('refold-data').textContent);
+  const row = data.c.find(r => r[2] === 1 && r.length > 8 && r[8].b && r[8].b.mc &&
+    r[8].b.mc.length > 1 && r[8].b.mc.every(c => c.x !== undefined && c.r !== undefined) &&
+    new Set(r[8].b.mc.map(c => c.x)).size > 1);
+  if (!row) return null;
+  const calls = row[8].b.mc, id = row[8].i || data.h[row[1]] + '@loop';
+  return {id: id, contexts: calls.map(c => c.x),
+    retries: calls.filter(c => c.rb && c.rb !== 'escalated').length,
+    escalations: calls.filter(c => c.es).length,
+    hash: '#case=' + encodeURIComponent(id) +
+      (data.v.length > 1 ? '&variant=' + encodeURIComponent(data.v[row[0]]) : '')};
+})()"""
+
+# A passing case and a string value of its parameters, preferring a value its thread's events
+# do not hold.
+PASSING_PARAMETER = """(() => {
+  const data = JSON.parse(document.getElementById('refold-data').textContent);
+  const P = data.p || [], Q = data.q || [];
+  let fallback = null;
+  for (let k = 0; k < data.c.length; k++) {
+    const row = data.c[k];
+    if (row[7] !== 0) continue;
+    const values = [], x = row.length > 8 ? row[8] : {};
+    const walk = v => { if (typeof v === 'string') values.push(v);
+      else if (v && typeof v === 'object' && !('~' in v)) Object.values(v).forEach(walk); };
+    // The parameter table holds a passing case's parameters; one the variants decided
+    // differently keeps its own (ep, ap).
+    if (Q[k] >= 0 && P[Q[k]]) P[Q[k]].forEach(walk);
+    walk(x.ep); walk(x.ap);
+    const thread = (data.e[String(row[1])] || []).map(e => JSON.stringify(e[2])).join(' ').toLowerCase();
+    const id = (row.length > 8 && row[8].i) ||
+      (row[2] === 1 ? data.h[row[1]] + '@loop' : data.h[row[1]] + '#' + row[3]);
+    for (const value of values) {
+      if (value.length < 4 || value.length > 200) continue;
+      const candidate = {term: value, id: id, onlyParameters: thread.indexOf(value.toLowerCase()) < 0};
+      if (candidate.onlyParameters) return candidate;
+      fallback = fallback || candidate;
+    }
+  }
+  return fallback;
+})()"""
+
 SETTLE = "new Promise(resolve => setTimeout(resolve, 400))"
 
 
@@ -226,6 +270,41 @@ def main():
                   "reloading the address %s did not reopen the case" % hash_now)
             browser.evaluate("document.getElementById('detail-close').click()")
 
+        # A loop run's drill-down: each model call with its own context and raw answer, retries
+        # and escalations marked.
+        loop = browser.evaluate(LOOP_CASE)
+        if loop is None:
+            print("no loop run with several model calls and their contexts: per-call drill-down not checked")
+        else:
+            browser.open("about:blank")
+            browser.open(url + loop["hash"])
+            settle()
+            calls = browser.evaluate("""(() => {
+              const box = document.querySelector('#detail.open #model-calls');
+              if (!box) return null;
+              const items = [...box.querySelectorAll('details')];
+              items.forEach(d => { d.open = true; });
+              return {count: items.length,
+                contexts: items.map(d => { const pre = d.querySelector('.call-context');
+                  return pre && pre.getBoundingClientRect().height > 0 ? pre.textContent : null; }),
+                answers: items.map(d => !!d.querySelector('.call-answer')),
+                retries: box.querySelectorAll('.mark.retry').length,
+                escalations: box.querySelectorAll('.mark.escalation').length}; })()""")
+            if check(calls is not None, "the loop run %s shows no model calls" % loop["id"]):
+                check(calls["count"] == len(loop["contexts"]),
+                      "the loop run %s shows %d model calls, not %d" % (loop["id"], calls["count"], len(loop["contexts"])))
+                check(calls["contexts"] == loop["contexts"],
+                      "the loop run %s does not show each call's own context" % loop["id"])
+                check(all(calls["answers"]), "a model call of %s shows no raw answer" % loop["id"])
+                check(calls["retries"] == loop["retries"] and calls["escalations"] == loop["escalations"],
+                      "the loop run %s marks %d retries and %d escalations, not %d and %d" % (
+                          loop["id"], calls["retries"], calls["escalations"], loop["retries"], loop["escalations"]))
+                print("loop run %s: %d model calls, %d retries, %d escalations marked" % (
+                    loop["id"], calls["count"], calls["retries"], calls["escalations"]))
+                browser.screenshot(os.path.join(out, "wide-loop.png"), full_page=False)
+            browser.evaluate("document.getElementById('detail-close').click()")
+            settle()
+
         # Search thread text: a word from the threads' events that no case id or intent holds.
         term = browser.evaluate("""(() => {
           const data = JSON.parse(document.getElementById('refold-data').textContent);
@@ -258,6 +337,35 @@ def main():
             print("search %r: %s" % (term, found["pager"]))
             browser.evaluate("""(() => { const input = document.getElementById('f-text');
               input.value = ''; input.dispatchEvent(new Event('input')); })()""")
+            settle()
+
+        # Search a passing case's parameters: a value from them (one its thread does not hold,
+        # when there is one) finds that case.
+        passing = browser.evaluate(PASSING_PARAMETER)
+        if check(passing is not None, "no passing case with a parameter value to search for"):
+            browser.evaluate("""(() => { const f = document.getElementById('f-failed');
+              if (f.checked) { f.click(); }
+              const input = document.getElementById('f-text');
+              input.value = %s; input.dispatchEvent(new Event('input')); })()""" % json.dumps(passing["term"]))
+            settle()
+            found = browser.evaluate("""(async () => {
+              const id = %s;
+              for (let page = 0; page < 50; page++) {
+                const rows = [...document.querySelectorAll('#case-rows tr')];
+                if (rows.some(r => r.querySelector('td').firstChild.textContent === id)) return true;
+                const next = [...document.querySelectorAll('#pager button')].find(b => /next/.test(b.textContent) && !b.disabled);
+                if (!next) return false;
+                next.click();
+                await new Promise(resolve => setTimeout(resolve, 50));
+              }
+              return false; })()""" % json.dumps(passing["id"]))
+            check(found, "searching the parameter value %r did not find the passing case %s"
+                  % (passing["term"], passing["id"]))
+            print("search %r (a parameter of the passing case %s%s): found" % (
+                passing["term"], passing["id"], ", not in its thread" if passing["onlyParameters"] else ""))
+            browser.evaluate("""(() => { const input = document.getElementById('f-text');
+              input.value = ''; input.dispatchEvent(new Event('input'));
+              const f = document.getElementById('f-failed'); if (!f.checked) { f.click(); } })()""")
             settle()
 
         # Filter by verdict: every row left has a cell with that verdict.

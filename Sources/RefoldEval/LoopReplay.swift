@@ -176,7 +176,10 @@ public struct LoopReplay: Sendable {
     let behaviour = LoopBehaviour(
       steps: state.steps, finalStatus: state.status, terminalIntent: terminal, retries: retries,
       escalated: escalated, escalationTiming: timing?.rawValue, divergence: divergence,
-      checks: checks, events: produced)
+      checks: checks, events: produced,
+      modelCalls: modelCalls(
+        events: events, from: golden.trigger.count, decisions: decisions, run: run,
+        keepsDetail: retention.keeps(verdict)))
     let usages = decisions.compactMap(\.usage)
     let usage =
       usages.isEmpty
@@ -197,6 +200,64 @@ public struct LoopReplay: Sendable {
       result.rawResponse = last.rawResponse
     }
     return result
+  }
+
+  /// Each model call of the run, paired with the event its answer became: the events a
+  /// loop appends when its machine says ``NextStep/decide`` are the decisions' answers, one
+  /// each, in order.
+  ///
+  /// Contexts and raw responses are kept when `keepsDetail`, while they fit
+  /// ``LoopModelCall/maxDetailBytes``.
+  private func modelCalls(
+    events: [Event], from start: Int, decisions: [Decision], run: GoldenThread,
+    keepsDetail: Bool
+  ) -> [LoopModelCall] {
+    var points: [Int: DecisionPoint] = [:]
+    for point in run.decisions { points[point.eventIndex] = point }
+    var machine = reducer.machine(Array(events[..<start]))
+    var calls: [LoopModelCall] = []
+    var budget = LoopModelCall.maxDetailBytes
+    for index in start..<events.count {
+      let event = events[index]
+      if event.isEscalation, !calls.isEmpty { calls[calls.count - 1].escalation = true }
+      if case .decide = machine.nextStep, calls.count < decisions.count {
+        let decision = decisions[calls.count]
+        var call = LoopModelCall(
+          step: calls.count, seq: event.seq, exchangeKey: decision.exchangeKey,
+          usage: decision.usage, latencyMilliseconds: decision.latencyMilliseconds)
+        switch decision.outcome {
+        case .intent(let intent): call.intent = intent
+        case .failure(let message): call.failure = message
+        }
+        if event.type == "error", call.failure == nil {
+          call.failure = event.data["message"]?.stringValue
+        }
+        if let point = points[index], let failed = point.failedCall,
+          let behaviour = RetryBehaviour.classify(point.intent, kind: point.kind, after: failed)
+        {
+          call.retryBehaviour = behaviour.rawValue
+          if behaviour == .escalated { call.escalation = true }
+          if behaviour.isRetry, reducer.policy.reachesCap(failed.consecutiveErrors) {
+            call.overRetry = true
+          }
+        }
+        if keepsDetail, decision.renderedContext != nil || decision.rawResponse != nil {
+          let size =
+            (decision.renderedContext?.utf8.count ?? 0)
+            + (decision.rawResponse?.canonicalString.utf8.count ?? 0)
+          if size <= budget {
+            budget -= size
+            call.context = decision.renderedContext
+            call.rawResponse = decision.rawResponse
+          } else {
+            call.omitted = true
+          }
+        }
+        calls.append(call)
+      }
+      machine.apply(event)
+    }
+    return calls
   }
 
   /// The consecutive errors at which an escalation is expected, or nil when none is.

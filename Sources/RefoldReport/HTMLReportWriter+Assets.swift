@@ -117,6 +117,12 @@ extension HTMLReportWriter {
     .variant-switch button.current { border-color: var(--accent); background: var(--band); }
     .timeline li.model-decision { border-left: 6px solid var(--accent); margin-left: 18px;
       background: var(--bg); padding: 4px 8px; }
+    .calls { padding-left: 0; list-style: none; }
+    .calls li { border-left: 4px solid var(--accent); margin: 4px 0; padding: 2px 8px; background: var(--bg); }
+    .calls summary { cursor: pointer; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+    .calls .call-step { color: var(--muted); font-size: 12px; }
+    .mark { font-size: 11px; padding: 0 5px; border-radius: 6px; color: #fff; background: var(--bad); }
+    .mark.retry { background: #9a6700; } .mark.escalation { background: #8250df; }
     .timeline .flag { margin-left: 6px; font-size: 11px; padding: 0 5px; border-radius: 6px;
       color: #fff; background: var(--bad); }
     .params tr.changed td { background: rgba(207,34,46,.12); }
@@ -163,7 +169,7 @@ extension HTMLReportWriter {
       var VERDICTS = ['pass', 'wrong_intent', 'wrong_parameters', 'invalid_output', 'source_error',
         'behaviour_failed', 'diverged'];
       var D = JSON.parse(document.getElementById('refold-data').textContent);
-      var S = D.s, H = D.h, C = D.c, V = D.v;
+      var S = D.s, H = D.h, C = D.c, V = D.v, P = D.p || [], Q = D.q || [];
       var state = { page: 0, groups: [], selected: -1, sort: 0, direction: 1, compare: -1 };
       var $ = function (id) { return document.getElementById(id); };
 
@@ -181,6 +187,13 @@ extension HTMLReportWriter {
         return typeof value === 'string' ? value : JSON.stringify(value, null, pretty ? 2 : 0);
       }
       function extra(row) { return row.length > 8 ? row[8] : {}; }
+      // Expected and actual parameters: a failing case's own, a passing case's from the table.
+      function parameters(index) {
+        var x = extra(C[index]), entry = Q[index] >= 0 ? P[Q[index]] : undefined;
+        if (!entry) { return { expected: x.ep, actual: x.ap }; }
+        return { expected: entry[0] === null ? undefined : entry[0],
+          actual: entry[entry.length - 1] === null ? undefined : entry[entry.length - 1] };
+      }
       function caseID(row) {
         var x = extra(row);
         if (x.i) { return x.i; }
@@ -235,12 +248,16 @@ extension HTMLReportWriter {
         var text = searchCache[index];
         if (text === undefined) {
           var row = C[index], x = extra(row), parts = [caseID(row), name(row[5]), name(row[6]),
-            VERDICTS[row[7]], x.f || '', x.rb || '', V[row[0]], show(x.ep), show(x.ap), show(x.x),
+            VERDICTS[row[7]], x.f || '', x.rb || '', V[row[0]], show(x.ep), show(x.ap),
+            Q[index] >= 0 && P[Q[index]] ? P[Q[index]].map(function (value) { return show(value); }).join(' ') : '', show(x.x),
             show(x.r), (x.ac || []).join(' ')];
           (x.d || []).forEach(function (entry) { parts.push(entry.join(' ')); });
           if (x.b) {
             (x.b.ck || []).forEach(function (check) { parts.push(check[0] + ' ' + check[2]); });
             (x.b.ev || []).forEach(function (event) { parts.push(name(event[1]), show(event[2])); });
+            (x.b.mc || []).forEach(function (call) {
+              parts.push(call.n || '', show(call.p), call.f || '', show(call.x), show(call.r));
+            });
           }
           text = parts.join(' ').toLowerCase();
           searchCache[index] = text;
@@ -573,6 +590,45 @@ extension HTMLReportWriter {
         return box;
       }
 
+      // A loop run's model calls, one entry each: the decision with its retry and escalation
+      // marks; opened, the context that call saw and its raw answer.
+      function modelCalls(calls) {
+        var box = el('div', 'model-calls');
+        box.id = 'model-calls';
+        box.appendChild(el('h3', null, 'Model calls (' + calls.length + ')'));
+        var list = el('ol', 'calls');
+        calls.forEach(function (call, k) {
+          var item = el('li', 'call'), details = el('details'), summary = el('summary');
+          details.dataset.step = String(call.s);
+          summary.appendChild(el('span', 'call-step', 'call ' + (k + 1) + ' · seq ' + call.q));
+          summary.appendChild(el('span', 'decision', call.n !== undefined ? call.n : '(no intent)'));
+          if (call.f !== undefined) { summary.appendChild(el('span', 'mark error', 'invalid output')); }
+          if (call.rb && call.rb !== 'escalated') { summary.appendChild(el('span', 'mark retry', call.rb.replace('_', ' '))); }
+          if (call.or) { summary.appendChild(el('span', 'mark error', 'over the error cap')); }
+          if (call.es) { summary.appendChild(el('span', 'mark escalation', 'escalation')); }
+          details.appendChild(summary);
+          if (call.p !== undefined) { details.appendChild(el('pre', 'actual', show(call.p, true))); }
+          if (call.f !== undefined) { details.appendChild(el('pre', 'failure', call.f)); }
+          if (call.x !== undefined) {
+            details.appendChild(el('h4', null, 'Context this call saw'));
+            details.appendChild(el('pre', 'call-context', call.x));
+          }
+          if (call.r !== undefined) {
+            details.appendChild(el('h4', null, 'Raw answer'));
+            details.appendChild(el('pre', 'call-answer', show(call.r, true)));
+          }
+          if (call.o) {
+            details.appendChild(el('p', 'hint', 'Context and raw answer are left out to keep the run small; see results.json.'));
+          } else if (call.x === undefined && call.r === undefined) {
+            details.appendChild(el('p', 'hint', 'Contexts and raw answers are kept for runs that did not pass.'));
+          }
+          item.appendChild(details);
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+        return box;
+      }
+
       function showCase(index, focus) {
         var row = C[index], x = extra(row), panel = $('detail');
         state.selected = index;
@@ -627,12 +683,13 @@ extension HTMLReportWriter {
         if (state.compare >= 0 && state.compare !== index && groupOf[state.compare] === group) {
           panel.appendChild(compareView(index, state.compare));
         } else { state.compare = -1; }
-        if (x.ep !== undefined || x.ap !== undefined) {
+        var given = parameters(index);
+        if (given.expected !== undefined || given.actual !== undefined) {
           panel.appendChild(el('h3', null, 'Parameters: expected against actual'));
-          var table = parameterTable(x.ep, x.ap, x.d, row[5] === row[6] || (x.ac || []).indexOf(name(row[6])) >= 0);
+          var table = parameterTable(given.expected, given.actual, x.d, row[5] === row[6] || (x.ac || []).indexOf(name(row[6])) >= 0);
           if (table) { panel.appendChild(table); } else {
-            panel.appendChild(el('pre', 'expected', 'expected ' + (x.ep !== undefined ? show(x.ep) : '(none)')));
-            panel.appendChild(el('pre', 'actual', 'actual ' + (x.ap !== undefined ? show(x.ap) : '(none)')));
+            panel.appendChild(el('pre', 'expected', 'expected ' + (given.expected !== undefined ? show(given.expected) : '(none)')));
+            panel.appendChild(el('pre', 'actual', 'actual ' + (given.actual !== undefined ? show(given.actual) : '(none)')));
           }
         }
         if (x.d) {
@@ -659,6 +716,7 @@ extension HTMLReportWriter {
             checks.appendChild(el('li', null, (check[1] ? '✓ ' : '✗ ') + check[0] + ': ' + check[2]));
           });
           panel.appendChild(checks);
+          if (b.mc && b.mc.length) { panel.appendChild(modelCalls(b.mc)); }
           if (b.dv) {
             panel.appendChild(el('h3', null, 'Divergence at step ' + b.dv.s));
             panel.appendChild(facts([
@@ -677,17 +735,19 @@ extension HTMLReportWriter {
           panel.appendChild(el('h3', null, 'Thread up to the decision point'));
           if (events) {
             panel.appendChild(timeline(events, row[4],
-              { name: actualName(row), verdict: row[7], parameters: x.ap }));
+              { name: actualName(row), verdict: row[7], parameters: parameters(index).actual }));
           } else {
             panel.appendChild(el('p', 'hint', 'The timeline of this thread is not embedded; see results.json.'));
           }
         }
-        if (x.x !== undefined) {
-          panel.appendChild(el('h3', null, 'Context the model saw'));
+        // A loop run whose calls carry their own contexts shows them there, not the last one again.
+        var perCall = !!(x.b && x.b.mc && x.b.mc.some(function (call) { return call.x !== undefined || call.r !== undefined; }));
+        if (x.x !== undefined && !perCall) {
+          panel.appendChild(el('h3', null, row[2] === 1 ? 'Context of the last model call' : 'Context the model saw'));
           panel.appendChild(el('pre', null, x.x));
         }
-        if (x.r !== undefined) {
-          panel.appendChild(el('h3', null, 'Raw model response'));
+        if (x.r !== undefined && !perCall) {
+          panel.appendChild(el('h3', null, row[2] === 1 ? 'Raw answer of the last model call' : 'Raw model response'));
           panel.appendChild(el('pre', null, show(x.r, true)));
         }
         if (x.o) {

@@ -11,13 +11,16 @@ extension HTMLReportWriter {
   /// Builds the compact data block the page's script renders the case table from.
   ///
   /// Shape (short keys keep 100,000 decisions small):
-  /// `{"v": variants, "s": strings, "h": thread names, "c": cases, "e": timelines}`.
+  /// `{"v": variants, "s": strings, "h": thread names, "c": cases, "p": parameters,
+  /// "q": each case's parameter entry, "e": timelines}`.
   /// A case is `[variant, thread, mode (0 step, 1 loop), step, seq, expected, actual,
   /// verdict, extra?]` with string-table indices and -1 for absent; `extra` holds the id when
   /// it is not `thread#step` / `thread@loop`, and for failing cases and cases the variants
   /// decided differently (flagged `df`) the diff (`d`), failure
   /// (`f`), parameters (`ep`, `ap`), retry behaviour (`rb`, `xb`), context (`x`) and raw
-  /// response (`r`); loop cases carry their behaviour (`b`). A timeline is a list of
+  /// response (`r`); the other cases' expected and actual parameters are in the parameter
+  /// table (`p`, each distinct pair once; `q[k]` is case k's entry or -1); loop cases carry their
+  /// behaviour (`b`), with each model call (`mc`). A timeline is a list of
   /// `[seq, type, data, at, meta]` with `type` a string index and `0` for absent fields.
   /// JSON values (event data, parameters, raw responses) are embedded as values; one longer
   /// than `maxEmbeddedText` becomes `{"~": clipped text}`. Contexts and raw responses share
@@ -29,13 +32,53 @@ extension HTMLReportWriter {
     var threadIndex: [String: Int] = [:]
     var cases: [JSONValue] = []
     var timelines: [String: JSONValue] = [:]
+    /// The parameters of cases that keep no details, each distinct entry once: `[value]`
+    /// when expected and actual are the same, else `[expected, actual]`.
+    var parameters: [JSONValue] = []
+    var parameterIndex: [String: Int] = [:]
+    /// Bytes of the parameter table.
+    var parameterBytes = 0
+    /// For each case, its entry in the parameter table, or -1.
+    var parameterEntries: [Int] = []
     let maxText: Int
     /// Bytes left for contexts and raw responses.
     var detailBudget: Int
+    /// Bytes left for the parameter table.
+    var parameterBudget: Int
 
-    init(maxText: Int, detailBudget: Int) {
+    init(maxText: Int, detailBudget: Int, parameterBudget: Int = 0) {
       self.maxText = maxText
       self.detailBudget = detailBudget
+      self.parameterBudget = parameterBudget
+    }
+
+    /// The index in the parameter table of a case's expected and actual parameters.
+    ///
+    /// A pair not yet in the table is added; nil once the table's budget is spent. Values
+    /// past ``HTMLReportWriter/maxSearchedParameterText`` are clipped: the table is for search.
+    mutating func parameterEntry(expected: JSONValue?, actual: JSONValue?) -> Int? {
+      let expectedText = expected?.canonicalString ?? ""
+      let actualText = actual?.canonicalString ?? ""
+      let key = expectedText == actualText ? expectedText : expectedText + "\u{0}" + actualText
+      if let index = parameterIndex[key] { return index }
+      func clipped(_ value: JSONValue?, _ text: String) -> JSONValue {
+        guard let value else { return .null }
+        let limit = HTMLReportWriter.maxSearchedParameterText
+        guard text.utf8.count > limit else { return value }
+        let prefix = String(decoding: Array(text.utf8.prefix(limit)), as: UTF8.self)
+        return ["~": .string(prefix + "…")]
+      }
+      let entry: JSONValue =
+        expectedText == actualText
+        ? [clipped(actual, actualText)]
+        : [clipped(expected, expectedText), clipped(actual, actualText)]
+      let size = Escaping.scriptSafeJSON(entry).utf8.count + 1
+      guard size <= parameterBudget else { return nil }
+      parameterBudget -= size
+      parameterBytes += size
+      parameters.append(entry)
+      parameterIndex[key] = parameters.count - 1
+      return parameters.count - 1
     }
 
     mutating func string(_ text: String) -> Int {
@@ -91,9 +134,45 @@ extension HTMLReportWriter {
         })
     }
 
+    /// One model call of a loop run: `{"s": step, "q": seq, "n": intent, "p": parameters,
+    /// "f": failure, "rb": retry behaviour, "or": over the cap, "es": escalation, "x":
+    /// context, "r": raw response, "o": left out}`; context and raw response only when
+    /// `detailed`, from the same budget as the cases'.
+    mutating func modelCall(_ call: LoopModelCall, detailed: Bool) -> JSONValue {
+      var entry: [String: JSONValue] = ["s": .int(Int64(call.step)), "q": .int(Int64(call.seq))]
+      if let intent = call.intent {
+        entry["n"] = .string(intent.name)
+        entry["p"] = embed(intent.parameters)
+      }
+      if let failure = call.failure { entry["f"] = clip(failure) }
+      if let behaviour = call.retryBehaviour { entry["rb"] = .string(behaviour) }
+      if call.overRetry == true { entry["or"] = .bool(true) }
+      if call.escalation == true { entry["es"] = .bool(true) }
+      if call.omitted == true { entry["o"] = .bool(true) }
+      guard detailed else { return .object(entry) }
+      let context = call.context.map(clip)
+      let raw = call.rawResponse.map(embed)
+      let size =
+        (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+        + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
+      if size <= detailBudget {
+        detailBudget -= size
+        if let context { entry["x"] = context }
+        if let raw { entry["r"] = raw }
+      } else {
+        entry["o"] = .bool(true)
+      }
+      return .object(entry)
+    }
+
     /// Adds one case; `differs` keeps its details (parameters, context, raw response) even
     /// when it passed, because another variant decided the same case differently.
-    mutating func add(_ result: CaseResult, variant: Int, differs: Bool = false) {
+    ///
+    /// `parameterEntry` is the case's entry in the parameter table, or -1.
+    mutating func add(
+      _ result: CaseResult, variant: Int, differs: Bool = false, parameterEntry: Int = -1
+    ) {
+      parameterEntries.append(parameterEntry)
       let threadNumber = thread(result.thread)
       let isLoop = result.mode == "loop"
       var extra: [String: JSONValue] = [:]
@@ -165,6 +244,10 @@ extension HTMLReportWriter {
         }
         if !result.passed || behaviour.events.count <= 200 {
           loop["ev"] = events(behaviour.events)
+          if let calls = behaviour.modelCalls, !calls.isEmpty {
+            loop["mc"] = .array(
+              calls.map { modelCall($0, detailed: !result.passed || differs) })
+          }
         }
         extra["b"] = .object(loop)
       }
@@ -193,6 +276,16 @@ extension HTMLReportWriter {
       for (offset, row) in cases.enumerated() {
         if offset > 0 { output.append(contentsOf: ",\n".utf8) }
         Escaping.appendScriptSafeJSON(row, to: &output)
+      }
+      output.append(contentsOf: #"],"p":["#.utf8)
+      for (offset, entry) in parameters.enumerated() {
+        if offset > 0 { output.append(UInt8(ascii: ",")) }
+        Escaping.appendScriptSafeJSON(entry, to: &output)
+      }
+      output.append(contentsOf: #"],"q":["#.utf8)
+      for (offset, entry) in parameterEntries.enumerated() {
+        if offset > 0 { output.append(UInt8(ascii: ",")) }
+        output.append(contentsOf: String(entry).utf8)
       }
       output.append(contentsOf: #"],"e":"#.utf8)
       Escaping.appendScriptSafeJSON(.object(timelines), to: &output)
@@ -225,6 +318,16 @@ extension HTMLReportWriter {
   /// browser opens (about 25 MB in all); past it the drill-down points at `results.json`.
   static let maxTimelineBytes = 6_000_000
 
+  /// Most bytes of the parameter table (the parameters of passing cases, for search).
+  static let maxParameterBytes = 8_000_000
+
+  /// Bytes of the parameter table that do not come out of the contexts' budget: with the
+  /// cases and timelines, a run of 100,000 decisions stays under 25 MB.
+  static let reservedParameterBytes = 2_000_000
+
+  /// Parameters of a passing case longer than this are clipped in the parameter table.
+  static let maxSearchedParameterText = 512
+
   /// A remaining timeline budget below this embeds no more timelines.
   static let smallestTimeline = 256
 
@@ -234,12 +337,39 @@ extension HTMLReportWriter {
   /// their bytes ``maxTimelineBytes``; otherwise threads with a failing case come first,
   /// then the others while both budgets last.
   func dataBlock(_ runs: [RunResults]) -> [UInt8] {
-    var block = DataBlock(maxText: maxEmbeddedText, detailBudget: maxDetailBytes)
+    var block = DataBlock(
+      maxText: maxEmbeddedText, detailBudget: maxDetailBytes,
+      parameterBudget: HTMLReportWriter.maxParameterBytes)
     var failingThreads: Set<String> = []
     let differing = HTMLReportWriter.differingCases(runs)
+    // The parameters of the cases that keep no details come first, so that every case can be
+    // found by its parameters; what the table needs past its reserve is taken from the
+    // contexts' budget (a context left out is still in results.json).
+    var entries: [Int] = []
+    for run in runs {
+      for result in run.cases {
+        guard result.passed, !differing.contains(result.id),
+          result.expected != nil || result.actual != nil
+        else {
+          entries.append(-1)
+          continue
+        }
+        entries.append(
+          block.parameterEntry(
+            expected: result.expected?.parameters, actual: result.actual?.parameters) ?? -1)
+      }
+    }
+    block.detailBudget = max(
+      0,
+      block.detailBudget
+        - max(0, block.parameterBytes - HTMLReportWriter.reservedParameterBytes))
+    var position = 0
     for (variant, run) in runs.enumerated() {
       for result in run.cases {
-        block.add(result, variant: variant, differs: differing.contains(result.id))
+        block.add(
+          result, variant: variant, differs: differing.contains(result.id),
+          parameterEntry: entries[position])
+        position += 1
         if !result.passed { failingThreads.insert(result.thread) }
       }
     }

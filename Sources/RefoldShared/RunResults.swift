@@ -424,9 +424,13 @@ public struct LoopBehaviour: Sendable, Hashable, Codable {
   public var checks: [BehaviourCheck]
   /// The events the run produced.
   public var events: [Event]
+  /// Each model call the run made, in order, with its own context and answer (absent in
+  /// files written before calls were kept).
+  public var modelCalls: [LoopModelCall]?
 
   enum CodingKeys: String, CodingKey {
     case steps, retries, escalated, divergence, checks, events
+    case modelCalls = "model_calls"
     case finalStatus = "final_status"
     case terminalIntent = "terminal_intent"
     case escalationTiming = "escalation_timing"
@@ -435,7 +439,7 @@ public struct LoopBehaviour: Sendable, Hashable, Codable {
   public init(
     steps: Int, finalStatus: ThreadState.Status, terminalIntent: String?, retries: Int,
     escalated: Bool, escalationTiming: String?, divergence: Divergence?,
-    checks: [BehaviourCheck], events: [Event]
+    checks: [BehaviourCheck], events: [Event], modelCalls: [LoopModelCall]? = nil
   ) {
     self.steps = steps
     self.finalStatus = finalStatus
@@ -446,6 +450,7 @@ public struct LoopBehaviour: Sendable, Hashable, Codable {
     self.divergence = divergence
     self.checks = checks
     self.events = events
+    self.modelCalls = modelCalls
   }
 }
 

@@ -233,7 +233,9 @@ struct DeployBotRuns {
             detail: failedCheck ? "4 retries, at most 3 allowed" : "1 retry"),
           BehaviourCheck(name: "ends_with", passed: !diverged, detail: "done_for_now"),
         ],
-        events: Array(events.prefix(diverged ? 4 : events.count)))
+        events: Array(events.prefix(diverged ? 4 : events.count)),
+        modelCalls: modelCalls(
+          Array(events.prefix(diverged ? 4 : events.count)), detailed: diverged || failedCheck))
       cases.append(
         CaseResult(
           id: "\(events[0].thread)@loop", thread: events[0].thread, mode: "loop",
@@ -252,6 +254,31 @@ struct DeployBotRuns {
         gitCommit: "3f2c1d0", toolVersion: "0.1.0", thresholds: thresholds),
       summary: summarize(cases, loopRuns: loopRuns), byIntent: breakdown(cases), cases: cases,
       threads: includeThreads ? threadMap : nil)
+  }
+
+  /// A loop run's model calls: one per decision event, with the context before it, a raw
+  /// answer carrying a hostile string, and the retry and escalation marks.
+  static func modelCalls(_ events: [Event], detailed: Bool) -> [LoopModelCall] {
+    var calls: [LoopModelCall] = []
+    for (position, event) in events.enumerated() where isDecision(event) && !event.isEscalation {
+      let afterError = position > 0 && events[position - 1].type == "error"
+      let escalates = events.dropFirst(position + 1).prefix { !isDecision($0) }
+        .contains { $0.isEscalation }
+      calls.append(
+        LoopModelCall(
+          step: calls.count, seq: event.seq,
+          intent: Intent(name: event.type, parameters: event.data),
+          retryBehaviour: afterError ? "identical_retry" : nil,
+          escalation: escalates ? true : nil,
+          context: detailed ? renderContext(events: Array(events[..<position])) : nil,
+          rawResponse: detailed
+            ? [
+              "content": .string(hostile[calls.count % hostile.count]),
+              "call": .int(Int64(calls.count)),
+            ]
+            : nil))
+    }
+    return calls
   }
 
   static func renderContext(events: [Event]) -> String {

@@ -31,6 +31,21 @@ struct HTMLReportTests {
           reason: DeployBotRuns.hostile[0])
       ]
     }
+    // A case both variants passed asks for a ticket its thread never mentions: only its
+    // parameters find it.
+    if let shared = first.cases.firstIndex(where: { result in
+      result.passed && result.mode == "step"
+        && second.cases.contains { $0.id == result.id && $0.passed && $0.actual == result.actual }
+    }), let other = second.cases.firstIndex(where: { $0.id == first.cases[shared].id }) {
+      for keyPath in [\CaseResult.expected, \CaseResult.actual] {
+        guard var intent = first.cases[shared][keyPath: keyPath] else { continue }
+        var parameters = intent.parameters.objectValue ?? [:]
+        parameters["ticket"] = "OPS-4711"
+        intent.parameters = .object(parameters)
+        first.cases[shared][keyPath: keyPath] = intent
+        second.cases[other][keyPath: keyPath] = intent
+      }
+    }
     return [first, second]
   }
 
@@ -301,6 +316,50 @@ struct HTMLReportTests {
       try ReportFile.write(results, in: directory)
     }
   }
+  @Test("at 100,000 decisions with distinct parameters every case's parameters are searchable")
+  func largeRunParametersAreSearchable() throws {
+    let threads = DeployBotRuns.threads(count: 12_500)
+    var results = DeployBotRuns.run(id: "large", threads: threads, errorRate: 0.15, seed: 99)
+    var index = 0
+    while results.cases.count < 100_000 {
+      var extra = results.cases[index]
+      extra.id += "-r"
+      results.cases.append(extra)
+      index += 1
+    }
+    results.cases = Array(results.cases.prefix(100_000))
+    // Every decision asks for its own release: no two cases share their parameters.
+    for index in results.cases.indices {
+      for keyPath in [\CaseResult.expected, \CaseResult.actual] {
+        guard var intent = results.cases[index][keyPath: keyPath] else { continue }
+        var parameters = intent.parameters.objectValue ?? [:]
+        parameters["release"] = .string("rel-\(index)-\(results.cases[index].thread.suffix(5))")
+        intent.parameters = .object(parameters)
+        results.cases[index][keyPath: keyPath] = intent
+      }
+    }
+    let data = HTMLReportWriter().render(variants: [results])
+    let html = String(decoding: data, as: UTF8.self)
+    let block = try Self.dataBlock(html)
+    let rows = try #require(block["c"] as? [[Any]])
+    let table = try #require(block["p"] as? [[Any]])
+    let entries = try #require(block["q"] as? [Int])
+    #expect(entries.count == rows.count)
+    let passing = rows.indices.filter { (rows[$0][7] as? Int) == 0 }
+    let indexed = passing.filter { entries[$0] >= 0 }
+    print(
+      "100,000 decisions with distinct parameters: report.html \(data.count) bytes, "
+        + "\(indexed.count) of \(passing.count) passing cases indexed, \(table.count) entries")
+    #expect(data.count < 25_000_000)
+    #expect(indexed.count == passing.count)
+    // A passing case is found by a parameter value only it has.
+    let probe = try #require(results.cases.first { $0.passed })
+    let value = try #require(probe.actual?.parameters["release"]?.stringValue)
+    let found = passing.filter { entries[$0] >= 0 && "\(table[entries[$0]])".contains(value) }
+    #expect(found.count == 1)
+    #expect((found.first.map { rows[$0][3] as? Int } ?? nil) == probe.step)
+  }
+
   @Test(
     "timelines past the byte budget are left to results.json, threads with a failing case first")
   func timelinesStopAtTheirByteBudget() throws {
