@@ -67,8 +67,8 @@ let package = Package(
     .target(
       name: "RefoldCLI",
       dependencies: [
-        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldReport",
-        "RefoldServer",
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldPostgres", "RefoldModels",
+        "RefoldEval", "RefoldReport", "RefoldServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -128,8 +128,8 @@ let package = Package(
     .testTarget(
       name: "RefoldCLITests",
       dependencies: [
-        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldEval", "RefoldModels", "RefoldReport",
-        "RefoldShared", "RefoldCore",
+        "RefoldCLI", "RefoldServer", "RefoldStore", "RefoldPostgres", "RefoldEval",
+        "RefoldModels", "RefoldReport", "RefoldShared", "RefoldCore",
         "RefoldTesting", "RefoldTestSupport",
       ]
     ),

@@ -138,7 +138,7 @@ struct EvalCommand: AsyncParsableCommand {
           try RunLocator.load($0, store: store, variant: variant.count == 1 ? variant[0] : nil)
         }
       },
-      runStore: { SQLiteRunStore(database: try store.openDatabase(creating: true)) },
+      runStore: { try store.openStores(creating: true).runStore() },
       reporter: ReportFiles(
         out: out, junitCases: junitCases,
         reportURL: reportURL ?? environment["REFOLD_REPORT_URL"]),

@@ -39,7 +39,7 @@ struct ImportCommand: ParsableCommand {
     let fileWord = summary.files == 1 ? "file" : "files"
     let threadWord = summary.threads == 1 ? "thread" : "threads"
     output.line(
-      "imported \(summary.files) \(fileWord) into \(store.databasePath): "
+      "imported \(summary.files) \(fileWord) into \(store.databaseName): "
         + "\(summary.written) events written, \(summary.skipped) skipped (already stored), "
         + "\(summary.threads) \(threadWord)")
   }

@@ -37,7 +37,7 @@ struct MergeCommand: ParsableCommand {
     merged.run.id =
       "\(RunLocator.stamp(CLIContext.current.dependencies.now()))-\(merged.run.variant)"
     try ResultsWriter.write(merged, to: output)
-    try SQLiteRunStore(database: try store.openDatabase(creating: true)).save(merged)
+    try store.openStores(creating: true).runStore().save(merged)
     let out = CLIContext.current.stdout
     out.line(
       "merged \(shards.count) shards into run \(merged.run.id): \(merged.cases.count) cases, "

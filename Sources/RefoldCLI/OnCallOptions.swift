@@ -146,8 +146,8 @@ struct OnCallOptions: ParsableArguments {
       }
       return only.events
     }
-    let path = store.databasePath
-    if path == ":memory:" || FileManager.default.fileExists(atPath: path) {
+    let path = store.databaseName
+    if store.storeExists {
       let eventStore = try store.openEventStore(creating: false)
       if try eventStore.containsThread(name) { return try eventStore.events(in: name) }
     }

@@ -38,14 +38,14 @@ struct ReplayCommand: ParsableCommand {
     if source == "-" || FileManager.default.fileExists(atPath: source) {
       threads = try Self.readThreads(file: source)
     } else {
-      let path = store.databasePath
-      guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
+      let path = store.databaseName
+      guard store.storeExists else {
         throw CLIError("\(source) is neither a file nor a thread: no event store at \(path)")
       }
       let eventStore = try store.openEventStore(creating: false)
       guard try eventStore.containsThread(source) else {
         throw CLIError(
-          "no thread \"\(source)\" in \(store.databasePath), and no file at that path")
+          "no thread \"\(source)\" in \(store.databaseName), and no file at that path")
       }
       threads = [(source, try eventStore.events(in: source))]
     }

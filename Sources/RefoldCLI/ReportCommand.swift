@@ -32,10 +32,8 @@ struct ReportCommand: ParsableCommand {
     let runs = try file?.runs ?? [RunLocator.load(reference, store: store)]
     let first = runs[0]
     var history: [RunRecord] = []
-    let path = store.databasePath
-    if path == ":memory:" || FileManager.default.fileExists(atPath: path) {
-      history = try SQLiteRunStore(database: try store.openDatabase(creating: false))
-        .runs(suite: first.run.suite)
+    if store.storeExists {
+      history = try store.openStores(creating: false).runStore().runs(suite: first.run.suite)
     }
     let manifest = file?.manifest
     let comparisons =

@@ -26,10 +26,9 @@ enum RunLocator {
         throw CLIError("\(file) is not a readable refold results file: \(reason)")
       }
     }
-    let database = try store.openDatabase(creating: false)
-    guard let run = try SQLiteRunStore(database: database).run(id: reference) else {
+    guard let run = try store.openStores(creating: false).runStore().run(id: reference) else {
       throw CLIError(
-        "no run \"\(reference)\" in \(store.databasePath) and no results file at that path")
+        "no run \"\(reference)\" in \(store.databaseName) and no results file at that path")
     }
     return run
   }

@@ -19,8 +19,8 @@ struct RunsCommand: ParsableCommand {
 
   func run() throws {
     let output = CLIContext.current.stdout
-    let runStore = SQLiteRunStore(database: try store.openDatabase(creating: false))
-    let records = try suite.map { try runStore.runs(suite: $0) } ?? runStore.allRuns()
+    let stores = try store.openStores(creating: false)
+    let records = try suite.map { try stores.runStore().runs(suite: $0) } ?? stores.allRuns()
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -30,7 +30,7 @@ struct RunsCommand: ParsableCommand {
     }
     if records.isEmpty {
       let which = suite.map { " of suite \($0)" } ?? ""
-      output.line("no runs\(which) in \(store.databasePath)")
+      output.line("no runs\(which) in \(store.databaseName)")
       return
     }
     var table = TextTable([

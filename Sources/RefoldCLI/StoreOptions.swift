@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RefoldCore
+import RefoldPostgres
+import RefoldShared
 import RefoldStore
 
 /// The options every store command shares: which database, and how threads are read.
@@ -11,8 +13,9 @@ public struct StoreOptions: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "The event store (default: $REFOLD_DB, else \(StoreOptions.defaultPath)).",
-      valueName: "path"))
+      "The store: an SQLite file, or a postgresql://user@host:port/database URL (default: "
+        + "$REFOLD_DB, else \(StoreOptions.defaultPath)).",
+      valueName: "path-or-url"))
   public var db: String?
 
   @Option(
@@ -66,20 +69,58 @@ public struct StoreOptions: ParsableArguments {
     ThreadReducer()
   }
 
-  /// Opens the database.
-  ///
-  /// - Parameter creating: whether a missing database is created (commands that only read
-  ///   refuse a missing file instead of leaving an empty one behind).
-  public func openDatabase(creating: Bool) throws -> RefoldDatabase {
+  /// Whether a store location names a PostgreSQL server (`postgresql://` or `postgres://`).
+  public static func isPostgresURL(_ location: String) -> Bool {
+    location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
+  }
+
+  /// The database as messages name it: the path, or the URL without its password.
+  public var databaseName: String { StoreOptions.displayName(of: databasePath) }
+
+  /// `location` as messages name it: a URL's password is left out.
+  public static func displayName(of location: String) -> String {
+    guard isPostgresURL(location), var components = URLComponents(string: location),
+      components.password != nil
+    else { return location }
+    components.password = nil
+    return components.string ?? location
+  }
+
+  /// Whether there is a store to read: a PostgreSQL URL (its server is asked when opened),
+  /// `:memory:`, or an existing SQLite file.
+  public var storeExists: Bool {
     let path = databasePath
-    if !creating && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
-      throw CLIError("no event store at \(path); import events first or pass --db")
+    return StoreOptions.isPostgresURL(path) || path == ":memory:"
+      || FileManager.default.fileExists(atPath: path)
+  }
+
+  /// Opens the stores at `--db` (or `REFOLD_DB`): an SQLite file or a PostgreSQL server.
+  ///
+  /// - Parameter creating: whether a missing SQLite file is created (commands that only read
+  ///   refuse a missing file instead of leaving an empty one behind).
+  /// - Throws: ``CLIError`` for a missing file; ``PostgresError/unreachable(host:port:reason:)``
+  ///   (exit 4) when no PostgreSQL server answers.
+  public func openStores(creating: Bool) throws -> OpenedStores {
+    try StoreOptions.open(databasePath, creating: creating, busy: busyPolicy)
+  }
+
+  /// Opens the stores at `location`: a `postgresql://` URL or an SQLite path.
+  public static func open(_ location: String, creating: Bool, busy: BusyPolicy = .standard)
+    throws -> OpenedStores
+  {
+    if isPostgresURL(location) {
+      let connection = try PostgresConnection(url: location)
+      try PostgresMigrations.migrate(connection)
+      return .postgres(connection)
     }
-    return try RefoldDatabase(path: path, busy: busyPolicy)
+    if !creating && location != ":memory:" && !FileManager.default.fileExists(atPath: location) {
+      throw CLIError("no event store at \(location); import events first or pass --db")
+    }
+    return .sqlite(try RefoldDatabase(path: location, busy: busy))
   }
 
   /// Opens the event store.
-  public func openEventStore(creating: Bool) throws -> SQLiteEventStore {
-    SQLiteEventStore(database: try openDatabase(creating: creating), reducer: try reducer())
+  public func openEventStore(creating: Bool) throws -> any StreamingEventStore {
+    try openStores(creating: creating).eventStore(reducer: try reducer())
   }
 }

@@ -27,7 +27,7 @@ struct ThreadsCommand: ParsableCommand {
       ])
     }
     if count == 0 {
-      output.line("no threads in \(store.databasePath)")
+      output.line("no threads in \(store.databaseName)")
       return
     }
     for line in table.lines { output.line(line) }

@@ -29,7 +29,11 @@ public enum SuiteValidator {
     var declared = Set(suite.agent.intents.map(\.name))
     for spec in specs { declared.formUnion(spec.intents.map(\.name)) }
     let reducer = suite.agent.reducer
-    let goldens = threads.map { GoldenThread(events: $0, reducer: reducer) }
+    // Golden threads are built when a check needs one and not kept: a suite of any size
+    // validates in the memory of one thread beyond its events.
+    func golden(_ index: Int) -> GoldenThread {
+      GoldenThread(events: threads[index], reducer: reducer)
+    }
 
     // An external agent's `intents:` map is partial by design: the default vocabulary
     // decides the rest, so what it finds in the fixtures are intents too.
@@ -37,10 +41,10 @@ public enum SuiteValidator {
     var intents = declared
     if infers {
       intents.formUnion(Vocabulary.defaultHumanIntents.union(["done_for_now"]))
-      for golden in goldens { intents.formUnion(golden.decisions.map(\.intent.name)) }
+      for index in threads.indices { intents.formUnion(golden(index).decisions.map(\.intent.name)) }
     }
     let statuses = ThreadState.Status.allCases.map(\.rawValue)
-    let threadIDs = goldens.map(\.id)
+    let threadIDs = threads.map { $0.first?.thread ?? "" }
 
     func problem(_ location: YAMLLocation, _ message: String) -> SuiteError {
       .invalid(file: location.file, line: location.line, path: location.path, message: message)
@@ -56,17 +60,17 @@ public enum SuiteValidator {
     }.map(\.element)
     // The threads a reference names: exact names looked up, each pattern matched once.
     var byName: [String: [Int]] = [:]
-    for (position, golden) in goldens.enumerated() {
-      byName[golden.id, default: []].append(position)
+    for (position, id) in threadIDs.enumerated() {
+      byName[id, default: []].append(position)
     }
     var matchedByPattern: [String: [Int]] = [:]
-    func matching(_ name: String) -> [GoldenThread] {
+    func matching(_ name: String) -> [Int] {
       let pattern = ThreadPattern(name)
-      if pattern.isExact { return (byName[name] ?? []).map { goldens[$0] } }
-      if let known = matchedByPattern[name] { return known.map { goldens[$0] } }
-      let found = goldens.indices.filter { pattern.matches(goldens[$0].id) }
+      if pattern.isExact { return byName[name] ?? [] }
+      if let known = matchedByPattern[name] { return known }
+      let found = threadIDs.indices.filter { pattern.matches(threadIDs[$0]) }
       matchedByPattern[name] = found
-      return found.map { goldens[$0] }
+      return found
     }
     for reference in references {
       switch reference.subject {
@@ -79,8 +83,8 @@ public enum SuiteValidator {
         validation.errors.append(
           problem(reference.location, what + hint(reference.thread, among: threadIDs)))
       case .step(let selector):
-        for golden in matching(reference.thread) {
-          if let message = stepProblem(selector, in: golden) {
+        for index in matching(reference.thread) {
+          if let message = stepProblem(selector, in: golden(index)) {
             validation.errors.append(problem(reference.location, message))
             break
           }

@@ -87,6 +87,44 @@ public final class PostgresConnection: @unchecked Sendable {
     }
   }
 
+  /// Streams `bytes` (COPY text format: tab-separated columns, `\N` for NULL, one row a
+  /// line) into the table a `COPY … FROM STDIN` statement names, inside the caller's
+  /// transaction.
+  ///
+  /// - Throws: ``PostgresError`` when the server refuses the statement or a row (a unique
+  ///   key taken, say: ``PostgresError/uniqueViolation``).
+  public func copy(_ sql: String, _ bytes: [UInt8]) throws {
+    let started = PQexec(connection, sql)
+    let status = PQresultStatus(started)
+    guard status == PGRES_COPY_IN else {
+      defer { PQclear(started) }
+      throw failure(started, sql: sql)
+    }
+    PQclear(started)
+    var sent = true
+    bytes.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      var offset = 0
+      while offset < buffer.count {
+        let length = min(1 << 20, buffer.count - offset)
+        let pointer = UnsafeRawPointer(base + offset).assumingMemoryBound(to: CChar.self)
+        if PQputCopyData(connection, pointer, Int32(length)) != 1 {
+          sent = false
+          return
+        }
+        offset += length
+      }
+    }
+    PQputCopyEnd(connection, sent ? nil : "the client could not send the rows")
+    var failed: PostgresError?
+    while let result = PQgetResult(connection) {
+      let status = PQresultStatus(result)
+      if status != PGRES_COMMAND_OK, failed == nil { failed = failure(result, sql: sql) }
+      PQclear(result)
+    }
+    if let failed { throw failed }
+  }
+
   private func failure(_ result: OpaquePointer?, sql: String) -> PostgresError {
     guard PQstatus(connection) == CONNECTION_OK else {
       return .unreachable(

@@ -15,6 +15,8 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
   case newerSchema(host: String, port: String, version: Int, supported: Int)
   /// A stored row that no longer decodes (written by an incompatible version, or edited).
   case corruptRow(table: String, detail: String)
+  /// A run with this id is already stored; runs are never replaced.
+  case runExists(String)
 
   /// SQLSTATE 23505: a unique key (the `(thread, seq)` or `(thread, id)` key) was taken.
   public static let uniqueViolation = "23505"
@@ -32,6 +34,8 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
         + "the \(supported) this Refold knows"
     case .corruptRow(let table, let detail):
       return "a row in table \"\(table)\" does not decode: \(detail)"
+    case .runExists(let id):
+      return "run \"\(id)\" is already stored"
     }
   }
 
@@ -40,7 +44,7 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
   public var exitStatus: ExitStatus {
     switch self {
     case .unreachable, .query: return .environment
-    case .newerSchema, .corruptRow: return .invalidInput
+    case .newerSchema, .corruptRow, .runExists: return .invalidInput
     }
   }
 

@@ -17,7 +17,7 @@ import RefoldShared
 /// let store = try PostgresEventStore(url: "postgresql://refold@db.internal:5432/refold")
 /// try store.append([EventLine(thread: "deploy-001", type: "slack_message", data: [:])])
 /// ```
-public final class PostgresEventStore: EventStore {
+public final class PostgresEventStore: StreamingEventStore {
   /// The connection this store reads and writes through.
   public let connection: PostgresConnection
   /// The reducer that folds each thread for ``threads()`` (vocabulary and policy).
@@ -73,17 +73,22 @@ public final class PostgresEventStore: EventStore {
 
   /// Runs `body` and the thread rows in one transaction, again while it loses races.
   private func writing<T>(_ body: (inout PostgresEventAppender) throws -> T) throws -> T {
+    try retryingRaces {
+      var appender = PostgresEventAppender(connection: connection)
+      let value = try body(&appender)
+      try appender.finish()
+      return value
+    }
+  }
+
+  /// Runs `body` in a transaction, again (from the start) while it loses races.
+  private func retryingRaces<T>(_ body: () throws -> T) throws -> T {
     try connection.withLock {
       var attempt = 0
       while true {
         attempt += 1
         do {
-          return try connection.transaction {
-            var appender = PostgresEventAppender(connection: connection)
-            let value = try body(&appender)
-            try appender.finish()
-            return value
-          }
+          return try connection.transaction("BEGIN", body)
         } catch is PostgresEventAppender.Race where attempt < Self.raceAttempts {
           continue
         } catch is PostgresEventAppender.Race {
@@ -93,6 +98,69 @@ public final class PostgresEventStore: EventStore {
         }
       }
     }
+  }
+
+  /// Appends lines produced one at a time, in one transaction, sending new rows by `COPY`
+  /// in batches: how large files are imported.
+  ///
+  /// `body` runs again from its first line when the transaction loses a race to another
+  /// writer of one of its threads.
+  public func appendStreamingCanonical(
+    _ body: (_ append: (EventLine, UnsafeBufferPointer<UInt8>?) throws -> AppendOutcome) throws
+      -> Void
+  ) throws -> AppendCounts {
+    try retryingRaces {
+      var appender = PostgresBulkAppender(connection: connection)
+      var counts = AppendCounts()
+      try body { line, canonicalData in
+        let outcome = try appender.append(line, canonicalData: canonicalData)
+        switch outcome {
+        case .written: counts.written += 1
+        case .skipped: counts.skipped += 1
+        }
+        return outcome
+      }
+      try appender.finish()
+      counts.threads = appender.threadCount
+      return counts
+    }
+  }
+
+  public func containsThread(_ thread: String) throws -> Bool {
+    try connection.withLock {
+      try !connection.query("SELECT 1 FROM threads WHERE thread = $1", [thread]).isEmpty
+    }
+  }
+
+  public func forEachEvent(in thread: String, _ body: (Event) throws -> Void) throws {
+    for event in try events(in: thread) { try body(event) }
+  }
+
+  public func forEachEvent(_ body: (Event) throws -> Void) throws {
+    try connection.withLock {
+      try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        var after = ""
+        while true {
+          let names = try connection.query(
+            "SELECT thread FROM threads WHERE thread > $1 ORDER BY thread LIMIT 100", [after]
+          ).rows
+          guard let last = names.last?[0] else { break }
+          for row in try connection.query(
+            """
+            SELECT thread, seq, id, type, data, at, meta FROM events
+            WHERE thread > $1 AND thread <= $2 ORDER BY thread, seq
+            """, [after, last]
+          ).rows {
+            try body(try Self.event(from: row))
+          }
+          after = last
+        }
+      }
+    }
+  }
+
+  public func forEachThreadSummary(_ body: (ThreadSummary) throws -> Void) throws {
+    for summary in try threads() { try body(summary) }
   }
 
   public func events(in thread: String) throws -> [Event] {

@@ -30,7 +30,77 @@ public enum PostgresMigrations {
         CONSTRAINT events_thread_id UNIQUE (thread, id)
       )
       """,
-    ]
+    ],
+    // 2: cassettes and runs, with the meaning of SQLite's schema 3. `exchange_keys` holds
+    // each key's exchange count: an upsert on it assigns `n` under the row's lock, so
+    // concurrent recorders of one key get 0, 1, 2, …. `recorded_order`, `stored_order` and
+    // `position` keep the order SQLite's rowids keep.
+    [
+      """
+      CREATE TABLE exchanges (
+        key text COLLATE "C" NOT NULL,
+        n bigint NOT NULL CHECK (n >= 0),
+        provider text NOT NULL,
+        request text NOT NULL,
+        response text NOT NULL,
+        latency_ms double precision,
+        usage text,
+        recorded_at text NOT NULL,
+        thread text,
+        meta text,
+        key_scheme integer NOT NULL DEFAULT 1,
+        recorded_order bigserial NOT NULL UNIQUE,
+        PRIMARY KEY (key, n)
+      )
+      """,
+      """
+      CREATE TABLE exchange_keys (
+        key text COLLATE "C" PRIMARY KEY,
+        exchange_count bigint NOT NULL
+      )
+      """,
+      """
+      CREATE TABLE runs (
+        id text COLLATE "C" PRIMARY KEY,
+        suite text NOT NULL,
+        variant text NOT NULL,
+        started_at text COLLATE "C" NOT NULL,
+        finished_at text NOT NULL,
+        git_commit text,
+        model_source text NOT NULL,
+        info text NOT NULL,
+        summary text NOT NULL,
+        results text NOT NULL,
+        stored_order bigserial NOT NULL UNIQUE
+      )
+      """,
+      "CREATE INDEX runs_suite ON runs (suite, started_at)",
+      """
+      CREATE TABLE case_results (
+        run_id text COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        position integer NOT NULL,
+        case_id text NOT NULL,
+        thread text NOT NULL,
+        mode text NOT NULL,
+        step bigint,
+        seq bigint,
+        verdict text NOT NULL,
+        expected_intent text,
+        actual_intent text,
+        body text,
+        PRIMARY KEY (run_id, position)
+      )
+      """,
+      "CREATE INDEX case_results_case ON case_results (case_id, thread)",
+      """
+      CREATE TABLE run_threads (
+        run_id text COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        thread text COLLATE "C" NOT NULL,
+        events text NOT NULL,
+        PRIMARY KEY (run_id, thread)
+      )
+      """,
+    ],
   ]
 
   /// The schema version this Refold writes.

@@ -6,9 +6,9 @@ import RefoldShared
 ///
 /// For input already in canonical form, import followed by export gives the same bytes.
 public struct EventExporter: Sendable {
-  public let store: SQLiteEventStore
+  public let store: any StreamingEventStore
 
-  public init(store: SQLiteEventStore) {
+  public init(store: any StreamingEventStore) {
     self.store = store
   }
 

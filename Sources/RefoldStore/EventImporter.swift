@@ -1,7 +1,8 @@
 import RefoldCore
 import RefoldShared
 
-/// Imports event JSONL files into an ``SQLiteEventStore``: all files or nothing.
+/// Imports event JSONL files into a ``StreamingEventStore`` (SQLite or PostgreSQL): all files
+/// or nothing.
 ///
 /// Every line of every file is validated (``EventLine/parse(bytes:)``), problems collected as
 /// `file:line: reason`, and every valid line appended in ONE transaction through a prepared
@@ -16,13 +17,15 @@ import RefoldShared
 /// print(summary.written, summary.skipped)
 /// ```
 public struct EventImporter: Sendable {
-  public let store: SQLiteEventStore
+  public let store: any StreamingEventStore
   /// Invalid lines reported before giving up.
   public var maximumProblems: Int
   /// Bytes read at a time.
   public var chunkSize: Int
 
-  public init(store: SQLiteEventStore, maximumProblems: Int = 20, chunkSize: Int = 1 << 16) {
+  public init(
+    store: any StreamingEventStore, maximumProblems: Int = 20, chunkSize: Int = 1 << 16
+  ) {
     self.store = store
     self.maximumProblems = maximumProblems
     self.chunkSize = chunkSize
@@ -75,12 +78,16 @@ public struct EventImporter: Sendable {
   ///
   /// - Throws: ``StoreError/invalidLines(_:)`` (nothing written),
   ///   ``StoreError/rejectedLine(file:line:reason:)`` for a `seq`/`id` conflict (nothing
-  ///   written), ``StoreError/file(path:reason:)``, or an SQLite ``StoreError``.
+  ///   written), ``StoreError/file(path:reason:)``, or the store's own error.
   public func importFiles(_ files: [String]) throws -> Summary {
     var problems: [StoreError.LineProblem] = []
     var rejection: StoreError?
     var lines = 0
     let counts = try store.appendStreamingCanonical { append in
+      // A store that retries a lost race runs this again from the first line.
+      problems = []
+      rejection = nil
+      lines = 0
       do {
         for file in files {
           try JSONLReader(path: file, chunkSize: chunkSize).forEachLine { number, bytes in

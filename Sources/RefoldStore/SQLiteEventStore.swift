@@ -16,7 +16,7 @@ import RefoldShared
 /// let store = try SQLiteEventStore(path: ".refold/refold.sqlite")
 /// try store.append([EventLine(thread: "deploy-001", type: "slack_message", data: [:])])
 /// ```
-public final class SQLiteEventStore: EventStore {
+public final class SQLiteEventStore: StreamingEventStore {
   /// The database this store reads and writes.
   public let database: RefoldDatabase
   /// The reducer that folds each thread for ``threads()`` (vocabulary and policy).
@@ -98,7 +98,7 @@ public final class SQLiteEventStore: EventStore {
 
   /// ``appendStreaming(_:)`` where each line may come with the canonical JSON bytes of its
   /// `data`, stored as they are (see ``EventLine/parse(bytes:canonicalData:)``).
-  package func appendStreamingCanonical(
+  public func appendStreamingCanonical(
     _ body: (_ append: (EventLine, UnsafeBufferPointer<UInt8>?) throws -> AppendOutcome) throws
       -> Void
   ) throws -> AppendCounts {
@@ -288,26 +288,5 @@ public final class SQLiteEventStore: EventStore {
       throw StoreError.corruptRow(
         table: "events", detail: "thread \"\(thread)\" seq \(seq): \(error)")
     }
-  }
-}
-
-/// What ``SQLiteEventStore/appendStreaming(_:)`` did with one line.
-public enum AppendOutcome: Sendable, Hashable {
-  case written(seq: Int)
-  /// The line's `id` was already stored with the same content.
-  case skipped
-}
-
-/// What a streaming append wrote.
-public struct AppendCounts: Sendable, Hashable {
-  public var written = 0
-  public var skipped = 0
-  /// The number of threads the lines belonged to.
-  public var threads = 0
-
-  public init(written: Int = 0, skipped: Int = 0, threads: Int = 0) {
-    self.written = written
-    self.skipped = skipped
-    self.threads = threads
   }
 }

@@ -1,9 +1,62 @@
 import Foundation
 import RefoldCore
+import RefoldPostgres
 import RefoldShared
 import RefoldStore
 import RefoldTestSupport
+import Synchronization
 import Testing
+
+/// The engines the cassette and run stores run on, made fresh for one test.
+enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+  case sqlite
+  case postgres
+
+  var testDescription: String { rawValue }
+
+  /// The engines this machine can run: PostgreSQL only when a server could be started.
+  static var available: [StoreEngine] {
+    allCases.filter { $0 != .postgres || PostgresTestServer.shared != nil }
+  }
+
+  /// A new empty store's location: opening it again reaches the same tables.
+  struct Location: Sendable {
+    var engine: StoreEngine
+    var address: String
+    var directory: TemporaryDirectory?
+
+    func cassette() throws -> any CassetteStore {
+      switch engine {
+      case .sqlite: return try SQLiteCassetteStore(path: address)
+      case .postgres: return try PostgresCassetteStore(url: address)
+      }
+    }
+
+    func runs() throws -> any RunStore {
+      switch engine {
+      case .sqlite: return try SQLiteRunStore(path: address)
+      case .postgres: return try PostgresRunStore(url: address)
+      }
+    }
+
+    func allRuns() throws -> [RunRecord] {
+      switch engine {
+      case .sqlite: return try SQLiteRunStore(path: address).allRuns()
+      case .postgres: return try PostgresRunStore(url: address).allRuns()
+      }
+    }
+  }
+
+  func make() throws -> Location {
+    switch self {
+    case .sqlite:
+      let directory = try TemporaryDirectory()
+      return Location(engine: self, address: directory.path("refold.sqlite"), directory: directory)
+    case .postgres:
+      return Location(engine: self, address: try PostgresTestServer.freshSchema())
+    }
+  }
+}
 
 @Suite struct CassetteAndRunStoreTests {
   func exchange(_ key: String, _ n: Int, usage: TokenUsage? = nil) -> Exchange {
@@ -15,10 +68,10 @@ import Testing
       thread: "deploy-001", meta: n == 0 ? ["http_status": 200] : nil)
   }
 
-  @Test func cassetteRoundTripsInRecordedOrder() throws {
-    let directory = try TemporaryDirectory()
-    let database = try RefoldDatabase(path: directory.path("refold.sqlite"))
-    let cassette = SQLiteCassetteStore(database: database)
+  @Test(arguments: StoreEngine.available)
+  func cassetteRoundTripsInRecordedOrder(engine: StoreEngine) throws {
+    let location = try engine.make()
+    let cassette = try location.cassette()
     let recorded = [
       exchange("k1", 0, usage: TokenUsage(inputTokens: 120, outputTokens: 7)),
       exchange("k2", 0), exchange("k1", 1),
@@ -26,14 +79,13 @@ import Testing
     for item in recorded { try cassette.append(item) }
     #expect(try cassette.exchanges(forKey: "k1") == [recorded[0], recorded[2]])
     #expect(try cassette.exchanges(forKey: "missing").isEmpty)
-    // Another store on the same file sees the same recordings.
-    #expect(
-      try SQLiteCassetteStore(path: directory.path("refold.sqlite")).allExchanges()
-        == recorded)
+    // Another store on the same database sees the same recordings.
+    #expect(try location.cassette().allExchanges() == recorded)
   }
 
-  @Test func cassetteAssignsTheNextNWhateverTheExchangeSays() throws {
-    let cassette = try SQLiteCassetteStore(path: ":memory:")
+  @Test(arguments: StoreEngine.available)
+  func cassetteAssignsTheNextNWhateverTheExchangeSays(engine: StoreEngine) throws {
+    let cassette = try engine.make().cassette()
     #expect(try cassette.append(exchange("k", 0)).n == 0)
     #expect(try cassette.append(exchange("k", 0)).n == 1)
     #expect(try cassette.append(exchange("k", 3)).n == 2)
@@ -42,6 +94,41 @@ import Testing
     #expect(stored.map(\.n) == [0, 1, 2])
     #expect(stored[1].request == exchange("k", 0).request)
     #expect(stored[2].request == exchange("k", 3).request)
+  }
+
+  /// Eight writers on four connections appending the same key: n = 0…N−1, no gap, no
+  /// duplicate, each writer's exchanges in its own order.
+  @Test(arguments: StoreEngine.available)
+  func concurrentAppendsOfOneKeyGetEveryNOnce(engine: StoreEngine) throws {
+    let location = try engine.make()
+    let stores = try (0..<4).map { _ in try location.cassette() }
+    let writers = 8
+    let perWriter = 25
+    let assigned = Mutex<[Int]>([])
+    DispatchQueue.concurrentPerform(iterations: writers) { writer in
+      let store = stores[writer % stores.count]
+      for item in 0..<perWriter {
+        let exchange = Exchange(
+          key: "same-request", n: 0, provider: "openai", request: ["model": "m"],
+          response: ["writer": .int(Int64(writer)), "item": .int(Int64(item))],
+          recordedAt: "2026-11-20T10:00:00Z")
+        do {
+          let stored = try store.append(exchange)
+          assigned.withLock { $0.append(stored.n) }
+        } catch {
+          Issue.record("unexpected error \(error)")
+        }
+      }
+    }
+    let total = writers * perWriter
+    #expect(assigned.withLock { $0.sorted() } == Array(0..<total))
+    let stored = try location.cassette().exchanges(forKey: "same-request")
+    #expect(stored.map(\.n) == Array(0..<total))
+    for writer in 0..<writers {
+      let items = stored.filter { $0.response["writer"] == .int(Int64(writer)) }
+        .compactMap { $0.response["item"]?.intValue }
+      #expect(items == Array(0..<perWriter))
+    }
   }
 
   func results(id: String, suite: String, startedAt: String, passed: Int) -> RunResults {
@@ -71,33 +158,45 @@ import Testing
       cases: cases)
   }
 
-  @Test func runStoreKeepsRunsAndVerdicts() throws {
-    let directory = try TemporaryDirectory()
-    let runs = try SQLiteRunStore(path: directory.path("refold.sqlite"))
+  @Test(arguments: StoreEngine.available)
+  func runStoreKeepsRunsAndSummaries(engine: StoreEngine) throws {
+    let location = try engine.make()
+    let runs = try location.runs()
     let later = results(
-      id: "run-2", suite: "deploy-bot", startedAt: "2026-11-21T10:00:00Z",
-      passed: 2)
+      id: "run-2", suite: "deploy-bot", startedAt: "2026-11-21T10:00:00Z", passed: 2)
     let earlier = results(
-      id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z",
-      passed: 1)
+      id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z", passed: 1)
     try runs.save(later)
     try runs.save(earlier)
     try runs.save(
-      results(
-        id: "run-3", suite: "other", startedAt: "2026-11-19T10:00:00Z",
-        passed: 0))
+      results(id: "run-3", suite: "other", startedAt: "2026-11-19T10:00:00Z", passed: 0))
     #expect(try runs.run(id: "run-1") == earlier)
+    #expect(try location.runs().run(id: "run-2") == later)
     #expect(try runs.run(id: "missing") == nil)
     let records = try runs.runs(suite: "deploy-bot")
     #expect(records.map(\.info.id) == ["run-1", "run-2"])
     #expect(records[0] == RunRecord(info: earlier.run, summary: earlier.summary))
-    #expect(try runs.allRuns().map(\.info.id) == ["run-3", "run-1", "run-2"])
+    #expect(try location.allRuns().map(\.info.id) == ["run-3", "run-1", "run-2"])
+    let thrown = try #require(throws: (any Error).self) { try runs.save(earlier) }
+    let error = try #require(thrown as? any RefoldError)
+    #expect(error.description == "run \"run-1\" is already stored")
+    #expect(error.exitStatus == .invalidInput)
+    #expect(try runs.runs(suite: "deploy-bot").count == 2)
+  }
+
+  @Test func sqliteRunStoreKeepsVerdicts() throws {
+    let runs = try SQLiteRunStore(path: ":memory:")
+    try runs.save(
+      results(id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z", passed: 1))
     let verdicts = try runs.caseVerdicts(run: "run-1")
     #expect(verdicts.map(\.verdict) == [.pass, .wrongIntent])
     #expect(verdicts[1].expectedIntent == "deploy_backend")
     #expect(verdicts[1].actualIntent == "done_for_now")
     #expect(verdicts[1].step == 1)
-    #expect(throws: StoreError.runExists("run-1")) { try runs.save(earlier) }
+    #expect(throws: StoreError.runExists("run-1")) {
+      try runs.save(
+        results(id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z", passed: 1))
+    }
   }
 
   @Test func schemaIsVersionedAndReopenable() throws {

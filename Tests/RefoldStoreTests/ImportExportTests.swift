@@ -1,11 +1,36 @@
 import Foundation
 import RefoldCore
+import RefoldPostgres
 import RefoldShared
 import RefoldStore
 import RefoldTestSupport
 import Testing
 
+/// The engines a streaming import and export run on.
+enum DurableKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+  case sqlite
+  case postgres
+
+  var testDescription: String { rawValue }
+
+  static var available: [DurableKind] {
+    allCases.filter { $0 != .postgres || PostgresTestServer.shared != nil }
+  }
+
+  /// A new empty store (an SQLite file in `directory`, or a fresh PostgreSQL schema).
+  func make(in directory: TemporaryDirectory) throws -> any StreamingEventStore {
+    switch self {
+    case .sqlite: return try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    case .postgres: return try PostgresTestServer.freshEventStore()
+    }
+  }
+}
+
 @Suite struct ImportExportTests {
+  func total(_ store: any StreamingEventStore) throws -> Int {
+    try store.threads().reduce(0) { $0 + $1.eventCount }
+  }
+
   /// Canonical JSONL for a small thread, written through `Event.jsonLine`.
   func canonicalLines(_ thread: String) -> [String] {
     [
@@ -23,11 +48,12 @@ import Testing
     ].map(\.jsonLine)
   }
 
-  @Test func importThenExportIsByteStable() throws {
+  @Test(arguments: DurableKind.available)
+  func importThenExportIsByteStable(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
     let text = (canonicalLines("t-one") + canonicalLines("t-two")).map { $0 + "\n" }.joined()
     let file = try directory.write("in.jsonl", text)
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     let summary = try EventImporter(store: store).importFiles([file])
     #expect(summary.written == 8)
     #expect(summary.threads == 2)
@@ -47,14 +73,48 @@ import Testing
     #expect(second.skipped == 1)
   }
 
-  @Test func nonCanonicalInputExportsCanonically() throws {
+  /// More lines than one batch of rows, some with ids, some seq'd: written once, then
+  /// skipped on a second import, and exported byte for byte.
+  @Test(arguments: DurableKind.available)
+  func aLargeImportCrossesBatchesAndReimportsAsSkipped(kind: DurableKind) throws {
+    let directory = try TemporaryDirectory()
+    var text = ""
+    for index in 0..<25_000 {
+      let thread = "t\(index % 30)"
+      let event = Event(
+        thread: thread, seq: index / 30, type: index % 7 == 0 ? "user_input" : "note",
+        data: ["text": .string("line \(index)\twith a tab \\ and ✓"), "n": .int(Int64(index))],
+        at: index % 3 == 0 ? "2026-11-20T10:00:00Z" : nil,
+        id: index % 10 == 0 ? "e\(index)" : nil)
+      text += event.jsonLine + "\n"
+    }
+    let file = try directory.write("big.jsonl", text)
+    let store = try kind.make(in: directory)
+    let first = try EventImporter(store: store).importFiles([file])
+    #expect(first.written == 25_000)
+    #expect(first.threads == 30)
+    let second = try EventImporter(store: store).importFiles([file])
+    #expect(second.written == 0)
+    #expect(second.skipped == 25_000)
+    var exported: [UInt8] = []
+    try EventExporter(store: store).exportAll { exported += $0 }
+    let keyed = text.split(separator: "\n").enumerated().map { index, line in
+      (thread: "t\(index % 30)", seq: index / 30, line: line)
+    }
+    let sorted = keyed.sorted { ($0.thread, $0.seq) < ($1.thread, $1.seq) }.map(\.line)
+    #expect(String(decoding: exported, as: UTF8.self) == sorted.joined(separator: "\n") + "\n")
+    #expect(try store.threads().map(\.eventCount).reduce(0, +) == 25_000)
+  }
+
+  @Test(arguments: DurableKind.available)
+  func nonCanonicalInputExportsCanonically(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
     let file = try directory.write(
       "in.jsonl",
       "\r\n  {\"type\":\"user_input\", \"data\": {\"b\": 2.0, \"a\": [1, 1e2]},"
         + " \"thread\":\"x\"}\r\n"
         + "\n{\"thread\":\"x\",\"type\":\"done_for_now\",\"data\":{}}")
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     #expect(try EventImporter(store: store).importFiles([file]).written == 2)
     var exported: [UInt8] = []
     try EventExporter(store: store).export(["x"]) { exported += $0 }
@@ -64,13 +124,14 @@ import Testing
         + #"{"thread":"x","seq":1,"type":"done_for_now","data":{}}"# + "\n")
   }
 
-  @Test func anInvalidLineNamesFileAndLineAndWritesNothing() throws {
+  @Test(arguments: DurableKind.available)
+  func anInvalidLineNamesFileAndLineAndWritesNothing(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     try EventImporter(store: store).importFiles([
       directory.write("existing.jsonl", canonicalLines("kept").joined(separator: "\n"))
     ])
-    let before = try store.totalEventCount()
+    let before = try total(store)
     #expect(before == 4)
     let good = try directory.write("good.jsonl", canonicalLines("new").joined(separator: "\n"))
     let bad = try directory.write(
@@ -89,13 +150,14 @@ import Testing
     ) {
       try EventImporter(store: store).importFiles([good, bad])
     }
-    #expect(try store.totalEventCount() == before)
+    #expect(try total(store) == before)
     #expect(try store.threads().map(\.thread) == ["kept"])
   }
 
-  @Test func aConflictInTheLastFileRollsBackEveryFile() throws {
+  @Test(arguments: DurableKind.available)
+  func aConflictInTheLastFileRollsBackEveryFile(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     try store.append([EventLine(thread: "old", type: "user_input")])
     let first = try directory.write("first.jsonl", canonicalLines("new").joined(separator: "\n"))
     let second = try directory.write(
@@ -112,13 +174,14 @@ import Testing
     ) {
       try EventImporter(store: store).importFiles([first, second])
     }
-    #expect(try store.totalEventCount() == 1)
+    #expect(try total(store) == 1)
     #expect(try store.events(in: "new").isEmpty)
   }
 
-  @Test func invalidLinesAreReportedEvenAfterAConflict() throws {
+  @Test(arguments: DurableKind.available)
+  func invalidLinesAreReportedEvenAfterAConflict(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     let file = try directory.write(
       "mixed.jsonl",
       """
@@ -134,7 +197,7 @@ import Testing
     } catch {
       Issue.record("expected invalid lines, got \(error)")
     }
-    #expect(try store.totalEventCount() == 0)
+    #expect(try total(store) == 0)
   }
 
   @Test func missingFileIsAFileError() throws {
@@ -146,9 +209,10 @@ import Testing
     }
   }
 
-  @Test func exportToAFileNeverLeavesHalfAFile() throws {
+  @Test(arguments: DurableKind.available)
+  func exportToAFileNeverLeavesHalfAFile(kind: DurableKind) throws {
     let directory = try TemporaryDirectory()
-    let store = try SQLiteEventStore(path: directory.path("refold.sqlite"))
+    let store = try kind.make(in: directory)
     try store.append([EventLine(thread: "a", type: "user_input")])
     let out = directory.path("out.jsonl")
     try Data("previous\n".utf8).write(to: URL(fileURLWithPath: out))

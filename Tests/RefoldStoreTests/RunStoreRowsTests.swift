@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldPostgres
 import RefoldShared
 import RefoldStore
 import RefoldTestSupport
@@ -72,6 +73,31 @@ import Testing
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     #expect(rows.length == (try encoder.encode(head)).count)
+  }
+
+  @Test(
+    .enabled(
+      if: PostgresTestServer.shared != nil, Comment(rawValue: PostgresTestServer.skipMessage)))
+  func casesAndThreadsRoundTripThroughTheirRowsOnPostgres() throws {
+    let runs = try PostgresRunStore(url: try PostgresTestServer.freshSchema())
+    let run = results(id: "run-1")
+    try runs.save(run)
+    #expect(try runs.run(id: "run-1") == run)
+    let counts = try runs.connection.withLock {
+      try runs.connection.query(
+        """
+        SELECT (SELECT count(*) FROM case_results WHERE run_id = 'run-1' AND body IS NOT NULL),
+          (SELECT count(*) FROM run_threads WHERE run_id = 'run-1'),
+          (SELECT octet_length(results) FROM runs WHERE id = 'run-1')
+        """
+      ).rows.first ?? []
+    }
+    var head = run
+    head.cases = []
+    head.threads = nil
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    #expect(counts == ["40", "7", String(try encoder.encode(head).count)])
   }
 
   @Test func aRunStoredWholeBeforeCaseRowsReadsBackTheSame() throws {

@@ -11,11 +11,11 @@ extension ImportCommand {
     // Every file is read and checked, and log records joined to their spans across files,
     // before the store is opened; then everything is stored in one transaction.
     let parsed = try importer.parse(files: files)
-    let database = try store.openDatabase(creating: true)
-    let summary = try importer.store(parsed, into: SQLiteRecordingStore(database: database))
+    let summary = try importer.store(
+      parsed, into: try store.openStores(creating: true).recordingStore())
     let named = files.count == 1 ? files[0] : "\(files.count) files"
     output.line(
-      "imported \(named) into \(store.databasePath): \(summary.modelCalls) model calls, "
+      "imported \(named) into \(store.databaseName): \(summary.modelCalls) model calls, "
         + "\(summary.threads) threads, \(summary.written) events written, "
         + "\(summary.skipped) skipped (already stored), \(summary.exchanges) exchanges")
     if summary.withoutContent > 0 {

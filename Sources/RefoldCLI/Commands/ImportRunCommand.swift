@@ -31,7 +31,7 @@ struct ImportRunCommand: ParsableCommand {
       }
       return try ResultsReader.readEvaluation(from: path).runs.map { (path, $0) }
     }
-    let runStore = SQLiteRunStore(database: try store.openDatabase(creating: true))
+    let runStore = try store.openStores(creating: true).runStore()
     let out = CLIContext.current.stdout
     for (path, run) in runs {
       try runStore.save(run)

@@ -37,11 +37,11 @@ struct PromoteCommand: ParsableCommand {
 
   func run() throws {
     let context = CLIContext.current
-    let database = try store.openDatabase(creating: false)
+    let stores = try store.openStores(creating: false)
     let environment = context.environment
     let promoter = Promoter(
-      events: SQLiteEventStore(database: database),
-      cassette: SQLiteCassetteStore(database: database),
+      events: try stores.eventStore(),
+      cassette: try stores.cassetteStore(),
       loadSuite: {
         try SuiteLoader(
           specLoader: AgentSpecLoader(environment: environment),

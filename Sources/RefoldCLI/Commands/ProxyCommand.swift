@@ -52,16 +52,16 @@ struct ProxyCommand: AsyncParsableCommand {
     let agent = try spec.map {
       try AgentSpecLoader(environment: context.environment).load(path: $0)
     }
-    let database = try store.openDatabase(creating: true)
-    let events = SQLiteEventStore(database: database, reducer: agent?.reducer ?? ThreadReducer())
+    let stores = try store.openStores(creating: true)
+    let events = try stores.eventStore(reducer: agent?.reducer ?? ThreadReducer())
     let proxy = try RecordingProxy(
-      upstream: upstream, events: events, cassette: SQLiteCassetteStore(database: database),
+      upstream: upstream, events: events, cassette: try stores.cassetteStore(),
       spec: agent, timeout: timeout, finalIntent: finalIntent, inputType: inputType,
       dependencies: context.dependencies)
     let running = try await proxy.start(listen: address)
     context.stdout.line(
       "refold proxy: listening on \(running.baseURL)/v1, forwarding to \(upstream), "
-        + "recording into \(store.databasePath)")
+        + "recording into \(store.databaseName)")
     try await running.waitUntilInterrupted()
   }
 }

@@ -95,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
     let commands = ToolCommands.named(in: agent, directory: specDirectory)
       .merging(fromFile) { _, file in file }
     // Everything is checked before the store is opened, so bad input creates nothing.
-    let makeSource: (RefoldDatabase) -> any ModelSource
+    let makeSource: (OpenedStores) throws -> any ModelSource
     switch model {
     case .live:
       let live = try LiveModelSource(
@@ -104,27 +104,27 @@ struct ServeCommand: AsyncParsableCommand {
       let timestamp = context.dependencies.timestamp
       makeSource = {
         StoringModelSource(
-          live: live, cassette: SQLiteCassetteStore(database: $0), clock: timestamp)
+          live: live, cassette: try $0.cassetteStore(), clock: timestamp)
       }
     case .recorded:
       let recorded = RecordedModelSource(cassette: try JSONLCassette(path: cassette ?? ""))
       makeSource = { _ in recorded }
     }
-    let database = try store.openDatabase(creating: true)
-    let source = makeSource(database)
+    let stores = try store.openStores(creating: true)
+    let source = try makeSource(stores)
     let loop = AgentLoop(
       spec: agent, decider: try ModelDecider(spec: agent, source: source),
       tools: CommandToolRunner(commands: commands, clock: context.dependencies.clock),
       clock: context.dependencies.timestamp)
     let service = AgentService(
-      loop: loop, events: SQLiteEventStore(database: database, reducer: agent.reducer),
+      loop: loop, events: try stores.eventStore(reducer: agent.reducer),
       webhookSecret: secret, signatureTolerance: signatureTolerance,
       legacySignatures: legacySignatures, now: context.dependencies.now,
       clock: context.dependencies.timestamp)
     let running = try await service.start(listen: address)
     context.stdout.line(
       "refold serve: \(agent.name) on \(running.baseURL) (POST /threads), "
-        + "\(commands.count) tool command(s), store \(store.databasePath)"
+        + "\(commands.count) tool command(s), store \(store.databaseName)"
         + (secret == nil ? "" : ", webhooks signed"))
     try await running.waitUntilInterrupted()
   }

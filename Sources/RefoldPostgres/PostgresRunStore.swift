@@ -1,0 +1,194 @@
+import Foundation
+import RefoldCore
+import RefoldShared
+
+/// The ``RunStore`` on PostgreSQL: evaluation runs that CI on many runners writes and one
+/// trend reads.
+///
+/// The tables have the meaning of SQLite's schema 3: `runs` keeps the ``RunResults``
+/// without its cases and golden threads as JSON, with columns to list by; `case_results`
+/// one row per scored case (its verdict columns and its JSON); `run_threads` each golden
+/// thread as event JSONL. A run's rows are written in one transaction, the case rows by one
+/// `COPY`.
+///
+/// ```swift
+/// let runs = try PostgresRunStore(url: "postgresql://refold@db.internal/refold")
+/// try runs.save(results)
+/// let trend = try runs.runs(suite: "deploy-bot")
+/// ```
+public final class PostgresRunStore: RunStore {
+  /// The connection this store reads and writes through.
+  public let connection: PostgresConnection
+
+  /// A run store on an open connection, migrated to the latest schema.
+  public init(connection: PostgresConnection) throws {
+    try PostgresMigrations.migrate(connection)
+    self.connection = connection
+  }
+
+  /// Connects to `url` (a `postgresql://` URL) and migrates the schema as needed.
+  public convenience init(url: String) throws {
+    try self.init(connection: PostgresConnection(url: url))
+  }
+
+  /// Stores a run, its cases and its threads in one transaction.
+  ///
+  /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored (by this
+  ///   writer or another).
+  public func save(_ results: RunResults) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var head = results
+    head.cases = []
+    let threads = results.threads ?? [:]
+    if !threads.isEmpty { head.threads = nil }
+    let whole = String(decoding: try encoder.encode(head), as: UTF8.self)
+    let info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
+    let summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
+    let run = results.run
+    var rows = CopyRows()
+    for (position, result) in results.cases.enumerated() {
+      rows.add(run.id)
+      rows.add(position)
+      rows.add(result.id)
+      rows.add(result.thread)
+      rows.add(result.mode)
+      rows.add(result.step.map(String.init))
+      rows.add(result.seq.map(String.init))
+      rows.add(result.verdict.rawValue)
+      rows.add(result.expected?.name)
+      rows.add(result.actual?.name)
+      try ResultsWriter.compactCase(result).withUnsafeBufferPointer { rows.add(utf8: $0) }
+      rows.endRow()
+    }
+    try connection.withLock {
+      try connection.transaction {
+        do {
+          try connection.query(
+            """
+            INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
+              model_source, info, summary, results)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """,
+            [
+              run.id, run.suite, run.variant, run.startedAt, run.finishedAt, run.gitCommit,
+              run.modelSource, info, summary, whole,
+            ])
+        } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
+          throw PostgresError.runExists(run.id)
+        }
+        if rows.count > 0 {
+          try connection.copy(
+            """
+            COPY case_results (run_id, position, case_id, thread, mode, step, seq, verdict,
+              expected_intent, actual_intent, body) FROM STDIN
+            """, rows.bytes)
+        }
+        var lines: [UInt8] = []
+        for (thread, events) in threads {
+          lines.removeAll(keepingCapacity: true)
+          for event in events {
+            event.writeLine(into: &lines)
+            lines.append(0x0A)
+          }
+          try connection.query(
+            "INSERT INTO run_threads (run_id, thread, events) VALUES ($1, $2, $3)",
+            [run.id, thread, String(decoding: lines, as: UTF8.self)])
+        }
+      }
+    }
+  }
+
+  /// The run with this id, its cases and threads read back from their rows (or, for a run
+  /// whose cases are in its JSON, from there).
+  public func run(id: String) throws -> RunResults? {
+    let decoder = JSONDecoder()
+    return try connection.withLock {
+      try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        guard
+          let text = try connection.query("SELECT results FROM runs WHERE id = $1", [id])
+            .rows.first?[0]
+        else { return nil }
+        var results = try Self.decode(RunResults.self, text, run: id, decoder: decoder)
+        let stored = try connection.query(
+          """
+          SELECT body FROM case_results WHERE run_id = $1 AND body IS NOT NULL
+          ORDER BY position
+          """, [id]
+        ).rows.map { row in
+          try Self.decode(CaseResult.self, row[0] ?? "", run: id, decoder: decoder)
+        }
+        if !stored.isEmpty { results.cases = stored }
+        var map: [String: [Event]] = [:]
+        for row in try connection.query(
+          "SELECT thread, events FROM run_threads WHERE run_id = $1", [id]
+        ).rows {
+          let thread = row[0] ?? ""
+          map[thread] = try Self.events(row[1] ?? "", run: id, thread: thread)
+        }
+        if !map.isEmpty { results.threads = map }
+        return results
+      }
+    }
+  }
+
+  public func runs(suite: String) throws -> [RunRecord] {
+    try records(where: "WHERE suite = $1", binding: [suite])
+  }
+
+  /// Every stored run, oldest first, with its summary.
+  public func allRuns() throws -> [RunRecord] {
+    try records(where: "", binding: [])
+  }
+
+  /// The ids of every stored run, in the order they were stored.
+  public func runIDs() throws -> [String] {
+    try connection.withLock {
+      try connection.query("SELECT id FROM runs ORDER BY stored_order").rows.map { $0[0] ?? "" }
+    }
+  }
+
+  private func records(where clause: String, binding: [String?]) throws -> [RunRecord] {
+    let rows = try connection.withLock {
+      try connection.query(
+        """
+        SELECT id, info, summary, results::jsonb -> 'gate' ->> 'verdict' FROM runs \(clause)
+        ORDER BY started_at, stored_order
+        """, binding
+      ).rows
+    }
+    let decoder = JSONDecoder()
+    return try rows.map { row in
+      let id = row[0] ?? ""
+      return RunRecord(
+        info: try Self.decode(RunInfo.self, row[1] ?? "", run: id, decoder: decoder),
+        summary: try Self.decode(RunSummary.self, row[2] ?? "", run: id, decoder: decoder),
+        verdict: row[3].flatMap(RunGate.Verdict.init(rawValue:)))
+    }
+  }
+
+  /// The events of a stored thread's JSONL.
+  private static func events(_ text: String, run: String, thread: String) throws -> [Event] {
+    var events: [Event] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+      do {
+        let parsed = try EventLine.parse(String(line))
+        events.append(parsed.event(seq: parsed.seq ?? events.count))
+      } catch {
+        throw PostgresError.corruptRow(
+          table: "run_threads", detail: "run \(run) thread \(thread): \(error.reason)")
+      }
+    }
+    return events
+  }
+
+  private static func decode<Value: Decodable>(
+    _ type: Value.Type, _ text: String, run: String, decoder: JSONDecoder
+  ) throws -> Value {
+    do {
+      return try decoder.decode(type, from: Data(text.utf8))
+    } catch {
+      throw PostgresError.corruptRow(table: "runs", detail: "run \(run): \(SystemReason.of(error))")
+    }
+  }
+}
