@@ -138,6 +138,17 @@ public struct Evaluation: Sendable {
     let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
     stageEnded("threads read and validated")
     let parameterJudge = try judge?(suite)
+    // The judge against people's labels, once for the evaluation: each variant's run keeps
+    // it. A shard sees some of the labels only, so a sharded run leaves it to `judge check`.
+    var calibration: JudgeCalibrationSummary?
+    if let parameterJudge, suite.judge != nil, options.shard == nil,
+      JudgeCalibration.hasLabels(suite: suite, threads: threads)
+    {
+      calibration = try await JudgeCalibration.run(
+        suite: suite, threads: threads, judge: parameterJudge
+      ).summary
+      stageEnded("judge checked against people")
+    }
     let baselineRun = try baseline()
     let store = try runStore()
     stageEnded("baseline and run store opened")
@@ -171,7 +182,9 @@ public struct Evaluation: Sendable {
         startedAt: RunStamp.timestamp(variantStarted),
         finishedAt: RunStamp.timestamp(variantStarted), gitCommit: options.gitCommit,
         toolVersion: options.toolVersion, shard: options.shard?.description,
-        thresholds: thresholds(suite.thresholds))
+        thresholds: thresholds(suite.thresholds),
+        scope: threads.count < loaded.count || Set(modes) != Set(suite.modes(for: variant))
+          ? .adHoc : options.shard == nil ? .suite : .shard)
       var evaluator = Evaluator(
         spec: spec, decider: decider, expectations: suite.expectations,
         options: Evaluator.Options(
@@ -179,6 +192,7 @@ public struct Evaluation: Sendable {
           stopOnSourceError: false, shard: options.shard, keepsCases: true,
           includesThreads: true, clock: clock))
       evaluator.judge = parameterJudge
+      evaluator.judgeCalibration = calibration
       let shown = progress
       var outcome = try await evaluator.run(threads: threads, info: info) { _ in
         shown.advance()

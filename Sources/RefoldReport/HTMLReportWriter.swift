@@ -131,6 +131,7 @@ public struct HTMLReportWriter: Sendable {
     facts.append(("finished", runs.map(\.run.finishedAt).max() ?? info.finishedAt))
     if let commit = info.gitCommit { facts.append(("commit", commit)) }
     if let shard = info.shard { facts.append(("shard", shard)) }
+    if let scope = info.scope { facts.append(("scope", HTMLReportWriter.scopeText(scope))) }
     facts.append(("refold", info.toolVersion))
     var html = "<header><h1>\(Escaping.html(info.suite))</h1><dl class=\"facts\">"
     for (name, value) in facts {
@@ -142,8 +143,50 @@ public struct HTMLReportWriter: Sendable {
       html += "<p class=\"hint\"><a id=\"comparison-link\" href=\"\(target)\">"
       html += "Paired comparison (\(target))</a></p>"
     }
+    html += judgedFacts(runs)
     html += gateBanner(runs) + "</header>\n<main>\n"
     return html
+  }
+
+  /// The judged rates of each run apart from exact parameter accuracy, and the judge against
+  /// people's labels; empty when no run judged anything or carried labels.
+  func judgedFacts(_ runs: [RunResults]) -> String {
+    var facts: [(String, String)] = []
+    for results in runs {
+      let suffix = runs.count > 1 ? " · \(results.run.variant)" : ""
+      for (title, rate) in JudgedView.rates(results.summary) {
+        facts.append((title + suffix, "\(Format.rate(rate)) · \(rate.passed)/\(rate.total)"))
+      }
+    }
+    // The calibration is the judge's, the same for every variant of an evaluation.
+    let calibration = runs.lazy.compactMap(\.summary.judgeCalibration).first
+    if let calibration {
+      facts.append(("judge against people", JudgedView.sentence(calibration)))
+    }
+    guard !facts.isEmpty else { return "" }
+    var html = "<dl class=\"facts\" id=\"judged\">"
+    for (name, value) in facts {
+      html += "<div><dt>\(Escaping.html(name))</dt><dd>\(Escaping.html(value))</dd></div>"
+    }
+    html += "</dl>"
+    if let calibration, !calibration.disagreements.isEmpty {
+      html += "<details class=\"hint\" id=\"judge-disagreements\"><summary>"
+      html += "\(calibration.disagreements.count) disagreements with people</summary><ul>"
+      for label in calibration.disagreements {
+        html += "<li>\(Escaping.html(JudgedView.disagreement(label)))</li>"
+      }
+      html += "</ul></details>"
+    }
+    return html
+  }
+
+  /// What a run's scope means, for the header.
+  static func scopeText(_ scope: RunInfo.Scope) -> String {
+    switch scope {
+    case .suite: return "the whole suite"
+    case .shard: return "ad hoc: one shard of the suite"
+    case .adHoc: return "ad hoc: a selection of threads or modes"
+    }
   }
 
   /// The verdict banner: the evaluation's `PASS`, `FAIL` or `INCOMPLETE` (the one the exit
@@ -223,8 +266,9 @@ public struct HTMLReportWriter: Sendable {
         records.append(RunRecord(info: results.run, summary: results.summary))
       }
       records.sort { $0.info.startedAt < $1.info.startedAt }
-      // A run over a slice of the suite (a shard, or under half the decisions of the suite's
-      // median run, as `--thread` gives) is marked, not joined to the lines.
+      // An ad-hoc run (a shard, `--thread`, `--mode`; for runs recorded without a scope, a
+      // shard or under half the decisions of the suite's median run) is marked, not joined
+      // to the lines.
       let sizes = records.map(\.summary.decisions).sorted()
       let median = sizes.isEmpty ? 0 : sizes[sizes.count / 2]
       let points = records.map { record in
@@ -234,7 +278,9 @@ public struct HTMLReportWriter: Sendable {
           caseRate: record.summary.casePassRate, intentRate: record.summary.intentAccuracy,
           time: started.count >= 16 ? String(started.dropFirst(11).prefix(5)) : "",
           current: record.info.id == results.run.id,
-          partial: record.info.shard != nil || record.summary.decisions * 2 < median)
+          partial: record.info.isAdHoc(
+            decisions: record.summary.decisions, medianDecisions: median),
+          scope: record.info.scope?.rawValue)
       }
       html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
       html += records.count == 1 ? "" : "s"
