@@ -26,7 +26,7 @@ let usage = """
          refold-bench live [--decisions N] [--concurrency C,C,...] [--latency MS]
                                              `refold eval --model live` on a generated suite
                                              (default 1000 decisions) against
-                                             scripts/latency-server.py (default 50 ms a
+                                             scripts/latency-server.py (default 100 ms a
                                              request) at each concurrency (default 4,16,64):
                                              decisions/s of the replay against N / latency
          refold-bench agent [--decisions N] [--concurrency C]
@@ -297,7 +297,7 @@ do {
     }
     try await LiveEval.measure(
       decisions: option("--decisions", in: arguments, default: 1_000),
-      concurrencies: concurrencies, latency: option("--latency", in: arguments, default: 50),
+      concurrencies: concurrencies, latency: option("--latency", in: arguments, default: 100),
       work: work)
   case "all":
     try runChild(["fold", "--events", "1000000"])
