@@ -175,7 +175,7 @@ public struct Evaluation: Sendable {
           threads: threads, spec: spec, modes: modes, shard: options.shard,
           expectations: suite.expectations) : 0
       progress.start(label: variant.name, total: total)
-      stageEnded("\(variant.name): cases counted")
+      stageEnded("\(variant.name): decider built and cases counted")
       let info = RunInfo(
         id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
         modes: modes.map(\.rawValue), modelSource: options.modelSource, model: spec.model.name,
