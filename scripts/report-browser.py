@@ -193,6 +193,19 @@ PASSING_PARAMETER = """(() => {
   return fallback;
 })()"""
 
+SCOPE = """(() => {
+  const points = [...document.querySelectorAll('svg.trend circle.point')];
+  const scoped = points.filter(p => p.dataset.scope);
+  const adhoc = scoped.filter(p => p.dataset.scope !== 'suite');
+  const fact = [...document.querySelectorAll('header .facts div')]
+    .find(d => d.querySelector('dt').textContent === 'scope');
+  return {points: points.length, scoped: scoped.length, adhoc: adhoc.length,
+    wrong: scoped.filter(p => (p.dataset.scope !== 'suite') !== p.classList.contains('partial'))
+      .map(p => p.dataset.scope + ': ' + p.getAttribute('class')),
+    untitled: adhoc.filter(p => p.querySelector('title').textContent.indexOf('ad-hoc run') < 0).length,
+    header: fact ? fact.querySelector('dd').textContent : null};
+})()"""
+
 SETTLE = "new Promise(resolve => setTimeout(resolve, 400))"
 
 
@@ -224,6 +237,17 @@ def main():
         browser.screenshot(os.path.join(out, "wide.png"))
         for problem in browser.evaluate(PLANTED):
             check(False, problem)
+
+        # The run record's scope: the header says whether this run covers the whole suite, and
+        # every trend point that carries a scope is hollow (off the lines) exactly when it is
+        # ad hoc, with a title saying so.
+        scope = browser.evaluate(SCOPE)
+        check(scope["header"] is not None, "the header does not say the run's scope")
+        check(scope["scoped"] > 0, "no trend point carries its run's scope")
+        check(scope["wrong"] == [], "trend points drawn against their scope: %s" % scope["wrong"])
+        check(scope["untitled"] == 0, "%d ad-hoc trend points do not say so" % scope["untitled"])
+        print("scope: %s; trend: %d points, %d with a scope, %d ad hoc" % (
+            scope["header"], scope["points"], scope["scoped"], scope["adhoc"]))
 
         # Open a case from the matrix: the first failing cell.
         browser.evaluate("""(() => { const f = document.getElementById('f-failed');

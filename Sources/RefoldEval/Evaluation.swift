@@ -182,7 +182,9 @@ public struct Evaluation: Sendable {
         startedAt: RunStamp.timestamp(variantStarted),
         finishedAt: RunStamp.timestamp(variantStarted), gitCommit: options.gitCommit,
         toolVersion: options.toolVersion, shard: options.shard?.description,
-        thresholds: thresholds(suite.thresholds))
+        thresholds: thresholds(suite.thresholds),
+        scope: threads.count < loaded.count || Set(modes) != Set(suite.modes(for: variant))
+          ? .adHoc : options.shard == nil ? .suite : .shard)
       var evaluator = Evaluator(
         spec: spec, decider: decider, expectations: suite.expectations,
         options: Evaluator.Options(

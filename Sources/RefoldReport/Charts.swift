@@ -79,8 +79,11 @@ enum Charts {
     var time: String = ""
     /// The run the report is for, marked on the chart.
     var current: Bool = false
-    /// A run over a slice of the suite (a shard, `--thread`): drawn hollow, off the lines.
+    /// An ad-hoc run (a shard, `--thread`, `--mode`): drawn hollow, off the lines.
     var partial: Bool = false
+    /// The run's recorded scope (`suite`, `shard`, `ad_hoc`), nil for runs recorded
+    /// without one; written on the point as `data-scope`.
+    var scope: String? = nil
   }
 
   /// A line chart of case pass rate (with its Wilson band) and intent accuracy over runs.
@@ -133,9 +136,14 @@ enum Charts {
     for (index, point) in points.enumerated() {
       guard let value = point.caseRate.rate else { continue }
       let style = "point" + (point.current ? " current" : "") + (point.partial ? " partial" : "")
+      let scope = point.scope.map { " data-scope=\"\(Escaping.html($0))\"" } ?? ""
       svg +=
-        "<circle class=\"\(style)\" cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"\(point.current ? "6" : "3.5")\">"
-      let kind = point.partial ? " · partial run (a slice of the threads)" : ""
+        "<circle class=\"\(style)\"\(scope) cx=\"\(Format.coordinate(x(index)))\" cy=\"\(Format.coordinate(y(value)))\" r=\"\(point.current ? "6" : "3.5")\">"
+      let kind =
+        point.partial
+        ? point.scope == nil
+          ? " · ad-hoc run (a slice of the threads)" : " · ad-hoc run (a shard, --thread or --mode)"
+        : ""
       svg +=
         "<title>\(Escaping.html("\(point.label) · \(point.date) \(point.time) · case pass \(Format.rate(point.caseRate)) · intent \(Format.percent(point.intentRate.rate))\(kind)"))</title></circle>"
       if point.current {

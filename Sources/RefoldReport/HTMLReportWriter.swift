@@ -131,6 +131,7 @@ public struct HTMLReportWriter: Sendable {
     facts.append(("finished", runs.map(\.run.finishedAt).max() ?? info.finishedAt))
     if let commit = info.gitCommit { facts.append(("commit", commit)) }
     if let shard = info.shard { facts.append(("shard", shard)) }
+    if let scope = info.scope { facts.append(("scope", HTMLReportWriter.scopeText(scope))) }
     facts.append(("refold", info.toolVersion))
     var html = "<header><h1>\(Escaping.html(info.suite))</h1><dl class=\"facts\">"
     for (name, value) in facts {
@@ -177,6 +178,15 @@ public struct HTMLReportWriter: Sendable {
       html += "</ul></details>"
     }
     return html
+  }
+
+  /// What a run's scope means, for the header.
+  static func scopeText(_ scope: RunInfo.Scope) -> String {
+    switch scope {
+    case .suite: return "the whole suite"
+    case .shard: return "ad hoc: one shard of the suite"
+    case .adHoc: return "ad hoc: a selection of threads or modes"
+    }
   }
 
   /// The verdict banner: the evaluation's `PASS`, `FAIL` or `INCOMPLETE` (the one the exit
@@ -256,8 +266,9 @@ public struct HTMLReportWriter: Sendable {
         records.append(RunRecord(info: results.run, summary: results.summary))
       }
       records.sort { $0.info.startedAt < $1.info.startedAt }
-      // A run over a slice of the suite (a shard, or under half the decisions of the suite's
-      // median run, as `--thread` gives) is marked, not joined to the lines.
+      // An ad-hoc run (a shard, `--thread`, `--mode`; for runs recorded without a scope, a
+      // shard or under half the decisions of the suite's median run) is marked, not joined
+      // to the lines.
       let sizes = records.map(\.summary.decisions).sorted()
       let median = sizes.isEmpty ? 0 : sizes[sizes.count / 2]
       let points = records.map { record in
@@ -267,7 +278,9 @@ public struct HTMLReportWriter: Sendable {
           caseRate: record.summary.casePassRate, intentRate: record.summary.intentAccuracy,
           time: started.count >= 16 ? String(started.dropFirst(11).prefix(5)) : "",
           current: record.info.id == results.run.id,
-          partial: record.info.shard != nil || record.summary.decisions * 2 < median)
+          partial: record.info.isAdHoc(
+            decisions: record.summary.decisions, medianDecisions: median),
+          scope: record.info.scope?.rawValue)
       }
       html += "<figure><figcaption>\(Escaping.html(results.run.variant)) · \(records.count) run"
       html += records.count == 1 ? "" : "s"

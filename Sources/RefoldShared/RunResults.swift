@@ -39,6 +39,16 @@ public struct RunResults: Sendable, Hashable, Codable {
 
 /// What was run, where, when.
 public struct RunInfo: Sendable, Hashable, Codable {
+  /// Whether a run covers the whole suite: what a trend draws as the suite's history.
+  public enum Scope: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every thread of the suite in the variant's modes.
+    case suite
+    /// One shard (`K/N`) of such a run; merging all N gives a `suite` run.
+    case shard
+    /// A selection: `--thread`, or modes other than the variant's (`--mode`), sharded or not.
+    case adHoc = "ad_hoc"
+  }
+
   public var id: String
   public var suite: String
   public var variant: String
@@ -57,9 +67,11 @@ public struct RunInfo: Sendable, Hashable, Codable {
   /// The run's own wall time in seconds, measured to the millisecond (absent for a merged
   /// run, whose shards ran apart: then `started_at` to `finished_at` is its span).
   public var wallSeconds: Double?
+  /// Whether the run covers the whole suite; nil for runs recorded before it was kept.
+  public var scope: Scope?
 
   enum CodingKeys: String, CodingKey {
-    case id, suite, variant, modes, model, shard, thresholds
+    case id, suite, variant, modes, model, shard, thresholds, scope
     case wallSeconds = "wall_seconds"
     case modelSource = "model_source"
     case startedAt = "started_at"
@@ -71,7 +83,8 @@ public struct RunInfo: Sendable, Hashable, Codable {
   public init(
     id: String, suite: String, variant: String, modes: [String], modelSource: String,
     model: String? = nil, startedAt: String, finishedAt: String, gitCommit: String? = nil,
-    toolVersion: String, shard: String? = nil, thresholds: [String: Double]? = nil
+    toolVersion: String, shard: String? = nil, thresholds: [String: Double]? = nil,
+    scope: Scope? = nil
   ) {
     self.id = id
     self.suite = suite
@@ -85,6 +98,15 @@ public struct RunInfo: Sendable, Hashable, Codable {
     self.toolVersion = toolVersion
     self.shard = shard
     self.thresholds = thresholds
+    self.scope = scope
+  }
+
+  /// Whether the run is a selection rather than the whole suite: its scope, or for a run
+  /// recorded without one, a shard or fewer than half the decisions of `medianDecisions`
+  /// (the suite's median run), as `--thread` gives.
+  public func isAdHoc(decisions: Int, medianDecisions: Int) -> Bool {
+    if let scope { return scope != .suite }
+    return shard != nil || decisions * 2 < medianDecisions
   }
 }
 

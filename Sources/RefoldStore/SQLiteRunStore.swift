@@ -50,8 +50,8 @@ public final class SQLiteRunStore: RunStore {
         let insert = try connection.prepare(
           """
           INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
-            model_source, info, summary, results)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            model_source, info, summary, results, scope)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """)
         let run = results.run
         insert.bind(run.id, at: 1)
@@ -64,6 +64,7 @@ public final class SQLiteRunStore: RunStore {
         insert.bind(info, at: 8)
         insert.bind(summary, at: 9)
         insert.bind(whole, at: 10)
+        insert.bind(run.scope?.rawValue, at: 11)
         try insert.run()
         let caseInsert = try connection.prepare(
           """
@@ -204,12 +205,14 @@ public final class SQLiteRunStore: RunStore {
   }
 
   private func records(where clause: String, binding: String?) throws -> [RunRecord] {
-    typealias Row = (id: String, info: String, summary: String, verdict: String?)
+    typealias Row = (
+      id: String, info: String, summary: String, verdict: String?, scope: String?
+    )
     let rows: [Row] = try database.withConnection { connection in
       let statement = try connection.prepare(
         """
-        SELECT id, info, summary, json_extract(results, '$.gate.verdict') FROM runs \(clause)
-        ORDER BY started_at, rowid
+        SELECT id, info, summary, json_extract(results, '$.gate.verdict'), scope FROM runs
+        \(clause) ORDER BY started_at, rowid
         """)
       defer { statement.reset() }
       if let binding { statement.bind(binding, at: 1) }
@@ -218,14 +221,17 @@ public final class SQLiteRunStore: RunStore {
         rows.append(
           (
             statement.string(at: 0) ?? "", statement.string(at: 1) ?? "",
-            statement.string(at: 2) ?? "", statement.string(at: 3)
+            statement.string(at: 2) ?? "", statement.string(at: 3), statement.string(at: 4)
           ))
       }
       return rows
     }
     return try rows.map { row in
-      RunRecord(
-        info: try Self.decode(RunInfo.self, row.info, run: row.id),
+      var info = try Self.decode(RunInfo.self, row.info, run: row.id)
+      // The column is what queries read; a run's info carries the same scope.
+      if let scope = row.scope { info.scope = RunInfo.Scope(rawValue: scope) ?? info.scope }
+      return RunRecord(
+        info: info,
         summary: try Self.decode(RunSummary.self, row.summary, run: row.id),
         verdict: row.verdict.flatMap(RunGate.Verdict.init(rawValue:)))
     }

@@ -4,7 +4,7 @@
 /// runs in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two
 /// processes opening a new file at once apply it once. Migrations are only ever appended.
 enum SchemaMigrations {
-  static let all: [String] = [version1, version2, version3]
+  static let all: [String] = [version1, version2, version3, version4]
 
   static var latestVersion: Int { all.count }
 
@@ -118,5 +118,13 @@ extension SchemaMigrations {
       events TEXT NOT NULL,
       PRIMARY KEY (run_id, thread)
     );
+    """
+}
+
+extension SchemaMigrations {
+  /// Whether each run covers the whole suite (`suite`, `shard`, `ad_hoc`: ``RunInfo/Scope``);
+  /// NULL for runs stored before it was kept, which trends judge by their size.
+  static let version4 = """
+    ALTER TABLE runs ADD COLUMN scope TEXT;
     """
 }

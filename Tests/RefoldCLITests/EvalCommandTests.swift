@@ -384,6 +384,28 @@ import Testing
     #expect(combined.summary == unsharded.summary)
     #expect(combined.byIntent == unsharded.byIntent)
     #expect(Set(combined.cases.map(\.id)) == Set(unsharded.cases.map(\.id)))
+    // The run record says which runs cover the whole suite: the shards do not, their merge does.
+    #expect(unsharded.run.scope == .suite)
+    #expect(try results(directory.path("shard-1/results.json")).run.scope == .shard)
+    #expect(combined.run.scope == .suite)
+
+    // A run of one thread is ad hoc: stored so, and drawn hollow in the trend, off the line.
+    let one = await refold([
+      "eval", directory.path("suite.yaml"), "--variant", "baseline", "--thread", Self.threads[0],
+      "--db", db, "--out", directory.path("one"),
+    ])
+    #expect(one.code == 0, "\(one.stderr)")
+    let single = try results(directory.path("one/results.json"))
+    #expect(single.run.scope == .adHoc)
+    #expect(Set(single.cases.map(\.thread)) == [Self.threads[0]])
+    let page = try String(contentsOfFile: directory.path("one/report.html"), encoding: .utf8)
+    #expect(page.contains("<dt>scope</dt><dd>ad hoc: a selection of threads or modes</dd>"))
+    #expect(page.contains(#"<circle class="point current partial" data-scope="ad_hoc""#))
+    #expect(page.contains(#"<circle class="point" data-scope="suite""#))
+    #expect(page.contains(#"<circle class="point partial" data-scope="shard""#))
+    #expect(
+      try Self.runScript("scripts/report-validate-results.py", [directory.path("one")]).status
+        == 0)
   }
 
   static func runScript(_ script: String, _ arguments: [String]) throws

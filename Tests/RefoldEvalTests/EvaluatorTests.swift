@@ -109,6 +109,21 @@ private func evaluate(
     #expect(Set(merged.cases) == Set(whole.results.cases))
     #expect(merged.run.shard == nil)
     #expect(throws: SuiteError.self) { try RunResults.merge([shards[0], shards[0]]) }
+    // The N shards of a whole-suite run merge into a whole-suite run; a missing shard or a
+    // selection among them does not, and shards recorded without a scope give none.
+    func scoped(_ runs: [RunResults], _ scope: RunInfo.Scope?) -> [RunResults] {
+      runs.map { run in
+        var run = run
+        run.run.scope = scope
+        return run
+      }
+    }
+    #expect(merged.run.scope == nil)
+    #expect(try RunResults.merge(scoped(shards, .shard)).run.scope == .suite)
+    #expect(try RunResults.merge(scoped(Array(shards.prefix(2)), .shard)).run.scope == .adHoc)
+    var mixed = scoped(shards, .shard)
+    mixed[1].run.scope = .adHoc
+    #expect(try RunResults.merge(mixed).run.scope == .adHoc)
   }
 
   @Test func shardAssignmentIsStable() throws {

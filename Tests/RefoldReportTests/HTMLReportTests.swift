@@ -56,13 +56,17 @@ struct HTMLReportTests {
     let kept = ProcessInfo.processInfo.environment["REFOLD_DEMO_REPORT_DIR"]
     let directory = try kept ?? Scripts.temporaryDirectory("html")
     defer { if kept == nil { try? FileManager.default.removeItem(atPath: directory) } }
-    let runs = HTMLReportTests.hostileRuns()
-    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8).map {
-      record in
-      var record = record
-      record.info.suite = runs[0].run.suite
-      return record
-    }
+    var runs = HTMLReportTests.hostileRuns()
+    for index in runs.indices { runs[index].run.scope = .suite }
+    // Earlier runs: whole-suite, ad-hoc and shard runs, and runs recorded without a scope.
+    let scopes: [RunInfo.Scope?] = [nil, .suite, .adHoc, .suite, .shard, nil, .suite, .adHoc]
+    let history = DeployBotRuns.history(variants: runs.map(\.run.variant), count: 8).enumerated()
+      .map { offset, record in
+        var record = record
+        record.info.suite = runs[0].run.suite
+        record.info.scope = scopes[(offset / runs.count) % scopes.count]
+        return record
+      }
     let path = try HTMLReportWriter(history: history, rowsPerPage: 25)
       .write(variants: runs, to: directory)
     try ReportFile.write(runs[0], in: directory)
@@ -260,7 +264,7 @@ struct HTMLReportTests {
     #expect(svg.contains("class=\"point current\""))
     #expect(svg.contains(">this run</text>"))
     #expect(svg.contains("class=\"point partial\""))
-    #expect(svg.contains("partial run (a slice of the threads)"))
+    #expect(svg.contains("ad-hoc run (a slice of the threads)"))
     // The case line joins the two full runs only.
     let line = try #require(svg.range(of: "<polyline class=\"case-line\" points=\""))
     let coordinates = svg[line.upperBound...].prefix { $0 != "\"" }
