@@ -326,6 +326,13 @@ struct EvalCommand: AsyncParsableCommand {
       }
       blocks.append(lines.joined(separator: "\n"))
     }
+    // The judge against people's labels: the judge's, the same for every variant.
+    if let calibration = runs.lazy.compactMap(\.summary.judgeCalibration).first {
+      let agreement = calibration.agreement
+      blocks.append(
+        "judge against people: \(calibration.labels) labels, agreement \(format(agreement)), "
+          + (calibration.kappa.map { String(format: "kappa %.2f", $0) } ?? "kappa undefined"))
+    }
     return blocks.joined(separator: "\n")
   }
 

@@ -22,6 +22,7 @@ public struct RefoldCommand: AsyncParsableCommand {
     ReplayCommand.self,
     ForkCommand.self,
     ExportCommand.self,
+    CopyCommand.self,
   ]
 
   /// The commands that evaluate and report (eval, compare, report, proxy).

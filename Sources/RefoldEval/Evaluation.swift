@@ -123,10 +123,11 @@ public struct Evaluation: Sendable {
   /// - Throws: ``SuiteError`` for a broken suite or fixture, ``SuiteProblems`` with every
   ///   problem validation found (``SuiteValidator``), ``EvaluationError`` for an
   ///   unknown variant, what the agent loader, the decider factory, the baseline, the run
-  ///   store or the reporter throw, unchanged. The reports are written before the runs are
-  ///   stored, and storing is retried: a store that still fails then throws
-  ///   ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)``, the reports
-  ///   written, so a finished evaluation is never lost.
+  ///   store or the reporter throw, unchanged. The runs are stored while the reports are
+  ///   written, and storing is retried: a store that still fails then throws
+  ///   ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` once the reports
+  ///   are written, so a finished evaluation is never lost (a reporter that throws may leave
+  ///   the runs stored: `refold report` renders them again).
   public func run() async throws -> EvaluationResult {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
@@ -137,6 +138,17 @@ public struct Evaluation: Sendable {
     let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
     stageEnded("threads read and validated")
     let parameterJudge = try judge?(suite)
+    // The judge against people's labels, once for the evaluation: each variant's run keeps
+    // it. A shard sees some of the labels only, so a sharded run leaves it to `judge check`.
+    var calibration: JudgeCalibrationSummary?
+    if let parameterJudge, suite.judge != nil, options.shard == nil,
+      JudgeCalibration.hasLabels(suite: suite, threads: threads)
+    {
+      calibration = try await JudgeCalibration.run(
+        suite: suite, threads: threads, judge: parameterJudge
+      ).summary
+      stageEnded("judge checked against people")
+    }
     let baselineRun = try baseline()
     let store = try runStore()
     stageEnded("baseline and run store opened")
@@ -180,6 +192,7 @@ public struct Evaluation: Sendable {
           stopOnSourceError: false, shard: options.shard, keepsCases: true,
           includesThreads: true, clock: clock))
       evaluator.judge = parameterJudge
+      evaluator.judgeCalibration = calibration
       let shown = progress
       var outcome = try await evaluator.run(threads: threads, info: info) { _ in
         shown.advance()
@@ -212,22 +225,38 @@ public struct Evaluation: Sendable {
       variants: outcomes.map(\.variant.name), reference: suite.compareTo,
       all: options.comparesAllPairs)
     var location: String?
+    let finishedRuns = outcomes.map(\.outcome.results)
+    // This evaluation's runs are in the history as they will be once stored.
+    let history =
+      try reporter.map { _ in
+        try (store?.runs(suite: suite.name) ?? [])
+          + finishedRuns.map { RunRecord(info: $0.run, summary: $0.summary) }
+      } ?? []
+    // The runs are stored while the reports are written (each has a core to itself on a
+    // machine with two); a store that fails is reported once the reports are written, with
+    // where they are.
+    let stageEnded = self.stageEnded
+    let saving = store.map { store in
+      Task.detached { () throws -> Void in
+        try Self.save(finishedRuns, in: store)
+        stageEnded("runs stored")
+      }
+    }
     if let reporter {
-      // This evaluation's runs are in the history as they will be once stored.
-      let stored = try store?.runs(suite: suite.name) ?? []
-      let history =
-        stored
-        + outcomes.map {
-          RunRecord(info: $0.outcome.results.run, summary: $0.outcome.results.summary)
-        }
-      location = try reporter.write(
-        outcomes.map(\.outcome.results), evaluationID: evaluationID, history: history,
-        baseline: baselineRun, pairs: pairs)
+      do {
+        location = try reporter.write(
+          finishedRuns, evaluationID: evaluationID, history: history, baseline: baselineRun,
+          pairs: pairs)
+      } catch {
+        _ = try? await saving?.value
+        throw error
+      }
       stageEnded("reports written")
     }
-    if let store {
-      try Self.save(outcomes.map(\.outcome.results), in: store, reportLocation: location)
-      stageEnded("runs stored")
+    do {
+      try await saving?.value
+    } catch let failure as StoreFailure {
+      throw failure.error(reportLocation: location)
     }
     var result = EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
@@ -253,12 +282,26 @@ public struct Evaluation: Sendable {
     }
   }
 
+  /// The runs a store did not take, and why: an
+  /// ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` once the reports'
+  /// location is known.
+  struct StoreFailure: Error {
+    var runs: [String]
+    var error: any Error
+
+    func error(reportLocation: String?) -> EvaluationError {
+      let refold = error as? any RefoldError
+      return EvaluationError.runsNotStored(
+        runs: runs, reportLocation: reportLocation,
+        reason: refold?.description ?? "\(error)", status: refold?.exitStatus ?? .environment)
+    }
+  }
+
   /// Saves each run, trying a run whose store failed for a reason of the environment (a busy
   /// or full store) twice more.
   ///
-  /// - Throws: ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` naming
-  ///   the runs not stored.
-  static func save(_ runs: [RunResults], in store: any RunStore, reportLocation: String?) throws {
+  /// - Throws: ``StoreFailure`` naming the runs not stored.
+  private static func save(_ runs: [RunResults], in store: any RunStore) throws {
     var failed: [String] = []
     var lastError: (any Error)?
     for results in runs {
@@ -279,10 +322,7 @@ public struct Evaluation: Sendable {
       }
     }
     guard let lastError else { return }
-    let refold = lastError as? any RefoldError
-    throw EvaluationError.runsNotStored(
-      runs: failed, reportLocation: reportLocation,
-      reason: refold?.description ?? "\(lastError)", status: refold?.exitStatus ?? .environment)
+    throw StoreFailure(runs: failed, error: lastError)
   }
 
   /// The variants named, in the order given (every variant when none is named).

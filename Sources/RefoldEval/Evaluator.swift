@@ -64,6 +64,8 @@ public struct Evaluator: Sendable {
   public var options: Options
   /// Answers the `judge` and `similar` matchers of step replay (nil: the suite names none).
   public var judge: (any ParameterJudge)?
+  /// The judge checked against people's labels, kept in the run's summary (nil: no labels).
+  public var judgeCalibration: JudgeCalibrationSummary?
 
   public init(
     spec: AgentSpec, decider: any Decider, expectations: Expectations = .none,
@@ -164,8 +166,10 @@ public struct Evaluator: Sendable {
     }
     var runInfo = info
     if let shard = options.shard { runInfo.shard = shard.description }
+    var summary = scorer.summary
+    summary.judgeCalibration = judgeCalibration
     let results = RunResults(
-      run: runInfo, summary: scorer.summary, byIntent: scorer.breakdown, cases: kept,
+      run: runInfo, summary: summary, byIntent: scorer.breakdown, cases: kept,
       threads: threadMap)
     return EvaluationOutcome(
       results: results, sourceFailures: failures, threadCount: selected.count)

@@ -35,6 +35,37 @@ public struct JudgeCalibration: Sendable, Hashable {
   /// The labels on which the judge and the person disagree.
   public var disagreements: [Label] { labels.filter { $0.human != $0.judge } }
 
+  /// The check as a run keeps it, with the agreement's Wilson interval; nil without labels.
+  public var summary: JudgeCalibrationSummary? {
+    guard !labels.isEmpty else { return nil }
+    return JudgeCalibrationSummary(
+      agreement: Statistics.wilson(
+        passed: labels.count - disagreements.count, total: labels.count),
+      kappa: kappa, humanPassed: labels.filter(\.human).count,
+      judgePassed: labels.filter(\.judge).count,
+      disagreements: disagreements.map {
+        .init(
+          thread: $0.thread, step: $0.step, path: $0.path, human: $0.human, judge: $0.judge,
+          reason: $0.reason)
+      })
+  }
+
+  /// Whether any of `threads` carries a human label on a `judge` matcher.
+  public static func hasLabels(suite: Suite, threads: [[Event]]) -> Bool {
+    for events in threads {
+      let golden = GoldenThread(events: events, reducer: suite.agent.reducer)
+      let expectation = suite.expectations.forThread(golden.id)
+      for point in golden.decisions {
+        if let override = expectation.step(point.step, seq: point.seq, intent: point.intent.name),
+          !override.humanLabels.isEmpty
+        {
+          return true
+        }
+      }
+    }
+    return false
+  }
+
   /// Cohen's kappa of paired pass/fail ratings: (observed − chance) / (1 − chance).
   public static func kappa(_ pairs: [(Bool, Bool)]) -> Double? {
     guard !pairs.isEmpty else { return nil }
@@ -52,7 +83,8 @@ public struct JudgeCalibration: Sendable, Hashable {
   /// The value judged is the golden decision's own (expected and actual alike); the thread
   /// shown is the golden events before it, one line each.
   ///
-  /// - Throws: ``JudgeError`` when the judge cannot answer one of them.
+  /// - Throws: ``JudgeError`` naming the thread and step when the judge cannot answer one of
+  ///   them.
   public static func run(suite: Suite, threads: [[Event]], judge: any ParameterJudge)
     async throws(JudgeError) -> JudgeCalibration
   {
@@ -73,8 +105,15 @@ public struct JudgeCalibration: Sendable, Hashable {
             expected: parameters, actual: parameters, matchers: [path: matcher])
           guard let question = questions.first else { continue }
           let context = StepReplay.plainContext(Array(golden.events[..<point.eventIndex]))
-          let verdict = try await session.verdict(
-            for: question, thread: golden.id, context: context)
+          let verdict: JudgedParameter
+          do {
+            verdict = try await session.verdict(
+              for: question, thread: golden.id, context: context)
+          } catch {
+            throw JudgeError(
+              path: error.path,
+              message: "the human label of \(golden.id)#\(point.step): \(error.message)")
+          }
           labels.append(
             Label(
               thread: golden.id, step: point.step, path: path, human: human,

@@ -6,6 +6,7 @@ import RefoldModels
 /// model grading `judge` matchers) or its `embeddings:` (an embeddings model for `similar`).
 ///
 /// ```yaml
+/// judge: {provider: anthropic, model: claude-haiku-4-5, api_key_env: ANTHROPIC_API_KEY}
 /// judge: {provider: openai, model: gpt-4o-mini, base_url: http://127.0.0.1:8080/v1,
 ///         prompt: judge.mustache, cassette: cassettes/judge.jsonl}
 /// embeddings: {model: text-embedding-3-small, cassette: cassettes/embeddings.jsonl}
@@ -17,8 +18,12 @@ public struct JudgeModelSettings: Sendable, Hashable {
   public var cassette: String
   /// The judge's own prompt template (absolute path), or nil for the default.
   public var promptPath: String?
-  /// How the judge is asked for structured output: `json_schema` (OpenAI's strict schema,
-  /// the default) or `json_object` with the schema beside it (llama.cpp's servers).
+  /// Where `prompt:` is written (`suite.yaml:12`), for a template that cannot be read.
+  public var promptPlace: String?
+  /// How the judge is asked for structured output: for `openai`, `json_schema` (OpenAI's
+  /// strict schema, the default) or `json_object` with the schema beside it (llama.cpp's
+  /// servers); for `anthropic`, `tool` (a forced `verdict` tool call, the default) or `text`
+  /// (the JSON object in the text answer).
   public var responseFormat = "json_schema"
 
   public init(settings: ModelSettings, cassette: String, promptPath: String? = nil) {
@@ -41,10 +46,17 @@ public struct JudgeModelSettings: Sendable, Hashable {
     var settings = ModelSettings(name: try node.required("model").string())
     if let provider = try node.member("provider") {
       let name = try provider.string()
-      guard name == "openai" else {
+      switch name {
+      case "openai":
+        break
+      case "anthropic" where allowsPrompt:
+        settings.provider = .anthropic
+        settings.maxTokens = 1024
+      default:
         throw provider.problem(
-          "expected openai (an OpenAI-compatible endpoint); other providers are not supported here"
-        )
+          allowsPrompt
+            ? "expected openai (an OpenAI-compatible endpoint) or anthropic (the Messages API)"
+            : "expected openai (an OpenAI-compatible /embeddings endpoint)")
       }
     }
     if let url = try node.member("base_url") {
@@ -64,20 +76,44 @@ public struct JudgeModelSettings: Sendable, Hashable {
     let cassette = try node.member("cassette").map { (value) throws(YAMLProblem) in
       try value.string()
     }
-    let prompt = try node.member("prompt").map { (value) throws(YAMLProblem) in
-      try value.string()
-    }
+    let promptNode = try node.member("prompt")
+    let prompt = try promptNode.map { (value) throws(YAMLProblem) in try value.string() }
     var read = JudgeModelSettings(
       settings: settings,
       cassette: SuiteLoader.resolve(cassette ?? defaultCassette, in: directory),
       promptPath: prompt.map { SuiteLoader.resolve($0, in: directory) })
+    if let location = promptNode?.location {
+      read.promptPlace = location.file + (location.line.map { ":\($0)" } ?? "")
+    }
+    if settings.provider == .anthropic { read.responseFormat = "tool" }
     if let format = try node.member("response_format") {
       let name = try format.string()
-      guard ["json_schema", "json_object"].contains(name) else {
-        throw format.problem("expected json_schema or json_object")
+      let anthropic = settings.provider == .anthropic
+      let known = anthropic ? ["tool", "text"] : ["json_schema", "json_object"]
+      guard known.contains(name) else {
+        throw format.problem(
+          "expected \(known.joined(separator: " or ")) for an \(anthropic ? "anthropic" : "openai") judge"
+        )
       }
       read.responseFormat = name
     }
     return read
+  }
+
+  /// The judge's prompt: the suite's own template, checked, or the default.
+  ///
+  /// - Throws: ``AgentSpecError`` with the template's file and line for a template that does
+  ///   not parse or names an unknown variable or section, or that cannot be read.
+  public func loadPrompt() throws(AgentSpecError) -> JudgePrompt {
+    guard let path = promptPath else { return .standard }
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      let named = promptPlace.map { " (prompt: in \($0))" } ?? ""
+      throw AgentSpecError(
+        file: path, path: "", message: "cannot read the judge prompt\(named)")
+    }
+    return try JudgePrompt(text, path: path)
   }
 }

@@ -16,8 +16,10 @@ public struct ModelParameterJudge: ParameterJudge {
   /// The judge model's settings (its name goes into each request).
   public var judgeModel: ModelSettings?
   public var prompt: JudgePrompt
-  /// `json_schema` (OpenAI's strict structured output) or `json_object` with the schema
-  /// beside it (llama.cpp's OpenAI-compatible servers).
+  /// For an OpenAI-compatible judge, `json_schema` (OpenAI's strict structured output) or
+  /// `json_object` with the schema beside it (llama.cpp's OpenAI-compatible servers); for an
+  /// Anthropic judge, `tool` (a forced `verdict` tool whose input is the verdict) or `text`
+  /// (the verdict as a JSON object in the text answer).
   public var responseFormat = "json_schema"
   /// Asks the embeddings model (nil: the suite names none).
   public var embeddings: (any ModelSource)?
@@ -88,22 +90,81 @@ public struct ModelParameterJudge: ParameterJudge {
     let text = prompt.render(
       rubric: rubric, expected: question.expected.map(Self.shown) ?? "(none)",
       actual: Self.shown(actual), thread: context)
-    var body: [String: JSONValue] = [
-      "model": .string(judgeModel.name),
-      "messages": .array([.object(["role": "user", "content": .string(text)])]),
-      "temperature": .double(judgeModel.temperature ?? 0),
-      "response_format": verdictFormat,
-    ]
-    if let seed = judgeModel.seed { body["seed"] = .int(Int64(seed)) }
     let request = ModelRequest(
-      provider: .openai, body: .object(body), thread: thread, renderedContext: text)
+      provider: judgeModel.provider, body: body(prompt: text, model: judgeModel), thread: thread,
+      renderedContext: text)
     let response: ModelResponse
     do {
       response = try await judge.respond(to: request)
     } catch {
       throw JudgeError(path: question.path, message: "the judge model failed: \(error)")
     }
-    return try Self.verdict(from: response.body, path: question.path)
+    switch judgeModel.provider {
+    case .openai: return try Self.verdict(from: response.body, path: question.path)
+    case .anthropic: return try Self.anthropicVerdict(from: response.body, path: question.path)
+    }
+  }
+
+  /// The name of the tool an Anthropic judge is made to call with its verdict.
+  static let verdictTool = "verdict"
+
+  /// The request body asking `model` about `prompt`: a chat completion asking for the
+  /// structured verdict, or an Anthropic Messages request forcing the `verdict` tool (or, with
+  /// `text`, asking for the JSON object in its answer).
+  func body(prompt: String, model: ModelSettings) -> JSONValue {
+    var body: [String: JSONValue] = [
+      "model": .string(model.name),
+      "messages": .array([.object(["role": "user", "content": .string(prompt)])]),
+      "temperature": .double(model.temperature ?? 0),
+    ]
+    switch model.provider {
+    case .openai:
+      body["response_format"] = verdictFormat
+      if let seed = model.seed { body["seed"] = .int(Int64(seed)) }
+    case .anthropic:
+      body["max_tokens"] = .int(Int64(model.maxTokens ?? 1024))
+      if responseFormat != "text" {
+        body["tools"] = .array([
+          .object([
+            "name": .string(Self.verdictTool),
+            "description": "Record whether the value meets the rubric, and why in one sentence.",
+            "input_schema": Self.verdictSchema,
+          ])
+        ])
+        body["tool_choice"] = .object(["type": "tool", "name": .string(Self.verdictTool)])
+      }
+    }
+    return .object(body)
+  }
+
+  /// The verdict in an Anthropic Messages answer: the input of its `verdict` tool call, or
+  /// else the JSON object in its text (a code fence around it is allowed).
+  ///
+  /// - Throws: ``JudgeError`` naming what the answer lacks when neither is
+  ///   `{"pass": bool, "reason": string}`.
+  static func anthropicVerdict(from body: JSONValue, path: String) throws(JudgeError)
+    -> JudgedParameter
+  {
+    guard case .array(let blocks)? = body["content"] else {
+      throw JudgeError(path: path, message: "the judge's answer has no content blocks")
+    }
+    let call = blocks.first {
+      $0["type"] == .string("tool_use") && $0["name"] == .string(verdictTool)
+    }
+    if let call {
+      guard case .object(let members)? = call["input"] else {
+        throw JudgeError(path: path, message: "the judge's verdict tool call has no input object")
+      }
+      return try verdict(
+        members: members, excerpt: call["input"]?.canonicalString ?? "", path: path)
+    }
+    let text = blocks.compactMap { block -> String? in
+      guard block["type"] == .string("text"), case .string(let text)? = block["text"] else {
+        return nil
+      }
+      return text
+    }.joined(separator: "\n")
+    return try verdict(text: text, path: path)
   }
 
   /// The verdict in a chat completion's answer.
@@ -117,8 +178,18 @@ public struct ModelParameterJudge: ParameterJudge {
       throw JudgeError(
         path: path, message: "the judge's answer has no choices[0].message.content")
     }
+    return try verdict(text: content, path: path)
+  }
+
+  /// The verdict in a text answer: a JSON object, alone or in a code fence.
+  static func verdict(text content: String, path: String) throws(JudgeError) -> JudgedParameter {
     let excerpt = content.count > 120 ? String(content.prefix(120)) + "…" : content
-    let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
+    var trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.hasPrefix("```"), trimmed.hasSuffix("```"), trimmed.count >= 6 {
+      trimmed = String(trimmed.dropFirst(3).dropLast(3))
+      if trimmed.hasPrefix("json") { trimmed = String(trimmed.dropFirst(4)) }
+      trimmed = trimmed.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     guard let parsed = try? JSONParser.parse(trimmed), case .object(let members) = parsed else {
       throw JudgeError(
         path: path,
@@ -126,6 +197,13 @@ public struct ModelParameterJudge: ParameterJudge {
           "the judge's answer is not a JSON object {\"pass\": bool, \"reason\": string}: \(excerpt)"
       )
     }
+    return try verdict(members: members, excerpt: excerpt, path: path)
+  }
+
+  /// The verdict in a parsed answer object.
+  static func verdict(members: [String: JSONValue], excerpt: String, path: String)
+    throws(JudgeError) -> JudgedParameter
+  {
     guard case .bool(let passed)? = members["pass"] else {
       throw JudgeError(
         path: path, message: "the judge's answer has no boolean \"pass\": \(excerpt)")

@@ -116,15 +116,7 @@ public struct SuiteModel: Sendable {
         environment: environment, options: clientOptions, dependencies: dependencies)
       parameterJudge.judgeModel = model.settings
       parameterJudge.responseFormat = model.responseFormat
-      if let path = model.promptPath {
-        let text: String
-        do {
-          text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-          throw AgentSpecError(file: path, path: "", message: "cannot read the judge prompt")
-        }
-        parameterJudge.prompt = try JudgePrompt(text, path: path)
-      }
+      parameterJudge.prompt = try model.loadPrompt()
     }
     if let model = suite.embeddings {
       let store = try cassette(model, role: "embeddings")

@@ -14,6 +14,8 @@ import RefoldModels
 ///   vocabulary does not know (not an intent, alias, input, error or result type) are
 ///   warnings, errors when the suite sets `strict: true`.
 ///
+/// - The judge's prompt template (`judge: {prompt: …}`) parses, and names only its variables.
+///
 /// An external agent's `intents:` map is partial (the default vocabulary decides the rest),
 /// so its intents are the map's, every decision the default rules find in the fixtures, and
 /// the default human and terminal intents; its golden events are checked for near-misses of
@@ -116,6 +118,16 @@ public enum SuiteValidator {
             reference.location,
             "\"\(name)\" is neither an intent of the agent nor a final status (\(statuses.joined(separator: ", ")))"
               + hint(name, among: intents.sorted() + statuses)))
+      }
+    }
+
+    // The judge's own template, parsed and checked before anything runs.
+    if let judge = suite.judge {
+      do {
+        _ = try judge.loadPrompt()
+      } catch {
+        validation.errors.append(
+          .invalid(file: error.file, line: error.line, path: error.path, message: error.message))
       }
     }
 

@@ -143,7 +143,40 @@ public struct HTMLReportWriter: Sendable {
       html += "<p class=\"hint\"><a id=\"comparison-link\" href=\"\(target)\">"
       html += "Paired comparison (\(target))</a></p>"
     }
+    html += judgedFacts(runs)
     html += gateBanner(runs) + "</header>\n<main>\n"
+    return html
+  }
+
+  /// The judged rates of each run apart from exact parameter accuracy, and the judge against
+  /// people's labels; empty when no run judged anything or carried labels.
+  func judgedFacts(_ runs: [RunResults]) -> String {
+    var facts: [(String, String)] = []
+    for results in runs {
+      let suffix = runs.count > 1 ? " · \(results.run.variant)" : ""
+      for (title, rate) in JudgedView.rates(results.summary) {
+        facts.append((title + suffix, "\(Format.rate(rate)) · \(rate.passed)/\(rate.total)"))
+      }
+    }
+    // The calibration is the judge's, the same for every variant of an evaluation.
+    let calibration = runs.lazy.compactMap(\.summary.judgeCalibration).first
+    if let calibration {
+      facts.append(("judge against people", JudgedView.sentence(calibration)))
+    }
+    guard !facts.isEmpty else { return "" }
+    var html = "<dl class=\"facts\" id=\"judged\">"
+    for (name, value) in facts {
+      html += "<div><dt>\(Escaping.html(name))</dt><dd>\(Escaping.html(value))</dd></div>"
+    }
+    html += "</dl>"
+    if let calibration, !calibration.disagreements.isEmpty {
+      html += "<details class=\"hint\" id=\"judge-disagreements\"><summary>"
+      html += "\(calibration.disagreements.count) disagreements with people</summary><ul>"
+      for label in calibration.disagreements {
+        html += "<li>\(Escaping.html(JudgedView.disagreement(label)))</li>"
+      }
+      html += "</ul></details>"
+    }
     return html
   }
 

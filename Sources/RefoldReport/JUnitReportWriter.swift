@@ -34,16 +34,42 @@ public struct JUnitReportWriter: Sendable {
     try write(variants: [results], to: directory)
   }
 
-  /// Writes `junit.xml` with the suites of every variant.
+  /// Writes `junit.xml` with the suites of every variant, a suite at a time: the document is
+  /// never held whole.
   /// - Returns: the path written.
+  /// - Throws: ``ReportError/cannotWrite(path:reason:)``; the file is then unchanged.
   @discardableResult
   public func write(variants runs: [RunResults], to directory: String) throws -> String {
-    try ReportFile.write(render(variants: runs), named: JUnitReportWriter.fileName, in: directory)
+    let path = (directory as NSString).appendingPathComponent(JUnitReportWriter.fileName)
+    do {
+      try AtomicFile.write(to: path) { sink in
+        var buffer: [UInt8] = []
+        try render(variants: runs) { piece in
+          buffer += piece.utf8
+          if buffer.count >= 1 << 16 {
+            try sink(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+          }
+        }
+        try sink(Data(buffer))
+      }
+    } catch let failure as AtomicFile.Failure {
+      throw ReportError.cannotWrite(path: failure.path, reason: failure.reason)
+    }
+    return path
   }
 
   /// The XML document.
   public func render(variants runs: [RunResults]) -> String {
-    var suites: [String] = []
+    var document = ""
+    render(variants: runs) { document += $0 }
+    return document
+  }
+
+  /// Hands the XML document to `output` in pieces, in order: the totals first (counted in
+  /// a pass over the cases), then each suite as it is written.
+  func render(variants runs: [RunResults], into output: (String) throws -> Void) rethrows {
+    var gateSuites: [String] = []
     var totals = (tests: 0, failures: 0, errors: 0, skipped: 0, time: 0.0)
     for results in runs {
       let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
@@ -83,44 +109,62 @@ public struct JUnitReportWriter: Sendable {
       gateSuite += "    <properties><property name=\"verdict\" value=\"\(gate.verdict.rawValue)\"/>"
       gateSuite += "</properties>\n"
       gateSuite += gateCases + "  </testsuite>\n"
-      suites.append(gateSuite)
-
-      var byThread: [String: [CaseResult]] = [:]
-      var order: [String] = []
+      gateSuites.append(gateSuite)
       for result in results.cases {
+        let counts = caseCounts(result)
+        totals.tests += 1
+        totals.failures += counts.failures
+        totals.errors += counts.errors
+        totals.skipped += counts.skipped
+      }
+    }
+    let name = runs.first.map { "refold.\($0.run.suite)" } ?? "refold"
+    var header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    header += "<testsuites name=\"\(Escaping.xml(name))\" tests=\"\(totals.tests)\" "
+    header += "failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" "
+    header += "skipped=\"\(totals.skipped)\" "
+    header += "time=\"\(JUnitReportWriter.seconds(totals.time))\">\n"
+    try output(header)
+
+    for (results, gateSuite) in zip(runs, gateSuites) {
+      try output(gateSuite)
+      let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
+      // A thread's cases, by index, in the order threads first appear.
+      var byThread: [String: [Int]] = [:]
+      var order: [String] = []
+      for (index, result) in results.cases.enumerated() {
         if byThread[result.thread] == nil { order.append(result.thread) }
-        byThread[result.thread, default: []].append(result)
+        byThread[result.thread, default: []].append(index)
       }
       for thread in order {
-        let cases = byThread[thread] ?? []
-        let failing = cases.filter { !$0.passed }
-        let errors = failingCases ? failing.filter(JUnitReportWriter.isError).count : 0
-        let failures = failingCases ? failing.count - errors : 0
-        let skipped = failingCases ? 0 : failing.count
-        totals.tests += cases.count
-        totals.failures += failures
-        totals.errors += errors
-        totals.skipped += skipped
+        let cases = (byThread.removeValue(forKey: thread) ?? []).map { results.cases[$0] }
+        var counts = (failures: 0, errors: 0, skipped: 0)
+        for result in cases {
+          let one = caseCounts(result)
+          counts.failures += one.failures
+          counts.errors += one.errors
+          counts.skipped += one.skipped
+        }
         let classname = "refold.\(results.run.suite).\(results.run.variant).\(thread)"
         var xml = "  <testsuite name=\"\(Escaping.xml(classname))\" tests=\"\(cases.count)\" "
-        xml += "failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" "
-        xml += "time=\"0.000\" timestamp=\"\(timestamp)\">\n"
+        xml += "failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" "
+        xml += "skipped=\"\(counts.skipped)\" time=\"0.000\" timestamp=\"\(timestamp)\">\n"
         for result in cases {
           xml += testcase(result, classname: classname)
         }
         xml += "  </testsuite>\n"
-        suites.append(xml)
+        try output(xml)
       }
     }
-    let name = runs.first.map { "refold.\($0.run.suite)" } ?? "refold"
-    var document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    document += "<testsuites name=\"\(Escaping.xml(name))\" tests=\"\(totals.tests)\" "
-    document += "failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" "
-    document += "skipped=\"\(totals.skipped)\" "
-    document += "time=\"\(JUnitReportWriter.seconds(totals.time))\">\n"
-    document += suites.joined()
-    document += "</testsuites>\n"
-    return document
+    try output("</testsuites>\n")
+  }
+
+  /// What one case adds to its suite's counts: a failing case is a failure or an error with
+  /// ``failingCases``, skipped without.
+  private func caseCounts(_ result: CaseResult) -> (failures: Int, errors: Int, skipped: Int) {
+    guard !result.passed else { return (0, 0, 0) }
+    guard failingCases else { return (0, 0, 1) }
+    return JUnitReportWriter.isError(result) ? (0, 1, 0) : (1, 0, 0)
   }
 
   /// The run's own wall time in seconds: as measured, else from its start to its finish (0

@@ -102,6 +102,7 @@ public struct MarkdownSummaryWriter: Sendable {
         lines.append(contentsOf: failingCases(results, several: several))
       }
     }
+    lines.append(contentsOf: calibrationSection(runs))
     let all = (baseline.map { [$0] } ?? []) + comparisons
     if !all.isEmpty {
       lines.append(contentsOf: comparisonSection(all, baseline: baseline, several: several))
@@ -191,7 +192,41 @@ public struct MarkdownSummaryWriter: Sendable {
       }
       lines.append(row)
     }
+    // Judged parameters, apart from the exact parameter accuracy.
+    for (title, rate) in JudgedView.rates(summary) {
+      var threshold = "–"
+      if title == "Judged pass rate",
+        let check = gate.checks.first(where: { $0.name == "min_judged_pass_rate" })
+      {
+        threshold = "\(mark(check, evaluation: evaluation)) ≥ \(Format.percent(check.threshold))"
+      }
+      lines.append(
+        "| \(title) | \(Format.percent(rate.rate)) (\(rate.passed)/\(rate.total)) | "
+          + (rate.low == nil ? "–" : "\(Format.percent(rate.low))–\(Format.percent(rate.high))")
+          + " | \(threshold) |" + (baseline != nil ? " – | – |" : ""))
+    }
     lines.append("")
+    return lines
+  }
+
+  /// The judge against people's labels, with its first disagreements; empty without labels.
+  ///
+  /// The check is the judge's, the same for every variant, so it is shown once.
+  func calibrationSection(_ runs: [RunResults]) -> [String] {
+    guard let calibration = runs.lazy.compactMap(\.summary.judgeCalibration).first else {
+      return []
+    }
+    var lines = [
+      "**Judge against people:** " + Self.inline(JudgedView.sentence(calibration)) + ".", "",
+    ]
+    let listed = calibration.disagreements.prefix(maxListed)
+    for label in listed {
+      lines.append("- " + Self.inline(JudgedView.disagreement(label)))
+    }
+    if calibration.disagreements.count > listed.count {
+      lines.append("- … and \(calibration.disagreements.count - listed.count) more")
+    }
+    if !listed.isEmpty { lines.append("") }
     return lines
   }
 

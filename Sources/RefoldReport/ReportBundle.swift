@@ -1,6 +1,7 @@
 import Foundation
 import RefoldCore
 import RefoldShared
+import Synchronization
 
 /// Writes every report of an evaluation into its layout and updates `latest`.
 ///
@@ -47,12 +48,31 @@ public enum ReportBundle {
     baseline: Comparison? = nil, comparisons: [Comparison] = [], layout: ReportLayout,
     junitCases: Bool = false, reportURL: String? = nil
   ) throws -> [String] {
-    var paths: [String] = []
-    for results in runs {
-      let file = ReportLayout.resultsFile(variant: results.run.variant, variants: runs.count)
-      let directory = (layout.path(file) as NSString).deletingLastPathComponent
-      paths.append(try ReportFile.write(results, in: directory))
+    // The results files are written on another thread while the pages are rendered: the
+    // largest file and the largest page each have a core on a machine with two.
+    let resultsWritten = Mutex<Result<[String], ReportError>?>(nil)
+    let writing = DispatchGroup()
+    DispatchQueue.global().async(group: writing) {
+      let written = Result { () throws(ReportError) -> [String] in
+        try runs.map { results throws(ReportError) in
+          let file = ReportLayout.resultsFile(variant: results.run.variant, variants: runs.count)
+          let directory = (layout.path(file) as NSString).deletingLastPathComponent
+          return try ReportFile.write(results, in: directory)
+        }
+      }
+      resultsWritten.withLock { $0 = written }
     }
+    let pages: [String]
+    do {
+      pages = try writePages(
+        runs, evaluationID: evaluationID, history: history, baseline: baseline,
+        comparisons: comparisons, layout: layout, junitCases: junitCases, reportURL: reportURL)
+    } catch {
+      writing.wait()
+      throw error
+    }
+    writing.wait()
+    var paths = try resultsWritten.withLock { $0 }?.get() ?? []
     let all = (baseline.map { [$0] } ?? []) + comparisons
     if runs.count > 1 {
       let manifest = EvaluationManifest(
@@ -60,6 +80,21 @@ public enum ReportBundle {
         resultsPath: { ReportLayout.resultsFile(variant: $0, variants: runs.count) })
       paths.append(try manifest.write(in: layout.directory))
     }
+    paths += pages
+    if !all.isEmpty {
+      paths.append(contentsOf: try ComparisonWriter().write(all, to: layout.directory))
+    }
+    try layout.updateLatest()
+    return paths
+  }
+
+  /// Writes `report.html`, `junit.xml` and `summary.md` and returns their paths.
+  private static func writePages(
+    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: Comparison?,
+    comparisons: [Comparison], layout: ReportLayout, junitCases: Bool, reportURL: String?
+  ) throws -> [String] {
+    var paths: [String] = []
+    let all = (baseline.map { [$0] } ?? []) + comparisons
     var html = HTMLReportWriter(history: history)
     html.evaluationID = runs.count > 1 ? evaluationID : nil
     html.comparisonLink = all.isEmpty ? nil : ComparisonWriter.htmlFileName
@@ -69,10 +104,6 @@ public enum ReportBundle {
     paths.append(
       try MarkdownSummaryWriter(reportURL: reportURL).write(
         runs: runs, comparisons: comparisons, baseline: baseline, to: layout.directory))
-    if !all.isEmpty {
-      paths.append(contentsOf: try ComparisonWriter().write(all, to: layout.directory))
-    }
-    try layout.updateLatest()
     return paths
   }
 }

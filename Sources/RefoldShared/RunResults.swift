@@ -143,9 +143,13 @@ public struct RunSummary: Sendable, Hashable, Codable {
   public var sourceErrors: Int
   /// The `judge` and `similar` parameters' pass rates; nil when the run judged none.
   public var judged: JudgedSummary?
+  /// The judge against people's `human:` labels on the run's threads; nil when none of
+  /// them carries a label (or the suite names no judge).
+  public var judgeCalibration: JudgeCalibrationSummary?
 
   enum CodingKeys: String, CodingKey {
     case decisions, retry, escalation, loop, tokens, judged
+    case judgeCalibration = "judge_calibration"
     case intentAccuracy = "intent_accuracy"
     case parameterAccuracy = "parameter_accuracy"
     case casePassRate = "case_pass_rate"

@@ -13,7 +13,8 @@ public typealias GoldenThreadIssueRecorder =
 /// case.
 ///
 /// The suite is evaluated as `refold eval` evaluates it (the ``Evaluation`` façade), without
-/// writing reports or keeping runs. Every case the model source could not answer is an
+/// writing reports or keeping runs; a suite's `judge:` and `embeddings:` answer from their
+/// recorded cassettes. Every case the model source could not answer is an
 /// issue. Other failing cases are issues when the share of passing cases is below
 /// `minimumPassRate` (1 by default: every case must pass); each issue names the case,
 /// the expected and the actual intent and the parameters that differ.
@@ -47,11 +48,15 @@ public func expectGoldenThreads(
   },
   sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> GoldenThreadReport {
-  let evaluation = Evaluation(
+  var evaluation = Evaluation(
     suite: suite,
     options: Evaluation.Options(variants: variant.map { [$0] } ?? [], modes: modes),
     loader: SuiteLoader(specLoader: AgentSpecLoader(environment: environment)),
     decider: model.factory(environment: environment))
+  // The suite's judge and embeddings models answer from their own cassettes.
+  evaluation.judge = { suite in
+    try SuiteModel(kind: .recorded, environment: environment).judge(suite: suite)
+  }
   let result = try await evaluation.run()
   var failing: [(variant: String, result: CaseResult)] = []
   for run in result.runs {

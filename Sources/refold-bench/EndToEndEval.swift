@@ -9,21 +9,26 @@ import Synchronization
 /// command's start to its exit code, peak RSS, and the size of what it wrote.
 enum EndToEndEval {
   /// Runs `refold eval SUITE --db DB --out OUT` with `arguments` added and prints the
-  /// figures; returns the command's exit code and how long each stage took, in seconds.
+  /// figures; returns the command's exit code, how long each stage took, in seconds, and
+  /// the decisions the command reports (nil when its first line does not say).
   @discardableResult
   static func measure(suite: String, work: String, arguments: [String]) async
-    -> (code: Int32, stages: [(name: String, seconds: Double)])
+    -> (code: Int32, stages: [(name: String, seconds: Double)], decisions: Int?)
   {
     let database = (work as NSString).appendingPathComponent("refold.sqlite")
     let out = (work as NSString).appendingPathComponent("reports")
-    let stages = Mutex<[(name: String, at: Double)]>([])
+    let stages = Mutex<[(name: String, at: Double, resident: Double)]>([])
     let rssBefore = peakRSS()
     let start = now()
     let startCPU = cpuSeconds()
     let captured = CapturedOutput()
     let code = await CLI.run(
       arguments: ["eval", suite, "--db", database, "--out", out] + arguments,
-      stdout: captured, stageEnded: { name in stages.withLock { $0.append((name, now())) } })
+      stdout: captured,
+      stageEnded: { name in
+        let resident = residentMiB()
+        stages.withLock { $0.append((name, now(), resident)) }
+      })
     let elapsed = now() - start
     let elapsedCPU = cpuSeconds() - startCPU
     let lines = captured.text.split(separator: "\n")
@@ -35,7 +40,9 @@ enum EndToEndEval {
     var previous = start
     var durations: [(name: String, seconds: Double)] = []
     for stage in stages.withLock({ $0 }) {
-      print("stage: \(stage.name) \(String(format: "%.3f", stage.at - previous)) s")
+      print(
+        "stage: \(stage.name) \(String(format: "%.3f", stage.at - previous)) s "
+          + "(resident \(String(format: "%.0f", stage.resident)) MiB at its end)")
       durations.append((stage.name, stage.at - previous))
       previous = stage.at
     }
@@ -53,7 +60,17 @@ enum EndToEndEval {
       "eval: outputs \(megabytes(total)) ("
         + sizes.map { "\($0.key) \(megabytes($0.value))" }.joined(separator: ", ")
         + "); store \(megabytes(fileSize(database) + fileSize(database + "-wal")))")
-    return (code, durations)
+    return (code, durations, decisions)
+  }
+
+  /// The resident set size of this process now, in MiB (0 where `/proc` has no `statm`).
+  static func residentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+      return 0
+    }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1024 / 1024
   }
 
   /// The size of every file under `directory`, by its path relative to it.

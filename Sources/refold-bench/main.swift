@@ -11,6 +11,7 @@ import RefoldStore
 /// `refold-bench`: throughput and memory figures for the core and the store.
 ///
 /// Subcommands: `fold [--events N]`, `import [--events N]`, `eval [--decisions N]`,
+/// `live [--decisions N] [--concurrency C,…] [--latency MS]`,
 /// `agent [--decisions N] [--concurrency C]`, and `all` (each measurement in a
 /// fresh child process, so peak RSS belongs to one measurement). Build with `-c release`.
 let usage = """
@@ -22,6 +23,12 @@ let usage = """
                                              disk: N decisions (default 10000) in step mode
                                              from a cassette, every report written, the run
                                              stored; then the Python floor on the same cases
+         refold-bench live [--decisions N] [--concurrency C,C,...] [--latency MS]
+                                             `refold eval --model live` on a generated suite
+                                             (default 1000 decisions) against
+                                             scripts/latency-server.py (default 50 ms a
+                                             request) at each concurrency (default 4,16,64):
+                                             decisions/s of the replay against N / latency
          refold-bench agent [--decisions N] [--concurrency C]
                                              step-mode eval of N decisions (default 10000)
                                              against a trivial command agent through
@@ -276,6 +283,22 @@ do {
       (value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []) + passed
     let code = await EndToEndEval.measure(suite: suite, work: work, arguments: extra).code
     exit(code)
+  case "live":
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "refold-bench-live-\(UUID().uuidString)"
+    ).path
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let concurrencies = (value("--concurrency", in: arguments) ?? "4,16,64")
+      .split(separator: ",").compactMap { Int($0) }.filter { $0 >= 1 }
+    guard !concurrencies.isEmpty else {
+      print(usage)
+      exit(2)
+    }
+    try await LiveEval.measure(
+      decisions: option("--decisions", in: arguments, default: 1_000),
+      concurrencies: concurrencies, latency: option("--latency", in: arguments, default: 50),
+      work: work)
   case "all":
     try runChild(["fold", "--events", "1000000"])
     try runChild(["import", "--events", "50000"])

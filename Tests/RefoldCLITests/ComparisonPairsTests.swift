@@ -42,6 +42,7 @@ import Testing
       expectations: expectations.yaml
       cassette: cassettes/{variant}.jsonl
       modes: [step, loop]
+      \(deployBotJudge)
       \(extra)
       """)
     return directory

@@ -23,8 +23,15 @@ func deployBotSuiteCopy(threads: [String]) throws -> TemporaryDirectory {
   return directory
 }
 
+/// The demo suite's `judge:` (its expectations judge the closing messages), as one line for
+/// a suite.yaml beside a ``deployBotEvalCopy()``.
+let deployBotJudge =
+  "judge: {provider: openai, model: smollm2-135m-instruct, base_url: http://127.0.0.1:8088/v1, "
+  + "prompt: prompts/judge.mustache, response_format: json_object}"
+
 /// A temporary folder holding the demo suite's agent, prompts, expectations and both
-/// variants' cassettes (not its suite.yaml): each test writes its own suite.yaml beside them.
+/// variants' and the judge's cassettes (not its suite.yaml): each test writes its own
+/// suite.yaml beside them, with ``deployBotJudge``.
 func deployBotEvalCopy() throws -> TemporaryDirectory {
   let directory = try TemporaryDirectory()
   let manager = FileManager.default
@@ -35,7 +42,8 @@ func deployBotEvalCopy() throws -> TemporaryDirectory {
   }
   for file in [
     "agent.yaml", "expectations.yaml", "prompts/default.mustache", "prompts/concise.mustache",
-    "cassettes/baseline.jsonl", "cassettes/concise-json.jsonl",
+    "prompts/judge.mustache", "cassettes/baseline.jsonl", "cassettes/concise-json.jsonl",
+    "cassettes/judge.jsonl",
   ] {
     try manager.copyItem(atPath: "\(demo)/\(file)", toPath: directory.path(file))
   }

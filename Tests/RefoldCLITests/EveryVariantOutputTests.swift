@@ -44,6 +44,7 @@ import Testing
       expectations: expectations.yaml
       cassette: cassettes/{variant}.jsonl
       modes: [step, loop]
+      \(deployBotJudge)
       thresholds:
         min_intent_accuracy: 0.015
       """)

@@ -14,10 +14,13 @@ import Testing
 @Suite(.serialized) struct JudgedParameterTests {
   static let thread = "deploy-staging-backend-latest-tag"
 
-  func refold(_ arguments: [String]) async -> (code: Int32, stdout: String, stderr: String) {
+  func refold(_ arguments: [String], environment: [String: String] = [:]) async -> (
+    code: Int32, stdout: String, stderr: String
+  ) {
     let stdout = CapturedOutput()
     let stderr = CapturedOutput()
-    let code = await CLI.run(arguments: arguments, stdout: stdout, stderr: stderr, environment: [:])
+    let code = await CLI.run(
+      arguments: arguments, stdout: stdout, stderr: stderr, environment: environment)
     return (code, stdout.text, stderr.text)
   }
 
@@ -68,6 +71,12 @@ import Testing
       }
       return .json(ProviderResponses.openAIContent(content))
     }
+  }
+
+  /// The first element of a JSON array.
+  static func first(_ value: JSONValue?) -> JSONValue? {
+    guard case .array(let elements)? = value else { return nil }
+    return elements.first
   }
 
   func finalCase(_ path: String) throws -> CaseResult {
@@ -177,6 +186,18 @@ import Testing
     #expect(difference.reason == "the judge: It never names the environment.")
     let junit = try String(contentsOfFile: directory.path("out/junit.xml"), encoding: .utf8)
     #expect(junit.contains("It never names the environment."))
+    // summary.md and the report's header show the judged rates apart from the exact
+    // parameter accuracy, each with its Wilson interval (0 of 1: 0.0%–79.3%).
+    let summary = try String(contentsOfFile: directory.path("out/summary.md"), encoding: .utf8)
+    #expect(
+      summary.contains("| Judged pass rate | 0.0% (0/1) | 0.0%–79.3% | ❌ ≥ 50.0% |"),
+      "\(summary)")
+    #expect(summary.contains("| · judge | 0.0% (0/1) | 0.0%–79.3% | – |"), "\(summary)")
+    #expect(!summary.contains("· similar"))
+    #expect(!summary.contains("Judge against people"))
+    let html = try String(contentsOfFile: directory.path("out/report.html"), encoding: .utf8)
+    #expect(html.contains("<dt>Judged pass rate</dt><dd>0.0% [0.0%–79.3%] · 0/1</dd>"))
+    #expect(!html.contains("judge against people"))
   }
 
   @Test func aMalformedJudgeAnswerIsASourceErrorNamingTheParameter() async throws {
@@ -243,6 +264,116 @@ import Testing
     }
   }
 
+  @Test(arguments: ["tool", "text"])
+  func anAnthropicJudgeSpeaksTheMessagesAPIAndReplaysWithTheServerGone(format: String)
+    async throws
+  {
+    let reason = "It says the backend is live on staging."
+    let judge = try await ProviderServer(routes: ["POST /v1/messages"]) { _, _ in
+      if format == "tool" {
+        return .json(
+          ProviderResponses.anthropicToolUse(
+            name: "verdict", input: ["pass": true, "reason": .string(reason)]))
+      }
+      return .json(
+        ProviderResponses.anthropicText(
+          "```json\n{\"pass\": true, \"reason\": \"\(reason)\"}\n```"))
+    }
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "says the backend is deployed to staging"}"#, judgeURL: judge.baseURL,
+      models: "judge: {provider: anthropic, model: claude-judge, base_url: \"\(judge.baseURL)\", "
+        + "api_key_env: JUDGE_KEY, response_format: \(format)}")
+    let recorded = await refold(
+      [
+        "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+        "--db", directory.path("refold.sqlite"), "--out", directory.path("recorded"),
+      ], environment: ["JUDGE_KEY": "sk-judge-0123456789abcdef"])
+    let asked = judge.received
+    await judge.stop()
+    await agent.stop()
+    #expect(recorded.code == 0, "\(recorded.stderr)")
+    // One Messages request: the key and version in the headers, the prompt as the user turn,
+    // max_tokens, and with `tool` the verdict tool forced.
+    #expect(asked.count == 1)
+    let request = try #require(asked.first)
+    #expect(request.path == "/v1/messages")
+    #expect(request.headers["x-api-key"] == "sk-judge-0123456789abcdef")
+    #expect(request.headers["anthropic-version"] != nil)
+    let body = try JSONParser.parse(request.text)
+    #expect(body["model"] == "claude-judge")
+    #expect(body["max_tokens"] == .int(1024))
+    #expect(body["temperature"] == .int(0) || body["temperature"] == .double(0))
+    guard case .string(let prompt)? = Self.first(body["messages"])?["content"] else {
+      Issue.record("no user turn in \(request.text)")
+      return
+    }
+    #expect(prompt.contains("says the backend is deployed to staging"))
+    #expect(body["response_format"] == nil)
+    if format == "tool" {
+      #expect(body["tool_choice"] == ["type": "tool", "name": "verdict"])
+      #expect(Self.first(body["tools"])?["input_schema"]?["required"] == ["pass", "reason"])
+    } else {
+      #expect(body["tools"] == nil && body["tool_choice"] == nil)
+    }
+    let cassette = try String(
+      contentsOfFile: directory.path("cassettes/judge.jsonl"), encoding: .utf8)
+    #expect(cassette.split(separator: "\n").count == 1)
+    #expect(cassette.contains(#""provider":"anthropic""#))
+    #expect(!cassette.contains("sk-judge"))
+    let first = try finalCase(directory.path("recorded/results.json"))
+    #expect(first.verdict == .pass, "\(first)")
+    #expect(
+      first.judged == [
+        JudgedParameter(path: "message", matcher: "judge", passed: true, reason: reason)
+      ])
+
+    // The server is gone and no key is set: the recorded judge gives the same verdict.
+    let replayed = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("replayed"),
+    ])
+    #expect(replayed.code == 0, "\(replayed.stderr)")
+    #expect(try finalCase(directory.path("replayed/results.json")).judged == first.judged)
+  }
+
+  @Test func anAnthropicVerdictWithoutPassIsASourceErrorAndAnUnknownFormatIsRefused()
+    async throws
+  {
+    let judge = try await ProviderServer(routes: ["POST /v1/messages"]) { _, _ in
+      .json(ProviderResponses.anthropicToolUse(name: "verdict", input: ["reason": "fine"]))
+    }
+    let agent = try await EvalCommandTests.startModel()
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: judge.baseURL,
+      models: "judge: {provider: anthropic, model: claude-judge, base_url: \"\(judge.baseURL)\"}")
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url", agent.baseURL,
+      "--db", directory.path("refold.sqlite"), "--out", directory.path("out"),
+    ])
+    await judge.stop()
+    await agent.stop()
+    #expect(run.code == 3, "\(run.stdout)\n\(run.stderr)")
+    let result = try finalCase(directory.path("out/results.json"))
+    #expect(result.verdict == .sourceError)
+    #expect(
+      result.failure
+        == #"parameter message: the judge's answer has no boolean "pass": {"reason":"fine"}"#)
+
+    // json_object is an OpenAI-compatible format; an Anthropic judge takes tool or text.
+    let wrong = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: "judge: {provider: anthropic, model: claude-judge, response_format: json_object}")
+    let refused = await refold([
+      "eval", wrong.path("suite.yaml"), "--db", wrong.path("refold.sqlite"), "--out",
+      wrong.path("out"),
+    ])
+    #expect(refused.code == 2, "\(refused.stderr)")
+    #expect(
+      refused.stderr.contains("expected tool or text for an anthropic judge"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("suite.yaml:12"), "\(refused.stderr)")
+  }
+
   @Test func malformedMatchersAndMissingModelsAreInvalidInputWithTheirLine() async throws {
     let cases: [(matcher: String, models: String?, message: String)] = [
       (#"{similar: "x", min: 2}"#, nil, "suite.yaml:8"),
@@ -262,6 +393,47 @@ import Testing
       #expect(run.stderr.contains(entry.message), "\(entry.matcher): \(run.stderr)")
       #expect(run.stderr.contains("suite.yaml:8"), "\(entry.matcher): \(run.stderr)")
     }
+  }
+
+  @Test(arguments: [
+    ("Grade this.\n{{rubric}}\n{{#actual}}unclosed\n", "judge.mustache:3"),
+    ("Grade this.\n\n{{#verdicts}}{{rubric}}{{/verdicts}}\n", "judge.mustache:3"),
+    ("Grade {{rubric}}.\n{{actaul}}\n", "judge.mustache:2"),
+  ])
+  func aBrokenJudgeTemplateIsInvalidInputBeforeAnythingRuns(template: String, place: String)
+    async throws
+  {
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: #"judge: {model: judge-model, base_url: "http://127.0.0.1:9/v1", "#
+        + "prompt: judge.mustache}")
+    try directory.write("judge.mustache", template)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    // Validation refuses it with the template's line; no case was asked, nothing written.
+    #expect(run.code == 2, "\(run.stderr)")
+    #expect(run.stderr.contains(place), "\(run.stderr)")
+    #expect(!run.stderr.contains("cassette"), "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("out/results.json")))
+    let check = await refold(["judge", "check", directory.path("suite.yaml")])
+    #expect(check.code == 2, "\(check.stderr)")
+    #expect(check.stderr.contains(place), "\(check.stderr)")
+  }
+
+  @Test func anUnreadableJudgeTemplateNamesWhereTheSuiteNamesIt() async throws {
+    let directory = try suite(
+      matcher: #"{judge: "says it is done"}"#, judgeURL: "http://127.0.0.1:9/v1",
+      models: #"judge: {model: judge-model, base_url: "http://127.0.0.1:9/v1", "#
+        + "prompt: nowhere.mustache}")
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    #expect(run.code == 2, "\(run.stderr)")
+    #expect(run.stderr.contains("nowhere.mustache: cannot read the judge prompt"), "\(run.stderr)")
+    #expect(run.stderr.contains("(prompt: in \(directory.path("suite.yaml")):12)"), "\(run.stderr)")
   }
 
   @Test func aRecordedJudgeWithoutItsCassetteIsASourceFailure() async throws {
@@ -338,6 +510,103 @@ import Testing
     let replayed = await refold(["judge", "check", directory.path("suite.yaml")])
     #expect(replayed.code == 0, "\(replayed.stderr)")
     #expect(replayed.stdout == recorded.stdout)
+  }
+
+  @Test func theDemoSuiteReportsItsJudgeAgainstPeopleInEveryOutput() async throws {
+    // The demo's labels, read from its expectations: (thread, human) per labelled message.
+    let expectations = try String(
+      contentsOfFile: Repository.root + "/evals/deploybot/expectations.yaml", encoding: .utf8)
+    let labels = expectations.split(separator: "\n").filter { $0.contains("human: ") }
+    let humanPassed = labels.filter { $0.contains("human: pass") }.count
+    #expect(labels.count == 10 && humanPassed == 5)
+
+    let directory = try TemporaryDirectory()
+    let run = await refold([
+      "eval", Repository.root + "/evals/deploybot", "--db", directory.path("d.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    #expect(run.code == 0, "\(run.stderr)")
+    let check = await refold(["judge", "check", Repository.root + "/evals/deploybot"])
+    #expect(check.code == 0, "\(check.stderr)")
+
+    // Every variant's run keeps the same check, and `judge check` says the same.
+    for variant in ["baseline", "concise-json"] {
+      let results = try ResultsReader.read(from: directory.path("out/\(variant)/results.json"))
+      let calibration = try #require(results.summary.judgeCalibration)
+      #expect(calibration.labels == labels.count)
+      #expect(calibration.humanPassed == humanPassed)
+      // No decision of the tiny agent model chose done_for_now where the golden thread did,
+      // so no closing message was judged in the run itself.
+      #expect(results.summary.judged == nil)
+      // Kappa from the counts alone: observed agreement, and chance from each rater's rate.
+      let count = Double(calibration.labels)
+      let observed = Double(calibration.agreement.passed) / count
+      let human = Double(calibration.humanPassed) / count
+      let judge = Double(calibration.judgePassed) / count
+      let chance = human * judge + (1 - human) * (1 - judge)
+      #expect(abs((calibration.kappa ?? 99) - (observed - chance) / (1 - chance)) < 1e-9)
+      #expect(calibration.disagreements.count == calibration.labels - calibration.agreement.passed)
+      #expect(calibration.disagreements.allSatisfy { $0.human != $0.judge })
+      let agreed = calibration.agreement.passed
+      #expect(
+        check.stdout.contains(
+          "10 labels, agreement "
+            + String(
+              format: "%.1f%% (%d/10), Cohen's kappa %.2f", observed * 100, agreed,
+              calibration.kappa ?? 0)), "\(check.stdout)")
+      #expect(
+        run.stdout.contains(
+          "judge against people: 10 labels, agreement "
+            + String(
+              format: "%.1f%% [%.1f–%.1f] %d/10, kappa %.2f", observed * 100,
+              (calibration.agreement.low ?? 0) * 100, (calibration.agreement.high ?? 0) * 100,
+              agreed, calibration.kappa ?? 0)), "\(run.stdout)")
+    }
+    // summary.md and the report's header show it, with each disagreement.
+    let summary = try String(contentsOfFile: directory.path("out/summary.md"), encoding: .utf8)
+    #expect(summary.contains("**Judge against people:** agreement "), "\(summary)")
+    #expect(summary.contains("on 10 human labels"))
+    let html = try String(contentsOfFile: directory.path("out/report.html"), encoding: .utf8)
+    #expect(html.contains("<dt>judge against people</dt>"))
+    #expect(html.contains("id=\"judge-disagreements\""))
+  }
+
+  @Test func aJudgeThatCannotAnswerALabelStopsTheEvaluationBeforeAnyCase() async throws {
+    let judge = try await ProviderServer { _, _ in
+      .json(ProviderResponses.openAIContent("Looks fine."))
+    }
+    let directory = try deployBotSuiteCopy(threads: [Self.thread])
+    try directory.write(
+      "suite.yaml",
+      """
+      name: labelled
+      agent: agent.yaml
+      fixtures: [threads/*.jsonl]
+      expectations:
+        - thread: \(Self.thread)
+          steps:
+            - seq: 6
+              parameters:
+                message: {judge: "says the backend is on staging", human: pass}
+      cassette: cassettes/agent.jsonl
+      modes: [step]
+      judge: {model: judge-model, base_url: "\(judge.baseURL)"}
+      """)
+    let run = await refold([
+      "eval", directory.path("suite.yaml"), "--model", "record", "--base-url",
+      "http://127.0.0.1:9/v1", "--db", directory.path("refold.sqlite"), "--out",
+      directory.path("out"),
+    ])
+    let asked = judge.received.count
+    await judge.stop()
+    // The label is asked once, its answer is no verdict: exit 3 naming the label, no case run.
+    #expect(asked == 1)
+    #expect(run.code == 3, "\(run.stdout)\n\(run.stderr)")
+    #expect(
+      run.stderr.contains(
+        "parameter message: the human label of \(Self.thread)#2: the judge's answer is not a JSON object"
+      ), "\(run.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("out/results.json")))
   }
 
   @Test func kappaMatchesHandComputedValues() {

@@ -103,6 +103,7 @@ import Testing
       expectations: expectations.yaml
       cassette: cassettes/baseline.jsonl
       modes: [step]
+      \(deployBotJudge)
       """)
     let evaluated = await refold([
       "eval", directory.path("suite.yaml"), "--db", url, "--out", directory.path("out"),

@@ -44,10 +44,11 @@ import Testing
   @Test func evaluatesEveryVariantSavesGatesAndReports() async throws {
     let store = InMemoryRunStore()
     let reports = KeptReports()
-    let evaluation = Evaluation(
+    var evaluation = Evaluation(
       suite: Self.demo, options: Evaluation.Options(modes: [.step], toolVersion: "test"),
       loader: Self.loader, decider: { _, _, spec in try golden(spec) },
       runStore: { store }, reporter: reports, now: { Self.fixed })
+    evaluation.judge = { _ in AcceptingParameterJudge() }
     let result = try await evaluation.run()
 
     #expect(result.runs.map(\.variant.name) == ["baseline", "concise-json"])
@@ -61,6 +62,18 @@ import Testing
     #expect(result.runs[0].results.run.startedAt == RunStamp.timestamp(Self.fixed))
     #expect(result.runs[0].results.run.finishedAt == RunStamp.timestamp(Self.fixed))
     #expect(result.runs[0].results.run.toolVersion == "test")
+    // The golden closing messages are judged, and the judge is checked against the
+    // suite's ten labels once: accepting all ten, it agrees with the five passes (kappa 0).
+    for run in result.runs {
+      let judged = try #require(run.results.summary.judged)
+      #expect(
+        judged.judgePassRate.total > 0 && judged.judgePassRate.passed == judged.judgePassRate.total)
+      let calibration = try #require(run.results.summary.judgeCalibration)
+      #expect(calibration.agreement.passed == 5 && calibration.agreement.total == 10)
+      #expect(calibration.judgePassed == 10 && calibration.humanPassed == 5)
+      #expect(calibration.kappa == 0)
+      #expect(calibration.disagreements.allSatisfy { !$0.human && $0.judge })
+    }
     #expect(store.all.map(\.run.id) == ids)
     // The reporter gets every run, the history with this evaluation in it.
     let handed = try #require(reports.handed.withLock { $0.first })
@@ -73,10 +86,11 @@ import Testing
   @Test func aRunBelowTheMinimumAccuracyFailsTheGate() async throws {
     let wrong = ScriptedDecider { _, _ in Decision(outcome: .intent(Intent(name: "done_for_now")))
     }
-    let evaluation = Evaluation(
+    var evaluation = Evaluation(
       suite: Self.demo,
       options: Evaluation.Options(variants: ["baseline"], modes: [.step], minAccuracy: 0.9),
       loader: Self.loader, decider: { _, _, _ in wrong })
+    evaluation.judge = { _ in AcceptingParameterJudge() }
     let result = try await evaluation.run()
     #expect(result.runs.count == 1)
     #expect(result.evaluationID == result.runs[0].results.run.id)

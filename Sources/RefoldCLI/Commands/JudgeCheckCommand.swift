@@ -3,6 +3,7 @@ import Foundation
 import RefoldCore
 import RefoldEval
 import RefoldModels
+import RefoldReport
 
 /// `refold judge check SUITE`: asks the suite's judge about every golden value that carries a
 /// human label and reports agreement, Cohen's kappa and the disagreements.
@@ -62,13 +63,8 @@ struct JudgeCheckCommand: AsyncParsableCommand {
       "judge check \(loaded.name): \(check.labels.count) labels, agreement "
         + String(format: "%.1f%%", agreement * 100) + " (\(agreed)/\(check.labels.count)), "
         + "Cohen's kappa " + (check.kappa.map { String(format: "%.2f", $0) } ?? "undefined"))
-    guard !check.disagreements.isEmpty else { return }
+    guard let summary = check.summary, !summary.disagreements.isEmpty else { return }
     output.line("disagreements:")
-    for label in check.disagreements {
-      output.line(
-        "  \(label.thread)#\(label.step) \(label.path): human \(label.human ? "pass" : "fail"), "
-          + "judge \(label.judge ? "pass" : "fail")"
-          + (label.reason.map { " (\($0))" } ?? ""))
-    }
+    for label in summary.disagreements { output.line("  " + JudgedView.disagreement(label)) }
   }
 }
