@@ -83,7 +83,8 @@ let package = Package(
     .executableTarget(
       name: "refold-bench",
       dependencies: [
-        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldModels", "RefoldEval", "RefoldCLI",
+        "RefoldCore", "RefoldShared", "RefoldStore", "RefoldPostgres", "RefoldModels", "RefoldEval",
+        "RefoldCLI",
       ]
     ),
     .target(name: "RefoldTestSupport", path: "Tests/RefoldTestSupport"),

@@ -2,15 +2,17 @@
 # Opens a Refold report.html in headless Chromium (driven through the DevTools protocol by
 # scripts/report-browser.py), uses it as a person would at 1400 px and at 390 px, saves
 # screenshots, and fails when the page logged a JavaScript error, did not finish rendering,
-# ran a planted script, overflowed a phone's width, or a step (open a case from the matrix,
-# compare two variants, search thread text, filter by verdict, keyboard) did not work.
+# ran a planted script, overflowed a phone's width, or a step (the run's scope and the ad-hoc
+# runs of the trend, open a case from the matrix, compare two variants, a loop run's model
+# calls, search thread text, find a passing case by a parameter, filter by verdict,
+# keyboard) did not work.
 #
 # Usage:
 #   scripts/check-report.sh REPORT.html [OUT_DIR]   check an existing report
 #   scripts/check-report.sh --demo [OUT_DIR]        write the hostile demo report (through the
 #                                                   report tests) and check it
-# OUT_DIR (default: a temporary directory) receives wide.png, wide-case.png, phone.png,
-# phone-case.png (and comparison.png), dom.html, case-dom.html and console.log.
+# OUT_DIR (default: a temporary directory) receives wide.png, wide-case.png, wide-loop.png,
+# phone.png, phone-case.png (and comparison.png), dom.html, case-dom.html and console.log.
 # Installs Debian's `chromium` with apt-get when it is missing.
 set -euo pipefail
 
@@ -18,7 +20,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 mode="check"
 if [[ "${1:-}" == "--demo" ]]; then mode="demo"; shift; fi
 if [[ "$mode" == "check" && $# -lt 1 ]]; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 

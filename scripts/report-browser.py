@@ -3,11 +3,14 @@
 
 Usage: report-browser.py CHROMIUM REPORT.html OUT_DIR
 
-Opens the page at 1400 px and at 390 px (a phone), opens a case from the case matrix, opens
-the two-variant compare view (when the page has several variants), searches thread text,
-filters by verdict, walks the rows with the keyboard, and checks that the page does not
-overflow horizontally at 390 px and that the drill-down is an overlay there. Saves
-wide.png, wide-case.png, phone.png and phone-case.png, dom.html, case-dom.html (and
+Opens the page at 1400 px and at 390 px (a phone), checks the header's run scope and that
+the trend draws exactly the ad-hoc runs hollow, opens a case from the case matrix, opens
+the two-variant compare view (when the page has several variants), opens a loop run's model
+calls (each with its own context and raw answer, retries and escalations marked), searches
+thread text, finds a passing case by a parameter value, filters by verdict, walks the rows
+with the keyboard, and checks that the page does not overflow horizontally at 390 px and
+that the drill-down is an overlay there. Saves wide.png, wide-case.png, wide-loop.png,
+phone.png and phone-case.png, dom.html, case-dom.html (and
 comparison.png and comparison-dom.html when comparison.html sits beside the report) and
 console.log. Prints one FAIL line per problem and exits 1 on any: a script error or console
 error, a dialog (alert) opened, a planted element, or a step that did not work.
@@ -460,6 +463,19 @@ def main():
               and overlay["width"] <= 390,
               "the drill-down is not an overlay at 390 px (%s)" % overlay)
         browser.screenshot(os.path.join(out, "phone-case.png"), full_page=False)
+        if loop is not None:
+            # A loop run's model calls, opened, stay inside the overlay at 390 px.
+            browser.open("about:blank")
+            browser.open(url + loop["hash"])
+            settle()
+            phone_loop = browser.evaluate("""(() => {
+              document.querySelectorAll('#model-calls details').forEach(d => { d.open = true; });
+              const detail = document.getElementById('detail');
+              return {calls: document.querySelectorAll('#model-calls details').length,
+                overlay: detail.getBoundingClientRect().width,
+                wide: Math.max(detail.scrollWidth, document.documentElement.scrollWidth)}; })()""")
+            check(phone_loop["calls"] == len(loop["contexts"]) and phone_loop["wide"] <= 390,
+                  "a loop run's model calls do not fit the overlay at 390 px (%s)" % phone_loop)
         for problem in browser.evaluate(PLANTED):
             check(False, problem)
 

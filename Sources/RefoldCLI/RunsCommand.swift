@@ -3,11 +3,12 @@ import Foundation
 import RefoldShared
 import RefoldStore
 
-/// `refold runs`: the stored evaluation runs, oldest first, with their verdicts and rates.
+/// `refold runs`: the stored evaluation runs, oldest first, with their scopes, verdicts and
+/// rates.
 struct RunsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "runs",
-    abstract: "List stored evaluation runs with suite, variant, time, verdict and rates.")
+    abstract: "List stored evaluation runs with suite, variant, scope, time, verdict and rates.")
 
   @Option(help: ArgumentHelp("Only the runs of this suite.", valueName: "name"))
   var suite: String?
@@ -34,12 +35,13 @@ struct RunsCommand: ParsableCommand {
       return
     }
     var table = TextTable([
-      "RUN", "SUITE", "VARIANT", "STARTED", "VERDICT", "INTENT", "PARAMS", "CASES",
+      "RUN", "SUITE", "VARIANT", "SCOPE", "STARTED", "VERDICT", "INTENT", "PARAMS", "CASES",
     ])
     for record in records {
       let summary = record.summary
       table.append([
-        record.info.id, record.info.suite, record.info.variant, record.info.startedAt,
+        record.info.id, record.info.suite, record.info.variant,
+        record.info.scope?.rawValue ?? "-", record.info.startedAt,
         record.verdict?.rawValue ?? "-", Self.percent(summary.intentAccuracy),
         Self.percent(summary.parameterAccuracy), Self.percent(summary.casePassRate),
       ])
@@ -58,6 +60,8 @@ struct RunsCommand: ParsableCommand {
     var id: String
     var suite: String
     var variant: String
+    /// `suite`, `shard` or `ad_hoc`; absent for runs stored before runs recorded a scope.
+    var scope: String?
     var startedAt: String
     var finishedAt: String
     var modelSource: String
@@ -72,6 +76,7 @@ struct RunsCommand: ParsableCommand {
       id = record.info.id
       suite = record.info.suite
       variant = record.info.variant
+      scope = record.info.scope?.rawValue
       startedAt = record.info.startedAt
       finishedAt = record.info.finishedAt
       modelSource = record.info.modelSource
@@ -84,7 +89,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     enum CodingKeys: String, CodingKey {
-      case id, suite, variant, verdict, decisions
+      case id, suite, variant, scope, verdict, decisions
       case startedAt = "started_at"
       case finishedAt = "finished_at"
       case modelSource = "model_source"
@@ -99,6 +104,7 @@ struct RunsCommand: ParsableCommand {
       try container.encode(id, forKey: .id)
       try container.encode(suite, forKey: .suite)
       try container.encode(variant, forKey: .variant)
+      try container.encode(scope, forKey: .scope)
       try container.encode(startedAt, forKey: .startedAt)
       try container.encode(finishedAt, forKey: .finishedAt)
       try container.encode(modelSource, forKey: .modelSource)

@@ -159,8 +159,42 @@ public final class PostgresEventStore: StreamingEventStore {
     }
   }
 
+  /// Calls `body` with each thread's summary in thread order, from one read-only snapshot,
+  /// reading the events of 100 threads at a time: memory for those threads' events.
   public func forEachThreadSummary(_ body: (ThreadSummary) throws -> Void) throws {
-    for summary in try threads() { try body(summary) }
+    try connection.withLock {
+      try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        var after = ""
+        while true {
+          let list = try connection.query(
+            """
+            SELECT thread, last_type, last_at FROM threads WHERE thread > $1 ORDER BY thread
+            LIMIT 100
+            """, [after]
+          ).rows
+          guard let last = list.last?[0] else { break }
+          var byThread: [String: [Event]] = [:]
+          for row in try connection.query(
+            """
+            SELECT thread, seq, id, type, data, at, meta FROM events
+            WHERE thread > $1 AND thread <= $2 ORDER BY thread, seq
+            """, [after, last]
+          ).rows {
+            let event = try Self.event(from: row)
+            byThread[event.thread, default: []].append(event)
+          }
+          for row in list {
+            let thread = row[0] ?? ""
+            let events = byThread[thread] ?? []
+            try body(
+              ThreadSummary(
+                thread: thread, eventCount: events.count, state: reducer.fold(events),
+                lastType: row[1], lastAt: row[2]))
+          }
+          after = last
+        }
+      }
+    }
   }
 
   public func events(in thread: String) throws -> [Event] {
@@ -173,28 +207,9 @@ public final class PostgresEventStore: StreamingEventStore {
   }
 
   public func threads() throws -> [ThreadSummary] {
-    try connection.withLock {
-      // One snapshot, so the list and the events agree.
-      try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
-        let list = try connection.query(
-          "SELECT thread, last_type, last_at FROM threads ORDER BY thread"
-        ).rows
-        var byThread: [String: [Event]] = [:]
-        for row in try connection.query(
-          "SELECT thread, seq, id, type, data, at, meta FROM events ORDER BY thread, seq"
-        ).rows {
-          let event = try Self.event(from: row)
-          byThread[event.thread, default: []].append(event)
-        }
-        return list.map { row in
-          let thread = row[0] ?? ""
-          let events = byThread[thread] ?? []
-          return ThreadSummary(
-            thread: thread, eventCount: events.count, state: reducer.fold(events),
-            lastType: row[1], lastAt: row[2])
-        }
-      }
-    }
+    var summaries: [ThreadSummary] = []
+    try forEachThreadSummary { summaries.append($0) }
+    return summaries
   }
 
   @discardableResult

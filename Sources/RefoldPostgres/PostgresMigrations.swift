@@ -101,6 +101,9 @@ public enum PostgresMigrations {
       )
       """,
     ],
+    // 3: each run's scope (`suite`, `shard`, `ad_hoc`), as SQLite's schema 4; NULL for runs
+    // stored before it was kept.
+    ["ALTER TABLE runs ADD COLUMN scope text"],
   ]
 
   /// The schema version this Refold writes.

@@ -67,12 +67,12 @@ public final class PostgresRunStore: RunStore {
           try connection.query(
             """
             INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
-              model_source, info, summary, results)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+              model_source, info, summary, results, scope)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             """,
             [
               run.id, run.suite, run.variant, run.startedAt, run.finishedAt, run.gitCommit,
-              run.modelSource, info, summary, whole,
+              run.modelSource, info, summary, whole, run.scope?.rawValue,
             ])
         } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
           throw PostgresError.runExists(run.id)
@@ -152,7 +152,8 @@ public final class PostgresRunStore: RunStore {
     let rows = try connection.withLock {
       try connection.query(
         """
-        SELECT id, info, summary, results::jsonb -> 'gate' ->> 'verdict' FROM runs \(clause)
+        SELECT id, info, summary, results::jsonb -> 'gate' ->> 'verdict', scope FROM runs
+        \(clause)
         ORDER BY started_at, stored_order
         """, binding
       ).rows
@@ -160,8 +161,11 @@ public final class PostgresRunStore: RunStore {
     let decoder = JSONDecoder()
     return try rows.map { row in
       let id = row[0] ?? ""
+      var info = try Self.decode(RunInfo.self, row[1] ?? "", run: id, decoder: decoder)
+      // The column is what queries read; a run's info carries the same scope.
+      if let scope = row[4] { info.scope = RunInfo.Scope(rawValue: scope) ?? info.scope }
       return RunRecord(
-        info: try Self.decode(RunInfo.self, row[1] ?? "", run: id, decoder: decoder),
+        info: info,
         summary: try Self.decode(RunSummary.self, row[2] ?? "", run: id, decoder: decoder),
         verdict: row[3].flatMap(RunGate.Verdict.init(rawValue:)))
     }

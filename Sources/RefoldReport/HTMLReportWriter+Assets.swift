@@ -91,7 +91,7 @@ extension HTMLReportWriter {
     .timeline li.kind-input { border-color: #8250df; } .timeline li.kind-error { border-color: var(--bad); }
     .timeline li.kind-decision { border-color: var(--accent); } .timeline li.kind-result { border-color: var(--ok); }
     .timeline li.decision-point { background: var(--band); border-left-width: 6px; }
-    .timeline .meta { color: var(--muted); font-size: 12px; }
+    .timeline .meta { color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
     .timeline .type { font-weight: 600; }
     .timeline .marker { color: var(--accent); font-weight: 700; margin-left: 6px; }
     .diff { width: 100%; table-layout: fixed; }

@@ -1,5 +1,6 @@
 import Foundation
 import RefoldCore
+import RefoldShared
 import RefoldStore
 
 #if canImport(Glibc)
@@ -16,7 +17,14 @@ import RefoldStore
 /// fresh child process, so peak RSS belongs to one measurement). Build with `-c release`.
 let usage = """
   usage: refold-bench fold [--events N]      fold N in-memory events (default 1000000)
-         refold-bench import [--events N]    import an N-event JSONL file (default 200000)
+         refold-bench import [--events N] [--db URL]
+                                             import an N-event JSONL file (default 200000)
+                                             into a new SQLite file, or into a new database
+                                             on the PostgreSQL server a postgresql:// URL names
+         refold-bench appends [--db URL] [--writers W] [--count N]
+                                             W processes (default 4) each storing N model
+                                             calls (default 2000) as the recording proxy
+                                             does, on shared threads
          refold-bench eval [--decisions N] [--shape public|deploybot] [--cassette gz|jsonl]
                            [--concurrency C] [--keep DIR]
                                              `refold eval` end to end on a generated suite on
@@ -134,7 +142,7 @@ func benchFold(events total: Int) {
   )
 }
 
-func benchImport(events total: Int) throws {
+func benchImport(events total: Int, db: String? = nil) throws {
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
     "refold-bench-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -164,7 +172,9 @@ func benchImport(events total: Int) throws {
   buffer = []
   let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
   let rssBefore = peakRSS()
-  let store = try SQLiteEventStore(path: directory.appendingPathComponent("bench.sqlite").path)
+  let target = try StoreBench.Target.make(db: db, directory: directory)
+  defer { target.cleanUp() }
+  let store = try target.eventStore()
   let start = now()
   let startCPU = cpuSeconds()
   let summary = try EventImporter(store: store).importFiles([file])
@@ -174,7 +184,7 @@ func benchImport(events total: Int) throws {
     throw StoreError.corruptRow(table: "events", detail: "wrote \(summary.written) of \(count)")
   }
   print(
-    "import: \(format(Double(count))) events (\(format(Double(size) / 1024 / 1024)) MiB JSONL, "
+    "import (\(target.isPostgres ? "PostgreSQL" : "SQLite")): \(format(Double(count))) events (\(format(Double(size) / 1024 / 1024)) MiB JSONL, "
       + "\(summary.threads) threads) in \(String(format: "%.3f", elapsed)) s: "
       + "\(format(Double(count) / elapsed)) events/s; "
       + "\(format(Double(count) / elapsedCPU)) events per CPU second")
@@ -208,7 +218,20 @@ do {
   case "fold":
     benchFold(events: option("--events", in: arguments, default: 1_000_000))
   case "import":
-    try benchImport(events: option("--events", in: arguments, default: 200_000))
+    try benchImport(
+      events: option("--events", in: arguments, default: 200_000), db: value("--db", in: arguments))
+  case "appends":
+    try StoreBench.appends(
+      db: value("--db", in: arguments), writers: option("--writers", in: arguments, default: 4),
+      count: option("--count", in: arguments, default: 2000))
+  case "append-writer":
+    guard let db = value("--db", in: arguments) else {
+      print(usage)
+      exit(2)
+    }
+    try StoreBench.appendWriter(
+      db: db, writer: option("--writer", in: arguments, default: 0),
+      count: option("--count", in: arguments, default: 2000))
   case "eval":
     let decisions = option("--decisions", in: arguments, default: 10_000)
     let shape = value("--shape", in: arguments) ?? BenchSuite.Shape.publicWorkload.rawValue

@@ -145,14 +145,17 @@ import Testing
       $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     }
     #expect(
-      rows.first == ["RUN", "SUITE", "VARIANT", "STARTED", "VERDICT", "INTENT", "PARAMS", "CASES"])
+      rows.first == [
+        "RUN", "SUITE", "VARIANT", "SCOPE", "STARTED", "VERDICT", "INTENT", "PARAMS", "CASES",
+      ])
     #expect(rows.count == 3)
     let baselineRow = try #require(rows.first { $0.first == baseline.run.id })
     #expect(baselineRow[1] == "mini" && baselineRow[2] == "baseline")
-    #expect(baselineRow[3] == baseline.run.startedAt)
-    #expect(baselineRow[4] == verdict.rawValue)
+    #expect(baselineRow[3] == "suite")
+    #expect(baselineRow[4] == baseline.run.startedAt)
+    #expect(baselineRow[5] == verdict.rawValue)
     let intent = try #require(baseline.summary.intentAccuracy.rate)
-    #expect(baselineRow[5] == String(format: "%.1f%%", intent * 100))
+    #expect(baselineRow[6] == String(format: "%.1f%%", intent * 100))
     #expect(rows.contains { $0.first == concise.run.id && $0[2] == "concise-json" })
 
     let json = await refold(["runs", "--suite", "mini", "--json", "--db", db])
@@ -166,6 +169,7 @@ import Testing
     #expect(entry["intent_accuracy"] as? Double == intent)
     #expect(entry["decisions"] as? Int == baseline.summary.decisions)
     #expect(entry["started_at"] as? String == baseline.run.startedAt)
+    #expect(entry["scope"] as? String == "suite")
 
     let other = await refold(["runs", "--suite", "other", "--db", db])
     #expect(other.code == 0)

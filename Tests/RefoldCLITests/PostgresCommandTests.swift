@@ -176,4 +176,23 @@ import Testing
     #expect(exchanges.map(\.n) == [0])
     #expect(exchanges.first?.thread == "prod-001")
   }
+
+  @Test(.enabled(if: serverStarted, skipped))
+  func otelImportRecordsExchangesAndThreadsOnTheServer() async throws {
+    let url = try PostgresTestServer.freshDatabaseURL()
+    let directory = try TemporaryDirectory()
+    let file = try directory.write("traces.json", RecordingCommandTests.traces)
+    let imported = await refold(["import", "--otel", file, "--db", url])
+    #expect(imported.code == 0, "\(imported.stderr)")
+    #expect(imported.stdout.contains("2 model calls, 2 threads"))
+    let again = await refold(["import", "--otel", file, "--db", url])
+    #expect(again.code == 0, "\(again.stderr)")
+    #expect(again.stdout.contains("0 events written"), "\(again.stdout)")
+    let current = await refold(["export", "otel-current", "--db", url])
+    #expect(current.code == 0, "\(current.stderr)")
+    let events = try current.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+    #expect(events.map { $0["type"] } == ["user_input", "check_deployment_status"])
+    let key = try #require(events.last?["meta"]?["exchange_key"]?.stringValue)
+    #expect(try PostgresCassetteStore(url: url).exchanges(forKey: key).count == 1)
+  }
 }

@@ -163,11 +163,20 @@ import Testing
     return directory
   }
 
-  @Test func servedThreadPausesResumesAfterARestartAndPromotesIntoASuiteThatEvaluates()
+  /// The stores `serve` runs on here: an SQLite file, and a PostgreSQL database when a
+  /// server could be started.
+  static var serveStores: [String] {
+    PostgresTestServer.shared == nil ? ["sqlite"] : ["sqlite", "postgresql"]
+  }
+
+  @Test(arguments: serveStores)
+  func servedThreadPausesResumesAfterARestartAndPromotesIntoASuiteThatEvaluates(store: String)
     async throws
   {
     let directory = try emptySuite()
-    let db = directory.path("production.sqlite")
+    let db =
+      store == "sqlite"
+      ? directory.path("production.sqlite") : try PostgresTestServer.freshDatabaseURL()
     let model = try await EvalCommandTests.startModel()
     let serveArguments = [
       "serve", "--spec", directory.path("suite/agent.yaml"),

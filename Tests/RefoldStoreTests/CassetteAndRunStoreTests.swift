@@ -184,6 +184,26 @@ enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try runs.runs(suite: "deploy-bot").count == 2)
   }
 
+  @Test(arguments: StoreEngine.available)
+  func runScopesAreKeptAndListed(engine: StoreEngine) throws {
+    let location = try engine.make()
+    let runs = try location.runs()
+    var scoped = results(
+      id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z", passed: 2)
+    scoped.run.scope = .adHoc
+    try runs.save(scoped)
+    try runs.save(
+      results(id: "run-2", suite: "deploy-bot", startedAt: "2026-11-21T10:00:00Z", passed: 2))
+    #expect(try runs.runs(suite: "deploy-bot").map(\.info.scope) == [.adHoc, nil])
+    #expect(try runs.run(id: "run-1")?.run.scope == .adHoc)
+    if engine == .postgres, let store = runs as? PostgresRunStore {
+      let column = try store.connection.withLock {
+        try store.connection.query("SELECT scope FROM runs ORDER BY started_at").rows
+      }
+      #expect(column == [["ad_hoc"], [nil]])
+    }
+  }
+
   @Test func sqliteRunStoreKeepsVerdicts() throws {
     let runs = try SQLiteRunStore(path: ":memory:")
     try runs.save(

@@ -93,6 +93,29 @@ import Testing
     #expect(Set(events.compactMap(\.id)).count == 100)
     #expect(try writers[0].threads().map(\.eventCount) == [100])
   }
+
+  /// Thread lists and full exports read 100 threads at a time; empty threads (a fork at 0)
+  /// and threads beyond the first page are all there, in order.
+  @Test(.enabled(if: serverStarted, skipped)) func readsPageThroughManyThreads() throws {
+    let store = try PostgresTestServer.freshEventStore()
+    let names = (0..<250).map { String(format: "t%03d", $0) }
+    try store.append(
+      names.flatMap { name in
+        [
+          EventLine(thread: name, type: "user_input", data: ["text": .string(name)]),
+          EventLine(thread: name, type: "done_for_now", data: ["message": "ok"]),
+        ]
+      })
+    try store.fork("t100", at: 0, as: "t100-empty")
+    let summaries = try store.threads()
+    #expect(summaries.map(\.thread) == (names + ["t100-empty"]).sorted())
+    #expect(summaries.map(\.eventCount).reduce(0, +) == 500)
+    #expect(summaries.first { $0.thread == "t100-empty" }?.eventCount == 0)
+    var events: [Event] = []
+    try store.forEachEvent { events.append($0) }
+    #expect(events.count == 500)
+    #expect(events.map(\.thread) == names.flatMap { [$0, $0] })
+  }
 }
 
 /// Outcomes collected from concurrent writers.
