@@ -107,6 +107,16 @@ public struct JUnitReportWriter: Sendable {
         "skipped=\"\(gateCounts.skipped)\" time=\"\(JUnitReportWriter.seconds(wallTime))\" "
       gateSuite += "timestamp=\"\(timestamp)\">\n"
       gateSuite += "    <properties><property name=\"verdict\" value=\"\(gate.verdict.rawValue)\"/>"
+      // The judge against people's labels, when the run checked it: how far to trust the
+      // judged rates the cases below carry.
+      if let calibration = results.summary.judgeCalibration {
+        gateSuite += "<property name=\"judge_agreement\" value=\""
+        gateSuite += Escaping.xml(JudgedView.sentence(calibration)) + "\"/>"
+        for label in calibration.disagreements {
+          gateSuite += "<property name=\"judge_disagreement\" value=\""
+          gateSuite += Escaping.xml(JudgedView.disagreement(label)) + "\"/>"
+        }
+      }
       gateSuite += "</properties>\n"
       gateSuite += gateCases + "  </testsuite>\n"
       gateSuites.append(gateSuite)

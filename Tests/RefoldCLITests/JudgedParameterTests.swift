@@ -569,6 +569,17 @@ import Testing
     let html = try String(contentsOfFile: directory.path("out/report.html"), encoding: .utf8)
     #expect(html.contains("<dt>judge against people</dt>"))
     #expect(html.contains("id=\"judge-disagreements\""))
+    // junit.xml carries it on each variant's gate suite, a property per disagreement.
+    let junit = try String(contentsOfFile: directory.path("out/junit.xml"), encoding: .utf8)
+    let calibration = try #require(
+      ResultsReader.read(from: directory.path("out/baseline/results.json")).summary
+        .judgeCalibration)
+    #expect(
+      junit.components(separatedBy: "<property name=\"judge_agreement\" value=\"agreement ")
+        .count == 3, "\(junit.prefix(2000))")
+    #expect(
+      junit.components(separatedBy: "<property name=\"judge_disagreement\"").count
+        == 1 + 2 * calibration.disagreements.count)
   }
 
   @Test func aJudgeThatCannotAnswerALabelStopsTheEvaluationBeforeAnyCase() async throws {
