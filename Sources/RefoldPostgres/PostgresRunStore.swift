@@ -36,15 +36,9 @@ public final class PostgresRunStore: RunStore {
   /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored (by this
   ///   writer or another).
   public func save(_ results: RunResults) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    var head = results
-    head.cases = []
-    let threads = results.threads ?? [:]
-    if !threads.isEmpty { head.threads = nil }
-    let whole = String(decoding: try encoder.encode(head), as: UTF8.self)
-    let info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
-    let summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
+    let stored = try StoredRun(results)
+    let (whole, info, summary, threads) =
+      (stored.head, stored.info, stored.summary, stored.threads)
     let run = results.run
     var rows = CopyRows()
     for (position, result) in results.cases.enumerated() {

@@ -31,15 +31,9 @@ public final class SQLiteRunStore: RunStore {
   ///
   /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored.
   public func save(_ results: RunResults) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    var head = results
-    head.cases = []
-    let threads = results.threads ?? [:]
-    if !threads.isEmpty { head.threads = nil }
-    let whole = String(decoding: try encoder.encode(head), as: UTF8.self)
-    let info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
-    let summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
+    let stored = try StoredRun(results)
+    let (whole, info, summary, threads) =
+      (stored.head, stored.info, stored.summary, stored.threads)
     try database.withConnection { connection in
       try connection.transaction {
         let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")

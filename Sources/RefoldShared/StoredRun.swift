@@ -1,0 +1,33 @@
+import Foundation
+import RefoldCore
+
+/// A run as the run stores keep it: its head (the results without cases or golden threads),
+/// its info and summary as JSON text, and the golden threads apart, each stored as its own
+/// row.
+///
+/// Every engine stores the same text, so a run copied between engines reads back the same.
+public struct StoredRun: Sendable {
+  /// The results without cases and golden threads, JSON with sorted keys.
+  public var head: String
+  /// The run's ``RunInfo``, JSON with sorted keys.
+  public var info: String
+  /// The run's ``RunSummary``, JSON with sorted keys.
+  public var summary: String
+  /// The golden threads by name (empty when the run kept none).
+  public var threads: [String: [Event]]
+
+  /// Encodes a run's head, info and summary.
+  ///
+  /// - Throws: what `JSONEncoder` throws (a non-finite number).
+  public init(_ results: RunResults) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var head = results
+    head.cases = []
+    threads = results.threads ?? [:]
+    if !threads.isEmpty { head.threads = nil }
+    self.head = String(decoding: try encoder.encode(head), as: UTF8.self)
+    info = String(decoding: try encoder.encode(results.run), as: UTF8.self)
+    summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
+  }
+}
