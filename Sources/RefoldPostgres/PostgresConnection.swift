@@ -27,6 +27,7 @@ public final class PostgresConnection: @unchecked Sendable {
   /// - Throws: ``PostgresError/unreachable(host:port:reason:)`` when no server answers or it
   ///   refuses the connection.
   public init(url: String) throws {
+    try Self.checkURL(url)
     guard let connection = PQconnectdb(url) else {
       throw PostgresError.unreachable(
         host: "localhost", port: "5432", reason: "libpq could not allocate a connection")
@@ -47,6 +48,22 @@ public final class PostgresConnection: @unchecked Sendable {
 
   deinit {
     PQfinish(connection)
+  }
+
+  /// Parses `url` as libpq would, without connecting.
+  ///
+  /// - Throws: ``PostgresError/invalidURL(reason:)`` with libpq's reason, cut before the URL
+  ///   it quotes (which may hold a password).
+  static func checkURL(_ url: String) throws {
+    var message: UnsafeMutablePointer<CChar>?
+    if let options = PQconninfoParse(url, &message) {
+      PQconninfoFree(options)
+      return
+    }
+    var reason = message.map { firstLine($0) } ?? "libpq could not parse it"
+    if let message { PQfreemem(message) }
+    if let quoted = reason.range(of: " in URI") { reason = String(reason[..<quoted.lowerBound]) }
+    throw PostgresError.invalidURL(reason: reason)
   }
 
   /// Runs `body` with this connection to itself: the one caller at a time.

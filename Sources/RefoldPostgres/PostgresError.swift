@@ -17,6 +17,8 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
   case corruptRow(table: String, detail: String)
   /// A run with this id is already stored; runs are never replaced.
   case runExists(String)
+  /// The connection URL does not parse (libpq's reason, without the URL it quotes).
+  case invalidURL(reason: String)
 
   /// SQLSTATE 23505: a unique key (the `(thread, seq)` or `(thread, id)` key) was taken.
   public static let uniqueViolation = "23505"
@@ -36,15 +38,17 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
       return "a row in table \"\(table)\" does not decode: \(detail)"
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
+    case .invalidURL(let reason):
+      return "the --db / REFOLD_DB value is not a PostgreSQL connection URL: \(reason)"
     }
   }
 
-  /// An unreachable server and a failing statement are the environment (4); a newer schema
-  /// and an undecodable row are the store's content (2).
+  /// An unreachable server and a failing statement are the environment (4); a URL that does
+  /// not parse, a newer schema and an undecodable row are the input (2).
   public var exitStatus: ExitStatus {
     switch self {
     case .unreachable, .query: return .environment
-    case .newerSchema, .corruptRow, .runExists: return .invalidInput
+    case .invalidURL, .newerSchema, .corruptRow, .runExists: return .invalidInput
     }
   }
 

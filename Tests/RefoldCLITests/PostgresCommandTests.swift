@@ -47,6 +47,20 @@ import Testing
     }
   }
 
+  @Test func aURLThatDoesNotParseIsExitTwoWithoutItsPassword() async throws {
+    for arguments in [
+      ["threads", "--db", "postgresql://refold:s3cret@[::1:5/refold"],
+      ["copy", "--from", "postgresql://refold:s3cret@host/x?colour=red", "--to", "copy.sqlite"],
+    ] {
+      let outcome = await refold(arguments)
+      #expect(outcome.code == 2, "\(arguments): \(outcome.stderr)")
+      #expect(
+        outcome.stderr.contains("is not a PostgreSQL connection URL: "), "\(outcome.stderr)")
+      #expect(!outcome.stderr.contains("s3cret"), "\(outcome.stderr)")
+      #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
+    }
+  }
+
   @Test(.enabled(if: serverStarted, skipped))
   func importThreadsShowReplayAndExportThroughAURL() async throws {
     let url = try PostgresTestServer.freshDatabaseURL()
