@@ -39,7 +39,7 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
     case .invalidURL(let reason):
-      return "the --db / REFOLD_DB value is not a PostgreSQL connection URL: \(reason)"
+      return "the store location is not a PostgreSQL connection URL: \(reason)"
     }
   }
 
