@@ -78,14 +78,9 @@ struct StoreCopier {
   private func copyExchanges(into summary: inout Summary) throws {
     let from = try source.cassetteStore()
     let to = try target.cassetteStore()
-    var byKey: [String: [Exchange]] = [:]
-    var keys: [String] = []
-    for exchange in try from.allExchanges() {
-      if byKey[exchange.key] == nil { keys.append(exchange.key) }
-      byKey[exchange.key, default: []].append(exchange)
-    }
-    for key in keys {
-      let wanted = (byKey[key] ?? []).sorted { $0.n < $1.n }
+    // Key by key: one key's exchanges are held at a time, never the whole cassette.
+    for key in try from.keys() {
+      let wanted = try from.exchanges(forKey: key)
       let held = try to.exchanges(forKey: key)
       guard held.count <= wanted.count, zip(held, wanted).allSatisfy({ $0 == $1 }) else {
         throw CLIError(

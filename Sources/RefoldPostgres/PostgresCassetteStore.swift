@@ -53,6 +53,15 @@ public final class PostgresCassetteStore: CassetteStore {
     }
   }
 
+  /// Every key, in the order its first exchange was recorded.
+  public func keys() throws -> [String] {
+    try connection.withLock {
+      try connection.query(
+        "SELECT key FROM exchanges GROUP BY key ORDER BY MIN(recorded_order)"
+      ).rows.map { $0[0] ?? "" }
+    }
+  }
+
   /// Adds an exchange at the next `n` of its key, in one transaction.
   ///
   /// - Throws: ``PostgresError`` when the server cannot be reached or refuses the row.

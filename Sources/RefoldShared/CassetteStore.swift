@@ -10,6 +10,9 @@ public protocol CassetteStore: Sendable {
   func answers(forKey key: String) throws -> [Exchange]
   /// Every exchange, in recorded order (for nearest-request search and export).
   func allExchanges() throws -> [Exchange]
+  /// Every key with recorded exchanges, each once, in the order its first exchange was
+  /// recorded: what a copy walks key by key without holding every exchange.
+  func keys() throws -> [String]
   /// Adds an exchange at the next `n` of its key and returns it as stored.
   ///
   /// The store assigns `n` (the number of exchanges already stored for the key) under its
@@ -25,4 +28,10 @@ public protocol CassetteStore: Sendable {
 extension CassetteStore {
   /// The exchanges recorded for `key`, requests included.
   public func answers(forKey key: String) throws -> [Exchange] { try exchanges(forKey: key) }
+
+  /// The keys of ``allExchanges()``, for stores that hold their exchanges in memory.
+  public func keys() throws -> [String] {
+    var seen: Set<String> = []
+    return try allExchanges().map(\.key).filter { seen.insert($0).inserted }
+  }
 }

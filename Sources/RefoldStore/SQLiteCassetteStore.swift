@@ -49,6 +49,18 @@ public final class SQLiteCassetteStore: CassetteStore {
     }
   }
 
+  /// Every key, in the order its first exchange was recorded.
+  public func keys() throws -> [String] {
+    try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT key FROM exchanges GROUP BY key ORDER BY MIN(rowid)")
+      defer { statement.reset() }
+      var result: [String] = []
+      while try statement.step() { result.append(statement.string(at: 0) ?? "") }
+      return result
+    }
+  }
+
   /// Adds an exchange at the next `n` of its key, counted and inserted in one immediate
   /// transaction: a second connection to the same file waits, then counts the new row.
   ///

@@ -163,6 +163,14 @@ import Testing
     await #expect(throws: ModelSourceError.self) { try await source.respond(to: request) }
   }
 
+  @Test func inMemoryCassettesListEachKeyOnceInRecordedOrder() throws {
+    let cassette = InMemoryCassette()
+    for (key, answer) in [("b", "1"), ("a", "2"), ("b", "3"), ("c", "4")] {
+      try cassette.append(exchange(keyed: key, 0, answer: answer))
+    }
+    #expect(try cassette.keys() == ["b", "a", "c"])
+  }
+
   @Test func aMissShowsTheKeyTheNearestRequestAndALineDiff() async throws {
     let spec = try Support.deploybot()
     let builder = try RequestBuilder(spec: spec)

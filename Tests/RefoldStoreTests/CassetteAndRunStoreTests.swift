@@ -81,6 +81,10 @@ enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     #expect(try cassette.exchanges(forKey: "missing").isEmpty)
     // Another store on the same database sees the same recordings.
     #expect(try location.cassette().allExchanges() == recorded)
+    // Each key once, in the order its first exchange was recorded.
+    try cassette.append(exchange("k0", 0))
+    try cassette.append(exchange("k2", 1))
+    #expect(try cassette.keys() == ["k1", "k2", "k0"])
   }
 
   @Test(arguments: StoreEngine.available)
