@@ -34,6 +34,8 @@ struct ImportCommand: ParsableCommand {
   func run() throws {
     if otel { return try importOTLP() }
     let output = CLIContext.current.stdout
+    // A file that does not open stops the import before a store is created or opened.
+    for file in files { try JSONLReader(path: file).checkReadable() }
     let eventStore = try store.openEventStore(creating: true)
     let summary = try EventImporter(store: eventStore).importFiles(files)
     let fileWord = summary.files == 1 ? "file" : "files"

@@ -36,6 +36,19 @@ public struct JSONLReader: Sendable {
     self.maxLineBytes = max(1, maxLineBytes)
   }
 
+  /// Checks that the file opens for reading, without reading it: what a command asks of
+  /// every file before it opens or creates a store.
+  ///
+  /// - Throws: ``StoreError/file(path:reason:)`` with the system's reason.
+  public func checkReadable() throws {
+    guard path != "-" else { return }
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+      throw StoreError.file(path: path, reason: String(cString: strerror(errno)))
+    }
+    close(descriptor)
+  }
+
   /// Calls `body` with the 1-based line number and the bytes of each non-blank line.
   ///
   /// The buffer is only valid during the call.

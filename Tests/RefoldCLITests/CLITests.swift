@@ -134,6 +134,12 @@ import Testing
     let missing = await refold(["import", directory.path("absent.jsonl"), "--db", db])
     #expect(missing.code == 2)
     #expect(missing.stderr.contains("absent.jsonl: No such file or directory"))
+    // A file that does not open creates no store, even beside a good file.
+    let fresh = directory.path("fresh.sqlite")
+    let nothingCreated = await refold(
+      ["import", file, directory.path("absent.jsonl"), "--db", fresh])
+    #expect(nothingCreated.code == 2, "\(nothingCreated.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: fresh))
 
     let unknownThread = await refold(["show", "nope", "--db", db])
     #expect(unknownThread.code == 2)
