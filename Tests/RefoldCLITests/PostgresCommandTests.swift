@@ -153,24 +153,7 @@ import Testing
       proxy.baseURL + "/refold/threads/prod-001/events", Data(input.canonicalString.utf8),
       headers: ["Content-Type": "application/json"])
     #expect(posted.status == 200 || posted.status == 201)
-    let request: JSONValue = [
-      "model": "smollm2-135m-instruct", "temperature": 0,
-      "messages": [["role": "user", "content": "ship latest backend"]],
-      "tools": [
-        [
-          "type": "function",
-          "function": [
-            "name": "next_step",
-            "parameters": [
-              "type": "object", "required": ["intent"],
-              "properties": [
-                "intent": ["type": "string", "enum": ["list_git_tags", "done_for_now"]]
-              ],
-            ],
-          ],
-        ]
-      ],
-    ]
+    let request = RecordingCommandTests.nextStepRequest
     let answer = try await http.send(
       proxy.baseURL + "/v1/chat/completions", Data(request.canonicalString.utf8),
       headers: ["X-Refold-Thread": "prod-001", "Content-Type": "application/json"])

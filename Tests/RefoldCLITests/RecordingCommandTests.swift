@@ -17,6 +17,28 @@ import Testing
 @Suite(.serialized) struct RecordingCommandTests {
   static let secret = "whsec-cli-test-5d41402abc4b2a76"
   static let plantedKey = "sk-LIVE0123456789abcdefXYZ"
+
+  /// A chat completion asking SmolLM2 for a `next_step` tool call, as the deploy bot does;
+  /// what the proxy tests send through `refold proxy`.
+  static let nextStepRequest: JSONValue = [
+    "model": "smollm2-135m-instruct", "temperature": 0,
+    "messages": [["role": "user", "content": "ship latest backend"]],
+    "tools": [
+      [
+        "type": "function",
+        "function": [
+          "name": "next_step",
+          "parameters": [
+            "type": "object", "required": ["intent"],
+            "properties": [
+              "intent": ["type": "string", "enum": ["list_git_tags", "done_for_now"]]
+            ],
+          ],
+        ],
+      ]
+    ],
+  ]
+
   static let plantedEmail = "oncall.lead@example.com"
   static let plantedCustomer = "cus_8812733"
 
@@ -309,24 +331,7 @@ import Testing
       headers: ["Content-Type": "application/json"])
     #expect(posted.status == 200 || posted.status == 201)
 
-    let request: JSONValue = [
-      "model": "smollm2-135m-instruct", "temperature": 0,
-      "messages": [["role": "user", "content": "ship latest backend"]],
-      "tools": [
-        [
-          "type": "function",
-          "function": [
-            "name": "next_step",
-            "parameters": [
-              "type": "object", "required": ["intent"],
-              "properties": [
-                "intent": ["type": "string", "enum": ["list_git_tags", "done_for_now"]]
-              ],
-            ],
-          ],
-        ]
-      ],
-    ]
+    let request = Self.nextStepRequest
     let answer = try await send(
       proxy.baseURL + "/v1/chat/completions", Data(request.canonicalString.utf8),
       headers: [
