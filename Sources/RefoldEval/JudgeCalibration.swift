@@ -11,14 +11,7 @@ import RefoldShared
 /// ```
 public struct JudgeCalibration: Sendable, Hashable {
   /// One labelled golden value with the person's and the judge's verdicts.
-  public struct Label: Sendable, Hashable {
-    public var thread: String
-    public var step: Int
-    public var path: String
-    public var human: Bool
-    public var judge: Bool
-    public var reason: String?
-  }
+  public typealias Label = JudgeCalibrationSummary.Label
 
   public var labels: [Label]
 
@@ -43,27 +36,22 @@ public struct JudgeCalibration: Sendable, Hashable {
         passed: labels.count - disagreements.count, total: labels.count),
       kappa: kappa, humanPassed: labels.filter(\.human).count,
       judgePassed: labels.filter(\.judge).count,
-      disagreements: disagreements.map {
-        .init(
-          thread: $0.thread, step: $0.step, path: $0.path, human: $0.human, judge: $0.judge,
-          reason: $0.reason)
-      })
+      disagreements: disagreements)
   }
 
-  /// Whether any of `threads` carries a human label on a `judge` matcher.
+  /// Whether any of `threads` has a step expectation with a human label: found from the
+  /// expectations alone, without replaying a thread.
   public static func hasLabels(suite: Suite, threads: [[Event]]) -> Bool {
-    for events in threads {
-      let golden = GoldenThread(events: events, reducer: suite.agent.reducer)
-      let expectation = suite.expectations.forThread(golden.id)
-      for point in golden.decisions {
-        if let override = expectation.step(point.step, seq: point.seq, intent: point.intent.name),
-          !override.humanLabels.isEmpty
-        {
-          return true
-        }
-      }
-    }
-    return false
+    threads.contains { labelledExpectation($0, suite: suite) != nil }
+  }
+
+  /// The thread's expectation when one of its steps carries a human label, else nil.
+  private static func labelledExpectation(_ events: [Event], suite: Suite)
+    -> ThreadExpectation?
+  {
+    guard let id = events.first?.thread else { return nil }
+    let expectation = suite.expectations.forThread(id)
+    return expectation.steps.contains { !$0.humanLabels.isEmpty } ? expectation : nil
   }
 
   /// Cohen's kappa of paired pass/fail ratings: (observed − chance) / (1 − chance).
@@ -91,8 +79,8 @@ public struct JudgeCalibration: Sendable, Hashable {
     var labels: [Label] = []
     let session = judge.session()
     for events in threads {
+      guard let expectation = labelledExpectation(events, suite: suite) else { continue }
       let golden = GoldenThread(events: events, reducer: suite.agent.reducer)
-      let expectation = suite.expectations.forThread(golden.id)
       for point in golden.decisions {
         guard
           let override = expectation.step(point.step, seq: point.seq, intent: point.intent.name),

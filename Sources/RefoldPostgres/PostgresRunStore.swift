@@ -36,9 +36,7 @@ public final class PostgresRunStore: RunStore {
   /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored (by this
   ///   writer or another).
   public func save(_ results: RunResults) throws {
-    let stored = try StoredRun(results)
-    let (whole, info, summary, threads) =
-      (stored.head, stored.info, stored.summary, stored.threads)
+    let row = try StoredRun(results)
     let run = results.run
     var rows = CopyRows()
     for (position, result) in results.cases.enumerated() {
@@ -66,7 +64,7 @@ public final class PostgresRunStore: RunStore {
             """,
             [
               run.id, run.suite, run.variant, run.startedAt, run.finishedAt, run.gitCommit,
-              run.modelSource, info, summary, whole, run.scope?.rawValue,
+              run.modelSource, row.info, row.summary, row.head, run.scope?.rawValue,
             ])
         } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
           throw PostgresError.runExists(run.id)
@@ -79,7 +77,7 @@ public final class PostgresRunStore: RunStore {
             """, rows.bytes)
         }
         var lines: [UInt8] = []
-        for (thread, events) in threads {
+        for (thread, events) in row.threads {
           lines.removeAll(keepingCapacity: true)
           for event in events {
             event.writeLine(into: &lines)

@@ -36,7 +36,7 @@ public enum JudgedView {
   }
 
   /// A disagreement as a line: `thread#2 message: human fail, judge pass (its reason)`.
-  public static func disagreement(_ label: JudgeCalibrationSummary.Disagreement) -> String {
+  public static func disagreement(_ label: JudgeCalibrationSummary.Label) -> String {
     "\(label.thread)#\(label.step) \(label.path): human \(label.human ? "pass" : "fail"), "
       + "judge \(label.judge ? "pass" : "fail")" + (label.reason.map { " (\($0))" } ?? "")
   }

@@ -4,8 +4,9 @@
 /// Kept beside the judged rates (``RunSummary/judgeCalibration``) so that whoever reads a
 /// judged pass rate also reads how far to trust it.
 public struct JudgeCalibrationSummary: Sendable, Hashable, Codable {
-  /// One label the judge disagreed with.
-  public struct Disagreement: Sendable, Hashable, Codable {
+  /// One labelled golden value with the person's and the judge's verdicts (a run keeps the
+  /// ones where they differ).
+  public struct Label: Sendable, Hashable, Codable {
     public var thread: String
     public var step: Int
     /// The parameter's path.
@@ -40,7 +41,7 @@ public struct JudgeCalibrationSummary: Sendable, Hashable, Codable {
   /// The labels the judge passed.
   public var judgePassed: Int
   /// Every label the judge disagreed with, in thread and step order.
-  public var disagreements: [Disagreement]
+  public var disagreements: [Label]
 
   enum CodingKeys: String, CodingKey {
     case agreement, kappa, disagreements
@@ -50,7 +51,7 @@ public struct JudgeCalibrationSummary: Sendable, Hashable, Codable {
 
   public init(
     agreement: Rate, kappa: Double?, humanPassed: Int, judgePassed: Int,
-    disagreements: [Disagreement]
+    disagreements: [Label]
   ) {
     self.agreement = agreement
     self.kappa = kappa

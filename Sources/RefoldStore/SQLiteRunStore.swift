@@ -31,9 +31,7 @@ public final class SQLiteRunStore: RunStore {
   ///
   /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored.
   public func save(_ results: RunResults) throws {
-    let stored = try StoredRun(results)
-    let (whole, info, summary, threads) =
-      (stored.head, stored.info, stored.summary, stored.threads)
+    let row = try StoredRun(results)
     try database.withConnection { connection in
       try connection.transaction {
         let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")
@@ -55,9 +53,9 @@ public final class SQLiteRunStore: RunStore {
         insert.bind(run.finishedAt, at: 5)
         insert.bind(run.gitCommit, at: 6)
         insert.bind(run.modelSource, at: 7)
-        insert.bind(info, at: 8)
-        insert.bind(summary, at: 9)
-        insert.bind(whole, at: 10)
+        insert.bind(row.info, at: 8)
+        insert.bind(row.summary, at: 9)
+        insert.bind(row.head, at: 10)
         insert.bind(run.scope?.rawValue, at: 11)
         try insert.run()
         let caseInsert = try connection.prepare(
@@ -83,7 +81,7 @@ public final class SQLiteRunStore: RunStore {
         let threadInsert = try connection.prepare(
           "INSERT INTO run_threads (run_id, thread, events) VALUES (?, ?, ?)")
         var lines: [UInt8] = []
-        for (thread, events) in threads {
+        for (thread, events) in row.threads {
           lines.removeAll(keepingCapacity: true)
           for event in events {
             event.writeLine(into: &lines)
