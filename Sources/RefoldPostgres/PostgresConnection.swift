@@ -18,9 +18,12 @@ public final class PostgresConnection: @unchecked Sendable {
   /// The server's port as libpq resolved it from the URL (for messages).
   public let port: String
 
-  // `connection` is only touched while `lock` is held (see `withLock`).
+  // `connection` and `migrated` are only touched while `lock` is held (see `withLock`).
   private let connection: OpaquePointer
   private let lock = NSLock()
+  /// Whether ``PostgresMigrations/migrate(_:)`` brought this connection's database to the
+  /// latest schema: the stores sharing the connection then skip the check.
+  var migrated = false
 
   /// Connects to the server `url` names: a `postgresql://` URL or a libpq `key=value` string.
   ///

@@ -112,12 +112,14 @@ public enum PostgresMigrations {
   /// An arbitrary constant naming the advisory lock migrations take.
   static let lockKey = "7231500419"
 
-  /// Brings the database up to ``latestVersion``.
+  /// Brings the database up to ``latestVersion``, once per connection (the stores that
+  /// share a connection each ask).
   ///
   /// - Throws: ``PostgresError/newerSchema(host:port:version:supported:)`` when a newer
   ///   Refold migrated it.
   public static func migrate(_ connection: PostgresConnection) throws {
     try connection.withLock {
+      guard !connection.migrated else { return }
       try connection.transaction {
         try connection.query("SELECT pg_advisory_xact_lock($1::bigint)", [lockKey])
         try connection.query(
@@ -141,6 +143,7 @@ public enum PostgresMigrations {
             "INSERT INTO refold_schema (version) VALUES ($1::integer)", [String(version)])
         }
       }
+      connection.migrated = true
     }
   }
 }
