@@ -123,10 +123,19 @@ public struct Comparison: Sendable, Hashable, Codable {
     _ baseline: RunResults, _ candidate: RunResults, seed: UInt64 = 0x5EED,
     resamples: Int = 2000
   ) -> Comparison {
+    compare(baseline.outline, candidate.outline, seed: seed, resamples: resamples)
+  }
+
+  /// Compares `candidate` against `baseline` on the cases they share, from the runs'
+  /// outlines (what a streamed evaluation keeps of its cases).
+  public static func compare(
+    _ baseline: RunOutline, _ candidate: RunOutline, seed: UInt64 = 0x5EED,
+    resamples: Int = 2000
+  ) -> Comparison {
     let pairing = CasePairing(baseline: baseline, candidate: candidate)
     let pairs = pairing.pairs.map { ($0.baseline, $0.candidate) }
 
-    func intentRight(_ result: CaseResult) -> Bool {
+    func intentRight(_ result: CaseOutline) -> Bool {
       result.verdict == .pass || result.verdict == .wrongParameters
     }
     let steps = pairs.filter { $0.0.mode == "step" && $0.1.mode == "step" }
@@ -153,12 +162,12 @@ public struct Comparison: Sendable, Hashable, Codable {
         high: interval?.high)
     }
 
-    func flipped(_ pair: (CaseResult, CaseResult)) -> FlippedCase {
+    func flipped(_ pair: (CaseOutline, CaseOutline)) -> FlippedCase {
       FlippedCase(
         id: pair.0.id, thread: pair.0.thread, step: pair.0.step,
-        expected: pair.0.expected?.name ?? pair.1.expected?.name,
+        expected: pair.0.expected ?? pair.1.expected,
         baselineVerdict: pair.0.verdict, candidateVerdict: pair.1.verdict,
-        baselineActual: pair.0.actual?.name, candidateActual: pair.1.actual?.name)
+        baselineActual: pair.0.actual, candidateActual: pair.1.actual)
     }
     func order(_ lhs: FlippedCase, _ rhs: FlippedCase) -> Bool {
       if lhs.thread != rhs.thread { return lhs.thread < rhs.thread }

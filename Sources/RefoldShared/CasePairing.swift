@@ -15,10 +15,10 @@
 public struct CasePairing: Sendable, Hashable {
   /// One case as each run judged it.
   public struct Pair: Sendable, Hashable {
-    public var baseline: CaseResult
-    public var candidate: CaseResult
+    public var baseline: CaseOutline
+    public var candidate: CaseOutline
 
-    public init(baseline: CaseResult, candidate: CaseResult) {
+    public init(baseline: CaseOutline, candidate: CaseOutline) {
       self.baseline = baseline
       self.candidate = candidate
     }
@@ -40,15 +40,27 @@ public struct CasePairing: Sendable, Hashable {
 
   /// Pairs the cases of `baseline` and `candidate` by id.
   public init(baseline: RunResults, candidate: RunResults) {
-    var candidateByID: [String: CaseResult] = [:]
-    for result in candidate.cases where candidateByID[result.id] == nil {
+    self.init(
+      baseline: baseline.cases.map(CaseOutline.init),
+      candidate: candidate.cases.map(CaseOutline.init))
+  }
+
+  /// Pairs the cases of two runs' outlines by id.
+  public init(baseline: RunOutline, candidate: RunOutline) {
+    self.init(baseline: baseline.cases, candidate: candidate.cases)
+  }
+
+  /// Pairs `baseline`'s cases with `candidate`'s by id, in `baseline`'s order.
+  public init(baseline: [CaseOutline], candidate: [CaseOutline]) {
+    var candidateByID: [String: CaseOutline] = [:]
+    for result in candidate where candidateByID[result.id] == nil {
       candidateByID[result.id] = result
     }
     var seen = Set<String>()
     var pairs: [Pair] = []
     var onlyInBaseline = 0
     var sourceErrors = 0
-    for result in baseline.cases where seen.insert(result.id).inserted {
+    for result in baseline where seen.insert(result.id).inserted {
       guard let other = candidateByID[result.id] else {
         onlyInBaseline += 1
         continue

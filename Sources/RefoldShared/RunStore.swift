@@ -2,6 +2,10 @@
 public protocol RunStore: Sendable {
   /// Stores a run with its per-decision verdicts; replaces nothing.
   func save(_ results: RunResults) throws
+  /// A writer that stores a run as it is produced, thread by thread (see ``RunWriter``).
+  ///
+  /// - Throws: the store's run-exists error when the run id is already stored.
+  func writer(for run: RunInfo) throws -> any RunWriter
   /// The run with this id, or nil.
   func run(id: String) throws -> RunResults?
   /// Runs of a suite, oldest first, with their summaries (for trends).
