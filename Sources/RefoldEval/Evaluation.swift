@@ -219,6 +219,7 @@ public struct Evaluation: Sendable {
             includesThreads: true, clock: clock))
         evaluator.judge = parameterJudge
         evaluator.judgeCalibration = calibration
+        evaluator.options.encodesCases = true
         let shown = progress
         var bytesRead = 0
         var outcome: EvaluationOutcome

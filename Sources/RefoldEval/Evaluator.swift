@@ -41,6 +41,10 @@ public struct Evaluator: Sendable {
     public var includesThreads: Bool
     /// Timestamps for events produced in loop mode.
     public var clock: AgentLoop.Clock
+    /// Encode each case as compact JSON where it is scored (``ThreadCases/encodedCases``),
+    /// so that the writers the cases are handed to do not encode them on the one task that
+    /// hands them on.
+    public var encodesCases = false
 
     public init(
       modes: [ReplayMode] = [.step], concurrency: Int = 4, retention: ContextRetention = .failing,
@@ -83,6 +87,8 @@ public struct Evaluator: Sendable {
     var thread: String
     var events: [Event]
     var cases: [CaseResult]
+    /// Each case as compact JSON, when the run encodes them (empty for one that fails to).
+    var encoded: [[UInt8]] = []
     var failures: [SuiteError]
   }
 
@@ -130,6 +136,7 @@ public struct Evaluator: Sendable {
     let judge = self.judge
     let shard = options.shard
     let includesThreads = options.includesThreads
+    let encodesCases = options.encodesCases
     let concurrency = max(1, options.concurrency)
     // Threads finished ahead of the next one to hand on, at most.
     let window = 4 * concurrency + 16
@@ -172,6 +179,9 @@ public struct Evaluator: Sendable {
               outcome.cases.append(replayed.result)
               if let failure = replayed.sourceFailure { outcome.failures.append(failure) }
             }
+            if encodesCases {
+              outcome.encoded = outcome.cases.map { (try? ResultsWriter.compactCase($0)) ?? [] }
+            }
             return outcome
           }
           return
@@ -194,7 +204,9 @@ public struct Evaluator: Sendable {
           }
           if threadMap != nil, !ready.thread.isEmpty { threadMap?[ready.thread] = ready.events }
           try await handOn(
-            ThreadCases(thread: ready.thread, events: ready.events, cases: ready.cases))
+            ThreadCases(
+              thread: ready.thread, events: ready.events, cases: ready.cases,
+              encodedCases: ready.encoded.contains(where: \.isEmpty) ? [] : ready.encoded))
           failures += ready.failures
           threadCount += 1
           nextToEmit += 1
