@@ -13,9 +13,10 @@ public struct ThreadCases: Sendable, Hashable {
   public var events: [Event]
   /// The thread's cases, in case order.
   public var cases: [CaseResult]
-  /// Each case as compact JSON (``ResultsWriter/compactCase(_:)``), when the evaluation
-  /// encoded them where it scored them (concurrently, one thread per task); empty otherwise.
-  /// Writers use these bytes rather than encode each case again.
+  /// Each case as compact JSON (``ResultsWriter/compactCase(_:)``), or empty.
+  ///
+  /// An evaluation encodes them in the task that scored the thread (concurrently, one thread
+  /// per task); writers use these bytes rather than encode each case again.
   public var encodedCases: [[UInt8]]
 
   public init(
