@@ -17,6 +17,9 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
   case corruptRow(table: String, detail: String)
   /// A run with this id is already stored; runs are never replaced.
   case runExists(String)
+  /// A run being written whose rows were removed as abandoned (its writer was not seen
+  /// alive for ``PendingRun/abandonedAfter`` seconds); nothing of it was stored.
+  case runAbandoned(String)
   /// The connection URL does not parse (libpq's reason, without the URL it quotes).
   case invalidURL(reason: String)
 
@@ -38,6 +41,10 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
       return "a row in table \"\(table)\" does not decode: \(detail)"
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
+    case .runAbandoned(let id):
+      return
+        "run \"\(id)\" was not stored: its rows were removed as abandoned while it was "
+        + "being written (no sign of its writer for \(PendingRun.abandonedAfter / 60) minutes)"
     case .invalidURL(let reason):
       return "the store location is not a PostgreSQL connection URL: \(reason)"
     }
@@ -47,7 +54,7 @@ public enum PostgresError: RefoldError, Sendable, Hashable {
   /// not parse, a newer schema and an undecodable row are the input (2).
   public var exitStatus: ExitStatus {
     switch self {
-    case .unreachable, .query: return .environment
+    case .unreachable, .query, .runAbandoned: return .environment
     case .invalidURL, .newerSchema, .corruptRow, .runExists: return .invalidInput
     }
   }

@@ -104,6 +104,16 @@ public enum PostgresMigrations {
     // 3: each run's scope (`suite`, `shard`, `ad_hoc`), as SQLite's schema 4; NULL for runs
     // stored before it was kept.
     ["ALTER TABLE runs ADD COLUMN scope text"],
+    // 4: runs written as they stream, as SQLite's schema 5: a run being written has a `runs`
+    // row marked `pending` (its writer's token, host, process id and when it was last seen
+    // alive, as Unix seconds on the server's clock), which readers skip.
+    [
+      """
+      ALTER TABLE runs ADD COLUMN pending text, ADD COLUMN pending_host text,
+        ADD COLUMN pending_pid bigint, ADD COLUMN pending_heartbeat bigint
+      """,
+      "CREATE INDEX runs_pending ON runs (pending) WHERE pending IS NOT NULL",
+    ],
   ]
 
   /// The schema version this Refold writes.

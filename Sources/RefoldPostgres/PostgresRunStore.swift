@@ -31,30 +31,30 @@ public final class PostgresRunStore: RunStore {
     try self.init(connection: PostgresConnection(url: url))
   }
 
-  /// Stores a run, its cases and its threads in one transaction.
+  /// Stores a run, its cases and its threads in one transaction; runs being written that
+  /// were abandoned (see ``PendingRun``) are removed first.
   ///
-  /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored (by this
-  ///   writer or another).
+  /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored or being
+  ///   written (by this writer or another).
   public func save(_ results: RunResults) throws {
     let row = try StoredRun(results)
     let run = results.run
-    var rows = CopyRows()
+    var cases = CopyRows()
     for (position, result) in results.cases.enumerated() {
-      rows.add(run.id)
-      rows.add(position)
-      rows.add(result.id)
-      rows.add(result.thread)
-      rows.add(result.mode)
-      rows.add(result.step.map(String.init))
-      rows.add(result.seq.map(String.init))
-      rows.add(result.verdict.rawValue)
-      rows.add(result.expected?.name)
-      rows.add(result.actual?.name)
-      try ResultsWriter.compactCase(result).withUnsafeBufferPointer { rows.add(utf8: $0) }
-      rows.endRow()
+      Self.add(try StoredRun.CaseRow(result), run: run.id, at: position, to: &cases)
+    }
+    var threads = CopyRows()
+    var lines: [UInt8] = []
+    for (thread, events) in row.threads {
+      StoredRun.eventLines(events, into: &lines)
+      threads.add(run.id)
+      threads.add(thread)
+      lines.withUnsafeBufferPointer { threads.add(utf8: $0) }
+      threads.endRow()
     }
     try connection.withLock {
       try connection.transaction {
+        try Self.removeAbandoned(connection)
         do {
           try connection.query(
             """
@@ -69,25 +69,101 @@ public final class PostgresRunStore: RunStore {
         } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
           throw PostgresError.runExists(run.id)
         }
-        if rows.count > 0 {
-          try connection.copy(
-            """
-            COPY case_results (run_id, position, case_id, thread, mode, step, seq, verdict,
-              expected_intent, actual_intent, body) FROM STDIN
-            """, rows.bytes)
-        }
-        var lines: [UInt8] = []
-        for (thread, events) in row.threads {
-          lines.removeAll(keepingCapacity: true)
-          for event in events {
-            event.writeLine(into: &lines)
-            lines.append(0x0A)
-          }
+        try Self.copy(cases: cases, threads: threads, connection: connection)
+      }
+    }
+  }
+
+  /// A writer that stores the run as it streams: its id taken (and runs abandoned by their
+  /// writers removed) now, its cases and threads a batch at a time by `COPY` on a thread of
+  /// the writer's own, the run visible once ``RunWriter/finish(_:)`` has stored its head.
+  ///
+  /// Until then the run is pending: ``run(id:)``, ``runs(suite:)``, ``allRuns()`` and
+  /// ``runIDs()`` do not see it, and ``RunWriter/abandon()`` (or a writer released
+  /// unfinished) deletes its rows. A process killed while writing leaves a pending run that
+  /// the next writer or ``save(_:)`` on the store removes (see ``PendingRun``). The writer
+  /// shares this store's connection, a batch at a time.
+  ///
+  /// - Throws: ``PostgresError/runExists(_:)`` when the run id is already stored or being
+  ///   written.
+  public func writer(for run: RunInfo) throws -> any RunWriter {
+    let pending = PendingRun()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let info = String(decoding: try encoder.encode(run), as: UTF8.self)
+    try connection.withLock {
+      try connection.transaction {
+        try Self.removeAbandoned(connection)
+        do {
           try connection.query(
-            "INSERT INTO run_threads (run_id, thread, events) VALUES ($1, $2, $3)",
-            [run.id, thread, String(decoding: lines, as: UTF8.self)])
+            """
+            INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
+              model_source, info, summary, results, scope, pending, pending_host, pending_pid,
+              pending_heartbeat)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '', $9, $10, $11, $12::bigint,
+              extract(epoch FROM now())::bigint)
+            """,
+            [
+              run.id, run.suite, run.variant, run.startedAt, run.finishedAt, run.gitCommit,
+              run.modelSource, info, run.scope?.rawValue, pending.token, pending.host,
+              String(pending.pid),
+            ])
+        } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
+          throw PostgresError.runExists(run.id)
         }
       }
+    }
+    return StreamingRunWriter(
+      sink: PostgresRunRows(connection: connection, id: run.id, pending: pending))
+  }
+
+  /// Adds a case's `case_results` row at `position` to `rows`.
+  static func add(_ row: StoredRun.CaseRow, run: String, at position: Int, to rows: inout CopyRows)
+  {
+    rows.add(run)
+    rows.add(position)
+    rows.add(row.id)
+    rows.add(row.thread)
+    rows.add(row.mode)
+    rows.add(row.step.map(String.init))
+    rows.add(row.seq.map(String.init))
+    rows.add(row.verdict)
+    rows.add(row.expectedIntent)
+    rows.add(row.actualIntent)
+    row.body.withUnsafeBufferPointer { rows.add(utf8: $0) }
+    rows.endRow()
+  }
+
+  /// Sends `case_results` and `run_threads` rows by `COPY`, inside the caller's transaction.
+  static func copy(cases: CopyRows, threads: CopyRows, connection: PostgresConnection) throws {
+    if cases.count > 0 {
+      try connection.copy(
+        """
+        COPY case_results (run_id, position, case_id, thread, mode, step, seq, verdict,
+          expected_intent, actual_intent, body) FROM STDIN
+        """, cases.bytes)
+    }
+    if threads.count > 0 {
+      try connection.copy("COPY run_threads (run_id, thread, events) FROM STDIN", threads.bytes)
+    }
+  }
+
+  /// Deletes the runs being written whose writers abandoned them (``PendingRun``), with
+  /// their rows; inside the caller's transaction.
+  static func removeAbandoned(_ connection: PostgresConnection) throws {
+    let rows = try connection.query(
+      """
+      SELECT id, pending, pending_host, pending_pid,
+        extract(epoch FROM now())::bigint - coalesce(pending_heartbeat, 0)
+      FROM runs WHERE pending IS NOT NULL
+      """
+    ).rows
+    for row in rows
+    where PendingRun.isAbandoned(
+      host: row[2], pid: row[3].flatMap { Int($0) }, age: row[4].flatMap { Int($0) } ?? 0)
+    {
+      try connection.query(
+        "DELETE FROM runs WHERE id = $1 AND pending = $2", [row[0] ?? "", row[1] ?? ""])
     }
   }
 
@@ -98,8 +174,10 @@ public final class PostgresRunStore: RunStore {
     return try connection.withLock {
       try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
         guard
-          let text = try connection.query("SELECT results FROM runs WHERE id = $1", [id])
-            .rows.first?[0]
+          let text = try connection.query(
+            "SELECT results FROM runs WHERE id = $1 AND pending IS NULL", [id]
+          )
+          .rows.first?[0]
         else { return nil }
         var results = try Self.decode(RunResults.self, text, run: id, decoder: decoder)
         let stored = try connection.query(
@@ -125,18 +203,19 @@ public final class PostgresRunStore: RunStore {
   }
 
   public func runs(suite: String) throws -> [RunRecord] {
-    try records(where: "WHERE suite = $1", binding: [suite])
+    try records(where: "WHERE suite = $1 AND pending IS NULL", binding: [suite])
   }
 
   /// Every stored run, oldest first, with its summary.
   public func allRuns() throws -> [RunRecord] {
-    try records(where: "", binding: [])
+    try records(where: "WHERE pending IS NULL", binding: [])
   }
 
   /// The ids of every stored run, in the order they were stored.
   public func runIDs() throws -> [String] {
     try connection.withLock {
-      try connection.query("SELECT id FROM runs ORDER BY stored_order").rows.map { $0[0] ?? "" }
+      try connection.query("SELECT id FROM runs WHERE pending IS NULL ORDER BY stored_order")
+        .rows.map { $0[0] ?? "" }
     }
   }
 

@@ -31,3 +31,44 @@ public struct StoredRun: Sendable {
     summary = String(decoding: try encoder.encode(results.summary), as: UTF8.self)
   }
 }
+
+extension StoredRun {
+  /// One case as its `case_results` row holds it: the columns to query by and the case's
+  /// compact JSON (``ResultsWriter/compactCase(_:)``).
+  public struct CaseRow: Sendable {
+    public var id: String
+    public var thread: String
+    public var mode: String
+    public var step: Int?
+    public var seq: Int?
+    public var verdict: String
+    public var expectedIntent: String?
+    public var actualIntent: String?
+    /// The case's JSON, UTF-8.
+    public var body: [UInt8]
+
+    /// The row of `result`.
+    ///
+    /// - Throws: what ``ResultsWriter/compactCase(_:)`` throws (a non-finite number).
+    public init(_ result: CaseResult) throws {
+      id = result.id
+      thread = result.thread
+      mode = result.mode
+      step = result.step
+      seq = result.seq
+      verdict = result.verdict.rawValue
+      expectedIntent = result.expected?.name
+      actualIntent = result.actual?.name
+      body = try ResultsWriter.compactCase(result)
+    }
+  }
+
+  /// A golden thread's events as event JSONL, one line each, each ending in a newline.
+  public static func eventLines(_ events: [Event], into lines: inout [UInt8]) {
+    lines.removeAll(keepingCapacity: true)
+    for event in events {
+      event.writeLine(into: &lines)
+      lines.append(0x0A)
+    }
+  }
+}

@@ -27,18 +27,18 @@ public final class SQLiteRunStore: RunStore {
   ///
   /// The run without its cases and threads is one JSON row; each case is a `case_results`
   /// row with its JSON (written by ``ResultsWriter/compactCase(_:)``, no whole-run encode),
-  /// each golden thread a `run_threads` row of event JSONL.
+  /// each golden thread a `run_threads` row of event JSONL. Runs being written that were
+  /// abandoned (see ``PendingRun``) are removed first.
   ///
-  /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored.
+  /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored or being
+  ///   written.
   public func save(_ results: RunResults) throws {
     let row = try StoredRun(results)
+    let cases = try results.cases.map(StoredRun.CaseRow.init)
     try database.withConnection { connection in
       try connection.transaction {
-        let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")
-        exists.bind(results.run.id, at: 1)
-        let taken = try exists.step()
-        exists.reset()
-        guard !taken else { throw StoreError.runExists(results.run.id) }
+        try Self.removeAbandoned(connection)
+        try Self.claim(results.run.id, connection: connection)
         let insert = try connection.prepare(
           """
           INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
@@ -58,35 +58,12 @@ public final class SQLiteRunStore: RunStore {
         insert.bind(row.head, at: 10)
         insert.bind(run.scope?.rawValue, at: 11)
         try insert.run()
-        let caseInsert = try connection.prepare(
-          """
-          INSERT INTO case_results (run_id, case_id, thread, mode, step, seq, verdict,
-            expected_intent, actual_intent, body)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """)
-        for result in results.cases {
-          caseInsert.reset()
-          caseInsert.bind(run.id, at: 1)
-          caseInsert.bind(result.id, at: 2)
-          caseInsert.bind(result.thread, at: 3)
-          caseInsert.bind(result.mode, at: 4)
-          caseInsert.bind(result.step, at: 5)
-          caseInsert.bind(result.seq, at: 6)
-          caseInsert.bind(result.verdict.rawValue, at: 7)
-          caseInsert.bind(result.expected?.name, at: 8)
-          caseInsert.bind(result.actual?.name, at: 9)
-          caseInsert.bind(utf8: try ResultsWriter.compactCase(result), at: 10)
-          try caseInsert.run()
-        }
+        try Self.insert(cases: cases, run: run.id, connection: connection)
         let threadInsert = try connection.prepare(
           "INSERT INTO run_threads (run_id, thread, events) VALUES (?, ?, ?)")
         var lines: [UInt8] = []
         for (thread, events) in row.threads {
-          lines.removeAll(keepingCapacity: true)
-          for event in events {
-            event.writeLine(into: &lines)
-            lines.append(0x0A)
-          }
+          StoredRun.eventLines(events, into: &lines)
           threadInsert.reset()
           threadInsert.bind(run.id, at: 1)
           threadInsert.bind(thread, at: 2)
@@ -97,12 +74,122 @@ public final class SQLiteRunStore: RunStore {
     }
   }
 
+  /// A writer that stores the run as it streams: its id taken (and runs abandoned by their
+  /// writers removed) now, its cases and threads a batch at a time on a thread of the
+  /// writer's own, the run visible once ``RunWriter/finish(_:)`` has stored its head.
+  ///
+  /// Until then the run is pending: ``run(id:)``, ``runs(suite:)``, ``allRuns()`` and
+  /// ``caseVerdicts(run:)`` do not see it, and ``RunWriter/abandon()`` (or a writer released
+  /// unfinished) deletes its rows. A process killed while writing leaves a pending run that
+  /// the next writer or ``save(_:)`` on the store removes (see ``PendingRun``).
+  ///
+  /// - Throws: ``StoreError/runExists(_:)`` when the run id is already stored or being
+  ///   written.
+  public func writer(for run: RunInfo) throws -> any RunWriter {
+    let pending = PendingRun()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let info = String(decoding: try encoder.encode(run), as: UTF8.self)
+    try database.withConnection { connection in
+      try connection.transaction {
+        try Self.removeAbandoned(connection)
+        try Self.claim(run.id, connection: connection)
+        let insert = try connection.prepare(
+          """
+          INSERT INTO runs (id, suite, variant, started_at, finished_at, git_commit,
+            model_source, info, summary, results, scope, pending, pending_host, pending_pid,
+            pending_heartbeat)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, strftime('%s', 'now'))
+          """)
+        insert.bind(run.id, at: 1)
+        insert.bind(run.suite, at: 2)
+        insert.bind(run.variant, at: 3)
+        insert.bind(run.startedAt, at: 4)
+        insert.bind(run.finishedAt, at: 5)
+        insert.bind(run.gitCommit, at: 6)
+        insert.bind(run.modelSource, at: 7)
+        insert.bind(info, at: 8)
+        insert.bind(run.scope?.rawValue, at: 9)
+        insert.bind(pending.token, at: 10)
+        insert.bind(pending.host, at: 11)
+        insert.bind(pending.pid, at: 12)
+        try insert.run()
+      }
+    }
+    return StreamingRunWriter(
+      sink: SQLiteRunRows(database: database, id: run.id, pending: pending))
+  }
+
+  /// Inserts the `case_results` rows of a run, in order.
+  static func insert(cases: [StoredRun.CaseRow], run: String, connection: SQLiteConnection)
+    throws
+  {
+    let insert = try connection.prepare(
+      """
+      INSERT INTO case_results (run_id, case_id, thread, mode, step, seq, verdict,
+        expected_intent, actual_intent, body)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """)
+    for row in cases {
+      insert.reset()
+      insert.bind(run, at: 1)
+      insert.bind(row.id, at: 2)
+      insert.bind(row.thread, at: 3)
+      insert.bind(row.mode, at: 4)
+      insert.bind(row.step, at: 5)
+      insert.bind(row.seq, at: 6)
+      insert.bind(row.verdict, at: 7)
+      insert.bind(row.expectedIntent, at: 8)
+      insert.bind(row.actualIntent, at: 9)
+      insert.bind(utf8: row.body, at: 10)
+      try insert.run()
+    }
+  }
+
+  /// Throws ``StoreError/runExists(_:)`` when a run with this id is stored or being written.
+  private static func claim(_ id: String, connection: SQLiteConnection) throws {
+    let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")
+    defer { exists.reset() }
+    exists.bind(id, at: 1)
+    guard try !exists.step() else { throw StoreError.runExists(id) }
+  }
+
+  /// Deletes the runs being written whose writers abandoned them (``PendingRun``), with
+  /// their rows; inside the caller's transaction.
+  static func removeAbandoned(_ connection: SQLiteConnection) throws {
+    let select = try connection.prepare(
+      """
+      SELECT id, pending, pending_host, pending_pid,
+        CAST(strftime('%s', 'now') AS INTEGER) - coalesce(pending_heartbeat, 0)
+      FROM runs WHERE pending IS NOT NULL
+      """)
+    var abandoned: [(id: String, token: String)] = []
+    while try select.step() {
+      let age = select.int(at: 4)
+      if PendingRun.isAbandoned(
+        host: select.string(at: 2), pid: select.optionalInt(at: 3), age: age)
+      {
+        abandoned.append((select.string(at: 0) ?? "", select.string(at: 1) ?? ""))
+      }
+    }
+    select.reset()
+    guard !abandoned.isEmpty else { return }
+    let delete = try connection.prepare("DELETE FROM runs WHERE id = ? AND pending = ?")
+    for run in abandoned {
+      delete.reset()
+      delete.bind(run.id, at: 1)
+      delete.bind(run.token, at: 2)
+      try delete.run()
+    }
+  }
+
   /// The run with this id, its cases and threads read back from their rows (or, for a run
   /// stored before they had rows, from its JSON).
   public func run(id: String) throws -> RunResults? {
     let decoder = JSONDecoder()
     let found: RunResults? = try database.withConnection { connection in
-      let statement = try connection.prepare("SELECT results FROM runs WHERE id = ?")
+      let statement = try connection.prepare(
+        "SELECT results FROM runs WHERE id = ? AND pending IS NULL")
       defer { statement.reset() }
       statement.bind(id, at: 1)
       guard try statement.step(), let text = statement.string(at: 0) else { return nil }
@@ -160,12 +247,12 @@ public final class SQLiteRunStore: RunStore {
   }
 
   public func runs(suite: String) throws -> [RunRecord] {
-    try records(where: "WHERE suite = ?", binding: suite)
+    try records(where: "WHERE suite = ? AND pending IS NULL", binding: suite)
   }
 
   /// Every stored run, oldest first, with its summary.
   public func allRuns() throws -> [RunRecord] {
-    try records(where: "", binding: nil)
+    try records(where: "WHERE pending IS NULL", binding: nil)
   }
 
   /// The stored per-case verdicts of a run, in case order.
@@ -174,7 +261,9 @@ public final class SQLiteRunStore: RunStore {
       let statement = try connection.prepare(
         """
         SELECT case_id, thread, mode, step, seq, verdict, expected_intent, actual_intent
-        FROM case_results WHERE run_id = ? ORDER BY rowid
+        FROM case_results WHERE run_id = ?
+          AND EXISTS (SELECT 1 FROM runs WHERE id = case_results.run_id AND pending IS NULL)
+        ORDER BY rowid
         """)
       defer { statement.reset() }
       statement.bind(id, at: 1)

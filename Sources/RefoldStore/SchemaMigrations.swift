@@ -4,7 +4,7 @@
 /// runs in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two
 /// processes opening a new file at once apply it once. Migrations are only ever appended.
 enum SchemaMigrations {
-  static let all: [String] = [version1, version2, version3, version4]
+  static let all: [String] = [version1, version2, version3, version4, version5]
 
   static var latestVersion: Int { all.count }
 
@@ -126,5 +126,20 @@ extension SchemaMigrations {
   /// NULL for runs stored before it was kept, which trends judge by their size.
   static let version4 = """
     ALTER TABLE runs ADD COLUMN scope TEXT;
+    """
+}
+
+extension SchemaMigrations {
+  /// Runs written as they stream, a `runs` row marked `pending` while being written.
+  ///
+  /// The marks are the writer's token, host, process id and when it was last seen alive (Unix
+  /// seconds); readers skip a pending row, and finishing the run clears them. Rows stored
+  /// before are complete (`pending` NULL).
+  static let version5 = """
+    ALTER TABLE runs ADD COLUMN pending TEXT;
+    ALTER TABLE runs ADD COLUMN pending_host TEXT;
+    ALTER TABLE runs ADD COLUMN pending_pid INTEGER;
+    ALTER TABLE runs ADD COLUMN pending_heartbeat INTEGER;
+    CREATE INDEX runs_pending ON runs (pending) WHERE pending IS NOT NULL;
     """
 }

@@ -26,6 +26,9 @@ public enum StoreError: RefoldError, Sendable, Hashable {
   case unwritable(path: String, reason: String)
   /// A run id that is already stored (runs are never replaced).
   case runExists(String)
+  /// A run being written whose rows were removed as abandoned (its writer was not seen
+  /// alive for ``PendingRun/abandonedAfter`` seconds); nothing of it was stored.
+  case runAbandoned(String)
   /// A stored row that no longer decodes (written by an incompatible version, or edited).
   case corruptRow(table: String, detail: String)
   /// The database was written by a newer Refold.
@@ -77,6 +80,10 @@ public enum StoreError: RefoldError, Sendable, Hashable {
       return "\(path): \(reason)"
     case .runExists(let id):
       return "run \"\(id)\" is already stored"
+    case .runAbandoned(let id):
+      return
+        "run \"\(id)\" was not stored: its rows were removed as abandoned while it was "
+        + "being written (no sign of its writer for \(PendingRun.abandonedAfter / 60) minutes)"
     case .corruptRow(let table, let detail):
       return "a row in table \"\(table)\" does not decode: \(detail)"
     case .newerSchema(let path, let version, let supported):
@@ -91,7 +98,7 @@ public enum StoreError: RefoldError, Sendable, Hashable {
     switch self {
     case .sqlite(_, let code, _, _):
       return Self.environmentCodes.contains(code & 0xFF) ? .environment : .invalidInput
-    case .unwritable, .busy: return .environment
+    case .unwritable, .busy, .runAbandoned: return .environment
     case .invalidLines, .rejectedLine, .lineTooLong, .file, .runExists, .corruptRow,
       .newerSchema:
       return .invalidInput

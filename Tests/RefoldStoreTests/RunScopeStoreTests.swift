@@ -72,7 +72,7 @@ import Testing
       insert.reset()
     }
     let database = try RefoldDatabase(path: path)
-    #expect(try database.schemaVersion() == 4)
+    #expect(try database.schemaVersion() == SchemaMigrations.latestVersion)
     let store = SQLiteRunStore(database: database)
     #expect(try store.runs(suite: "deploy-bot").map(\.info.scope) == [nil])
     #expect(try storedScopes(database) == [nil])
