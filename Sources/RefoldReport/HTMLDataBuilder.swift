@@ -304,6 +304,21 @@ final class HTMLDataBuilder {
     buffer.append(UInt8(ascii: "]"))
   }
 
+  /// About how many bytes the builder holds in memory (the spools aside): the string,
+  /// thread and parameter tables, and a few words per thread and per differing decision.
+  var heldBytes: Int {
+    var bytes = block.parameterBytes
+    bytes += block.parameterIndex.keys.reduce(0) { $0 + $1.count + 16 }
+    bytes += block.strings.reduce(0) { $0 + $1.utf8.count + 32 }
+    bytes += block.threadNames.reduce(0) { $0 + 2 * ($1.utf8.count + 24) }
+    for (name, place) in timelinePlaces {
+      bytes += name.utf8.count + 64 + place.types.count * 16
+    }
+    bytes += failingThreads.reduce(0) { $0 + $1.utf8.count + 16 }
+    for (id, decision) in decisions { bytes += id.utf8.count + decision.first.utf8.count + 32 }
+    return bytes
+  }
+
   /// Removes the spools.
   func abandon() {
     rows.remove()

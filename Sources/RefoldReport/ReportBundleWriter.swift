@@ -38,6 +38,8 @@ public final class ReportBundleWriter: @unchecked Sendable {
   /// The directories this writer made, deepest first: removed again when it gives up.
   private let made: [String]
   private var done = false
+  /// Why the results files cannot be written, found when the writer began.
+  private let unwritable: ReportError?
 
   /// Starts the reports of the runs `runs` (each run's info as it starts, in the
   /// evaluation's variant order) in `layout`.
@@ -46,8 +48,8 @@ public final class ReportBundleWriter: @unchecked Sendable {
   ///   - page: the limits of `report.html` (its history and links are set when it is written).
   ///   - junitCases: every failing case is a JUnit failure (`--junit-cases`).
   ///   - reportURL: the URL the report directory is published under, for `summary.md`.
-  /// - Throws: ``ReportError/cannotWrite(path:reason:)`` when a directory or spool cannot be
-  ///   made.
+  /// - Throws: ``ReportError/cannotWrite(path:reason:)`` when a spool cannot be made (a
+  ///   report directory that cannot be made is reported by ``finish(_:history:baseline:comparisons:)``).
   public init(
     evaluationID: String, runs: [RunInfo], layout: ReportLayout,
     page: HTMLReportWriter = HTMLReportWriter(), junitCases: Bool = false,
@@ -76,13 +78,17 @@ public final class ReportBundleWriter: @unchecked Sendable {
       for path in chain where !made.contains(path) { made.append(path) }
     }
     self.made = made.sorted { $0.count > $1.count }
+    // A report directory that cannot be made is reported when the reports are written, as
+    // it was when they were written whole: the evaluation runs to its end either way.
     do {
       results = try runs.map { info in
         let file = ReportLayout.resultsFile(variant: info.variant, variants: runs.count)
         return try ResultsWriter(path: layout.path(file), run: info)
       }
+      unwritable = nil
     } catch let failure as AtomicFile.Failure {
-      throw ReportError.cannotWrite(path: failure.path, reason: failure.reason)
+      results = []
+      unwritable = .cannotWrite(path: failure.path, reason: failure.reason)
     }
     html = try HTMLDataBuilder(writer: page, variants: runs.count)
     junit = JUnitReportBuilder(writer: JUnitReportWriter(failingCases: junitCases), runs: runs)
@@ -100,11 +106,13 @@ public final class ReportBundleWriter: @unchecked Sendable {
   /// - Throws: ``ReportError/cannotWrite(path:reason:)`` when a spool cannot be written.
   public func add(variant: Int, _ thread: ThreadCases) throws {
     do {
-      for result in thread.cases {
-        try results[variant].append(result)
+      for (index, result) in thread.cases.enumerated() {
+        if variant < results.count {
+          try results[variant].append(compactCase: try thread.encodedCase(index))
+        }
         failing[variant].add(result)
       }
-      if !thread.events.isEmpty {
+      if !thread.events.isEmpty, variant < results.count {
         try results[variant].append(thread: thread.thread, events: thread.events)
       }
     } catch let failure as AtomicFile.Failure {
@@ -131,6 +139,10 @@ public final class ReportBundleWriter: @unchecked Sendable {
     comparisons: [Comparison] = []
   ) throws -> [String] {
     done = true
+    if let unwritable {
+      abandon()
+      throw unwritable
+    }
     defer {
       html.abandon()
       junit.abandon()

@@ -160,7 +160,18 @@ public final class ResultsWriter: Sendable {
 
   /// Appends one case.
   public func append(_ result: CaseResult) throws {
-    let encoded = try Self.encodedCaseMember(result)
+    try appendMember(try Self.encodedCaseMember(result))
+  }
+
+  /// Appends one case given as its compact JSON (``compactCase(_:)``), as an evaluation
+  /// encoded it: the case is not encoded again.
+  public func append(compactCase compact: [UInt8]) throws {
+    var member = Array("    ".utf8)
+    Self.indent(compact, depth: 2, into: &member)
+    try appendMember(member)
+  }
+
+  private func appendMember(_ encoded: [UInt8]) throws {
     try state.withLock { state in
       if state.cases > 0 { state.buffer += Array(",\n".utf8) }
       state.buffer += encoded
