@@ -131,11 +131,19 @@ final class HTMLDataBuilder {
       }
       var head = Array("[\(event.seq),".utf8)
       var tail: [UInt8] = [UInt8(ascii: ",")]
-      Escaping.appendScriptSafeJSON(block.embed(event.data), to: &tail)
+      block.appendEmbedded(event.data, to: &tail)
       tail.append(UInt8(ascii: ","))
-      Escaping.appendScriptSafeJSON(event.at.map(JSONValue.string) ?? .int(0), to: &tail)
+      if let at = event.at {
+        Escaping.appendScriptSafeJSONString(at, to: &tail)
+      } else {
+        tail.append(UInt8(ascii: "0"))
+      }
       tail.append(UInt8(ascii: ","))
-      Escaping.appendScriptSafeJSON(event.meta.map { block.embed($0) } ?? .int(0), to: &tail)
+      if let meta = event.meta {
+        block.appendEmbedded(meta, to: &tail)
+      } else {
+        tail.append(UInt8(ascii: "0"))
+      }
       tail.append(UInt8(ascii: "]"))
       bytes += head.count + tail.count
       record += SpoolFile.bytes(of: type)
