@@ -127,6 +127,8 @@ struct EvalCommand: AsyncParsableCommand {
       gitCommit: RunLocator.gitCommit(), toolVersion: RefoldCommand.version,
       comparesAllPairs: compare == "all")
     options.threads = threads
+    // Cases and threads stream to the store and the reports; the command keeps outlines only.
+    options.keepsCases = false
     var evaluation = Evaluation(
       suite: suite,
       options: options,
@@ -212,8 +214,9 @@ struct EvalCommand: AsyncParsableCommand {
     }
     show(Self.summaryBlocks(runs))
     if !result.comparisonPairs.isEmpty {
+      let outlines = result.runs.map(\.outcome.outline)
       let comparisons = result.comparisonPairs.map {
-        Comparison.compare(runs[$0.baseline], runs[$0.candidate])
+        Comparison.compare(outlines[$0.baseline], outlines[$0.candidate])
       }
       show()
       show(Comparison.text(comparisons, maxFlipped: 5))

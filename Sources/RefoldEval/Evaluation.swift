@@ -46,6 +46,11 @@ public struct Evaluation: Sendable {
     public var toolVersion: String
     /// Compare every pair of variants, not only the reference variant with each other.
     public var comparesAllPairs: Bool
+    /// Keep every case and golden thread in the result (``EvaluationResult``).
+    ///
+    /// They stream to the store and the reports either way; `refold eval` keeps none, so its
+    /// memory is bounded by the concurrency, not by the suite.
+    public var keepsCases = true
 
     public init(
       variants: [String] = [], modes: [ReplayMode] = [], shard: Shard? = nil,
@@ -117,151 +122,222 @@ public struct Evaluation: Sendable {
   /// Loads the suite, evaluates the selected variants, saves and gates their runs, and writes
   /// the reports.
   ///
+  /// Each variant's run streams: its golden threads are read one at a time on a thread of
+  /// their own as the decisions are asked, and each thread's cases go to the run store's
+  /// writer and the reports as the thread is scored; nothing holds the run (unless
+  /// ``Options/keepsCases``), so memory is bounded by the concurrency and the reports' caps.
+  /// The first pass over the fixtures validates them as they stream; nothing is stored or
+  /// reported until every thread has been read, so a suite validation rejects leaves no run
+  /// and no report. A live or recording model source pays for every decision, so then the
+  /// fixtures are validated in a pass of their own before the first decision.
+  ///
   /// Cases the model source could not answer and failed gate checks are not thrown: they are
   /// in the result (``EvaluationResult/sourceFailures``, ``EvaluationResult/gateFailures``).
   ///
   /// - Throws: ``SuiteError`` for a broken suite or fixture, ``SuiteProblems`` with every
   ///   problem validation found (``SuiteValidator``), ``EvaluationError`` for an
   ///   unknown variant, what the agent loader, the decider factory, the baseline, the run
-  ///   store or the reporter throw, unchanged. The runs are stored while the reports are
-  ///   written, and storing is retried: a store that still fails then throws
-  ///   ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` once the reports
-  ///   are written, so a finished evaluation is never lost (a reporter that throws may leave
-  ///   the runs stored: `refold report` renders them again).
+  ///   store or the reporter throw, unchanged. A run store that fails does not stop the
+  ///   evaluation: the reports are written and then
+  ///   ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` names the runs
+  ///   not stored, so a finished evaluation is never lost (`refold import-run` stores them
+  ///   from their results files later).
   public func run() async throws -> EvaluationResult {
     let suite = try loader.load(suitePath)
     let variants = try Self.select(options.variants, of: suite)
     stageEnded("suite loaded")
-    let (loaded, validation) = try suite.loadValidatedThreads()
-    for warning in validation.warnings { warn(warning) }
-    try validation.check()
-    let threads = try ThreadFilter(options.threads).select(loaded, suite: suite.name)
-    stageEnded("threads read and validated")
-    let parameterJudge = try judge?(suite)
-    // The judge against people's labels, once for the evaluation: each variant's run keeps
-    // it. A shard sees some of the labels only, so a sharded run leaves it to `judge check`.
-    var calibration: JudgeCalibrationSummary?
-    if let parameterJudge, suite.judge != nil, options.shard == nil,
-      JudgeCalibration.hasLabels(suite: suite, threads: threads)
-    {
-      calibration = try await JudgeCalibration.run(
-        suite: suite, threads: threads, judge: parameterJudge
-      ).summary
-      stageEnded("judge checked against people")
+    let filter = ThreadFilter(options.threads)
+    var surveyed: FixturePass.Found?
+    // A suite's own problems come before what its models say: when building the judge or a
+    // decider fails before the fixtures were validated, they are validated first.
+    func validatingFirst<T>(_ body: () throws -> T) throws -> T {
+      do {
+        return try body()
+      } catch {
+        if surveyed == nil {
+          surveyed = try survey(suite, filter: filter, keepsLabels: true)
+        }
+        throw error
+      }
+    }
+    let parameterJudge = try validatingFirst { try judge?(suite) }
+    let calibrates = parameterJudge != nil && suite.judge != nil && options.shard == nil
+    if options.modelSource != "recorded" {
+      surveyed = try survey(suite, filter: filter, keepsLabels: calibrates)
+      stageEnded("threads read and validated")
     }
     let baselineRun = try baseline()
-    let store = try runStore()
-    stageEnded("baseline and run store opened")
+    let baselineOutline = baselineRun?.outline
+    stageEnded("baseline opened")
 
     let started = now()
     let stamp = RunStamp.stamp(started)
-    var runs: [EvaluationResult.VariantRun] = []
+    let evaluationID = variants.count == 1 ? "\(stamp)-\(variants[0].name)" : stamp
+    let fixtureBytes = FixtureStream(files: suite.fixtureFiles).totalBytes
+    let outputs = EvaluationOutputs(
+      evaluationID: evaluationID, reporter: reporter, openStore: runStore,
+      infos: variants.map { variant in
+        info(
+          suite: suite, variant: variant, stamp: stamp, modes: modes(for: variant, in: suite),
+          at: started)
+      })
     var outcomes: [(variant: Variant, outcome: EvaluationOutcome)] = []
-    for variant in variants {
-      let spec = suite.spec(for: variant)
-      let modes = options.modes.isEmpty ? suite.modes(for: variant) : options.modes
-      let decider: any Decider
-      do {
-        decider = try makeDecider(suite, variant, spec)
-      } catch EvaluationError.noCassette(let path, let name) where variants.count > 1 {
-        // One variant without its cassette leaves the others to be scored: each of its
-        // decisions is a source error, so the evaluation is INCOMPLETE.
-        decider = UnansweredDecider(error: .noCassette(path: path, variant: name))
+    var calibration: JudgeCalibrationSummary?
+    do {
+      for (index, variant) in variants.enumerated() {
+        let spec = suite.spec(for: variant)
+        let modes = modes(for: variant, in: suite)
+        let decider: any Decider
+        do {
+          decider = try validatingFirst { try makeDecider(suite, variant, spec) }
+        } catch EvaluationError.noCassette(let path, let name) where variants.count > 1 {
+          // One variant without its cassette leaves the others to be scored: each of its
+          // decisions is a source error, so the evaluation is INCOMPLETE.
+          decider = UnansweredDecider(error: .noCassette(path: path, variant: name))
+        }
+        let variantStarted = now()
+        progress.start(label: variant.name, fixtureBytes: fixtureBytes)
+        stageEnded("\(variant.name): decider built")
+        // The first pass validates as it streams, unless a pass of its own did.
+        let pass = FixturePass(
+          suite: suite, filter: filter, validates: surveyed == nil,
+          keepsLabels: calibrates && surveyed == nil)
+        let feed = ThreadFeed(capacity: 4 * max(1, options.concurrency) + 16) {
+          [files = suite.fixtureFiles] emit in
+          try FixtureStream(files: files).forEachThread { thread in
+            guard pass.see(thread) else { return }
+            guard emit(.init(events: thread.events, bytesRead: thread.bytesRead)) else {
+              throw CancellationError()
+            }
+          }
+        }
+        var evaluator = Evaluator(
+          spec: spec, decider: decider, expectations: suite.expectations,
+          options: Evaluator.Options(
+            modes: modes, concurrency: options.concurrency, retention: .failing,
+            stopOnSourceError: false, shard: options.shard, keepsCases: options.keepsCases,
+            includesThreads: true, clock: clock))
+        evaluator.judge = parameterJudge
+        evaluator.judgeCalibration = calibration
+        evaluator.options.encodesCases = true
+        let shown = progress
+        var bytesRead = 0
+        var outcome: EvaluationOutcome
+        do {
+          outcome = try await evaluator.run(
+            next: {
+              guard let item = try await feed.next() else { return nil }
+              bytesRead = item.bytesRead
+              return item.events
+            }, info: outputs.infos[index],
+            handOn: { thread in try outputs.add(variant: index, thread) },
+            sink: { _ in shown.advance(bytesRead: bytesRead) })
+        } catch {
+          feed.cancel()
+          throw error
+        }
+        feed.waitUntilEnded()
+        progress.finish()
+        let found = try surveyed ?? checked(pass.found, suite: suite, filter: filter)
+        if surveyed == nil { surveyed = found }
+        if index == 0, calibrates, let parameterJudge, !found.labelled.isEmpty {
+          // The judge against people's labels, once for the evaluation: each variant's run
+          // keeps it. A shard sees some of the labels only, so it leaves it to `judge check`.
+          calibration = try await JudgeCalibration.run(
+            suite: suite, threads: found.labelled, judge: parameterJudge
+          ).summary
+          outcome.results.summary.judgeCalibration = calibration
+          stageEnded("judge checked against people")
+        }
+        let finished = now()
+        outcome.results.run.scope =
+          found.selected < found.loaded || Set(modes) != Set(suite.modes(for: variant))
+          ? .adHoc : options.shard == nil ? .suite : .shard
+        outcome.results.run.startedAt = RunStamp.timestamp(variantStarted)
+        outcome.results.run.finishedAt = RunStamp.timestamp(finished)
+        outcome.results.run.wallSeconds =
+          (max(0, finished.timeIntervalSince(variantStarted)) * 1000).rounded() / 1000
+        outcomes.append((variant, outcome))
+        stageEnded("\(variant.name): replayed and scored")
       }
-      let variantStarted = now()
-      let total =
-        progress.needsTotal
-        ? Self.expectedCases(
-          threads: threads, spec: spec, modes: modes, shard: options.shard,
-          expectations: suite.expectations) : 0
-      progress.start(label: variant.name, total: total)
-      stageEnded("\(variant.name): decider built and cases counted")
-      let info = RunInfo(
-        id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
-        modes: modes.map(\.rawValue), modelSource: options.modelSource, model: spec.model.name,
-        startedAt: RunStamp.timestamp(variantStarted),
-        finishedAt: RunStamp.timestamp(variantStarted), gitCommit: options.gitCommit,
-        toolVersion: options.toolVersion, shard: options.shard?.description,
-        thresholds: thresholds(suite.thresholds),
-        scope: threads.count < loaded.count || Set(modes) != Set(suite.modes(for: variant))
-          ? .adHoc : options.shard == nil ? .suite : .shard)
-      var evaluator = Evaluator(
-        spec: spec, decider: decider, expectations: suite.expectations,
-        options: Evaluator.Options(
-          modes: modes, concurrency: options.concurrency, retention: .failing,
-          stopOnSourceError: false, shard: options.shard, keepsCases: true,
-          includesThreads: true, clock: clock))
-      evaluator.judge = parameterJudge
-      evaluator.judgeCalibration = calibration
-      let shown = progress
-      var outcome = try await evaluator.run(threads: threads, info: info) { _ in
-        shown.advance()
-      }
-      progress.finish()
-      let finished = now()
-      outcome.results.run.finishedAt = RunStamp.timestamp(finished)
-      outcome.results.run.wallSeconds =
-        (max(0, finished.timeIntervalSince(variantStarted)) * 1000).rounded() / 1000
-      outcomes.append((variant, outcome))
-      stageEnded("\(variant.name): replayed and scored")
+    } catch {
+      outputs.abandon()
+      throw error
     }
 
     // The gate is decided once, before anything is written: every output shows its verdict.
+    var runs: [EvaluationResult.VariantRun] = []
     for index in outcomes.indices {
       let (variant, outcome) = outcomes[index]
       // A baseline of another variant is compared only when one variant is evaluated.
-      let comparable = baselineRun.flatMap { run in
+      let comparable = baselineOutline.flatMap { run in
         run.run.variant == variant.name || outcomes.count == 1 ? run : nil
       }
       let gate = Gate.evaluate(
-        outcome.results, thresholds: suite.thresholds, minAccuracy: options.minAccuracy,
+        outcome.outline, thresholds: suite.thresholds, minAccuracy: options.minAccuracy,
         baseline: comparable)
       outcomes[index].outcome.results.gate = gate.record
       runs.append(.init(variant: variant, outcome: outcomes[index].outcome, gate: gate))
     }
 
-    let evaluationID = outcomes.count == 1 ? outcomes[0].outcome.results.run.id : stamp
     let pairs = Self.comparisonPairs(
       variants: outcomes.map(\.variant.name), reference: suite.compareTo,
       all: options.comparesAllPairs)
-    var location: String?
-    let finishedRuns = outcomes.map(\.outcome.results)
-    // This evaluation's runs are in the history as they will be once stored.
-    let history =
-      try reporter.map { _ in
-        try (store?.runs(suite: suite.name) ?? [])
-          + finishedRuns.map { RunRecord(info: $0.run, summary: $0.summary) }
-      } ?? []
-    // The runs are stored while the reports are written (each has a core to itself on a
-    // machine with two); a store that fails is reported once the reports are written, with
-    // where they are.
-    let stageEnded = self.stageEnded
-    let saving = store.map { store in
-      Task.detached { () throws -> Void in
-        try Self.save(finishedRuns, in: store)
-        stageEnded("runs stored")
-      }
+    let heads = outcomes.map { outcome -> RunResults in
+      var head = outcome.outcome.results
+      head.cases = []
+      head.threads = nil
+      return head
     }
-    if let reporter {
-      do {
-        location = try reporter.write(
-          finishedRuns, evaluationID: evaluationID, history: history, baseline: baselineRun,
-          pairs: pairs)
-      } catch {
-        _ = try? await saving?.value
-        throw error
-      }
-      stageEnded("reports written")
-    }
-    do {
-      try await saving?.value
-    } catch let failure as StoreFailure {
-      throw failure.error(reportLocation: location)
-    }
+    let location = try await outputs.finish(
+      heads, outlines: outcomes.map(\.outcome.outline), baseline: baselineRun, pairs: pairs,
+      stageEnded: stageEnded)
     var result = EvaluationResult(
       suite: suite, runs: runs, evaluationID: evaluationID, reportLocation: location)
     result.comparisonPairs = pairs
     return result
+  }
+
+  /// The modes a variant runs in: `--mode`'s, else the variant's or the suite's.
+  private func modes(for variant: Variant, in suite: Suite) -> [ReplayMode] {
+    options.modes.isEmpty ? suite.modes(for: variant) : options.modes
+  }
+
+  /// A variant's run as it starts (its times and scope are set when it finishes).
+  private func info(
+    suite: Suite, variant: Variant, stamp: String, modes: [ReplayMode], at time: Date
+  ) -> RunInfo {
+    let spec = suite.spec(for: variant)
+    return RunInfo(
+      id: "\(stamp)-\(variant.name)", suite: suite.name, variant: variant.name,
+      modes: modes.map(\.rawValue), modelSource: options.modelSource, model: spec.model.name,
+      startedAt: RunStamp.timestamp(time), finishedAt: RunStamp.timestamp(time),
+      gitCommit: options.gitCommit, toolVersion: options.toolVersion,
+      shard: options.shard?.description, thresholds: thresholds(suite.thresholds))
+  }
+
+  /// Reads every fixture once, validating, before any decision is asked.
+  private func survey(_ suite: Suite, filter: ThreadFilter, keepsLabels: Bool) throws
+    -> FixturePass.Found
+  {
+    let pass = FixturePass(suite: suite, filter: filter, validates: true, keepsLabels: keepsLabels)
+    try FixtureStream(files: suite.fixtureFiles).forEachThread { pass.see($0) }
+    return try checked(pass.found, suite: suite, filter: filter)
+  }
+
+  /// What a whole pass over the fixtures found, once its problems are thrown.
+  ///
+  /// - Throws: ``SuiteProblems`` for validation's errors (its warnings go to ``warn``), the
+  ///   ``ProbeError`` of a `--thread` pattern that matched no thread.
+  private func checked(_ found: FixturePass.Found, suite: Suite, filter: ThreadFilter) throws
+    -> FixturePass.Found
+  {
+    if let validation = found.validation {
+      for warning in validation.warnings { warn(warning) }
+      try validation.check()
+    }
+    try found.checkFilter(filter, suite: suite.name)
+    return found
   }
 
   /// The pairs of runs an evaluation compares, as indexes into its variants: the reference
@@ -280,49 +356,6 @@ public struct Evaluation: Sendable {
     return indexes.filter { $0 != anchor }.map {
       ComparisonPair(baseline: anchor, candidate: $0)
     }
-  }
-
-  /// The runs a store did not take, and why: an
-  /// ``EvaluationError/runsNotStored(runs:reportLocation:reason:status:)`` once the reports'
-  /// location is known.
-  struct StoreFailure: Error {
-    var runs: [String]
-    var error: any Error
-
-    func error(reportLocation: String?) -> EvaluationError {
-      let refold = error as? any RefoldError
-      return EvaluationError.runsNotStored(
-        runs: runs, reportLocation: reportLocation,
-        reason: refold?.description ?? "\(error)", status: refold?.exitStatus ?? .environment)
-    }
-  }
-
-  /// Saves each run, trying a run whose store failed for a reason of the environment (a busy
-  /// or full store) twice more.
-  ///
-  /// - Throws: ``StoreFailure`` naming the runs not stored.
-  private static func save(_ runs: [RunResults], in store: any RunStore) throws {
-    var failed: [String] = []
-    var lastError: (any Error)?
-    for results in runs {
-      var attempt = 0
-      while true {
-        do {
-          try store.save(results)
-          break
-        } catch {
-          attempt += 1
-          let retryable = (error as? any RefoldError)?.exitStatus == .environment
-          guard retryable, attempt < 3 else {
-            failed.append(results.run.id)
-            lastError = error
-            break
-          }
-        }
-      }
-    }
-    guard let lastError else { return }
-    throw StoreFailure(runs: failed, error: lastError)
   }
 
   /// The variants named, in the order given (every variant when none is named).

@@ -1,19 +1,13 @@
 /// Where an evaluation reports its progress: one variant at a time, one case at a time.
 ///
-/// The CLI draws a progress line on a terminal; ``SilentProgress`` shows nothing.
+/// The golden threads are read as they are evaluated, so how many cases a run will have is
+/// not known ahead; progress is how much of the fixtures has been read. The CLI draws a
+/// progress line on a terminal; ``SilentProgress`` shows nothing.
 public protocol EvaluationProgress: Sendable {
-  /// A variant starts; `total` cases are expected.
-  func start(label: String, total: Int)
-  /// One more case is scored.
-  func advance()
+  /// A variant starts over fixtures of `fixtureBytes` bytes.
+  func start(label: String, fixtureBytes: Int)
+  /// One more case is scored, its thread ending `bytesRead` bytes into the fixtures.
+  func advance(bytesRead: Int)
   /// The variant's cases are all scored.
   func finish()
-  /// Whether ``start(label:total:)`` needs the number of cases: counting them folds every
-  /// golden thread once more, so progress that shows nothing says no (the total is then 0).
-  var needsTotal: Bool { get }
-}
-
-extension EvaluationProgress {
-  /// Progress needs the total unless it says otherwise.
-  public var needsTotal: Bool { true }
 }

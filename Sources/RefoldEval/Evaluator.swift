@@ -41,6 +41,10 @@ public struct Evaluator: Sendable {
     public var includesThreads: Bool
     /// Timestamps for events produced in loop mode.
     public var clock: AgentLoop.Clock
+    /// Encode each case as compact JSON where it is scored (``ThreadCases/encodedCases``),
+    /// so that the writers the cases are handed to do not encode them on the one task that
+    /// hands them on.
+    public var encodesCases = false
 
     public init(
       modes: [ReplayMode] = [.step], concurrency: Int = 4, retention: ContextRetention = .failing,
@@ -80,7 +84,11 @@ public struct Evaluator: Sendable {
   /// A thread's cases, produced by one child task.
   private struct ThreadOutcome: Sendable {
     var index: Int
+    var thread: String
+    var events: [Event]
     var cases: [CaseResult]
+    /// Each case as compact JSON, when the run encodes them (empty for one that fails to).
+    var encoded: [[UInt8]] = []
     var failures: [SuiteError]
   }
 
@@ -91,13 +99,33 @@ public struct Evaluator: Sendable {
     threads: [[Event]], info: RunInfo,
     sink: (CaseResult) async throws -> Void = { _ in }
   ) async throws -> EvaluationOutcome {
-    let selected = threads.filter { events in
-      guard let shard = options.shard, let id = events.first?.thread else { return true }
-      return shard.includes(id)
-    }
+    var remaining = threads[...]
+    return try await run(
+      next: { remaining.popFirst() }, info: info, handOn: { _ in }, sink: sink)
+  }
+
+  /// Evaluates the threads `next` gives, one after another until it gives nil, handing each
+  /// thread's cases on as the thread is scored.
+  ///
+  /// At most ``Options/concurrency`` threads are replayed at once, and a thread is asked of
+  /// `next` only when one finishes; threads that finish before an earlier one wait for it (at
+  /// most a few times the concurrency), so `handOn` and `sink` see threads and cases in the
+  /// order `next` gave them. With ``Options/keepsCases`` off nothing holds a case or a thread
+  /// after `handOn` returns: the outcome keeps each case's ``CaseOutline``.
+  ///
+  /// - Throws: what `next`, `handOn` or `sink` throw; model source failures are cases.
+  public func run(
+    next: () async throws -> [Event]?, info: RunInfo,
+    handOn: (ThreadCases) async throws -> Void,
+    sink: (CaseResult) async throws -> Void = { _ in }
+  ) async throws -> EvaluationOutcome {
     var scorer = Scorer()
     var kept: [CaseResult] = []
+    var outlines: [CaseOutline] = []
     var failures: [SuiteError] = []
+    var threadMap: [String: [Event]]?
+    if options.includesThreads && options.keepsCases { threadMap = [:] }
+    var threadCount = 0
     let reducer = spec.reducer
     let decider = self.decider
     let expectations = self.expectations
@@ -106,62 +134,87 @@ public struct Evaluator: Sendable {
     let modes = options.modes
     let stopOnSourceError = options.stopOnSourceError
     let judge = self.judge
+    let shard = options.shard
+    let includesThreads = options.includesThreads
+    let encodesCases = options.encodesCases
+    let concurrency = max(1, options.concurrency)
+    // Threads finished ahead of the next one to hand on, at most.
+    let window = 4 * concurrency + 16
 
     try await withThrowingTaskGroup(of: ThreadOutcome.self) { group in
       var started = 0
-      func start() {
-        let index = started
-        let events = selected[index]
-        started += 1
-        group.addTask {
-          let golden = GoldenThread(events: events, reducer: reducer)
-          var outcome = ThreadOutcome(index: index, cases: [], failures: [])
-          // Each replay is its own session: recorded answers count from the first again.
-          if modes.contains(.step) {
-            var step = StepReplay(
-              reducer: reducer, decider: decider.session(), expectations: expectations,
-              retention: retention, stopOnSourceError: stopOnSourceError)
-            step.judge = judge?.session()
-            let replayed = await step.run(golden)
-            outcome.cases += replayed.cases
-            outcome.failures += replayed.sourceFailures
+      var exhausted = false
+      var running = 0
+      func start() async throws {
+        while !exhausted {
+          guard let events = try await next() else {
+            exhausted = true
+            return
           }
-          if modes.contains(.loop), !(stopOnSourceError && !outcome.failures.isEmpty),
-            let replayed = await LoopReplay(
-              reducer: reducer, decider: decider.session(), expectations: expectations,
-              retention: retention, clock: clock
-            ).run(golden)
-          {
-            outcome.cases.append(replayed.result)
-            if let failure = replayed.sourceFailure { outcome.failures.append(failure) }
+          if let shard, let id = events.first?.thread, !shard.includes(id) { continue }
+          let index = started
+          started += 1
+          running += 1
+          group.addTask {
+            let golden = GoldenThread(events: events, reducer: reducer)
+            var outcome = ThreadOutcome(
+              index: index, thread: golden.id, events: includesThreads ? events : [], cases: [],
+              failures: [])
+            // Each replay is its own session: recorded answers count from the first again.
+            if modes.contains(.step) {
+              var step = StepReplay(
+                reducer: reducer, decider: decider.session(), expectations: expectations,
+                retention: retention, stopOnSourceError: stopOnSourceError)
+              step.judge = judge?.session()
+              let replayed = await step.run(golden)
+              outcome.cases += replayed.cases
+              outcome.failures += replayed.sourceFailures
+            }
+            if modes.contains(.loop), !(stopOnSourceError && !outcome.failures.isEmpty),
+              let replayed = await LoopReplay(
+                reducer: reducer, decider: decider.session(), expectations: expectations,
+                retention: retention, clock: clock
+              ).run(golden)
+            {
+              outcome.cases.append(replayed.result)
+              if let failure = replayed.sourceFailure { outcome.failures.append(failure) }
+            }
+            if encodesCases {
+              outcome.encoded = outcome.cases.map { (try? ResultsWriter.compactCase($0)) ?? [] }
+            }
+            return outcome
           }
-          return outcome
+          return
         }
       }
-      for _ in 0..<min(max(1, options.concurrency), selected.count) { start() }
+      for _ in 0..<concurrency { try await start() }
       var waiting: [Int: ThreadOutcome] = [:]
       var nextToEmit = 0
       var stopping = false
       while let finished = try await group.next() {
+        running -= 1
         waiting[finished.index] = finished
         if stopOnSourceError, !finished.failures.isEmpty { stopping = true }
         while let ready = waiting.removeValue(forKey: nextToEmit) {
           for result in ready.cases {
             scorer.add(result)
+            outlines.append(CaseOutline(result))
             try await sink(result)
             if options.keepsCases { kept.append(result) }
           }
+          if threadMap != nil, !ready.thread.isEmpty { threadMap?[ready.thread] = ready.events }
+          try await handOn(
+            ThreadCases(
+              thread: ready.thread, events: ready.events, cases: ready.cases,
+              encodedCases: ready.encoded.contains(where: \.isEmpty) ? [] : ready.encoded))
           failures += ready.failures
+          threadCount += 1
           nextToEmit += 1
         }
-        if !stopping, started < selected.count { start() }
-      }
-    }
-    var threadMap: [String: [Event]]?
-    if options.includesThreads {
-      threadMap = [:]
-      for events in selected {
-        if let id = events.first?.thread { threadMap?[id] = events }
+        // Top up to the concurrency, unless too many threads wait for a slow one.
+        while !stopping, !exhausted, running < concurrency, waiting.count < window {
+          try await start()
+        }
       }
     }
     var runInfo = info
@@ -170,9 +223,11 @@ public struct Evaluator: Sendable {
     summary.judgeCalibration = judgeCalibration
     let results = RunResults(
       run: runInfo, summary: summary, byIntent: scorer.breakdown, cases: kept,
-      threads: threadMap)
-    return EvaluationOutcome(
-      results: results, sourceFailures: failures, threadCount: selected.count)
+      threads: includesThreads && options.keepsCases ? threadMap : nil)
+    var outcome = EvaluationOutcome(
+      results: results, sourceFailures: failures, threadCount: threadCount)
+    outcome.outlines = outlines
+    return outcome
   }
 
   /// Evaluates `variant` of `suite` over the suite's fixtures.
@@ -200,4 +255,18 @@ public struct EvaluationOutcome: Sendable, Hashable {
   public var sourceFailures: [SuiteError]
   /// Golden threads evaluated (after sharding).
   public var threadCount: Int
+  /// Every case's outline, in case order (kept whether or not the results keep the cases).
+  public var outlines: [CaseOutline] = []
+
+  public init(results: RunResults, sourceFailures: [SuiteError], threadCount: Int) {
+    self.results = results
+    self.sourceFailures = sourceFailures
+    self.threadCount = threadCount
+    self.outlines = results.cases.map(CaseOutline.init)
+  }
+
+  /// The run's outline: its info, summary and every case's outline.
+  public var outline: RunOutline {
+    RunOutline(run: results.run, summary: results.summary, cases: outlines)
+  }
 }

@@ -16,6 +16,16 @@ public enum Gate {
     _ results: RunResults, thresholds: Thresholds, minAccuracy: Double? = nil,
     baseline: RunResults? = nil
   ) -> GateOutcome {
+    evaluate(
+      results.outline, thresholds: thresholds, minAccuracy: minAccuracy,
+      baseline: baseline?.outline)
+  }
+
+  /// Checks a run's outline against `thresholds` and, when given, against `baseline`'s.
+  public static func evaluate(
+    _ results: RunOutline, thresholds: Thresholds, minAccuracy: Double? = nil,
+    baseline: RunOutline? = nil
+  ) -> GateOutcome {
     var failures: [String] = []
     var checks: [GateCheck] = []
     let summary = results.summary
@@ -56,6 +66,13 @@ public enum Gate {
 
   /// The paired comparison of two runs on their shared cases (``CasePairing``).
   public static func compare(baseline: RunResults, current: RunResults, maxP: Double = 0.05)
+    -> Regression
+  {
+    compare(baseline: baseline.outline, current: current.outline, maxP: maxP)
+  }
+
+  /// The paired comparison of two runs' outlines on their shared cases.
+  public static func compare(baseline: RunOutline, current: RunOutline, maxP: Double = 0.05)
     -> Regression
   {
     let pairing = CasePairing(baseline: baseline, candidate: current)

@@ -46,7 +46,7 @@ public struct JudgeCalibration: Sendable, Hashable {
   }
 
   /// The thread's expectation when one of its steps carries a human label, else nil.
-  private static func labelledExpectation(_ events: [Event], suite: Suite)
+  static func labelledExpectation(_ events: [Event], suite: Suite)
     -> ThreadExpectation?
   {
     guard let id = events.first?.thread else { return nil }

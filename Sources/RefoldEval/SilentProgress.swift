@@ -1,9 +1,7 @@
 /// Progress that shows nothing: the default of an ``Evaluation``.
 public struct SilentProgress: EvaluationProgress {
   public init() {}
-
-  public func start(label: String, total: Int) {}
-  public func advance() {}
+  public func start(label: String, fixtureBytes: Int) {}
+  public func advance(bytesRead: Int) {}
   public func finish() {}
-  public var needsTotal: Bool { false }
 }

@@ -31,6 +31,13 @@ extension Escaping {
     }
   }
 
+  /// The script-safe compact JSON bytes of `value`.
+  static func scriptSafeBytes(_ value: JSONValue) -> [UInt8] {
+    var output: [UInt8] = []
+    appendScriptSafeJSON(value, to: &output)
+    return output
+  }
+
   /// The script-safe compact JSON text of `value`.
   static func scriptSafeJSON(_ value: JSONValue) -> String {
     var output: [UInt8] = []

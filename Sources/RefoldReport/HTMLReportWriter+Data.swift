@@ -30,37 +30,31 @@ extension HTMLReportWriter {
     var stringIndex: [String: Int] = [:]
     var threadNames: [String] = []
     var threadIndex: [String: Int] = [:]
-    var cases: [JSONValue] = []
-    var timelines: [String: JSONValue] = [:]
-    /// The parameters of cases that keep no details, each distinct entry once: `[value]`
-    /// when expected and actual are the same, else `[expected, actual]`.
-    var parameters: [JSONValue] = []
-    var parameterIndex: [String: Int] = [:]
+    /// The parameters of cases that keep no details, each distinct entry once (as its
+    /// bytes): `[value]` when expected and actual are the same, else `[expected, actual]`.
+    var parameters: [[UInt8]] = []
+    var parameterIndex: [ArraySlice<UInt8>: Int] = [:]
     /// Bytes of the parameter table.
     var parameterBytes = 0
-    /// For each case, its entry in the parameter table, or -1.
-    var parameterEntries: [Int] = []
     let maxText: Int
-    /// Bytes left for contexts and raw responses.
-    var detailBudget: Int
     /// Bytes left for the parameter table.
     var parameterBudget: Int
 
-    init(maxText: Int, detailBudget: Int, parameterBudget: Int = 0) {
+    init(maxText: Int, parameterBudget: Int = 0) {
       self.maxText = maxText
-      self.detailBudget = detailBudget
       self.parameterBudget = parameterBudget
     }
 
-    /// The index in the parameter table of a case's expected and actual parameters.
+    /// A case's expected and actual parameters as the parameter table keys and holds them.
     ///
-    /// A pair not yet in the table is added; nil once the table's budget is spent. Values
-    /// past ``HTMLReportWriter/maxSearchedParameterText`` are clipped: the table is for search.
-    mutating func parameterEntry(expected: JSONValue?, actual: JSONValue?) -> Int? {
+    /// Values past ``HTMLReportWriter/maxSearchedParameterText`` are clipped: the table is
+    /// for search.
+    func parameterCandidate(expected: JSONValue?, actual: JSONValue?) -> (
+      key: [UInt8], entry: [UInt8]
+    ) {
       let expectedText = expected?.canonicalString ?? ""
       let actualText = actual?.canonicalString ?? ""
       let key = expectedText == actualText ? expectedText : expectedText + "\u{0}" + actualText
-      if let index = parameterIndex[key] { return index }
       func clipped(_ value: JSONValue?, _ text: String) -> JSONValue {
         guard let value else { return .null }
         let limit = HTMLReportWriter.maxSearchedParameterText
@@ -72,12 +66,20 @@ extension HTMLReportWriter {
         expectedText == actualText
         ? [clipped(actual, actualText)]
         : [clipped(expected, expectedText), clipped(actual, actualText)]
-      let size = Escaping.scriptSafeJSON(entry).utf8.count + 1
+      return (Array(key.utf8), Escaping.scriptSafeBytes(entry))
+    }
+
+    /// The index in the parameter table of a candidate (see ``parameterCandidate``).
+    ///
+    /// A key not yet in the table is added; nil once the table's budget is spent.
+    mutating func parameterEntry(key: ArraySlice<UInt8>, entry: ArraySlice<UInt8>) -> Int? {
+      if let index = parameterIndex[key] { return index }
+      let size = entry.count + 1
       guard size <= parameterBudget else { return nil }
       parameterBudget -= size
       parameterBytes += size
-      parameters.append(entry)
-      parameterIndex[key] = parameters.count - 1
+      parameters.append(Array(entry))
+      parameterIndex[ArraySlice(Array(key))] = parameters.count - 1
       return parameters.count - 1
     }
 
@@ -138,7 +140,7 @@ extension HTMLReportWriter {
     /// "f": failure, "rb": retry behaviour, "or": over the cap, "es": escalation, "x":
     /// context, "r": raw response, "o": left out}`; context and raw response only when
     /// `detailed`, from the same budget as the cases'.
-    mutating func modelCall(_ call: LoopModelCall, detailed: Bool) -> JSONValue {
+    func modelCall(_ call: LoopModelCall, detailed: Bool) -> HTMLRowTemplate {
       var entry: [String: JSONValue] = ["s": .int(Int64(call.step)), "q": .int(Int64(call.seq))]
       if let intent = call.intent {
         entry["n"] = .string(intent.name)
@@ -149,37 +151,99 @@ extension HTMLReportWriter {
       if call.overRetry == true { entry["or"] = .bool(true) }
       if call.escalation == true { entry["es"] = .bool(true) }
       if call.omitted == true { entry["o"] = .bool(true) }
-      guard detailed else { return .object(entry) }
+      var template = HTMLRowTemplate()
+      guard detailed else {
+        template.append(Escaping.scriptSafeBytes(.object(entry)))
+        return template
+      }
       let context = call.context.map(clip)
       let raw = call.rawResponse.map(embed)
+      var included = entry
+      if let context { included["x"] = context }
+      if let raw { included["r"] = raw }
+      var omitted = entry
+      omitted["o"] = .bool(true)
+      let includedBytes = Escaping.scriptSafeBytes(.object(included))
+      let omittedBytes = Escaping.scriptSafeBytes(.object(omitted))
       let size =
-        (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
-        + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
-      if size <= detailBudget {
-        detailBudget -= size
-        if let context { entry["x"] = context }
-        if let raw { entry["r"] = raw }
-      } else {
-        entry["o"] = .bool(true)
-      }
-      return .object(entry)
+        (context.map(Escaping.scriptSafeBytes)?.count ?? 0)
+        + (raw.map(Escaping.scriptSafeBytes)?.count ?? 0)
+      template.slots.append(.init(size: size, included: includedBytes, omitted: omittedBytes))
+      template.append(slot: 0)
+      return template
     }
 
-    /// Adds one case; `differs` keeps its details (parameters, context, raw response) even
+    /// A JSON object of members whose values are templates, in the order of their keys.
+    ///
+    /// A member whose key is in `bare` is written without its key: it is a detail holding
+    /// members of its own, sorted where its key sorts.
+    static func object(
+      _ members: [(key: String, value: HTMLRowTemplate)], bare: Set<String> = []
+    ) -> HTMLRowTemplate {
+      // The members' details draw on the budget in the order the members are given; their
+      // bytes are in the order of the keys.
+      var template = HTMLRowTemplate()
+      var bases: [Int] = []
+      for member in members {
+        bases.append(template.slots.count)
+        template.slots += member.value.slots
+      }
+      template.append([UInt8(ascii: "{")])
+      let sorted = members.indices.sorted {
+        members[$0].key.utf8.lexicographicallyPrecedes(members[$1].key.utf8)
+      }
+      for (offset, index) in sorted.enumerated() {
+        let member = members[index]
+        if offset > 0 { template.append([UInt8(ascii: ",")]) }
+        if !bare.contains(member.key) {
+          var key: [UInt8] = []
+          Escaping.appendScriptSafeJSONString(member.key, to: &key)
+          key.append(UInt8(ascii: ":"))
+          template.append(key)
+        }
+        template.appendPieces(of: member.value, slotBase: bases[index])
+      }
+      template.append([UInt8(ascii: "}")])
+      return template
+    }
+
+    /// `"key":value` for each member, in the order of their keys, joined by commas.
+    static func members(_ members: [String: JSONValue]) -> [UInt8] {
+      var output: [UInt8] = []
+      let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      for (offset, key) in keys.enumerated() {
+        if offset > 0 { output.append(UInt8(ascii: ",")) }
+        Escaping.appendScriptSafeJSONString(key, to: &output)
+        output.append(UInt8(ascii: ":"))
+        Escaping.appendScriptSafeJSON(members[key, default: .null], to: &output)
+      }
+      return output
+    }
+
+    static func literal(_ value: JSONValue) -> HTMLRowTemplate {
+      var template = HTMLRowTemplate()
+      template.append(Escaping.scriptSafeBytes(value))
+      return template
+    }
+
+    /// One case's row; `differs` keeps its details (parameters, context, raw response) even
     /// when it passed, because another variant decided the same case differently.
     ///
-    /// `parameterEntry` is the case's entry in the parameter table, or -1.
-    mutating func add(
-      _ result: CaseResult, variant: Int, differs: Bool = false, parameterEntry: Int = -1
-    ) {
-      parameterEntries.append(parameterEntry)
+    /// The context and raw response are a detail of the row (the members `o` to `x`, with
+    /// them or with `o`), and so is each detailed model call of a loop run: whether they fit
+    /// the detail budget is decided when the block is written.
+    mutating func row(_ result: CaseResult, variant: Int, differs: Bool = false)
+      -> HTMLRowTemplate
+    {
       let threadNumber = thread(result.thread)
       let isLoop = result.mode == "loop"
+      let detailed = !result.passed || differs
       var extra: [String: JSONValue] = [:]
       let defaultID = isLoop ? "\(result.thread)@loop" : "\(result.thread)#\(result.step ?? -1)"
       if result.id != defaultID { extra["i"] = .string(result.id) }
       if !isLoop && result.mode != "step" { extra["m"] = .string(result.mode) }
-      if !result.passed || differs {
+      var detail: (size: Int, context: JSONValue?, raw: JSONValue?)?
+      if detailed {
         if differs { extra["df"] = .bool(true) }
         if let expected = result.expected { extra["ep"] = embed(expected.parameters) }
         if let actual = result.actual { extra["ap"] = embed(actual.parameters) }
@@ -189,15 +253,11 @@ extension HTMLReportWriter {
         if let failure = result.failure { extra["f"] = clip(failure) }
         let context = result.context.map(clip)
         let raw = result.rawResponse.map(embed)
-        let size =
-          (context.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
-          + (raw.map(Escaping.scriptSafeJSON)?.utf8.count ?? 0)
-        if size <= detailBudget {
-          detailBudget -= size
-          if let context { extra["x"] = context }
-          if let raw { extra["r"] = raw }
-        } else if context != nil || raw != nil {
-          extra["o"] = .bool(true)
+        if context != nil || raw != nil {
+          let size =
+            (context.map(Escaping.scriptSafeBytes)?.count ?? 0)
+            + (raw.map(Escaping.scriptSafeBytes)?.count ?? 0)
+          detail = (size, context, raw)
         }
         if let accepted = result.accepted, !accepted.isEmpty {
           extra["ac"] = .array(accepted.map(JSONValue.string))
@@ -218,8 +278,30 @@ extension HTMLReportWriter {
       }
       if let behaviour = result.retryBehaviour { extra["rb"] = .string(behaviour) }
       if let behaviour = result.expectedRetryBehaviour { extra["xb"] = .string(behaviour) }
-      if let usage = result.usage, !result.passed || differs {
+      if let usage = result.usage, detailed {
         extra["u"] = .array([.int(Int64(usage.inputTokens)), .int(Int64(usage.outputTokens))])
+      }
+      // The case's own detail first: it draws on the budget before its model calls.
+      var members: [(key: String, value: HTMLRowTemplate)] = []
+      if let detail {
+        // The members from `o` to `x`, with the details or without them.
+        var included: [String: JSONValue] = [:]
+        var omitted: [String: JSONValue] = ["o": .bool(true)]
+        for key in ["rb", "u"] {
+          if let value = extra.removeValue(forKey: key) {
+            included[key] = value
+            omitted[key] = value
+          }
+        }
+        if let context = detail.context { included["x"] = context }
+        if let raw = detail.raw { included["r"] = raw }
+        var slot = HTMLRowTemplate()
+        slot.slots.append(
+          .init(
+            size: detail.size, included: Self.members(included),
+            omitted: Self.members(omitted)))
+        slot.append(slot: 0)
+        members.append(("o", slot))
       }
       if let behaviour = result.behaviour {
         var loop: [String: JSONValue] = [
@@ -242,76 +324,44 @@ extension HTMLReportWriter {
           }
           loop["dv"] = .object(entry)
         }
+        var loopMembers: [(key: String, value: HTMLRowTemplate)] = []
         if !result.passed || behaviour.events.count <= 200 {
           loop["ev"] = events(behaviour.events)
           if let calls = behaviour.modelCalls, !calls.isEmpty {
-            loop["mc"] = .array(
-              calls.map { modelCall($0, detailed: !result.passed || differs) })
+            var list = HTMLRowTemplate()
+            list.append([UInt8(ascii: "[")])
+            for (offset, call) in calls.enumerated() {
+              if offset > 0 { list.append([UInt8(ascii: ",")]) }
+              list.append(modelCall(call, detailed: detailed))
+            }
+            list.append([UInt8(ascii: "]")])
+            loopMembers.append(("mc", list))
           }
         }
-        extra["b"] = .object(loop)
+        for (key, value) in loop { loopMembers.append((key, Self.literal(value))) }
+        members.append(("b", Self.object(loopMembers)))
       }
-      var row: [JSONValue] = [
-        .int(Int64(variant)), .int(Int64(threadNumber)), .int(isLoop ? 1 : 0),
-        .int(Int64(result.step ?? -1)), .int(Int64(result.seq ?? -1)),
-        .int(Int64(result.expected.map { string($0.name) } ?? -1)),
-        .int(Int64(result.actual.map { string($0.name) } ?? -1)),
-        .int(Int64(HTMLReportWriter.verdicts.firstIndex(of: result.verdict) ?? 0)),
+      for (key, value) in extra { members.append((key, Self.literal(value))) }
+      var template = HTMLRowTemplate()
+      var row: [UInt8] = [UInt8(ascii: "[")]
+      let numbers = [
+        variant, threadNumber, isLoop ? 1 : 0, result.step ?? -1, result.seq ?? -1,
+        result.expected.map { string($0.name) } ?? -1,
+        result.actual.map { string($0.name) } ?? -1,
+        HTMLReportWriter.verdicts.firstIndex(of: result.verdict) ?? 0,
       ]
-      if !extra.isEmpty { row.append(.object(extra)) }
-      cases.append(.array(row))
-    }
-
-    /// The serialised block, safe inside `<script type="application/json">`.
-    func serialised(variants: [String]) -> [UInt8] {
-      var output: [UInt8] = []
-      output.reserveCapacity(cases.count * 48)
-      output.append(contentsOf: #"{"v":"#.utf8)
-      Escaping.appendScriptSafeJSON(.array(variants.map(JSONValue.string)), to: &output)
-      output.append(contentsOf: #","s":"#.utf8)
-      Escaping.appendScriptSafeJSON(.array(strings.map(JSONValue.string)), to: &output)
-      output.append(contentsOf: #","h":"#.utf8)
-      Escaping.appendScriptSafeJSON(.array(threadNames.map(JSONValue.string)), to: &output)
-      output.append(contentsOf: #","c":["#.utf8)
-      for (offset, row) in cases.enumerated() {
-        if offset > 0 { output.append(contentsOf: ",\n".utf8) }
-        Escaping.appendScriptSafeJSON(row, to: &output)
+      for (offset, number) in numbers.enumerated() {
+        if offset > 0 { row.append(UInt8(ascii: ",")) }
+        row.append(contentsOf: String(number).utf8)
       }
-      output.append(contentsOf: #"],"p":["#.utf8)
-      for (offset, entry) in parameters.enumerated() {
-        if offset > 0 { output.append(UInt8(ascii: ",")) }
-        Escaping.appendScriptSafeJSON(entry, to: &output)
+      template.append(row)
+      if !members.isEmpty {
+        template.append([UInt8(ascii: ",")])
+        template.append(Self.object(members, bare: detail == nil ? [] : ["o"]))
       }
-      output.append(contentsOf: #"],"q":["#.utf8)
-      for (offset, entry) in parameterEntries.enumerated() {
-        if offset > 0 { output.append(UInt8(ascii: ",")) }
-        output.append(contentsOf: String(entry).utf8)
-      }
-      output.append(contentsOf: #"],"e":"#.utf8)
-      Escaping.appendScriptSafeJSON(.object(timelines), to: &output)
-      output.append(UInt8(ascii: "}"))
-      return output
+      template.append([UInt8(ascii: "]")])
+      return template
     }
-  }
-
-  /// The ids of the cases that two variants decided differently (verdict, intent or
-  /// parameters), or that only some variants have.
-  static func differingCases(_ runs: [RunResults]) -> Set<String> {
-    guard runs.count > 1 else { return [] }
-    var decisions: [String: [String]] = [:]
-    for run in runs {
-      for result in run.cases {
-        let decision =
-          result.verdict.rawValue + " " + (result.actual?.name ?? "")
-          + " " + (result.actual?.parameters.canonicalString ?? "")
-        decisions[result.id, default: []].append(decision)
-      }
-    }
-    var differing: Set<String> = []
-    for (id, list) in decisions where list.count != runs.count || Set(list).count > 1 {
-      differing.insert(id)
-    }
-    return differing
   }
 
   /// Most bytes of timelines embedded, so that a run of 100,000 decisions stays a page a
@@ -330,75 +380,4 @@ extension HTMLReportWriter {
 
   /// A remaining timeline budget below this embeds no more timelines.
   static let smallestTimeline = 256
-
-  /// The data block for `runs`: every case, and the timelines of the threads they refer to.
-  ///
-  /// Timelines are embedded for every thread when their events fit `maxTimelineEvents` and
-  /// their bytes ``maxTimelineBytes``; otherwise threads with a failing case come first,
-  /// then the others while both budgets last.
-  func dataBlock(_ runs: [RunResults]) -> [UInt8] {
-    var block = DataBlock(
-      maxText: maxEmbeddedText, detailBudget: maxDetailBytes,
-      parameterBudget: HTMLReportWriter.maxParameterBytes)
-    var failingThreads: Set<String> = []
-    let differing = HTMLReportWriter.differingCases(runs)
-    // The parameters of the cases that keep no details come first, so that every case can be
-    // found by its parameters; what the table needs past its reserve is taken from the
-    // contexts' budget (a context left out is still in results.json).
-    var entries: [Int] = []
-    for run in runs {
-      for result in run.cases {
-        guard result.passed, !differing.contains(result.id),
-          result.expected != nil || result.actual != nil
-        else {
-          entries.append(-1)
-          continue
-        }
-        entries.append(
-          block.parameterEntry(
-            expected: result.expected?.parameters, actual: result.actual?.parameters) ?? -1)
-      }
-    }
-    block.detailBudget = max(
-      0,
-      block.detailBudget
-        - max(0, block.parameterBytes - HTMLReportWriter.reservedParameterBytes))
-    var position = 0
-    for (variant, run) in runs.enumerated() {
-      for result in run.cases {
-        block.add(
-          result, variant: variant, differs: differing.contains(result.id),
-          parameterEntry: entries[position])
-        position += 1
-        if !result.passed { failingThreads.insert(result.thread) }
-      }
-    }
-    var threads: [String: [Event]] = [:]
-    for run in runs {
-      for (name, events) in run.threads ?? [:] where threads[name] == nil {
-        threads[name] = events
-      }
-    }
-    let referenced = block.threadNames.filter { threads[$0] != nil }
-    let ordered =
-      referenced.filter { failingThreads.contains($0) }
-      + referenced.filter { !failingThreads.contains($0) }
-    var budget = maxTimelineEvents
-    var bytes = HTMLReportWriter.maxTimelineBytes
-    var measured: [UInt8] = []
-    for name in ordered {
-      guard bytes >= HTMLReportWriter.smallestTimeline else { break }
-      guard let events = threads[name], events.count <= budget,
-        let index = block.threadIndex[name]
-      else { continue }
-      let timeline = block.events(events)
-      measured.removeAll(keepingCapacity: true)
-      Escaping.appendScriptSafeJSON(timeline, to: &measured)
-      guard measured.count <= bytes else { continue }
-      budget -= events.count
-      bytes -= measured.count
-      block.timelines[String(index)] = timeline
-    }
-    return block.serialised(variants: runs.map(\.run.variant))
-  }
 }

@@ -61,12 +61,38 @@ public struct HTMLReportWriter: Sendable {
   /// - Returns: the path written.
   @discardableResult
   public func write(variants runs: [RunResults], to directory: String) throws -> String {
-    try ReportFile.write(render(variants: runs), named: HTMLReportWriter.fileName, in: directory)
+    let builder = try builder(for: runs)
+    return try ReportFile.write(named: HTMLReportWriter.fileName, in: directory) { output in
+      try write(runs, built: builder, into: output)
+    }
   }
 
   /// The page's bytes for the variants of one evaluation.
-  public func render(variants runs: [RunResults]) -> Data {
+  ///
+  /// - Throws: ``ReportError`` when a spool file cannot be written.
+  public func render(variants runs: [RunResults]) throws -> Data {
+    let builder = try builder(for: runs)
     var page = Data()
+    try write(runs, built: builder) { page.append(contentsOf: $0) }
+    return page
+  }
+
+  /// A builder fed with whole runs' threads, as an evaluation streams them.
+  private func builder(for runs: [RunResults]) throws -> HTMLDataBuilder {
+    let builder = try HTMLDataBuilder(writer: self, variants: runs.count)
+    for (index, results) in runs.enumerated() {
+      for thread in ThreadCases.split(results) { try builder.add(variant: index, thread) }
+    }
+    return builder
+  }
+
+  /// Writes the page for the runs' heads (no case is read from them) and the data block
+  /// `builder` was fed with.
+  func write(
+    _ runs: [RunResults], built builder: HTMLDataBuilder, into output: ([UInt8]) throws -> Void
+  ) throws {
+    defer { builder.abandon() }
+    var page: [UInt8] = []
     let suite = runs.first?.run.suite ?? "refold"
     page.append(contentsOf: head(title: "Refold · \(suite)").utf8)
     page.append(contentsOf: header(runs).utf8)
@@ -74,16 +100,17 @@ public struct HTMLReportWriter: Sendable {
     page.append(contentsOf: trends(runs).utf8)
     page.append(contentsOf: intentSection(runs).utf8)
     page.append(contentsOf: behaviourSection(runs).utf8)
-    page.append(contentsOf: caseSection(runs).utf8)
+    page.append(contentsOf: caseSection(runs, intents: builder.intents).utf8)
     page.append(contentsOf: "<script type=\"application/json\" id=\"refold-data\">".utf8)
-    page.append(contentsOf: dataBlock(runs))
-    page.append(contentsOf: "</script>\n<script>\n".utf8)
+    try output(page)
+    try builder.finish(variants: runs.map(\.run.variant), into: output)
+    page = Array("</script>\n<script>\n".utf8)
     page.append(
       contentsOf: HTMLReportWriter.script.replacingOccurrences(
         of: "ROWS_PER_PAGE", with: String(max(1, rowsPerPage))
       ).utf8)
     page.append(contentsOf: "</script>\n</body>\n</html>\n".utf8)
-    return page
+    try output(page)
   }
 
   func head(title: String) -> String {
@@ -372,14 +399,8 @@ public struct HTMLReportWriter: Sendable {
     return html
   }
 
-  func caseSection(_ runs: [RunResults]) -> String {
-    var intents = Set<String>()
-    for results in runs {
-      for result in results.cases {
-        if let name = result.expected?.name { intents.insert(name) }
-        if let name = result.actual?.name { intents.insert(name) }
-      }
-    }
+  /// The case table's section; `intents` are the cases' expected and actual intents.
+  func caseSection(_ runs: [RunResults], intents: Set<String>) -> String {
     let several = runs.count > 1
     var html = "<section id=\"cases\"><h2>Cases</h2>"
     if several {

@@ -60,118 +60,79 @@ public struct JUnitReportWriter: Sendable {
   }
 
   /// The XML document.
-  public func render(variants runs: [RunResults]) -> String {
+  ///
+  /// - Throws: ``ReportError`` when a spool file cannot be written.
+  public func render(variants runs: [RunResults]) throws -> String {
     var document = ""
-    render(variants: runs) { document += $0 }
+    try render(variants: runs) { document += $0 }
     return document
   }
 
-  /// Hands the XML document to `output` in pieces, in order: the totals first (counted in
-  /// a pass over the cases), then each suite as it is written.
-  func render(variants runs: [RunResults], into output: (String) throws -> Void) rethrows {
-    var gateSuites: [String] = []
-    var totals = (tests: 0, failures: 0, errors: 0, skipped: 0, time: 0.0)
-    for results in runs {
-      let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
-      let wallTime = JUnitReportWriter.wallTime(results.run)
-      let gate = GateView.gate(of: results)
-      let gateName = "refold.\(results.run.suite).\(results.run.variant).gate"
-      var gateCounts = (failures: 0, errors: 0, skipped: 0)
-      var gateCases = ""
-      for check in gate.checks {
-        var xml = "    <testcase name=\"\(Escaping.xml(GateView.title(check)))\" "
-        xml += "classname=\"\(Escaping.xml(gateName))\" time=\"0.000\""
-        let message = Escaping.xml(check.detail)
-        if !check.evaluated {
-          gateCounts.skipped += 1
-          xml += ">\n      <skipped message=\"\(message)\"/>\n    </testcase>\n"
-        } else if check.passed {
-          xml += "/>\n"
-        } else {
-          let element = check.name == GateCheck.sourceErrorsName ? "error" : "failure"
-          if element == "error" { gateCounts.errors += 1 } else { gateCounts.failures += 1 }
-          xml += ">\n      <\(element) message=\"\(message)\" type=\"\(Escaping.xml(check.name))\">"
-          xml += message + "</\(element)>\n    </testcase>\n"
-        }
-        gateCases += xml
-      }
-      totals.tests += gate.checks.count
-      totals.failures += gateCounts.failures
-      totals.errors += gateCounts.errors
-      totals.skipped += gateCounts.skipped
-      totals.time += wallTime
-      var gateSuite =
-        "  <testsuite name=\"\(Escaping.xml(gateName))\" tests=\"\(gate.checks.count)\" "
-      gateSuite += "failures=\"\(gateCounts.failures)\" errors=\"\(gateCounts.errors)\" "
-      gateSuite +=
-        "skipped=\"\(gateCounts.skipped)\" time=\"\(JUnitReportWriter.seconds(wallTime))\" "
-      gateSuite += "timestamp=\"\(timestamp)\">\n"
-      gateSuite += "    <properties><property name=\"verdict\" value=\"\(gate.verdict.rawValue)\"/>"
-      // The judge against people's labels, when the run checked it: how far to trust the
-      // judged rates the cases below carry.
-      if let calibration = results.summary.judgeCalibration {
-        gateSuite += "<property name=\"judge_agreement\" value=\""
-        gateSuite += Escaping.xml(JudgedView.sentence(calibration)) + "\"/>"
-        for label in calibration.disagreements {
-          gateSuite += "<property name=\"judge_disagreement\" value=\""
-          gateSuite += Escaping.xml(JudgedView.disagreement(label)) + "\"/>"
-        }
-      }
-      gateSuite += "</properties>\n"
-      gateSuite += gateCases + "  </testsuite>\n"
-      gateSuites.append(gateSuite)
-      for result in results.cases {
-        let counts = caseCounts(result)
-        totals.tests += 1
-        totals.failures += counts.failures
-        totals.errors += counts.errors
-        totals.skipped += counts.skipped
-      }
+  /// Writes the document for whole runs: their threads through the same builder an
+  /// evaluation streams them into.
+  func render(variants runs: [RunResults], into output: (String) throws -> Void) throws {
+    let builder = JUnitReportBuilder(writer: self, runs: runs.map(\.run))
+    defer { builder.abandon() }
+    for (index, results) in runs.enumerated() {
+      for thread in ThreadCases.split(results) { try builder.add(variant: index, thread) }
     }
-    let name = runs.first.map { "refold.\($0.run.suite)" } ?? "refold"
-    var header = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    header += "<testsuites name=\"\(Escaping.xml(name))\" tests=\"\(totals.tests)\" "
-    header += "failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" "
-    header += "skipped=\"\(totals.skipped)\" "
-    header += "time=\"\(JUnitReportWriter.seconds(totals.time))\">\n"
-    try output(header)
+    try builder.finish(runs) { try output(String(decoding: $0, as: UTF8.self)) }
+  }
 
-    for (results, gateSuite) in zip(runs, gateSuites) {
-      try output(gateSuite)
-      let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
-      // A thread's cases, by index, in the order threads first appear.
-      var byThread: [String: [Int]] = [:]
-      var order: [String] = []
-      for (index, result) in results.cases.enumerated() {
-        if byThread[result.thread] == nil { order.append(result.thread) }
-        byThread[result.thread, default: []].append(index)
+  /// A run's gate suite: one test case per gate check, and its counts.
+  func gateSuite(_ results: RunResults) -> (
+    xml: String, tests: Int, failures: Int, errors: Int, skipped: Int
+  ) {
+    let timestamp = Escaping.xml(JUnitReportWriter.timestamp(results.run.startedAt))
+    let wallTime = JUnitReportWriter.wallTime(results.run)
+    let gate = GateView.gate(of: results)
+    let gateName = "refold.\(results.run.suite).\(results.run.variant).gate"
+    var gateCounts = (failures: 0, errors: 0, skipped: 0)
+    var gateCases = ""
+    for check in gate.checks {
+      var xml = "    <testcase name=\"\(Escaping.xml(GateView.title(check)))\" "
+      xml += "classname=\"\(Escaping.xml(gateName))\" time=\"0.000\""
+      let message = Escaping.xml(check.detail)
+      if !check.evaluated {
+        gateCounts.skipped += 1
+        xml += ">\n      <skipped message=\"\(message)\"/>\n    </testcase>\n"
+      } else if check.passed {
+        xml += "/>\n"
+      } else {
+        let element = check.name == GateCheck.sourceErrorsName ? "error" : "failure"
+        if element == "error" { gateCounts.errors += 1 } else { gateCounts.failures += 1 }
+        xml += ">\n      <\(element) message=\"\(message)\" type=\"\(Escaping.xml(check.name))\">"
+        xml += message + "</\(element)>\n    </testcase>\n"
       }
-      for thread in order {
-        let cases = (byThread.removeValue(forKey: thread) ?? []).map { results.cases[$0] }
-        var counts = (failures: 0, errors: 0, skipped: 0)
-        for result in cases {
-          let one = caseCounts(result)
-          counts.failures += one.failures
-          counts.errors += one.errors
-          counts.skipped += one.skipped
-        }
-        let classname = "refold.\(results.run.suite).\(results.run.variant).\(thread)"
-        var xml = "  <testsuite name=\"\(Escaping.xml(classname))\" tests=\"\(cases.count)\" "
-        xml += "failures=\"\(counts.failures)\" errors=\"\(counts.errors)\" "
-        xml += "skipped=\"\(counts.skipped)\" time=\"0.000\" timestamp=\"\(timestamp)\">\n"
-        for result in cases {
-          xml += testcase(result, classname: classname)
-        }
-        xml += "  </testsuite>\n"
-        try output(xml)
+      gateCases += xml
+    }
+    var gateSuite =
+      "  <testsuite name=\"\(Escaping.xml(gateName))\" tests=\"\(gate.checks.count)\" "
+    gateSuite += "failures=\"\(gateCounts.failures)\" errors=\"\(gateCounts.errors)\" "
+    gateSuite +=
+      "skipped=\"\(gateCounts.skipped)\" time=\"\(JUnitReportWriter.seconds(wallTime))\" "
+    gateSuite += "timestamp=\"\(timestamp)\">\n"
+    gateSuite += "    <properties><property name=\"verdict\" value=\"\(gate.verdict.rawValue)\"/>"
+    // The judge against people's labels, when the run checked it: how far to trust the
+    // judged rates the cases below carry.
+    if let calibration = results.summary.judgeCalibration {
+      gateSuite += "<property name=\"judge_agreement\" value=\""
+      gateSuite += Escaping.xml(JudgedView.sentence(calibration)) + "\"/>"
+      for label in calibration.disagreements {
+        gateSuite += "<property name=\"judge_disagreement\" value=\""
+        gateSuite += Escaping.xml(JudgedView.disagreement(label)) + "\"/>"
       }
     }
-    try output("</testsuites>\n")
+    gateSuite += "</properties>\n"
+    gateSuite += gateCases + "  </testsuite>\n"
+    return (
+      gateSuite, gate.checks.count, gateCounts.failures, gateCounts.errors, gateCounts.skipped
+    )
   }
 
   /// What one case adds to its suite's counts: a failing case is a failure or an error with
   /// ``failingCases``, skipped without.
-  private func caseCounts(_ result: CaseResult) -> (failures: Int, errors: Int, skipped: Int) {
+  func caseCounts(_ result: CaseResult) -> (failures: Int, errors: Int, skipped: Int) {
     guard !result.passed else { return (0, 0, 0) }
     guard failingCases else { return (0, 0, 1) }
     return JUnitReportWriter.isError(result) ? (0, 1, 0) : (1, 0, 0)

@@ -78,6 +78,20 @@ public struct MarkdownSummaryWriter: Sendable {
   public func render(
     runs: [RunResults], comparisons: [Comparison] = [], baseline: Comparison? = nil
   ) -> String {
+    let failing = runs.map { results in
+      var list = FailingCaseList(limit: maxListed)
+      for result in results.cases { list.add(result) }
+      return list
+    }
+    return render(runs: runs, failing: failing, comparisons: comparisons, baseline: baseline)
+  }
+
+  /// The Markdown text for an evaluation's runs (their heads: no case is read) and each
+  /// run's failing cases.
+  func render(
+    runs: [RunResults], failing: [FailingCaseList], comparisons: [Comparison],
+    baseline: Comparison?
+  ) -> String {
     guard let first = runs.first else { return "### Refold — no runs\n" }
     let verdict = GateView.verdict(of: runs)
     let several = runs.count > 1
@@ -94,12 +108,15 @@ public struct MarkdownSummaryWriter: Sendable {
       lines.append(contentsOf: variantTable(runs, evaluation: verdict))
       lines.append("")
     }
-    for results in runs {
+    for (index, results) in runs.enumerated() {
       let against = baseline.flatMap { $0.candidate.runID == results.run.id ? $0 : nil }
       lines.append(
         contentsOf: section(results, baseline: against, titled: several, evaluation: verdict))
       if comparisons.isEmpty && baseline == nil {
-        lines.append(contentsOf: failingCases(results, several: several))
+        lines.append(
+          contentsOf: failingCases(
+            index < failing.count ? failing[index] : FailingCaseList(limit: 0),
+            variant: results.run.variant, several: several))
       }
     }
     lines.append(contentsOf: calibrationSection(runs))
@@ -245,19 +262,18 @@ public struct MarkdownSummaryWriter: Sendable {
   }
 
   /// The first failing cases of a run, for a summary without comparisons.
-  func failingCases(_ results: RunResults, several: Bool) -> [String] {
-    let failing = results.cases.filter { !$0.passed }
-    guard !failing.isEmpty else { return [] }
-    let variant = several ? results.run.variant : nil
+  func failingCases(_ failing: FailingCaseList, variant name: String, several: Bool) -> [String] {
+    guard failing.count > 0 else { return [] }
+    let variant = several ? name : nil
     var lines = [
-      "**Failing cases**" + (several ? " of \(Self.inline(results.run.variant))" : "")
+      "**Failing cases**" + (several ? " of \(Self.inline(name))" : "")
         + " (\(failing.count)):",
       "",
     ]
-    for result in failing.prefix(maxListed) {
+    for entry in failing.listed.prefix(maxListed) {
       lines.append(
-        "- [\(Self.inline(result.id))](\(caseLink(result.id, variant: variant))) — "
-          + "\(result.verdict.rawValue): " + Self.inline(JUnitReportWriter.message(result)))
+        "- [\(Self.inline(entry.id))](\(caseLink(entry.id, variant: variant))) — "
+          + "\(entry.verdict.rawValue): " + Self.inline(entry.message))
     }
     if failing.count > maxListed { lines.append("- … and \(failing.count - maxListed) more") }
     lines.append("")

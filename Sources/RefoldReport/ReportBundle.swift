@@ -48,62 +48,18 @@ public enum ReportBundle {
     baseline: Comparison? = nil, comparisons: [Comparison] = [], layout: ReportLayout,
     junitCases: Bool = false, reportURL: String? = nil
   ) throws -> [String] {
-    // The results files are written on another thread while the pages are rendered: the
-    // largest file and the largest page each have a core on a machine with two.
-    let resultsWritten = Mutex<Result<[String], ReportError>?>(nil)
-    let writing = DispatchGroup()
-    DispatchQueue.global().async(group: writing) {
-      let written = Result { () throws(ReportError) -> [String] in
-        try runs.map { results throws(ReportError) in
-          let file = ReportLayout.resultsFile(variant: results.run.variant, variants: runs.count)
-          let directory = (layout.path(file) as NSString).deletingLastPathComponent
-          return try ReportFile.write(results, in: directory)
-        }
-      }
-      resultsWritten.withLock { $0 = written }
-    }
-    let pages: [String]
+    let writer = try ReportBundleWriter(
+      evaluationID: evaluationID, runs: runs.map(\.run), layout: layout,
+      junitCases: junitCases, reportURL: reportURL)
     do {
-      pages = try writePages(
-        runs, evaluationID: evaluationID, history: history, baseline: baseline,
-        comparisons: comparisons, layout: layout, junitCases: junitCases, reportURL: reportURL)
+      for (index, results) in runs.enumerated() {
+        for thread in ThreadCases.split(results) { try writer.add(variant: index, thread) }
+      }
     } catch {
-      writing.wait()
+      writer.abandon()
       throw error
     }
-    writing.wait()
-    var paths = try resultsWritten.withLock { $0 }?.get() ?? []
-    let all = (baseline.map { [$0] } ?? []) + comparisons
-    if runs.count > 1 {
-      let manifest = EvaluationManifest(
-        runs: runs, evaluationID: evaluationID, comparisons: all,
-        resultsPath: { ReportLayout.resultsFile(variant: $0, variants: runs.count) })
-      paths.append(try manifest.write(in: layout.directory))
-    }
-    paths += pages
-    if !all.isEmpty {
-      paths.append(contentsOf: try ComparisonWriter().write(all, to: layout.directory))
-    }
-    try layout.updateLatest()
-    return paths
-  }
-
-  /// Writes `report.html`, `junit.xml` and `summary.md` and returns their paths.
-  private static func writePages(
-    _ runs: [RunResults], evaluationID: String, history: [RunRecord], baseline: Comparison?,
-    comparisons: [Comparison], layout: ReportLayout, junitCases: Bool, reportURL: String?
-  ) throws -> [String] {
-    var paths: [String] = []
-    let all = (baseline.map { [$0] } ?? []) + comparisons
-    var html = HTMLReportWriter(history: history)
-    html.evaluationID = runs.count > 1 ? evaluationID : nil
-    html.comparisonLink = all.isEmpty ? nil : ComparisonWriter.htmlFileName
-    paths.append(try html.write(variants: runs, to: layout.directory))
-    paths.append(
-      try JUnitReportWriter(failingCases: junitCases).write(variants: runs, to: layout.directory))
-    paths.append(
-      try MarkdownSummaryWriter(reportURL: reportURL).write(
-        runs: runs, comparisons: comparisons, baseline: baseline, to: layout.directory))
-    return paths
+    return try writer.finish(
+      runs, history: history, baseline: baseline, comparisons: comparisons)
   }
 }

@@ -41,6 +41,29 @@ public enum ReportFile {
     return path
   }
 
+  /// Writes what `body` hands to its output, in pieces, to `directory/name`.
+  ///
+  /// - Returns: the path written.
+  /// - Throws: ``ReportError/cannotWrite(path:reason:)``, or what `body` threw; the file is
+  ///   then unchanged.
+  @discardableResult
+  static func write(
+    named name: String, in directory: String,
+    _ body: (_ output: ([UInt8]) throws -> Void) throws -> Void
+  ) throws -> String {
+    let path = (directory as NSString).appendingPathComponent(name)
+    do {
+      try withoutActuallyEscaping(body) { body in
+        try AtomicFile.write(to: path) { sink in
+          try body { try sink(Data($0)) }
+        }
+      }
+    } catch let failure as AtomicFile.Failure {
+      throw ReportError.cannotWrite(path: failure.path, reason: failure.reason)
+    }
+    return path
+  }
+
   /// Writes UTF-8 `text`; see ``write(_:named:in:)-(Data,_,_)``.
   @discardableResult
   static func write(_ text: String, named name: String, in directory: String) throws(ReportError)

@@ -34,6 +34,12 @@ public final class ResultsWriter: Sendable {
     var buffer: [UInt8] = []
     var cases = 0
     var finished = false
+    /// The golden threads spooled so far: each thread's member value, where it is in the
+    /// threads spool.
+    var threads: [String: (offset: UInt64, length: Int)] = [:]
+    var threadBuffer: [UInt8] = []
+    var threadSpoolSize: UInt64 = 0
+    var threadSpool: FileHandle?
   }
 
   private let path: String
@@ -70,11 +76,102 @@ public final class ResultsWriter: Sendable {
   deinit {
     try? spool.close()
     unlink(spoolPath)
+    state.withLock { state in
+      if let handle = state.threadSpool {
+        try? handle.close()
+        unlink(threadSpoolPath)
+      }
+    }
+  }
+
+  private var threadSpoolPath: String { String(spoolPath.dropLast("cases".count)) + "threads" }
+
+  /// Spools one golden thread, written as a member of `threads` when the file is finished.
+  ///
+  /// The events are encoded as they arrive and kept in a spool file beside the target; the
+  /// writer holds only where each thread is. A thread appended twice keeps its last events.
+  public func append(thread: String, events: [Event]) throws {
+    var compact: [UInt8] = []
+    if !Self.encodedThread(events, into: &compact) {
+      compact = try Self.compact(events)
+    }
+    var member: [UInt8] = []
+    Self.indent(compact, depth: 2, into: &member)
+    try state.withLock { state in
+      if state.threadSpool == nil {
+        guard FileManager.default.createFile(atPath: threadSpoolPath, contents: nil),
+          let handle = FileHandle(forUpdatingAtPath: threadSpoolPath)
+        else {
+          throw AtomicFile.Failure(path: threadSpoolPath, reason: "cannot create the spool file")
+        }
+        state.threadSpool = handle
+      }
+      state.threads[thread] = (
+        state.threadSpoolSize + UInt64(state.threadBuffer.count), member.count
+      )
+      state.threadBuffer += member
+      if state.threadBuffer.count >= Self.flushSize {
+        try flushThreads(&state)
+      }
+    }
+  }
+
+  private func flushThreads(_ state: inout State) throws {
+    guard let handle = state.threadSpool, !state.threadBuffer.isEmpty else { return }
+    do {
+      try handle.seekToEnd()
+      try handle.write(contentsOf: state.threadBuffer)
+    } catch {
+      throw AtomicFile.Failure(path: threadSpoolPath, reason: error.localizedDescription)
+    }
+    state.threadSpoolSize += UInt64(state.threadBuffer.count)
+    state.threadBuffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes the spooled threads' member (with the comma before it) in the order
+  /// `JSONEncoder` sorts their ids.
+  private func writeSpooledThreads(_ state: inout State, into sink: (Data) throws -> Void)
+    throws
+  {
+    try flushThreads(&state)
+    guard let handle = state.threadSpool else { return }
+    var buffer = Array(",\n  \"threads\" : {\n".utf8)
+    let ids = state.threads.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    for (index, id) in ids.enumerated() {
+      guard let place = state.threads[id] else { continue }
+      if index > 0 { buffer += Array(",\n".utf8) }
+      buffer += Array("    ".utf8)
+      JSONValue.writeString(id, into: &buffer)
+      buffer += Array(" : ".utf8)
+      try sink(Data(buffer))
+      buffer.removeAll(keepingCapacity: true)
+      do {
+        try handle.seek(toOffset: place.offset)
+        try sink(try handle.read(upToCount: place.length) ?? Data())
+      } catch let failure as AtomicFile.Failure {
+        throw failure
+      } catch {
+        throw AtomicFile.Failure(path: threadSpoolPath, reason: error.localizedDescription)
+      }
+    }
+    buffer += Array("\n  }".utf8)
+    try sink(Data(buffer))
   }
 
   /// Appends one case.
   public func append(_ result: CaseResult) throws {
-    let encoded = try Self.encodedCaseMember(result)
+    try appendMember(try Self.encodedCaseMember(result))
+  }
+
+  /// Appends one case given as its compact JSON (``compactCase(_:)``), as an evaluation
+  /// encoded it: the case is not encoded again.
+  public func append(compactCase compact: [UInt8]) throws {
+    var member = Array("    ".utf8)
+    Self.indent(compact, depth: 2, into: &member)
+    try appendMember(member)
+  }
+
+  private func appendMember(_ encoded: [UInt8]) throws {
     try state.withLock { state in
       if state.cases > 0 { state.buffer += Array(",\n".utf8) }
       state.buffer += encoded
@@ -86,16 +183,20 @@ public final class ResultsWriter: Sendable {
     }
   }
 
-  /// Writes the file: the breakdown, the spooled cases, the run, the summary and, when
-  /// given, the golden threads; then removes the spool.
+  /// Writes the file and removes the spools.
   ///
+  /// The file holds the breakdown, the spooled cases, the run, the summary and, when given
+  /// or spooled with ``append(thread:events:)``, the golden threads (threads given here are
+  /// written instead of spooled ones).
+  ///
+  /// - Parameter run: the run's info as it finished, when it changed since the writer began.
   /// - Throws: ``AtomicFile/Failure``; the target is then unchanged.
   public func finish(
     summary: RunSummary, byIntent: IntentBreakdown, threads: [String: [Event]]? = nil,
-    gate: RunGate? = nil
+    gate: RunGate? = nil, run finished: RunInfo? = nil
   ) throws {
     let parts = try Self.parts(
-      run: run, summary: summary, byIntent: byIntent, threads: threads, gate: gate)
+      run: finished ?? run, summary: summary, byIntent: byIntent, threads: threads, gate: gate)
     try state.withLock { state in
       guard !state.finished else { return }
       state.finished = true
@@ -107,11 +208,39 @@ public final class ResultsWriter: Sendable {
         while let chunk = try spool.read(upToCount: 1 << 20), !chunk.isEmpty {
           try sink(chunk)
         }
-        try Self.writeTail(parts) { try sink(Data($0)) }
+        if parts.threads == nil, state.threadSpool != nil {
+          try sink(Data(parts.tail))
+          try writeSpooledThreads(&state, into: sink)
+          try sink(Data("\n}\n".utf8))
+        } else {
+          try Self.writeTail(parts) { try sink(Data($0)) }
+        }
       }
       try? spool.close()
       unlink(spoolPath)
+      removeThreadSpool(&state)
     }
+  }
+
+  /// Removes the spools and leaves the target as it was: for a run given up.
+  public func abandon() {
+    state.withLock { state in
+      state.finished = true
+      state.buffer = []
+      try? spool.close()
+      unlink(spoolPath)
+      removeThreadSpool(&state)
+    }
+  }
+
+  private func removeThreadSpool(_ state: inout State) {
+    if let handle = state.threadSpool {
+      try? handle.close()
+      unlink(threadSpoolPath)
+    }
+    state.threadSpool = nil
+    state.threads = [:]
+    state.threadBuffer = []
   }
 
   /// Cases written so far.

@@ -13,11 +13,24 @@ public struct ThreadCases: Sendable, Hashable {
   public var events: [Event]
   /// The thread's cases, in case order.
   public var cases: [CaseResult]
+  /// Each case as compact JSON (``ResultsWriter/compactCase(_:)``), or empty.
+  ///
+  /// An evaluation encodes them in the task that scored the thread (concurrently, one thread
+  /// per task); writers use these bytes rather than encode each case again.
+  public var encodedCases: [[UInt8]]
 
-  public init(thread: String, events: [Event], cases: [CaseResult]) {
+  public init(
+    thread: String, events: [Event], cases: [CaseResult], encodedCases: [[UInt8]] = []
+  ) {
     self.thread = thread
     self.events = events
     self.cases = cases
+    self.encodedCases = encodedCases
+  }
+
+  /// Case `index` as compact JSON: the bytes the evaluation encoded, or encoded now.
+  public func encodedCase(_ index: Int) throws -> [UInt8] {
+    index < encodedCases.count ? encodedCases[index] : try ResultsWriter.compactCase(cases[index])
   }
 
   /// A whole run's threads in the order its cases first name them: the cases of each thread

@@ -107,10 +107,10 @@ import Testing
     let file = directory.appendingPathComponent("threads.jsonl").path
     let lines = [
       #"{"thread":"a","type":"user_input","data":{"text":"héllo"}}"#,
-      "  \t" + #"{"thread":"b","type":"user_input","data":{}}"# + " \t",
       "",
       "   ",
       "\u{00A0}" + #"{"thread":"a","type":"done_for_now","data":{"message":"ok"}}"# + "\u{2003}",
+      "  \t" + #"{"thread":"b","type":"user_input","data":{}}"# + " \t",
       #"{"thread":"b","seq":1,"type":"done_for_now","data":{"message":"bye"}}"# + "\r",
       "\t",
     ]
@@ -118,7 +118,40 @@ import Testing
     let loaded = try FixtureLoader.loadWithLines([file])
     #expect(loaded.threads == (try Self.naiveLoad(file)))
     #expect(loaded.threads.map(\.count) == [2, 2])
-    #expect(loaded.lines.map { $0.map(\.line) } == [[1, 5], [2, 6]])
+    #expect(loaded.lines.map { $0.map(\.line) } == [[1, 4], [5, 6]])
+    // Read in chunks smaller than a line, the stream finds the same threads and lines.
+    var streamed: [[Int]] = []
+    try FixtureStream(files: [file], chunkSize: 16).forEachThread { thread in
+      streamed.append(thread.lines.map(\.line))
+    }
+    #expect(streamed == [[1, 4], [5, 6]])
+  }
+
+  @Test func aThreadResumedAfterAnotherIsNamedByItsLine() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "refold-fixture-bytes-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let first = directory.appendingPathComponent("1.jsonl").path
+    let second = directory.appendingPathComponent("2.jsonl").path
+    // A thread may run on from the end of one file into the next…
+    try Data(
+      (#"{"thread":"a","type":"user_input","data":{}}"# + "\n").utf8
+    ).write(to: URL(fileURLWithPath: first))
+    try Data(
+      (#"{"thread":"a","type":"done_for_now","data":{"message":"ok"}}"# + "\n"
+        + #"{"thread":"b","type":"user_input","data":{}}"# + "\n"
+        + #"{"thread":"a","type":"user_input","data":{}}"# + "\n").utf8
+    ).write(to: URL(fileURLWithPath: second))
+    // …but not resume after another thread started.
+    #expect {
+      try FixtureLoader.load([first, second])
+    } throws: { error in
+      guard case .invalidFixture(let file, let line, let message) = error as? SuiteError else {
+        return false
+      }
+      return file == second && line == 3 && message.contains("thread \"a\" resumes here")
+    }
   }
 
   @Test func aBadLineIsNamedByItsNumber() throws {

@@ -9,7 +9,7 @@ import Testing
 struct HTMLLoopCallTests {
   /// The loop rows of a rendered page by thread name, with their extra members.
   static func loopRows(_ runs: [RunResults]) throws -> [String: [String: Any]] {
-    let html = String(decoding: HTMLReportWriter().render(variants: runs), as: UTF8.self)
+    let html = String(decoding: try HTMLReportWriter().render(variants: runs), as: UTF8.self)
     let block = try HTMLReportTests.dataBlock(html)
     let names = try #require(block["h"] as? [String])
     let rows = try #require(block["c"] as? [[Any]])
@@ -66,7 +66,7 @@ struct HTMLLoopCallTests {
       run.cases[index].rawResponse = nil
     }
     let html = String(
-      decoding: HTMLReportWriter(maxDetailBytes: 0).render(variants: [run]), as: UTF8.self)
+      decoding: try HTMLReportWriter(maxDetailBytes: 0).render(variants: [run]), as: UTF8.self)
     let block = try HTMLReportTests.dataBlock(html)
     let loops = try #require(block["c"] as? [[Any]]).filter {
       ($0[2] as? Int) == 1 && ($0[7] as? Int) != 0

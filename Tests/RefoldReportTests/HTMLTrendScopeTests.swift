@@ -32,7 +32,7 @@ struct HTMLTrendScopeTests {
     history[2].info.scope = .shard
     history[3].summary.decisions = 10
     let html = String(
-      decoding: HTMLReportWriter(history: history).render(variants: [current]), as: UTF8.self)
+      decoding: try HTMLReportWriter(history: history).render(variants: [current]), as: UTF8.self)
     let points = Self.points(html)
     #expect(points.count == 7)
     #expect(points.map(\.scope) == ["suite", "ad_hoc", "shard", nil, nil, nil, "suite"])

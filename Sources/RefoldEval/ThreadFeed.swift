@@ -1,0 +1,184 @@
+import Foundation
+import RefoldCore
+import Synchronization
+
+/// Golden threads produced on a thread of their own (read from disk, parsed, validated) and
+/// handed to an evaluation as it asks for them, at most ``capacity`` ahead.
+///
+/// The producer blocks while the buffer is full, so reading never runs ahead of the
+/// evaluation by more than `capacity` threads: memory is bounded by that, not by the suite.
+/// What the producer throws ends the feed and is thrown by ``next()`` once the threads before
+/// it are taken.
+///
+/// ```swift
+/// let feed = ThreadFeed(capacity: 32) { emit in
+///   try FixtureStream(files: files).forEachThread { thread in
+///     guard emit(.init(events: thread.events, bytesRead: thread.bytesRead)) else {
+///       throw CancellationError()
+///     }
+///   }
+/// }
+/// while let next = try await feed.next() { … }
+/// ```
+public final class ThreadFeed: Sendable {
+  /// One thread as the feed hands it on.
+  public struct Item: Sendable {
+    public var events: [Event]
+    /// Bytes of the fixtures read when the thread ended, for progress.
+    public var bytesRead: Int
+
+    public init(events: [Event], bytesRead: Int) {
+      self.events = events
+      self.bytesRead = bytesRead
+    }
+  }
+
+  private struct State {
+    var buffered: [Item] = []
+    var head = 0
+    var ended = false
+    var failure: (any Error)?
+    var cancelled = false
+    var waiter: CheckedContinuation<Item?, any Error>?
+  }
+
+  /// Threads the producer may read ahead of the evaluation.
+  public let capacity: Int
+  private let state = Mutex(State())
+  private let room: DispatchSemaphore
+  private let done = DispatchSemaphore(value: 0)
+
+  /// Starts `produce` on its own thread; it calls `emit` with each thread, which waits for
+  /// room and returns false once the feed is cancelled (the producer should then stop).
+  public init(
+    capacity: Int, produce: @escaping @Sendable (_ emit: (Item) -> Bool) throws -> Void
+  ) {
+    self.capacity = max(1, capacity)
+    room = DispatchSemaphore(value: self.capacity)
+    let thread = Thread { [self] in
+      let outcome = Result { try produce { self.emit($0) } }
+      self.end(outcome.failureValue)
+      self.done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.name = "refold.fixtures"
+    thread.start()
+  }
+
+  /// The next thread, or nil when the producer has ended.
+  ///
+  /// - Throws: what the producer threw, after every thread it emitted before.
+  public func next() async throws -> Item? {
+    enum Taken {
+      case item(Item)
+      case end((any Error)?)
+      case wait
+    }
+    let taken: Taken = state.withLock { state in
+      if state.head < state.buffered.count {
+        let item = state.buffered[state.head]
+        state.head += 1
+        if state.head == state.buffered.count {
+          state.buffered.removeAll(keepingCapacity: true)
+          state.head = 0
+        }
+        return .item(item)
+      }
+      return state.ended ? .end(state.failure) : .wait
+    }
+    switch taken {
+    case .item(let item):
+      room.signal()
+      return item
+    case .end(let failure):
+      if let failure { throw failure }
+      return nil
+    case .wait:
+      return try await withCheckedThrowingContinuation { continuation in
+        let ready: Taken = state.withLock { state in
+          if state.head < state.buffered.count {
+            let item = state.buffered[state.head]
+            state.head += 1
+            return .item(item)
+          }
+          if state.ended { return .end(state.failure) }
+          state.waiter = continuation
+          return .wait
+        }
+        switch ready {
+        case .item(let item):
+          room.signal()
+          continuation.resume(returning: item)
+        case .end(let failure):
+          if let failure {
+            continuation.resume(throwing: failure)
+          } else {
+            continuation.resume(returning: nil)
+          }
+        case .wait:
+          break
+        }
+      }
+    }
+  }
+
+  /// Stops the producer at its next thread and waits for it to end.
+  public func cancel() {
+    state.withLock { $0.cancelled = true }
+    room.signal()
+    done.wait()
+    done.signal()
+  }
+
+  /// Waits for the producer to end (after the last thread was taken or the feed cancelled).
+  public func waitUntilEnded() {
+    done.wait()
+    done.signal()
+  }
+
+  private func emit(_ item: Item) -> Bool {
+    room.wait()
+    let waiter: CheckedContinuation<Item?, any Error>? = state.withLock { state in
+      if state.cancelled { return nil }
+      if let waiter = state.waiter {
+        state.waiter = nil
+        return waiter
+      }
+      state.buffered.append(item)
+      return nil
+    }
+    if state.withLock({ $0.cancelled }) {
+      room.signal()
+      return false
+    }
+    if let waiter {
+      room.signal()
+      waiter.resume(returning: item)
+    }
+    return true
+  }
+
+  private func end(_ failure: (any Error)?) {
+    let waiter: CheckedContinuation<Item?, any Error>? = state.withLock { state in
+      state.ended = true
+      state.failure = state.cancelled ? nil : failure
+      let waiter = state.waiter
+      state.waiter = nil
+      return waiter
+    }
+    guard let waiter else { return }
+    if let failure, !state.withLock({ $0.cancelled }) {
+      waiter.resume(throwing: failure)
+    } else {
+      waiter.resume(returning: nil)
+    }
+  }
+}
+
+extension Result {
+  /// The error, when this is a failure.
+  fileprivate var failureValue: Failure? {
+    if case .failure(let error) = self { return error }
+    return nil
+  }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import RefoldCore
+import RefoldShared
+
+/// Builds `report.html`'s data block from an evaluation's threads as they finish, holding
+/// only bounded state: the string and thread tables, the intents seen, and where each
+/// case's row and each thread's timeline are in spool files.
+///
+/// The block is the one ``HTMLReportWriter`` describes, byte for byte what the whole runs
+/// give: the details that depend on the whole run (which passing cases the variants decided
+/// differently, the parameter table, the detail and timeline budgets) are decided when it is
+/// written, from what was spooled. Threads arrive a variant at a time (the first variant's
+/// first), each variant's in the order its cases first name them.
+final class HTMLDataBuilder {
+  private var block: HTMLReportWriter.DataBlock
+  private let maxDetailBytes: Int
+  private let maxTimelineEvents: Int
+  private let variantCount: Int
+  /// Each case's row, in case order: one template, or two (as is, and as decided
+  /// differently) when the evaluation has several variants.
+  private let rows: SpoolFile
+  /// Each case's candidate entry in the parameter table.
+  private let parameters: SpoolFile
+  private var caseCount = 0
+  /// Each thread's timeline, its events with the type's string index left out.
+  private let timelines: SpoolFile
+  private var timelinePlaces: [String: TimelinePlace] = [:]
+  private var eventTypes: [String] = []
+  private var eventTypeIndex: [String: Int] = [:]
+  private var failingThreads: Set<String> = []
+  /// For several variants: each case id's decisions (how many, the first, all the same).
+  private var decisions: [String: (count: Int, first: String, same: Bool)] = [:]
+  /// The expected and actual intents of every case, for the table's filter.
+  private(set) var intents: Set<String> = []
+
+  /// Where a thread's timeline is spooled and what its size needs once the types' string
+  /// indexes are known.
+  private struct TimelinePlace {
+    var offset: UInt64
+    var length: Int
+    var events: Int
+    /// The timeline's bytes without the types' indexes.
+    var bytes: Int
+    /// The event types in the order they first occur, each with how many events have it.
+    var types: [(type: Int, count: Int)]
+  }
+
+  init(writer: HTMLReportWriter, variants: Int) throws(ReportError) {
+    block = HTMLReportWriter.DataBlock(
+      maxText: writer.maxEmbeddedText, parameterBudget: HTMLReportWriter.maxParameterBytes)
+    maxDetailBytes = writer.maxDetailBytes
+    maxTimelineEvents = writer.maxTimelineEvents
+    variantCount = variants
+    rows = try SpoolFile(holding: "report-rows")
+    parameters = try SpoolFile(holding: "report-parameters")
+    timelines = try SpoolFile(holding: "report-timelines")
+  }
+
+  /// Adds one thread of the variant at `variant`: its cases' rows and its timeline.
+  func add(variant: Int, _ thread: ThreadCases) throws(ReportError) {
+    if !thread.events.isEmpty, timelinePlaces[thread.thread] == nil {
+      try spoolTimeline(thread.thread, thread.events)
+    }
+    for result in thread.cases {
+      try add(result, variant: variant)
+    }
+  }
+
+  private func add(_ result: CaseResult, variant: Int) throws(ReportError) {
+    caseCount += 1
+    if let name = result.expected?.name { intents.insert(name) }
+    if let name = result.actual?.name { intents.insert(name) }
+    if !result.passed { failingThreads.insert(result.thread) }
+    // The parameter table's candidate: passing cases with an intent, unless the variants
+    // turn out to have decided them differently.
+    if result.passed, result.expected != nil || result.actual != nil {
+      let candidate = block.parameterCandidate(
+        expected: result.expected?.parameters, actual: result.actual?.parameters)
+      try parameters.append(integer: 1)
+      try parameters.append(integer: candidate.key.count)
+      try parameters.append(candidate.key)
+      try parameters.append(integer: candidate.entry.count)
+      try parameters.append(candidate.entry)
+    } else {
+      try parameters.append(integer: 0)
+    }
+    if variantCount > 1 {
+      let decision =
+        result.verdict.rawValue + " " + (result.actual?.name ?? "")
+        + " " + (result.actual?.parameters.canonicalString ?? "")
+      if let seen = decisions[result.id] {
+        decisions[result.id] = (seen.count + 1, seen.first, seen.same && seen.first == decision)
+      } else {
+        decisions[result.id] = (1, decision, true)
+      }
+      let id = Array(result.id.utf8)
+      try parameters.append(integer: id.count)
+      try parameters.append(id)
+    }
+    let plain = block.row(result, variant: variant, differs: false)
+    if variantCount > 1 {
+      try rows.append(integer: 2)
+      try plain.spooled(into: rows)
+      try block.row(result, variant: variant, differs: true).spooled(into: rows)
+    } else {
+      try rows.append(integer: 1)
+      try plain.spooled(into: rows)
+    }
+  }
+
+  private func spoolTimeline(_ name: String, _ events: [Event]) throws(ReportError) {
+    var bytes = 2 + max(0, events.count - 1)
+    var types: [(type: Int, count: Int)] = []
+    var positions: [Int: Int] = [:]
+    let offset = timelines.size
+    var record: [UInt8] = []
+    for event in events {
+      let type: Int
+      if let known = eventTypeIndex[event.type] {
+        type = known
+      } else {
+        type = eventTypes.count
+        eventTypes.append(event.type)
+        eventTypeIndex[event.type] = type
+      }
+      if let position = positions[type] {
+        types[position].count += 1
+      } else {
+        positions[type] = types.count
+        types.append((type, 1))
+      }
+      var head = Array("[\(event.seq),".utf8)
+      var tail: [UInt8] = [UInt8(ascii: ",")]
+      Escaping.appendScriptSafeJSON(block.embed(event.data), to: &tail)
+      tail.append(UInt8(ascii: ","))
+      Escaping.appendScriptSafeJSON(event.at.map(JSONValue.string) ?? .int(0), to: &tail)
+      tail.append(UInt8(ascii: ","))
+      Escaping.appendScriptSafeJSON(event.meta.map { block.embed($0) } ?? .int(0), to: &tail)
+      tail.append(UInt8(ascii: "]"))
+      bytes += head.count + tail.count
+      record += SpoolFile.bytes(of: type)
+      record += SpoolFile.bytes(of: head.count)
+      record += head
+      record += SpoolFile.bytes(of: tail.count)
+      record += tail
+      head.removeAll()
+    }
+    try timelines.append(record)
+    timelinePlaces[name] = TimelinePlace(
+      offset: offset, length: record.count, events: events.count, bytes: bytes, types: types)
+  }
+
+  /// Writes the data block to `output`, safe inside `<script type="application/json">`.
+  ///
+  /// - Parameter variants: the variants' names, in the evaluation's order.
+  func finish(variants: [String], into output: ([UInt8]) throws -> Void) throws {
+    // Which cases the variants decided differently, and the parameter table: the parameters
+    // of the cases that keep no details come first, so that every case can be found by its
+    // parameters; what the table needs past its reserve is taken from the contexts' budget
+    // (a context left out is still in results.json).
+    var differs: [Bool] = []
+    differs.reserveCapacity(caseCount)
+    var entries: [Int32] = []
+    entries.reserveCapacity(caseCount)
+    var reader = try parameters.reader()
+    for _ in 0..<caseCount {
+      let isCandidate = try reader.integer() == 1
+      var key: ArraySlice<UInt8> = []
+      var entry: ArraySlice<UInt8> = []
+      if isCandidate {
+        key = try reader.bytes(try reader.integer())
+        entry = try reader.bytes(try reader.integer())
+      }
+      var differing = false
+      if variantCount > 1 {
+        let id = String(decoding: try reader.bytes(try reader.integer()), as: UTF8.self)
+        if let seen = decisions[id] { differing = seen.count != variantCount || !seen.same }
+      }
+      differs.append(differing)
+      guard isCandidate, !differing else {
+        entries.append(-1)
+        continue
+      }
+      entries.append(Int32(block.parameterEntry(key: key, entry: entry) ?? -1))
+    }
+    decisions = [:]
+    var detailBudget = max(
+      0,
+      maxDetailBytes - max(0, block.parameterBytes - HTMLReportWriter.reservedParameterBytes))
+    let selected = selectTimelines()
+
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 17)
+    buffer.append(contentsOf: #"{"v":"#.utf8)
+    Escaping.appendScriptSafeJSON(.array(variants.map(JSONValue.string)), to: &buffer)
+    buffer.append(contentsOf: #","s":"#.utf8)
+    Escaping.appendScriptSafeJSON(.array(block.strings.map(JSONValue.string)), to: &buffer)
+    buffer.append(contentsOf: #","h":"#.utf8)
+    Escaping.appendScriptSafeJSON(.array(block.threadNames.map(JSONValue.string)), to: &buffer)
+    buffer.append(contentsOf: #","c":["#.utf8)
+    var rowReader = try rows.reader()
+    for index in 0..<caseCount {
+      if index > 0 { buffer.append(contentsOf: ",\n".utf8) }
+      let versions = try rowReader.integer()
+      if versions == 2 && differs[index] { try HTMLRowTemplate.skipSpooled(from: &rowReader) }
+      try HTMLRowTemplate.writeSpooled(
+        from: &rowReader, budget: &detailBudget, into: &buffer)
+      if versions == 2 && !differs[index] { try HTMLRowTemplate.skipSpooled(from: &rowReader) }
+      if buffer.count >= 1 << 16 {
+        try output(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    buffer.append(contentsOf: #"],"p":["#.utf8)
+    for (offset, entry) in block.parameters.enumerated() {
+      if offset > 0 { buffer.append(UInt8(ascii: ",")) }
+      buffer += entry
+      if buffer.count >= 1 << 16 {
+        try output(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    buffer.append(contentsOf: #"],"q":["#.utf8)
+    for (offset, entry) in entries.enumerated() {
+      if offset > 0 { buffer.append(UInt8(ascii: ",")) }
+      buffer.append(contentsOf: String(entry).utf8)
+    }
+    buffer.append(contentsOf: #"],"e":{"#.utf8)
+    // The timelines' keys are the threads' indexes as strings, sorted as strings.
+    let keys = selected.keys.map { (String($0), $0) }.sorted {
+      $0.0.utf8.lexicographicallyPrecedes($1.0.utf8)
+    }
+    for (offset, key) in keys.enumerated() {
+      if offset > 0 { buffer.append(UInt8(ascii: ",")) }
+      buffer.append(UInt8(ascii: "\""))
+      buffer.append(contentsOf: key.0.utf8)
+      buffer.append(contentsOf: "\":".utf8)
+      guard let name = selected[key.1], let place = timelinePlaces[name] else { continue }
+      try writeTimeline(place, into: &buffer)
+      if buffer.count >= 1 << 16 {
+        try output(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+    buffer.append(contentsOf: "}}".utf8)
+    try output(buffer)
+    abandon()
+  }
+
+  /// The timelines embedded, by thread index: every thread's when their events fit
+  /// `maxTimelineEvents` and their bytes ``HTMLReportWriter/maxTimelineBytes``; otherwise
+  /// threads with a failing case first, then the others while both budgets last.
+  ///
+  /// A thread's event types enter the string table as its timeline is measured, as they
+  /// did when the timelines were built whole.
+  private func selectTimelines() -> [Int: String] {
+    let referenced = block.threadNames.filter { timelinePlaces[$0] != nil }
+    let ordered =
+      referenced.filter { failingThreads.contains($0) }
+      + referenced.filter { !failingThreads.contains($0) }
+    var budget = maxTimelineEvents
+    var bytes = HTMLReportWriter.maxTimelineBytes
+    var selected: [Int: String] = [:]
+    for name in ordered {
+      guard bytes >= HTMLReportWriter.smallestTimeline else { break }
+      guard let place = timelinePlaces[name], place.events <= budget,
+        let index = block.threadIndex[name]
+      else { continue }
+      var size = place.bytes
+      for (type, count) in place.types {
+        size += count * String(block.string(eventTypes[type])).utf8.count
+      }
+      guard size <= bytes else { continue }
+      budget -= place.events
+      bytes -= size
+      selected[index] = name
+    }
+    return selected
+  }
+
+  private func writeTimeline(_ place: TimelinePlace, into buffer: inout [UInt8])
+    throws(ReportError)
+  {
+    let record = [UInt8](try timelines.read(offset: place.offset, length: place.length))
+    var position = 0
+    func integer() -> Int {
+      var value: UInt64 = 0
+      for shift in 0..<8 { value |= UInt64(record[position + shift]) << (8 * UInt64(shift)) }
+      position += 8
+      return Int(Int64(bitPattern: value))
+    }
+    buffer.append(UInt8(ascii: "["))
+    for offset in 0..<place.events {
+      if offset > 0 { buffer.append(UInt8(ascii: ",")) }
+      let type = integer()
+      let head = integer()
+      buffer += record[position..<(position + head)]
+      position += head
+      buffer.append(contentsOf: String(block.stringIndex[eventTypes[type]] ?? 0).utf8)
+      let tail = integer()
+      buffer += record[position..<(position + tail)]
+      position += tail
+    }
+    buffer.append(UInt8(ascii: "]"))
+  }
+
+  /// About how many bytes the builder holds in memory (the spools aside): the string,
+  /// thread and parameter tables, and a few words per thread and per differing decision.
+  var heldBytes: Int {
+    var bytes = block.parameterBytes
+    bytes += block.parameterIndex.keys.reduce(0) { $0 + $1.count + 16 }
+    bytes += block.strings.reduce(0) { $0 + $1.utf8.count + 32 }
+    bytes += block.threadNames.reduce(0) { $0 + 2 * ($1.utf8.count + 24) }
+    for (name, place) in timelinePlaces {
+      bytes += name.utf8.count + 64 + place.types.count * 16
+    }
+    bytes += failingThreads.reduce(0) { $0 + $1.utf8.count + 16 }
+    for (id, decision) in decisions { bytes += id.utf8.count + decision.first.utf8.count + 32 }
+    return bytes
+  }
+
+  /// Removes the spools.
+  func abandon() {
+    rows.remove()
+    parameters.remove()
+    timelines.remove()
+    timelinePlaces = [:]
+    decisions = [:]
+  }
+}
