@@ -16,10 +16,11 @@ enum RunWriterBench {
     case stream
   }
 
-  static func measure(results path: String, mode: Mode, db: String?) throws {
+  /// Stores the run `times` times (ids `<id>-1`, `<id>-2`, …) into one new store.
+  static func measure(results path: String, mode: Mode, db: String?, times: Int) throws {
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    let results = try JSONDecoder().decode(RunResults.self, from: data)
-    let threads = ThreadCases.split(results)
+    let read = try JSONDecoder().decode(RunResults.self, from: data)
+    let threads = ThreadCases.split(read)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "refold-bench-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -29,9 +30,20 @@ enum RunWriterBench {
     let store = try target.runStore()
     let kept = threads.filter { !$0.events.isEmpty }.count
     print(
-      "store: \(format(Double(results.cases.count))) cases, \(format(Double(threads.count))) "
+      "store: \(format(Double(read.cases.count))) cases, \(format(Double(threads.count))) "
         + "threads (\(format(Double(kept))) with events) from \(path); peak RSS before storing "
         + "\(String(format: "%.1f", peakRSS())) MiB")
+    for time in 1...max(1, times) {
+      var results = read
+      results.run.id = "\(read.run.id)-\(time)"
+      try storeOnce(results, threads: threads, mode: mode, into: store, target: target)
+    }
+  }
+
+  private static func storeOnce(
+    _ results: RunResults, threads: [ThreadCases], mode: Mode, into store: any RunStore,
+    target: StoreBench.Target
+  ) throws {
     let start = now()
     let startCPU = cpuSeconds()
     var adding = 0.0
@@ -49,6 +61,12 @@ enum RunWriterBench {
     }
     let elapsed = now() - start
     let cpu = cpuSeconds() - startCPU
+    // What the store holds once its write-ahead log is folded back (not timed).
+    if !target.isPostgres {
+      try RefoldDatabase(path: target.location).withConnection {
+        try $0.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+      }
+    }
     let bytes =
       target.isPostgres
       ? 0

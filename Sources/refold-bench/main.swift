@@ -37,11 +37,12 @@ let usage = """
                                              scripts/latency-server.py (default 100 ms a
                                              request) at each concurrency (default 4,16,64):
                                              decisions/s of the replay against N / latency
-         refold-bench store --results FILE [--mode stream|save] [--db URL]
+         refold-bench store --results FILE [--mode stream|save] [--db URL] [--runs K]
                                              store the run of a results.json (as
                                              `eval --keep DIR` leaves it) into a new SQLite
                                              file or PostgreSQL database: streamed through
-                                             the store's writer, or saved whole
+                                             the store's writer, or saved whole; K times
+                                             (default 1) into the same store
          refold-bench agent [--decisions N] [--concurrency C]
                                              step-mode eval of N decisions (default 10000)
                                              against a trivial command agent through
@@ -273,7 +274,9 @@ do {
       print(usage)
       exit(2)
     }
-    try RunWriterBench.measure(results: results, mode: mode, db: value("--db", in: arguments))
+    try RunWriterBench.measure(
+      results: results, mode: mode, db: value("--db", in: arguments),
+      times: option("--runs", in: arguments, default: 1))
   case "agent":
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "refold-bench-agent-\(UUID().uuidString)")
