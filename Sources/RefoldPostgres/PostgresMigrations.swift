@@ -114,6 +114,18 @@ public enum PostgresMigrations {
       """,
       "CREATE INDEX runs_pending ON runs (pending) WHERE pending IS NOT NULL",
     ],
+    // 5: golden threads stored once, shared by every run of the same fixtures, as SQLite's
+    // schema 6: `run_threads.golden` names the `golden_threads` row holding the thread's
+    // event JSONL (its own `events` then empty); NULL for rows stored before.
+    [
+      """
+      CREATE TABLE golden_threads (
+        key text COLLATE "C" PRIMARY KEY,
+        events text COLLATE "C" NOT NULL
+      )
+      """,
+      "ALTER TABLE run_threads ADD COLUMN golden text",
+    ],
   ]
 
   /// The schema version this Refold writes.

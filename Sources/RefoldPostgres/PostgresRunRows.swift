@@ -27,8 +27,7 @@ final class PostgresRunRows: RunRowSink {
   func write(_ threads: [ThreadCases]) throws {
     let first = nextPosition.withLock { $0 }
     var cases = CopyRows()
-    var kept = CopyRows()
-    var lines: [UInt8] = []
+    var kept: [StoredRun.ThreadRow] = []
     var position = first
     for thread in threads {
       for result in thread.cases {
@@ -36,17 +35,14 @@ final class PostgresRunRows: RunRowSink {
         position += 1
       }
       if !thread.events.isEmpty {
-        StoredRun.eventLines(thread.events, into: &lines)
-        kept.add(id)
-        kept.add(thread.thread)
-        lines.withUnsafeBufferPointer { kept.add(utf8: $0) }
-        kept.endRow()
+        kept.append(StoredRun.ThreadRow(thread: thread.thread, events: thread.events))
       }
     }
     try connection.withLock {
       try connection.transaction {
         try markAlive()
-        try PostgresRunStore.copy(cases: cases, threads: kept, connection: connection)
+        try PostgresRunStore.copy(
+          cases: cases, threads: kept, run: id, connection: connection)
       }
     }
     nextPosition.withLock { $0 = position }

@@ -43,15 +43,7 @@ public final class PostgresRunStore: RunStore {
     for (position, result) in results.cases.enumerated() {
       Self.add(try StoredRun.CaseRow(result), run: run.id, at: position, to: &cases)
     }
-    var threads = CopyRows()
-    var lines: [UInt8] = []
-    for (thread, events) in row.threads {
-      StoredRun.eventLines(events, into: &lines)
-      threads.add(run.id)
-      threads.add(thread)
-      lines.withUnsafeBufferPointer { threads.add(utf8: $0) }
-      threads.endRow()
-    }
+    let threads = row.threads.map { StoredRun.ThreadRow(thread: $0.key, events: $0.value) }
     try connection.withLock {
       try connection.transaction {
         try Self.removeAbandoned(connection)
@@ -69,7 +61,7 @@ public final class PostgresRunStore: RunStore {
         } catch PostgresError.query(PostgresError.uniqueViolation, _, _) {
           throw PostgresError.runExists(run.id)
         }
-        try Self.copy(cases: cases, threads: threads, connection: connection)
+        try Self.copy(cases: cases, threads: threads, run: run.id, connection: connection)
       }
     }
   }
@@ -134,8 +126,16 @@ public final class PostgresRunStore: RunStore {
     rows.endRow()
   }
 
-  /// Sends `case_results` and `run_threads` rows by `COPY`, inside the caller's transaction.
-  static func copy(cases: CopyRows, threads: CopyRows, connection: PostgresConnection) throws {
+  /// Sends `case_results` and `run_threads` rows by `COPY`, inside the caller's transaction,
+  /// each thread's events shared in `golden_threads` under its key (stored there by the first
+  /// run that has them).
+  ///
+  /// The threads go by `COPY` into a temporary table, from there into `golden_threads`
+  /// where their key is new; a key that holds other bytes (an FNV collision) keeps the
+  /// thread's events in its own row.
+  static func copy(
+    cases: CopyRows, threads: [StoredRun.ThreadRow], run: String, connection: PostgresConnection
+  ) throws {
     if cases.count > 0 {
       try connection.copy(
         """
@@ -143,9 +143,51 @@ public final class PostgresRunStore: RunStore {
           expected_intent, actual_intent, body) FROM STDIN
         """, cases.bytes)
     }
-    if threads.count > 0 {
-      try connection.copy("COPY run_threads (run_id, thread, events) FROM STDIN", threads.bytes)
+    guard !threads.isEmpty else { return }
+    var candidates = CopyRows()
+    for thread in threads {
+      candidates.add(thread.key)
+      thread.lines.withUnsafeBufferPointer { candidates.add(utf8: $0) }
+      candidates.endRow()
     }
+    try connection.query(
+      """
+      CREATE TEMPORARY TABLE IF NOT EXISTS refold_golden_batch (
+        key text COLLATE "C" NOT NULL, events text COLLATE "C" NOT NULL
+      ) ON COMMIT DELETE ROWS
+      """)
+    try connection.copy("COPY refold_golden_batch (key, events) FROM STDIN", candidates.bytes)
+    try connection.query(
+      """
+      INSERT INTO golden_threads (key, events)
+      SELECT DISTINCT ON (key) key, events FROM refold_golden_batch
+      ON CONFLICT (key) DO NOTHING
+      """)
+    let collided = Set(
+      try connection.query(
+        """
+        SELECT DISTINCT batch.key FROM refold_golden_batch batch
+        JOIN golden_threads stored ON stored.key = batch.key
+        WHERE stored.events <> batch.events
+        """
+      ).rows.compactMap { $0[0] })
+    try connection.query("TRUNCATE refold_golden_batch")
+    var rows = CopyRows()
+    for thread in threads {
+      let shared = !collided.contains(thread.key)
+      rows.add(run)
+      rows.add(thread.thread)
+      if shared {
+        rows.add("")
+        rows.add(thread.key)
+      } else {
+        thread.lines.withUnsafeBufferPointer { rows.add(utf8: $0) }
+        rows.add(nil)
+      }
+      rows.endRow()
+    }
+    try connection.copy(
+      "COPY run_threads (run_id, thread, events, golden) FROM STDIN", rows.bytes)
   }
 
   /// Deletes the runs being written whose writers abandoned them (``PendingRun``), with
@@ -191,7 +233,11 @@ public final class PostgresRunStore: RunStore {
         if !stored.isEmpty { results.cases = stored }
         var map: [String: [Event]] = [:]
         for row in try connection.query(
-          "SELECT thread, events FROM run_threads WHERE run_id = $1", [id]
+          """
+          SELECT run_threads.thread, coalesce(golden_threads.events, run_threads.events)
+          FROM run_threads LEFT JOIN golden_threads ON golden_threads.key = run_threads.golden
+          WHERE run_threads.run_id = $1
+          """, [id]
         ).rows {
           let thread = row[0] ?? ""
           map[thread] = try Self.events(row[1] ?? "", run: id, thread: thread)

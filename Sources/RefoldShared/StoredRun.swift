@@ -63,6 +63,22 @@ extension StoredRun {
     }
   }
 
+  /// One golden thread of a run as its rows hold it: its event JSONL and the key it is
+  /// shared under (``goldenKey(_:)``).
+  public struct ThreadRow: Sendable {
+    public var thread: String
+    public var lines: [UInt8]
+    public var key: String
+
+    public init(thread: String, events: [Event]) {
+      self.thread = thread
+      var lines: [UInt8] = []
+      StoredRun.eventLines(events, into: &lines)
+      self.lines = lines
+      key = StoredRun.goldenKey(lines)
+    }
+  }
+
   /// A golden thread's events as event JSONL, one line each, each ending in a newline.
   public static func eventLines(_ events: [Event], into lines: inout [UInt8]) {
     lines.removeAll(keepingCapacity: true)
@@ -70,5 +86,23 @@ extension StoredRun {
       event.writeLine(into: &lines)
       lines.append(0x0A)
     }
+  }
+}
+
+extension StoredRun {
+  /// The key a golden thread's event JSONL is stored under, shared by every run of the same
+  /// fixtures: `fnv1a64-` with the 64-bit FNV-1a hash of the bytes in hex, then `-` and
+  /// their length.
+  ///
+  /// Not a cryptographic hash: a store that finds other bytes under a key keeps the thread
+  /// with its run instead (a collision costs space, never a wrong thread).
+  public static func goldenKey(_ lines: [UInt8]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in lines {
+      hash ^= UInt64(byte)
+      hash &*= 0x0100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return "fnv1a64-" + String(repeating: "0", count: 16 - hex.count) + hex + "-\(lines.count)"
   }
 }

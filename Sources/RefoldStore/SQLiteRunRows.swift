@@ -25,28 +25,18 @@ final class SQLiteRunRows: RunRowSink {
     // Encoded before the transaction: the lock is held for the inserts alone.
     var cases: [StoredRun.CaseRow] = []
     cases.reserveCapacity(threads.reduce(0) { $0 + $1.cases.count })
-    var kept: [(thread: String, lines: [UInt8])] = []
-    var lines: [UInt8] = []
+    var kept: [StoredRun.ThreadRow] = []
     for thread in threads {
       for result in thread.cases { cases.append(try StoredRun.CaseRow(result)) }
       if !thread.events.isEmpty {
-        StoredRun.eventLines(thread.events, into: &lines)
-        kept.append((thread.thread, lines))
+        kept.append(StoredRun.ThreadRow(thread: thread.thread, events: thread.events))
       }
     }
     try database.withConnection { connection in
       try connection.transaction {
         try markAlive(connection)
         try SQLiteRunStore.insert(cases: cases, run: id, connection: connection)
-        let insert = try connection.prepare(
-          "INSERT INTO run_threads (run_id, thread, events) VALUES (?, ?, ?)")
-        for thread in kept {
-          insert.reset()
-          insert.bind(id, at: 1)
-          insert.bind(thread.thread, at: 2)
-          insert.bind(utf8: thread.lines, at: 3)
-          try insert.run()
-        }
+        try SQLiteRunStore.insert(threads: kept, run: id, connection: connection)
       }
     }
   }

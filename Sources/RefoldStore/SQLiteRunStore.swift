@@ -35,6 +35,7 @@ public final class SQLiteRunStore: RunStore {
   public func save(_ results: RunResults) throws {
     let row = try StoredRun(results)
     let cases = try results.cases.map(StoredRun.CaseRow.init)
+    let threads = row.threads.map { StoredRun.ThreadRow(thread: $0.key, events: $0.value) }
     try database.withConnection { connection in
       try connection.transaction {
         try Self.removeAbandoned(connection)
@@ -59,17 +60,7 @@ public final class SQLiteRunStore: RunStore {
         insert.bind(run.scope?.rawValue, at: 11)
         try insert.run()
         try Self.insert(cases: cases, run: run.id, connection: connection)
-        let threadInsert = try connection.prepare(
-          "INSERT INTO run_threads (run_id, thread, events) VALUES (?, ?, ?)")
-        var lines: [UInt8] = []
-        for (thread, events) in row.threads {
-          StoredRun.eventLines(events, into: &lines)
-          threadInsert.reset()
-          threadInsert.bind(run.id, at: 1)
-          threadInsert.bind(thread, at: 2)
-          threadInsert.bind(utf8: lines, at: 3)
-          try threadInsert.run()
-        }
+        try Self.insert(threads: threads, run: run.id, connection: connection)
       }
     }
   }
@@ -146,6 +137,42 @@ public final class SQLiteRunStore: RunStore {
     }
   }
 
+  /// Inserts the `run_threads` rows of a run, each thread's events shared in
+  /// `golden_threads` under its key (stored there by the first run that has them).
+  ///
+  /// A key that holds other bytes (an FNV collision) keeps the thread's events in its own
+  /// row.
+  static func insert(threads: [StoredRun.ThreadRow], run: String, connection: SQLiteConnection)
+    throws
+  {
+    let golden = try connection.prepare(
+      "INSERT OR IGNORE INTO golden_threads (key, events) VALUES (?, ?)")
+    let stored = try connection.prepare("SELECT events FROM golden_threads WHERE key = ?")
+    let insert = try connection.prepare(
+      "INSERT INTO run_threads (run_id, thread, events, golden) VALUES (?, ?, ?, ?)")
+    for thread in threads {
+      golden.reset()
+      golden.bind(thread.key, at: 1)
+      golden.bind(utf8: thread.lines, at: 2)
+      try golden.run()
+      var shared = true
+      if connection.changes == 0 {
+        stored.reset()
+        stored.bind(thread.key, at: 1)
+        shared =
+          try stored.step()
+          && stored.withBytes(at: 0) { $0.elementsEqual(thread.lines) } == true
+        stored.reset()
+      }
+      insert.reset()
+      insert.bind(run, at: 1)
+      insert.bind(thread.thread, at: 2)
+      insert.bind(utf8: shared ? [] : thread.lines, at: 3)
+      insert.bind(shared ? thread.key : nil, at: 4)
+      try insert.run()
+    }
+  }
+
   /// Throws ``StoreError/runExists(_:)`` when a run with this id is stored or being written.
   private static func claim(_ id: String, connection: SQLiteConnection) throws {
     let exists = try connection.prepare("SELECT 1 FROM runs WHERE id = ?")
@@ -207,7 +234,11 @@ public final class SQLiteRunStore: RunStore {
       }
       if !stored.isEmpty { results.cases = stored }
       let threads = try connection.prepare(
-        "SELECT thread, events FROM run_threads WHERE run_id = ?")
+        """
+        SELECT run_threads.thread, coalesce(golden_threads.events, run_threads.events)
+        FROM run_threads LEFT JOIN golden_threads ON golden_threads.key = run_threads.golden
+        WHERE run_threads.run_id = ?
+        """)
       defer { threads.reset() }
       threads.bind(id, at: 1)
       var map: [String: [Event]] = [:]

@@ -4,7 +4,7 @@
 /// runs in its own `BEGIN IMMEDIATE` transaction that re-reads the version first, so two
 /// processes opening a new file at once apply it once. Migrations are only ever appended.
 enum SchemaMigrations {
-  static let all: [String] = [version1, version2, version3, version4, version5]
+  static let all: [String] = [version1, version2, version3, version4, version5, version6]
 
   static var latestVersion: Int { all.count }
 
@@ -141,5 +141,21 @@ extension SchemaMigrations {
     ALTER TABLE runs ADD COLUMN pending_pid INTEGER;
     ALTER TABLE runs ADD COLUMN pending_heartbeat INTEGER;
     CREATE INDEX runs_pending ON runs (pending) WHERE pending IS NOT NULL;
+    """
+}
+
+extension SchemaMigrations {
+  /// Golden threads stored once, shared by every run of the same fixtures.
+  ///
+  /// `golden_threads` holds each distinct thread's event JSONL under its key
+  /// (``StoredRun/goldenKey(_:)``); a `run_threads` row names it in `golden` and leaves its
+  /// own `events` empty. Rows stored before (and a thread whose key holds other bytes) keep
+  /// their events in `run_threads.events`, `golden` NULL.
+  static let version6 = """
+    CREATE TABLE golden_threads (
+      key TEXT NOT NULL PRIMARY KEY,
+      events TEXT NOT NULL
+    );
+    ALTER TABLE run_threads ADD COLUMN golden TEXT;
     """
 }

@@ -37,6 +37,12 @@ let usage = """
                                              scripts/latency-server.py (default 100 ms a
                                              request) at each concurrency (default 4,16,64):
                                              decisions/s of the replay against N / latency
+         refold-bench store --results FILE [--mode stream|save] [--db URL] [--runs K]
+                                             store the run of a results.json (as
+                                             `eval --keep DIR` leaves it) into a new SQLite
+                                             file or PostgreSQL database: streamed through
+                                             the store's writer, or saved whole; K times
+                                             (default 1) into the same store
          refold-bench agent [--decisions N] [--concurrency C]
                                              step-mode eval of N decisions (default 10000)
                                              against a trivial command agent through
@@ -261,6 +267,16 @@ do {
       ["eval-run", "--suite", suite, "--work", work]
         + (value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []))
     try PythonFloor.measure(suite: suite, work: work)
+  case "store":
+    guard let results = value("--results", in: arguments),
+      let mode = RunWriterBench.Mode(rawValue: value("--mode", in: arguments) ?? "stream")
+    else {
+      print(usage)
+      exit(2)
+    }
+    try RunWriterBench.measure(
+      results: results, mode: mode, db: value("--db", in: arguments),
+      times: option("--runs", in: arguments, default: 1))
   case "agent":
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "refold-bench-agent-\(UUID().uuidString)")

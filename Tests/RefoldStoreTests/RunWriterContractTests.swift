@@ -211,8 +211,10 @@ import Testing
     let run = Self.results(id: "run-1", threadCount: 600)
     let writer = try location.runs().writer(for: run.run)
     let threads = ThreadCases.split(run)
+    // 1,200 cases queued: whatever the writer's thread took at once, fewer than a batch
+    // (512) is left waiting.
     for thread in threads.prefix(400) { try writer.add(thread) }
-    try location.waitForCaseRows(run: "run-1", atLeast: 1_000)
+    try location.waitForCaseRows(run: "run-1", atLeast: 600)
     // Another connection appends events and records an exchange between the batches.
     let events = try location.eventStore(busyTimeout: .seconds(2))
     for seq in 0..<20 {
@@ -226,6 +228,33 @@ import Testing
     #expect(try location.runs().run(id: "run-1") == run)
   }
 
+  /// Runs of the same fixtures store each golden thread once; a key that holds other bytes
+  /// keeps the thread with its run.
+  @Test(arguments: StoreEngine.available)
+  func goldenThreadsAreStoredOnceForEveryRun(engine: StoreEngine) throws {
+    let location = try engine.make()
+    let store = try location.runs()
+    let first = Self.results(id: "run-1", threadCount: 40)
+    try Self.stream(first, into: store)
+    var second = Self.results(id: "run-2", threadCount: 40)
+    second.run.variant = "other"
+    try store.save(second)
+    // A third run whose first thread's key is taken by other bytes.
+    let third = Self.results(id: "run-3", threadCount: 41)
+    let extra = try #require(third.threads?["thread-40"])
+    var lines: [UInt8] = []
+    StoredRun.eventLines(extra, into: &lines)
+    try location.execute(
+      "INSERT INTO golden_threads (key, events) VALUES ('\(StoredRun.goldenKey(lines))', 'other')")
+    try Self.stream(third, into: store)
+    #expect(try location.count("SELECT count(*) FROM golden_threads") == 41)
+    #expect(try location.count("SELECT count(*) FROM run_threads") == 121)
+    #expect(try location.count("SELECT count(*) FROM run_threads WHERE golden IS NULL") == 1)
+    #expect(try store.run(id: "run-1") == first)
+    #expect(try store.run(id: "run-2") == second)
+    #expect(try store.run(id: "run-3") == third)
+  }
+
   @Test func aStoreOfSchemaFourKeepsItsRunsAndStreamsNewOnes() throws {
     let directory = try TemporaryDirectory()
     let path = directory.path("refold.sqlite")
@@ -237,6 +266,10 @@ import Testing
       try database.withConnection { connection in
         try connection.execute(
           """
+          UPDATE run_threads SET events = (
+            SELECT events FROM golden_threads WHERE key = run_threads.golden);
+          ALTER TABLE run_threads DROP COLUMN golden;
+          DROP TABLE golden_threads;
           DROP INDEX runs_pending;
           ALTER TABLE runs DROP COLUMN pending_heartbeat;
           ALTER TABLE runs DROP COLUMN pending_pid;
@@ -248,7 +281,7 @@ import Testing
       #expect(try database.schemaVersion() == 4)
     }
     let reopened = try RefoldDatabase(path: path)
-    #expect(try reopened.schemaVersion() == 5)
+    #expect(try reopened.schemaVersion() == 6)
     let store = SQLiteRunStore(database: reopened)
     #expect(try store.run(id: "old-run") == old)
     let new = Self.results(id: "new-run", threadCount: 5)
@@ -284,6 +317,23 @@ extension StoreEngine.Location {
     case .postgres:
       let connection = try PostgresConnection(url: address)
       try connection.withLock { _ = try connection.query(sql) }
+    }
+  }
+
+  /// The number a `SELECT count(*)` returns.
+  func count(_ sql: String) throws -> Int {
+    switch engine {
+    case .sqlite:
+      let database = try RefoldDatabase(path: address)
+      return try database.withConnection { connection in
+        let statement = try connection.prepare(sql)
+        defer { statement.reset() }
+        _ = try statement.step()
+        return statement.int(at: 0)
+      }
+    case .postgres:
+      let connection = try PostgresConnection(url: address)
+      return try connection.withLock { try connection.query(sql).firstInt ?? -1 }
     }
   }
 
