@@ -54,7 +54,10 @@ public final class ThreadFeed: Sendable {
     capacity: Int, produce: @escaping @Sendable (_ emit: (Item) -> Bool) throws -> Void
   ) {
     self.capacity = max(1, capacity)
-    room = DispatchSemaphore(value: self.capacity)
+    // Made at 0 and signalled up: a semaphore made with a value may not be released below
+    // it (libdispatch traps), and a cancelled feed leaves rooms taken.
+    room = DispatchSemaphore(value: 0)
+    for _ in 0..<self.capacity { room.signal() }
     let thread = Thread { [self] in
       let outcome = Result { try produce { self.emit($0) } }
       self.end(outcome.failureValue)
