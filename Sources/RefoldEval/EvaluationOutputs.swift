@@ -15,6 +15,9 @@ final class EvaluationOutputs: @unchecked Sendable {
   private let reporter: (any EvaluationReporter)?
   private let openStore: @Sendable () throws -> (any RunStore)?
   private var report: (any EvaluationReport)?
+  /// Where the reports take their threads: a queue of their own, so that they are written
+  /// while the next threads are scored.
+  private let reports = SerialPump(label: "refold.reports", capacity: 64)
   private var store: (any RunStore)?
   private var storeOpened = false
   private var writers: [Int: any RunWriter] = [:]
@@ -36,7 +39,9 @@ final class EvaluationOutputs: @unchecked Sendable {
   ///
   /// - Throws: what opening the store or the reports throws.
   func add(variant: Int, _ thread: ThreadCases) throws {
-    if let report = try openedReport() { try report.add(variant: variant, thread) }
+    if let report = try openedReport() {
+      try reports.submit { try report.add(variant: variant, thread) }
+    }
     guard let writer = try writer(variant) else { return }
     do {
       try writer.add(thread)
@@ -93,6 +98,7 @@ final class EvaluationOutputs: @unchecked Sendable {
     var location: String?
     if reporter != nil {
       do {
+        try reports.drain()
         let report = try openedReport()
         location = try report?.finish(
           heads, outlines: outlines, history: history, baseline: baseline, pairs: pairs)
@@ -113,6 +119,7 @@ final class EvaluationOutputs: @unchecked Sendable {
 
   /// Drops everything begun: the reports' files and the runs' rows.
   func abandon() {
+    try? reports.drain()
     report?.abandon()
     report = nil
     for writer in writers.values { writer.abandon() }
