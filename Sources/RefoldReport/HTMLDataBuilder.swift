@@ -129,25 +129,48 @@ final class HTMLDataBuilder {
         positions[type] = types.count
         types.append((type, 1))
       }
-      var head = Array("[\(event.seq),".utf8)
-      var tail: [UInt8] = [UInt8(ascii: ",")]
-      Escaping.appendScriptSafeJSON(block.embed(event.data), to: &tail)
-      tail.append(UInt8(ascii: ","))
-      Escaping.appendScriptSafeJSON(event.at.map(JSONValue.string) ?? .int(0), to: &tail)
-      tail.append(UInt8(ascii: ","))
-      Escaping.appendScriptSafeJSON(event.meta.map { block.embed($0) } ?? .int(0), to: &tail)
-      tail.append(UInt8(ascii: "]"))
-      bytes += head.count + tail.count
-      record += SpoolFile.bytes(of: type)
-      record += SpoolFile.bytes(of: head.count)
-      record += head
-      record += SpoolFile.bytes(of: tail.count)
-      record += tail
-      head.removeAll()
+      // The event's bytes before its type's index, then after it, each with its length.
+      let headStart = record.count
+      SpoolFile.append(integer: type, to: &record)
+      SpoolFile.append(integer: 0, to: &record)
+      record.append(UInt8(ascii: "["))
+      record.append(contentsOf: String(event.seq).utf8)
+      record.append(UInt8(ascii: ","))
+      let head = record.count - headStart - 16
+      Self.store(head, at: headStart + 8, in: &record)
+      let tailStart = record.count
+      SpoolFile.append(integer: 0, to: &record)
+      record.append(UInt8(ascii: ","))
+      block.appendEmbedded(event.data, to: &record)
+      record.append(UInt8(ascii: ","))
+      if let at = event.at {
+        Escaping.appendScriptSafeJSONString(at, to: &record)
+      } else {
+        record.append(UInt8(ascii: "0"))
+      }
+      record.append(UInt8(ascii: ","))
+      if let meta = event.meta {
+        block.appendEmbedded(meta, to: &record)
+      } else {
+        record.append(UInt8(ascii: "0"))
+      }
+      record.append(UInt8(ascii: "]"))
+      let tail = record.count - tailStart - 8
+      Self.store(tail, at: tailStart, in: &record)
+      bytes += head + tail
     }
     try timelines.append(record)
     timelinePlaces[name] = TimelinePlace(
       offset: offset, length: record.count, events: events.count, bytes: bytes, types: types)
+  }
+
+  /// Overwrites the 8 bytes at `offset` with `value`, little-endian.
+  private static func store(_ value: Int, at offset: Int, in bytes: inout [UInt8]) {
+    var remaining = UInt64(bitPattern: Int64(value))
+    for index in offset..<(offset + 8) {
+      bytes[index] = UInt8(truncatingIfNeeded: remaining)
+      remaining >>= 8
+    }
   }
 
   /// Writes the data block to `output`, safe inside `<script type="application/json">`.

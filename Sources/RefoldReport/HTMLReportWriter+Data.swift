@@ -52,21 +52,31 @@ extension HTMLReportWriter {
     func parameterCandidate(expected: JSONValue?, actual: JSONValue?) -> (
       key: [UInt8], entry: [UInt8]
     ) {
-      let expectedText = expected?.canonicalString ?? ""
-      let actualText = actual?.canonicalString ?? ""
-      let key = expectedText == actualText ? expectedText : expectedText + "\u{0}" + actualText
-      func clipped(_ value: JSONValue?, _ text: String) -> JSONValue {
-        guard let value else { return .null }
-        let limit = HTMLReportWriter.maxSearchedParameterText
-        guard text.utf8.count > limit else { return value }
+      // The script-safe text identifies a value as its canonical text does, and is never
+      // shorter: canonical text is made only for a value that may need clipping.
+      let limit = HTMLReportWriter.maxSearchedParameterText
+      func clipped(_ value: JSONValue?) -> (text: [UInt8], entry: [UInt8]) {
+        guard let value else { return ([], Array("null".utf8)) }
+        let bytes = Escaping.scriptSafeBytes(value)
+        guard bytes.count > limit else { return (bytes, bytes) }
+        let text = value.canonicalString
+        guard text.utf8.count > limit else { return (bytes, bytes) }
         let prefix = String(decoding: Array(text.utf8.prefix(limit)), as: UTF8.self)
-        return ["~": .string(prefix + "…")]
+        return (bytes, Escaping.scriptSafeBytes(["~": .string(prefix + "…")]))
       }
-      let entry: JSONValue =
-        expectedText == actualText
-        ? [clipped(actual, actualText)]
-        : [clipped(expected, expectedText), clipped(actual, actualText)]
-      return (Array(key.utf8), Escaping.scriptSafeBytes(entry))
+      let actualPart = clipped(actual)
+      guard expected != actual else {
+        return (actualPart.text, [UInt8(ascii: "[")] + actualPart.entry + [UInt8(ascii: "]")])
+      }
+      let expectedPart = clipped(expected)
+      if expectedPart.text == actualPart.text {
+        return (actualPart.text, [UInt8(ascii: "[")] + actualPart.entry + [UInt8(ascii: "]")])
+      }
+      return (
+        expectedPart.text + [0] + actualPart.text,
+        [UInt8(ascii: "[")] + expectedPart.entry + [UInt8(ascii: ",")] + actualPart.entry
+          + [UInt8(ascii: "]")]
+      )
     }
 
     /// The index in the parameter table of a candidate (see ``parameterCandidate``).
@@ -101,6 +111,19 @@ extension HTMLReportWriter {
       guard text.utf8.count > maxText else { return .string(text) }
       let prefix = String(decoding: Array(text.utf8.prefix(maxText)), as: UTF8.self)
       return .string(prefix + "… [\(text.utf8.count - maxText) more bytes in results.json]")
+    }
+
+    /// Appends the script-safe bytes of ``embed(_:)``'s result for `value`.
+    ///
+    /// Its canonical text is never longer than its script-safe text (the script-safe form
+    /// escapes all that canonical JSON escapes, as long or longer, and more), so a value whose
+    /// script-safe text fits `maxText` is embedded as it is, measured by one serialisation.
+    func appendEmbedded(_ value: JSONValue, to output: inout [UInt8]) {
+      let start = output.count
+      Escaping.appendScriptSafeJSON(value, to: &output)
+      guard output.count - start > maxText else { return }
+      output.removeSubrange(start...)
+      Escaping.appendScriptSafeJSON(embed(value), to: &output)
     }
 
     /// `value` itself when its text fits `maxText`, else `{"~": clipped text}`.

@@ -42,11 +42,17 @@ final class SpoolFile {
 
   /// Appends `value` as 8 bytes, little-endian.
   func append(integer value: Int) throws(ReportError) {
-    try append(Self.bytes(of: value))
+    Self.append(integer: value, to: &buffer)
+    if buffer.count >= Self.flushSize { try flush() }
   }
 
-  static func bytes(of value: Int) -> [UInt8] {
-    withUnsafeBytes(of: Int64(value).littleEndian) { Array($0) }
+  /// Appends `value` to `bytes` as 8 bytes, little-endian.
+  static func append(integer value: Int, to bytes: inout [UInt8]) {
+    var remaining = UInt64(bitPattern: Int64(value))
+    for _ in 0..<8 {
+      bytes.append(UInt8(truncatingIfNeeded: remaining))
+      remaining >>= 8
+    }
   }
 
   /// Writes what is buffered to the file.

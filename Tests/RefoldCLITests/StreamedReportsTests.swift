@@ -31,15 +31,29 @@ import Testing
           at: seq % 2 == 0 ? "2026-11-20T10:00:0\(seq % 10)Z" : nil,
           meta: seq == 1 ? ["exchange": .string("k\(index)")] : nil))
     }
+    if index % 500 == 0 {
+      // Event data past the page's 16 KiB embedding limit, clipped there.
+      events.append(
+        Event(
+          thread: name, seq: events.count, type: "note",
+          data: ["text": .string(String(repeating: "<long> & \"quoted\" ", count: 1_200))]))
+    }
     return events
   }
 
   /// A step case of `thread` at `step`; `variant` changes which cases fail and how.
   static func stepCase(_ index: Int, step: Int, variant: Int, events: [Event]) -> CaseResult {
     let thread = "gen-\(index)"
-    let expected = Intent(
+    var expected = Intent(
       name: step % 2 == 0 ? "deploy_backend" : "list_git_tags",
       parameters: step % 2 == 0 ? ["tag": .string("v1.\(index % 13)"), "env": "prod"] : [:])
+    if index % 113 == 0 {
+      // Parameters past the parameter table's 512 bytes, clipped there; some of them only
+      // by their canonical text's measure.
+      expected.parameters = [
+        "notes": .string(String(repeating: index % 2 == 0 ? "<&>" : "a", count: 200))
+      ]
+    }
     let kind = (index * 3 + step + variant * 5) % (variant == 0 ? 9 : 6)
     var result = CaseResult(
       id: "\(thread)#\(step)", thread: thread, mode: "step", step: step,
