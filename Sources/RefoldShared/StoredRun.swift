@@ -64,7 +64,7 @@ extension StoredRun {
   }
 
   /// One golden thread of a run as its rows hold it: its event JSONL and the key it is
-  /// shared under (``goldenKey(_:)``).
+  /// shared under (``goldenKey(thread:_:)``).
   public struct ThreadRow: Sendable {
     public var thread: String
     public var lines: [UInt8]
@@ -75,7 +75,7 @@ extension StoredRun {
       var lines: [UInt8] = []
       StoredRun.eventLines(events, into: &lines)
       self.lines = lines
-      key = StoredRun.goldenKey(lines)
+      key = StoredRun.goldenKey(thread: thread, lines)
     }
   }
 
@@ -91,18 +91,21 @@ extension StoredRun {
 
 extension StoredRun {
   /// The key a golden thread's event JSONL is stored under, shared by every run of the same
-  /// fixtures: `fnv1a64-` with the 64-bit FNV-1a hash of the bytes in hex, then `-` and
-  /// their length.
+  /// fixtures: the thread's id, a space, `fnv1a64-` with the 64-bit FNV-1a hash of the bytes
+  /// in hex, then `-` and their length.
   ///
-  /// Not a cryptographic hash: a store that finds other bytes under a key keeps the thread
-  /// with its run instead (a collision costs space, never a wrong thread).
-  public static func goldenKey(_ lines: [UInt8]) -> String {
+  /// The id comes first so that a suite's threads, stored in fixture order, land side by
+  /// side in the key's index (a key of the hash alone scatters every batch over the whole
+  /// index). Not a cryptographic hash: a store that finds other bytes under a key keeps the
+  /// thread with its run instead (a collision costs space, never a wrong thread).
+  public static func goldenKey(thread: String, _ lines: [UInt8]) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in lines {
       hash ^= UInt64(byte)
       hash &*= 0x0100_0000_01b3
     }
     let hex = String(hash, radix: 16)
-    return "fnv1a64-" + String(repeating: "0", count: 16 - hex.count) + hex + "-\(lines.count)"
+    return thread + " fnv1a64-" + String(repeating: "0", count: 16 - hex.count) + hex
+      + "-\(lines.count)"
   }
 }

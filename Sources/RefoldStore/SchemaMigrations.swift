@@ -148,7 +148,7 @@ extension SchemaMigrations {
   /// Golden threads stored once, shared by every run of the same fixtures.
   ///
   /// `golden_threads` holds each distinct thread's event JSONL under its key
-  /// (``StoredRun/goldenKey(_:)``); a `run_threads` row names it in `golden` and leaves its
+  /// (``StoredRun/goldenKey(thread:_:)``); a `run_threads` row names it in `golden` and leaves its
   /// own `events` empty. Rows stored before (and a thread whose key holds other bytes) keep
   /// their events in `run_threads.events`, `golden` NULL.
   static let version6 = """

@@ -16,8 +16,12 @@ enum RunWriterBench {
     case stream
   }
 
-  /// Stores the run `times` times (ids `<id>-1`, `<id>-2`, …) into one new store.
-  static func measure(results path: String, mode: Mode, db: String?, times: Int) throws {
+  /// Stores the run `times` times (ids `<id>-1`, `<id>-2`, …) into one new store; streamed,
+  /// each run is `copies` copies of the file's threads (thread and case ids suffixed `~k`,
+  /// made as they are added), for a run larger than the file.
+  static func measure(results path: String, mode: Mode, db: String?, times: Int, copies: Int)
+    throws
+  {
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     let read = try JSONDecoder().decode(RunResults.self, from: data)
     let threads = ThreadCases.split(read)
@@ -36,13 +40,15 @@ enum RunWriterBench {
     for time in 1...max(1, times) {
       var results = read
       results.run.id = "\(read.run.id)-\(time)"
-      try storeOnce(results, threads: threads, mode: mode, into: store, target: target)
+      try storeOnce(
+        results, threads: threads, copies: mode == .stream ? max(1, copies) : 1, mode: mode,
+        into: store, target: target)
     }
   }
 
   private static func storeOnce(
-    _ results: RunResults, threads: [ThreadCases], mode: Mode, into store: any RunStore,
-    target: StoreBench.Target
+    _ results: RunResults, threads: [ThreadCases], copies: Int, mode: Mode,
+    into store: any RunStore, target: StoreBench.Target
   ) throws {
     let start = now()
     let startCPU = cpuSeconds()
@@ -53,7 +59,9 @@ enum RunWriterBench {
       try store.save(results)
     case .stream:
       let writer = try store.writer(for: results.run)
-      for thread in threads { try writer.add(thread) }
+      for copy in 0..<copies {
+        for thread in threads { try writer.add(copy == 0 ? thread : renamed(thread, copy)) }
+      }
       adding = now() - start
       let finishStart = now()
       try writer.finish(results)
@@ -81,11 +89,24 @@ enum RunWriterBench {
         + (target.isPostgres ? "" : "store \(EndToEndEval.megabytes(bytes)); ")
         + "peak RSS \(String(format: "%.1f", peakRSS())) MiB")
     let back = try store.run(id: results.run.id)
-    if back?.cases.count != results.cases.count {
+    if back?.cases.count != results.cases.count * copies {
       print(
-        "store: the run read back has \(back?.cases.count ?? 0) cases, not \(results.cases.count)")
+        "store: the run read back has \(back?.cases.count ?? 0) cases, not "
+          + "\(results.cases.count * copies)")
       exit(1)
     }
+  }
+
+  /// Copy `copy` of a thread: its id, its events' thread and its cases' ids suffixed `~copy`.
+  private static func renamed(_ thread: ThreadCases, _ copy: Int) -> ThreadCases {
+    let name = "\(thread.thread)~\(copy)"
+    var renamed = ThreadCases(thread: name, events: thread.events, cases: thread.cases)
+    for index in renamed.events.indices { renamed.events[index].thread = name }
+    for index in renamed.cases.indices {
+      renamed.cases[index].thread = name
+      renamed.cases[index].id += "~\(copy)"
+    }
+    return renamed
   }
 }
 

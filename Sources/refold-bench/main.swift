@@ -38,11 +38,13 @@ let usage = """
                                              request) at each concurrency (default 4,16,64):
                                              decisions/s of the replay against N / latency
          refold-bench store --results FILE [--mode stream|save] [--db URL] [--runs K]
+                           [--copies C]
                                              store the run of a results.json (as
                                              `eval --keep DIR` leaves it) into a new SQLite
                                              file or PostgreSQL database: streamed through
                                              the store's writer, or saved whole; K times
-                                             (default 1) into the same store
+                                             (default 1) into the same store; streamed, C
+                                             copies of the file's threads a run
          refold-bench agent [--decisions N] [--concurrency C]
                                              step-mode eval of N decisions (default 10000)
                                              against a trivial command agent through
@@ -276,7 +278,8 @@ do {
     }
     try RunWriterBench.measure(
       results: results, mode: mode, db: value("--db", in: arguments),
-      times: option("--runs", in: arguments, default: 1))
+      times: option("--runs", in: arguments, default: 1),
+      copies: option("--copies", in: arguments, default: 1))
   case "agent":
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "refold-bench-agent-\(UUID().uuidString)")

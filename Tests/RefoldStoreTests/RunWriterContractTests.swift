@@ -245,7 +245,8 @@ import Testing
     var lines: [UInt8] = []
     StoredRun.eventLines(extra, into: &lines)
     try location.execute(
-      "INSERT INTO golden_threads (key, events) VALUES ('\(StoredRun.goldenKey(lines))', 'other')")
+      "INSERT INTO golden_threads (key, events) VALUES ('\(StoredRun.goldenKey(thread: "thread-40", lines))', 'other')"
+    )
     try Self.stream(third, into: store)
     #expect(try location.count("SELECT count(*) FROM golden_threads") == 41)
     #expect(try location.count("SELECT count(*) FROM run_threads") == 121)
