@@ -28,8 +28,10 @@ struct CompareCommand: ParsableCommand {
   @OptionGroup var store: StoreOptions
 
   func run() throws {
-    let a = try RunLocator.load(baseline, store: store)
-    let b = try RunLocator.load(candidate, store: store)
+    // A comparison reads each case's verdict and intents: stored runs give their outlines
+    // without their cases' bodies or golden threads.
+    let a = try RunLocator.loadOutline(baseline, store: store)
+    let b = try RunLocator.loadOutline(candidate, store: store)
     let comparison = Comparison.compare(a, b, seed: seed)
     guard !comparison.isEmpty else {
       throw CLIError(

@@ -33,6 +33,22 @@ enum RunLocator {
     return run
   }
 
+  /// The outline of a run, located as ``load(_:store:variant:)`` locates it: a stored run's
+  /// from its case rows (no case body or golden thread read), a results file's from the file.
+  static func loadOutline(_ reference: String, store: StoreOptions, variant: String? = nil)
+    throws -> RunOutline
+  {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory) {
+      return try load(reference, store: store, variant: variant).outline
+    }
+    guard let run = try store.openStores(creating: false).runStore().outline(id: reference) else {
+      throw CLIError(
+        "no run \"\(reference)\" in \(store.databaseName) and no results file at that path")
+    }
+    return run
+  }
+
   /// Every run an existing results file (or its directory) holds, with the evaluation's
   /// manifest when it holds several variants; nil when `reference` is no file.
   static func loadFile(_ reference: String) throws -> (

@@ -248,6 +248,41 @@ public final class PostgresRunStore: RunStore {
     }
   }
 
+  /// The run's outline from its `runs` row and its `case_results` columns, in case order: no
+  /// case body is decoded and no golden thread read.
+  public func outline(id: String) throws -> RunOutline? {
+    let decoder = JSONDecoder()
+    return try connection.withLock {
+      try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        () throws -> RunOutline? in
+        guard
+          let head = try connection.query(
+            "SELECT info, summary FROM runs WHERE id = $1 AND pending IS NULL", [id]
+          ).rows.first
+        else { return nil }
+        let cases = try connection.query(
+          """
+          SELECT case_id, thread, mode, step, verdict, expected_intent, actual_intent
+          FROM case_results WHERE run_id = $1 ORDER BY position
+          """, [id]
+        ).rows.map { row in
+          let text = row[4] ?? ""
+          guard let verdict = CaseResult.Verdict(rawValue: text) else {
+            throw PostgresError.corruptRow(
+              table: "case_results", detail: "run \(id): unknown verdict \"\(text)\"")
+          }
+          return CaseOutline(
+            id: row[0] ?? "", thread: row[1] ?? "", mode: row[2] ?? "",
+            step: row[3].flatMap { Int($0) }, verdict: verdict, expected: row[5], actual: row[6])
+        }
+        return RunOutline(
+          run: try Self.decode(RunInfo.self, head[0] ?? "", run: id, decoder: decoder),
+          summary: try Self.decode(RunSummary.self, head[1] ?? "", run: id, decoder: decoder),
+          cases: cases)
+      }
+    }
+  }
+
   public func runs(suite: String) throws -> [RunRecord] {
     try records(where: "WHERE suite = $1 AND pending IS NULL", binding: [suite])
   }

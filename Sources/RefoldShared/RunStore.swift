@@ -8,6 +8,9 @@ public protocol RunStore: Sendable {
   func writer(for run: RunInfo) throws -> any RunWriter
   /// The run with this id, or nil.
   func run(id: String) throws -> RunResults?
+  /// The outline of the run with this id (its info, summary and every case's outline), or
+  /// nil: what a comparison needs, read without the cases' bodies or the golden threads.
+  func outline(id: String) throws -> RunOutline?
   /// Runs of a suite, oldest first, with their summaries (for trends).
   func runs(suite: String) throws -> [RunRecord]
 }
@@ -24,5 +27,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
     self.info = info
     self.summary = summary
     self.verdict = verdict
+  }
+}
+
+extension RunStore {
+  /// The run's outline, taken from the whole run (stores with case rows read less).
+  public func outline(id: String) throws -> RunOutline? {
+    try run(id: id)?.outline
   }
 }

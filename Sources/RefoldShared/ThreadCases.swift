@@ -73,6 +73,19 @@ public struct CaseOutline: Sendable, Hashable {
   /// The model's intent's name.
   public var actual: String?
 
+  public init(
+    id: String, thread: String, mode: String, step: Int?, verdict: CaseResult.Verdict,
+    expected: String?, actual: String?
+  ) {
+    self.id = id
+    self.thread = thread
+    self.mode = mode
+    self.step = step
+    self.verdict = verdict
+    self.expected = expected
+    self.actual = actual
+  }
+
   public init(_ result: CaseResult) {
     id = result.id
     thread = result.thread

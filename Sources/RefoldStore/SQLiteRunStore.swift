@@ -286,6 +286,29 @@ public final class SQLiteRunStore: RunStore {
     try records(where: "WHERE pending IS NULL", binding: nil)
   }
 
+  /// The run's outline from its `runs` row and its `case_results` columns: no case body is
+  /// decoded and no golden thread read, so a comparison of two large runs holds their
+  /// outlines only.
+  public func outline(id: String) throws -> RunOutline? {
+    let head: (info: String, summary: String)? = try database.withConnection { connection in
+      let statement = try connection.prepare(
+        "SELECT info, summary FROM runs WHERE id = ? AND pending IS NULL")
+      defer { statement.reset() }
+      statement.bind(id, at: 1)
+      guard try statement.step() else { return nil }
+      return (statement.string(at: 0) ?? "", statement.string(at: 1) ?? "")
+    }
+    guard let head else { return nil }
+    let cases = try caseVerdicts(run: id).map { row in
+      CaseOutline(
+        id: row.caseID, thread: row.thread, mode: row.mode, step: row.step,
+        verdict: row.verdict, expected: row.expectedIntent, actual: row.actualIntent)
+    }
+    return RunOutline(
+      run: try Self.decode(RunInfo.self, head.info, run: id),
+      summary: try Self.decode(RunSummary.self, head.summary, run: id), cases: cases)
+  }
+
   /// The stored per-case verdicts of a run, in case order.
   public func caseVerdicts(run id: String) throws -> [CaseVerdict] {
     try database.withConnection { connection in

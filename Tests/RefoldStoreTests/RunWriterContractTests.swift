@@ -64,6 +64,27 @@ import Testing
   }
 
   @Test(arguments: StoreEngine.available)
+  func anOutlineIsReadFromTheCaseRowsAsTheWholeRunGivesIt(engine: StoreEngine) throws {
+    let run = Self.results(id: "run-1")
+    let location = try engine.make()
+    let store = try location.runs()
+    let writer = try store.writer(for: run.run)
+    for thread in ThreadCases.split(run) { try writer.add(thread) }
+    // A run being written has no outline yet, as it has no run.
+    #expect(try store.outline(id: "run-1") == nil)
+    try writer.finish(run)
+    let outline = try #require(try store.outline(id: "run-1"))
+    #expect(outline == run.outline)
+    #expect(outline == (try store.run(id: "run-1"))?.outline)
+    #expect(outline.cases.count == 900)
+    // A run saved whole reads back the same outline.
+    let saved = try engine.make().runs()
+    try saved.save(run)
+    #expect(try saved.outline(id: "run-1") == run.outline)
+    #expect(try saved.outline(id: "no-such-run") == nil)
+  }
+
+  @Test(arguments: StoreEngine.available)
   func aStreamedRunReadsBackAsTheSameRunSavedWhole(engine: StoreEngine) throws {
     for keepThreads in [true, false] {
       let run = Self.results(id: "run-1", keepThreads: keepThreads)
