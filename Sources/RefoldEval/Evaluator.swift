@@ -224,10 +224,8 @@ public struct Evaluator: Sendable {
     let results = RunResults(
       run: runInfo, summary: summary, byIntent: scorer.breakdown, cases: kept,
       threads: includesThreads && options.keepsCases ? threadMap : nil)
-    var outcome = EvaluationOutcome(
-      results: results, sourceFailures: failures, threadCount: threadCount)
-    outcome.outlines = outlines
-    return outcome
+    return EvaluationOutcome(
+      results: results, sourceFailures: failures, threadCount: threadCount, outlines: outlines)
   }
 
   /// Evaluates `variant` of `suite` over the suite's fixtures.
@@ -259,10 +257,19 @@ public struct EvaluationOutcome: Sendable, Hashable {
   public var outlines: [CaseOutline] = []
 
   public init(results: RunResults, sourceFailures: [SuiteError], threadCount: Int) {
+    self.init(
+      results: results, sourceFailures: sourceFailures, threadCount: threadCount,
+      outlines: results.cases.map(CaseOutline.init))
+  }
+
+  /// An outcome whose cases' outlines are given (the results may keep no cases).
+  init(
+    results: RunResults, sourceFailures: [SuiteError], threadCount: Int, outlines: [CaseOutline]
+  ) {
     self.results = results
     self.sourceFailures = sourceFailures
     self.threadCount = threadCount
-    self.outlines = results.cases.map(CaseOutline.init)
+    self.outlines = outlines
   }
 
   /// The run's outline: its info, summary and every case's outline.

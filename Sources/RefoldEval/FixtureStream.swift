@@ -120,60 +120,20 @@ public struct FixtureStream: Sendable {
       throw SuiteError.unreadable(file: file, message: "cannot read the fixture file")
     }
     defer { close(descriptor) }
-    var capacity = chunkSize * 2
-    var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-    defer { buffer.deallocate() }
-    var filled = 0
-    var number = 0
-    var ended = false
-    while !ended {
-      if capacity - filled < chunkSize {
-        // The pending partial line fills the buffer: grow it (bounded by the line limit).
-        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-        larger.update(from: buffer, count: filled)
-        buffer.deallocate()
-        buffer = larger
-        capacity *= 2
+    let start = bytesRead
+    do {
+      try ChunkedLines(chunkSize: chunkSize, maxLineBytes: maxLineBytes).forEachLine(
+        of: descriptor
+      ) { number, bytes, end in
+        bytesRead = start + end
+        try body(number, bytes, start + end)
       }
-      let count = read(descriptor, buffer + filled, chunkSize)
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw SuiteError.unreadable(
-          file: file, message: "cannot read the fixture file: \(String(cString: strerror(errno)))")
-      }
-      if count == 0 { ended = true }
-      let end = filled + count
-      // The bytes read before this chunk, so each line reports where it ends.
-      let before = bytesRead - filled
-      bytesRead += count
-      var start = 0
-      var scan = filled
-      while scan < end {
-        guard let found = memchr(buffer + scan, 0x0A, end - scan) else { break }
-        let newline = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        number += 1
-        guard newline - start <= maxLineBytes + 1 else {
-          throw SuiteError.invalidFixture(
-            file: file, line: number, message: InputLimits.current.lineTooLong)
-        }
-        try body(
-          number, UnsafeBufferPointer(start: buffer + start, count: newline - start),
-          before + newline + 1)
-        start = newline + 1
-        scan = start
-      }
-      if ended, start < end {
-        number += 1
-        try body(
-          number, UnsafeBufferPointer(start: buffer + start, count: end - start), before + end)
-        start = end
-      }
-      filled = end - start
-      guard filled <= maxLineBytes + 1 else {
-        throw SuiteError.invalidFixture(
-          file: file, line: number + 1, message: InputLimits.current.lineTooLong)
-      }
-      if start > 0, filled > 0 { buffer.update(from: buffer + start, count: filled) }
+    } catch ChunkedLines.Failure.unreadable(let code) {
+      throw SuiteError.unreadable(
+        file: file, message: "cannot read the fixture file: \(String(cString: strerror(code)))")
+    } catch ChunkedLines.Failure.lineTooLong(let line) {
+      throw SuiteError.invalidFixture(
+        file: file, line: line, message: InputLimits.current.lineTooLong)
     }
   }
 

@@ -72,24 +72,7 @@ public final class ThreadFeed: Sendable {
   ///
   /// - Throws: what the producer threw, after every thread it emitted before.
   public func next() async throws -> Item? {
-    enum Taken {
-      case item(Item)
-      case end((any Error)?)
-      case wait
-    }
-    let taken: Taken = state.withLock { state in
-      if state.head < state.buffered.count {
-        let item = state.buffered[state.head]
-        state.head += 1
-        if state.head == state.buffered.count {
-          state.buffered.removeAll(keepingCapacity: true)
-          state.head = 0
-        }
-        return .item(item)
-      }
-      return state.ended ? .end(state.failure) : .wait
-    }
-    switch taken {
+    switch state.withLock({ Self.take(&$0) }) {
     case .item(let item):
       room.signal()
       return item
@@ -98,31 +81,45 @@ public final class ThreadFeed: Sendable {
       return nil
     case .wait:
       return try await withCheckedThrowingContinuation { continuation in
-        let ready: Taken = state.withLock { state in
-          if state.head < state.buffered.count {
-            let item = state.buffered[state.head]
-            state.head += 1
-            return .item(item)
-          }
-          if state.ended { return .end(state.failure) }
-          state.waiter = continuation
-          return .wait
+        let taken: Taken = state.withLock { state in
+          let taken = Self.take(&state)
+          if case .wait = taken { state.waiter = continuation }
+          return taken
         }
-        switch ready {
+        switch taken {
         case .item(let item):
           room.signal()
           continuation.resume(returning: item)
-        case .end(let failure):
-          if let failure {
-            continuation.resume(throwing: failure)
-          } else {
-            continuation.resume(returning: nil)
-          }
+        case .end(let failure?):
+          continuation.resume(throwing: failure)
+        case .end(nil):
+          continuation.resume(returning: nil)
         case .wait:
           break
         }
       }
     }
+  }
+
+  /// What ``next()`` finds: a buffered thread, the end, or nothing yet.
+  private enum Taken {
+    case item(Item)
+    case end((any Error)?)
+    case wait
+  }
+
+  /// Takes the first buffered thread, if any.
+  private static func take(_ state: inout State) -> Taken {
+    guard state.head < state.buffered.count else {
+      return state.ended ? .end(state.failure) : .wait
+    }
+    let item = state.buffered[state.head]
+    state.head += 1
+    if state.head == state.buffered.count {
+      state.buffered.removeAll(keepingCapacity: true)
+      state.head = 0
+    }
+    return .item(item)
   }
 
   /// Stops the producer at its next thread and waits for it to end.

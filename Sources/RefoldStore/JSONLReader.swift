@@ -63,70 +63,34 @@ public struct JSONLReader: Sendable {
       throw StoreError.file(path: path, reason: String(cString: strerror(errno)))
     }
     defer { if descriptor != 0 { close(descriptor) } }
-    var capacity = chunkSize * 2
-    var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-    defer { buffer.deallocate() }
-    var filled = 0
-    var number = 0
-    var finished = false
-    while !finished {
-      if capacity - filled < chunkSize {
-        // The pending partial line is longer than the free space: grow.
-        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-        larger.update(from: buffer, count: filled)
-        buffer.deallocate()
-        buffer = larger
-        capacity *= 2
+    do {
+      try ChunkedLines(chunkSize: chunkSize, maxLineBytes: maxLineBytes).forEachLine(
+        of: descriptor
+      ) { number, bytes, _ in
+        try emit(bytes, number, body)
       }
-      let count = read(descriptor, buffer + filled, chunkSize)
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw StoreError.file(path: path, reason: String(cString: strerror(errno)))
-      }
-      if count == 0 { finished = true }
-      let end = filled + count
-      var start = 0
-      var scan = filled
-      while scan < end {
-        guard let found = memchr(buffer + scan, 0x0A, end - scan) else { break }
-        let newline = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        number += 1
-        guard newline - start <= maxLineBytes + 1 else {
-          throw StoreError.lineTooLong(file: path, line: number, limit: maxLineBytes)
-        }
-        try emit(buffer + start, newline - start, number, body)
-        start = newline + 1
-        scan = start
-      }
-      if finished, start < end {
-        number += 1
-        try emit(buffer + start, end - start, number, body)
-        start = end
-      }
-      filled = end - start
-      // A partial line already over the limit is refused before the buffer grows for it.
-      guard filled <= maxLineBytes + 1 else {
-        throw StoreError.lineTooLong(file: path, line: number + 1, limit: maxLineBytes)
-      }
-      if start > 0, filled > 0 { (buffer).update(from: buffer + start, count: filled) }
+    } catch ChunkedLines.Failure.unreadable(let code) {
+      throw StoreError.file(path: path, reason: String(cString: strerror(code)))
+    } catch ChunkedLines.Failure.lineTooLong(let line) {
+      throw StoreError.lineTooLong(file: path, line: line, limit: maxLineBytes)
     }
   }
 
   private func emit(
-    _ pointer: UnsafeMutablePointer<UInt8>, _ length: Int, _ number: Int,
+    _ bytes: UnsafeBufferPointer<UInt8>, _ number: Int,
     _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void
   ) throws {
-    var length = length
-    if length > 0, pointer[length - 1] == 0x0D { length -= 1 }
+    var length = bytes.count
+    if length > 0, bytes[length - 1] == 0x0D { length -= 1 }
     var blank = true
     for index in 0..<length {
-      let byte = pointer[index]
+      let byte = bytes[index]
       if byte != 0x20 && byte != 0x09 && byte != 0x0D {
         blank = false
         break
       }
     }
     if blank { return }
-    try body(number, UnsafeBufferPointer(start: pointer, count: length))
+    try body(number, UnsafeBufferPointer(rebasing: bytes[0..<length]))
   }
 }
