@@ -8,7 +8,7 @@ extension Escaping {
     switch value {
     case .null: output.append(contentsOf: "null".utf8)
     case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-    case .int(let number): output.append(contentsOf: String(number).utf8)
+    case .int(let number): appendDecimal(number, to: &output)
     case .double(let number): output.append(contentsOf: JSONValue.formatNumber(number).utf8)
     case .string(let text): appendScriptSafeJSONString(text, to: &output)
     case .array(let elements):

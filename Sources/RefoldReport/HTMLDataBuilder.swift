@@ -10,11 +10,17 @@ import RefoldShared
 /// give: the details that depend on the whole run (which passing cases the variants decided
 /// differently, the parameter table, the detail and timeline budgets) are decided when it is
 /// written, from what was spooled. Threads arrive a variant at a time (the first variant's
-/// first), each variant's in the order its cases first name them.
+/// first), each variant's in the order its cases first name them, a thread's cases together.
+///
+/// Only the timelines the page can embed are rendered: the page takes the failing threads'
+/// timelines, then the passing ones', each group in table order until the first that does
+/// not fit (see ``selectTimelines()``), so once a group's timelines add up to more than the
+/// whole budget, none of its later threads can be taken and none is rendered.
 final class HTMLDataBuilder {
   private var block: HTMLReportWriter.DataBlock
   private let maxDetailBytes: Int
   private let maxTimelineEvents: Int
+  private let maxTimelineBytes: Int
   private let variantCount: Int
   /// Each case's row, in case order: one template, or two (as is, and as decided
   /// differently) when the evaluation has several variants.
@@ -28,6 +34,13 @@ final class HTMLDataBuilder {
   private var eventTypes: [String] = []
   private var eventTypeIndex: [String: Int] = [:]
   private var failingThreads: Set<String> = []
+  /// What the timelines rendered so far in the first variant hold, failing threads' and
+  /// passing threads' apart, counting each without its types' indexes (never more than it
+  /// embeds as).
+  private var failingTally = TimelineTally()
+  private var passingTally = TimelineTally()
+  /// A timeline's record as it is built, reused from thread to thread.
+  private var record: [UInt8] = []
   /// For several variants: each case id's decisions (how many, the first, all the same).
   private var decisions: [String: (count: Int, first: String, same: Bool)] = [:]
   /// The expected and actual intents of every case, for the table's filter.
@@ -45,11 +58,24 @@ final class HTMLDataBuilder {
     var types: [(type: Int, count: Int)]
   }
 
+  /// Events and bytes of the timelines rendered in one group.
+  private struct TimelineTally {
+    var events = 0
+    var bytes = 0
+
+    /// Whether the group's timelines hold more than the whole budget: every later timeline
+    /// of the group comes after one that does not fit.
+    func spent(events maxEvents: Int, bytes maxBytes: Int) -> Bool {
+      events > maxEvents || bytes > maxBytes
+    }
+  }
+
   init(writer: HTMLReportWriter, variants: Int) throws(ReportError) {
     block = HTMLReportWriter.DataBlock(
       maxText: writer.maxEmbeddedText, parameterBudget: HTMLReportWriter.maxParameterBytes)
     maxDetailBytes = writer.maxDetailBytes
     maxTimelineEvents = writer.maxTimelineEvents
+    maxTimelineBytes = writer.maxTimelineBytes
     variantCount = variants
     rows = try SpoolFile(holding: "report-rows")
     parameters = try SpoolFile(holding: "report-parameters")
@@ -58,12 +84,40 @@ final class HTMLDataBuilder {
 
   /// Adds one thread of the variant at `variant`: its cases' rows and its timeline.
   func add(variant: Int, _ thread: ThreadCases) throws(ReportError) {
-    if !thread.events.isEmpty, timelinePlaces[thread.thread] == nil {
-      try spoolTimeline(thread.thread, thread.events)
+    if !thread.events.isEmpty, timelinePlaces[thread.thread] == nil,
+      rendersTimeline(variant: variant, thread)
+    {
+      let place = try spoolTimeline(thread.thread, thread.events)
+      if variant == 0 {
+        if thread.cases.contains(where: { !$0.passed }) {
+          failingTally.events += place.events
+          failingTally.bytes += place.bytes
+        } else {
+          passingTally.events += place.events
+          passingTally.bytes += place.bytes
+        }
+      }
     }
     for result in thread.cases {
       try add(result, variant: variant)
     }
+  }
+
+  /// Whether a thread's timeline may be embedded, as far as the threads met so far tell.
+  ///
+  /// In the first variant threads arrive in table order, so a thread failing there that
+  /// comes after failing threads holding more than the budget cannot be taken; with one
+  /// variant the same holds for a passing thread after passing ones, and a thread without
+  /// cases is never in the table. With several variants a thread passing in the first may
+  /// fail in another, or be named by another's cases, so it is rendered.
+  private func rendersTimeline(variant: Int, _ thread: ThreadCases) -> Bool {
+    guard variant == 0 else { return true }
+    if thread.cases.contains(where: { !$0.passed }) {
+      return !failingTally.spent(events: maxTimelineEvents, bytes: maxTimelineBytes)
+    }
+    guard variantCount == 1 else { return true }
+    return !thread.cases.isEmpty
+      && !passingTally.spent(events: maxTimelineEvents, bytes: maxTimelineBytes)
   }
 
   private func add(_ result: CaseResult, variant: Int) throws(ReportError) {
@@ -108,12 +162,13 @@ final class HTMLDataBuilder {
     }
   }
 
-  private func spoolTimeline(_ name: String, _ events: [Event]) throws(ReportError) {
+  private func spoolTimeline(_ name: String, _ events: [Event]) throws(ReportError)
+    -> TimelinePlace
+  {
     var bytes = 2 + max(0, events.count - 1)
     var types: [(type: Int, count: Int)] = []
-    var positions: [Int: Int] = [:]
     let offset = timelines.size
-    var record: [UInt8] = []
+    record.removeAll(keepingCapacity: true)
     for event in events {
       let type: Int
       if let known = eventTypeIndex[event.type] {
@@ -123,10 +178,10 @@ final class HTMLDataBuilder {
         eventTypes.append(event.type)
         eventTypeIndex[event.type] = type
       }
-      if let position = positions[type] {
+      // A thread has a few types: a look along the list is quicker than a table.
+      if let position = types.firstIndex(where: { $0.type == type }) {
         types[position].count += 1
       } else {
-        positions[type] = types.count
         types.append((type, 1))
       }
       // The event's bytes before its type's index, then after it, each with its length.
@@ -134,7 +189,7 @@ final class HTMLDataBuilder {
       SpoolFile.append(integer: type, to: &record)
       SpoolFile.append(integer: 0, to: &record)
       record.append(UInt8(ascii: "["))
-      record.append(contentsOf: String(event.seq).utf8)
+      Escaping.appendDecimal(event.seq, to: &record)
       record.append(UInt8(ascii: ","))
       let head = record.count - headStart - 16
       Self.store(head, at: headStart + 8, in: &record)
@@ -160,8 +215,10 @@ final class HTMLDataBuilder {
       bytes += head + tail
     }
     try timelines.append(record)
-    timelinePlaces[name] = TimelinePlace(
+    let place = TimelinePlace(
       offset: offset, length: record.count, events: events.count, bytes: bytes, types: types)
+    timelinePlaces[name] = place
+    return place
   }
 
   /// Overwrites the 8 bytes at `offset` with `value`, little-endian.
@@ -270,33 +327,36 @@ final class HTMLDataBuilder {
     abandon()
   }
 
-  /// The timelines embedded, by thread index: every thread's when their events fit
-  /// `maxTimelineEvents` and their bytes ``HTMLReportWriter/maxTimelineBytes``; otherwise
-  /// threads with a failing case first, then the others while both budgets last.
+  /// The timelines embedded, by thread index: the threads with a failing case in table
+  /// order, each taken while its timeline fits what is left of `maxTimelineEvents` and
+  /// `maxTimelineBytes`, the first that does not fit ending them; then the
+  /// other threads the same way with what the failing ones left.
   ///
   /// A thread's event types enter the string table as its timeline is measured, as they
-  /// did when the timelines were built whole.
+  /// do when the timelines are built whole. A thread whose timeline was not rendered comes
+  /// after one that ends its group (``rendersTimeline(variant:_:)``).
   private func selectTimelines() -> [Int: String] {
     let referenced = block.threadNames.filter { timelinePlaces[$0] != nil }
-    let ordered =
-      referenced.filter { failingThreads.contains($0) }
-      + referenced.filter { !failingThreads.contains($0) }
     var budget = maxTimelineEvents
-    var bytes = HTMLReportWriter.maxTimelineBytes
+    var bytes = maxTimelineBytes
     var selected: [Int: String] = [:]
-    for name in ordered {
-      guard bytes >= HTMLReportWriter.smallestTimeline else { break }
-      guard let place = timelinePlaces[name], place.events <= budget,
-        let index = block.threadIndex[name]
-      else { continue }
-      var size = place.bytes
-      for (type, count) in place.types {
-        size += count * String(block.string(eventTypes[type])).utf8.count
+    for failing in [true, false] {
+      for name in referenced where failingThreads.contains(name) == failing {
+        guard let place = timelinePlaces[name], let index = block.threadIndex[name] else {
+          continue
+        }
+        guard place.events <= budget else { break }
+        var size = place.bytes
+        for (type, count) in place.types {
+          var digits: [UInt8] = []
+          Escaping.appendDecimal(block.string(eventTypes[type]), to: &digits)
+          size += count * digits.count
+        }
+        guard size <= bytes else { break }
+        budget -= place.events
+        bytes -= size
+        selected[index] = name
       }
-      guard size <= bytes else { continue }
-      budget -= place.events
-      bytes -= size
-      selected[index] = name
     }
     return selected
   }
@@ -319,13 +379,16 @@ final class HTMLDataBuilder {
       let head = integer()
       buffer += record[position..<(position + head)]
       position += head
-      buffer.append(contentsOf: String(block.stringIndex[eventTypes[type]] ?? 0).utf8)
+      Escaping.appendDecimal(block.stringIndex[eventTypes[type]] ?? 0, to: &buffer)
       let tail = integer()
       buffer += record[position..<(position + tail)]
       position += tail
     }
     buffer.append(UInt8(ascii: "]"))
   }
+
+  /// How many threads' timelines were rendered and spooled.
+  var renderedTimelines: Int { timelinePlaces.count }
 
   /// About how many bytes the builder holds in memory (the spools aside): the string,
   /// thread and parameter tables, and a few words per thread and per differing decision.

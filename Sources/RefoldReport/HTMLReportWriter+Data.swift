@@ -387,10 +387,6 @@ extension HTMLReportWriter {
     }
   }
 
-  /// Most bytes of timelines embedded, so that a run of 100,000 decisions stays a page a
-  /// browser opens (about 25 MB in all); past it the drill-down points at `results.json`.
-  static let maxTimelineBytes = 6_000_000
-
   /// Most bytes of the parameter table (the parameters of passing cases, for search).
   static let maxParameterBytes = 8_000_000
 
@@ -400,7 +396,4 @@ extension HTMLReportWriter {
 
   /// Parameters of a passing case longer than this are clipped in the parameter table.
   static let maxSearchedParameterText = 512
-
-  /// A remaining timeline budget below this embeds no more timelines.
-  static let smallestTimeline = 256
 }

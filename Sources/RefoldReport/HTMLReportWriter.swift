@@ -29,6 +29,9 @@ public struct HTMLReportWriter: Sendable {
   public var maxEmbeddedText: Int
   /// Most timeline events embedded; threads with failing cases are embedded first.
   public var maxTimelineEvents: Int
+  /// Most bytes of timelines embedded, so that a run of 100,000 decisions stays a page a
+  /// browser opens (about 25 MB in all); past it the drill-down points at `results.json`.
+  public var maxTimelineBytes: Int
   /// Most bytes of contexts and raw responses embedded (failing cases, in case order);
   /// past it the drill-down points at `results.json`.
   public var maxDetailBytes: Int
@@ -41,12 +44,14 @@ public struct HTMLReportWriter: Sendable {
 
   public init(
     history: [RunRecord] = [], rowsPerPage: Int = 100, maxEmbeddedText: Int = 16_384,
-    maxTimelineEvents: Int = 400_000, maxDetailBytes: Int = 8_000_000
+    maxTimelineEvents: Int = 400_000, maxDetailBytes: Int = 8_000_000,
+    maxTimelineBytes: Int = 6_000_000
   ) {
     self.history = history
     self.rowsPerPage = rowsPerPage
     self.maxEmbeddedText = maxEmbeddedText
     self.maxTimelineEvents = maxTimelineEvents
+    self.maxTimelineBytes = maxTimelineBytes
     self.maxDetailBytes = maxDetailBytes
   }
 

@@ -413,25 +413,24 @@ extension HTMLReportWriter {
         threads[name] = events
       }
     }
-    let referenced = block.threadNames.filter { threads[$0] != nil }
-    let ordered =
-      referenced.filter { failingThreads.contains($0) }
-      + referenced.filter { !failingThreads.contains($0) }
+    // Threads with a failing case, then the others, each group in table order until the
+    // first timeline that does not fit what is left.
+    let referenced = block.threadNames.filter { threads[$0]?.isEmpty == false }
     var budget = maxTimelineEvents
-    var bytes = HTMLReportWriter.maxTimelineBytes
+    var bytes = maxTimelineBytes
     var measured: [UInt8] = []
-    for name in ordered {
-      guard bytes >= HTMLReportWriter.smallestTimeline else { break }
-      guard let events = threads[name], events.count <= budget,
-        let index = block.threadIndex[name]
-      else { continue }
-      let timeline = block.events(events)
-      measured.removeAll(keepingCapacity: true)
-      Escaping.appendScriptSafeJSON(timeline, to: &measured)
-      guard measured.count <= bytes else { continue }
-      budget -= events.count
-      bytes -= measured.count
-      block.timelines[String(index)] = timeline
+    for failing in [true, false] {
+      for name in referenced where failingThreads.contains(name) == failing {
+        guard let events = threads[name], let index = block.threadIndex[name] else { continue }
+        guard events.count <= budget else { break }
+        let timeline = block.events(events)
+        measured.removeAll(keepingCapacity: true)
+        Escaping.appendScriptSafeJSON(timeline, to: &measured)
+        guard measured.count <= bytes else { break }
+        budget -= events.count
+        bytes -= measured.count
+        block.timelines[String(index)] = timeline
+      }
     }
     return block.serialised(variants: runs.map(\.run.variant))
   }

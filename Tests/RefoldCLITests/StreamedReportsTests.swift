@@ -242,10 +242,16 @@ import Testing
   }
 
   /// With small budgets: details and timelines left out, chosen as the whole runs chose them.
-  @Test(arguments: [(0, 0), (40_000, 2_000), (400_000, 20_000)])
-  func theDetailAndTimelineBudgetsChooseAsTheWholeRunsChose(detail: Int, events: Int) throws {
+  @Test(arguments: [
+    (0, 0, 0), (40_000, 2_000, 6_000_000), (400_000, 20_000, 6_000_000),
+    (400_000, 400_000, 60_000), (400_000, 400_000, 600_000),
+  ])
+  func theDetailAndTimelineBudgetsChooseAsTheWholeRunsChose(
+    detail: Int, events: Int, timelineBytes: Int
+  ) throws {
     let runs = Self.runs()
-    let page = HTMLReportWriter(maxTimelineEvents: events, maxDetailBytes: detail)
+    let page = HTMLReportWriter(
+      maxTimelineEvents: events, maxDetailBytes: detail, maxTimelineBytes: timelineBytes)
     for variants in [Array(runs.prefix(1)), runs] {
       let directory = try TemporaryDirectory()
       let layout = ReportLayout(suite: "generated", runID: "e-gen", out: directory.path("out"))

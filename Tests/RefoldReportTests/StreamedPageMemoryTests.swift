@@ -41,10 +41,20 @@ import Testing
     // against the hundreds of megabytes of contexts and events fed through.
     #expect(held < HTMLReportWriter.maxParameterBytes + threads * 200)
     #expect(held * 20 < fed)
-    var written = 0
-    try builder.finish(variants: ["v"]) { written += $0.count }
-    #expect(written > 0)
-    #expect(written < 25_000_000)
+    let rendered = builder.renderedTimelines
+    var block: [UInt8] = []
+    try builder.finish(variants: ["v"]) { block += $0 }
+    #expect(block.count < 25_000_000)
+    // Only the timelines the page can embed are rendered: the passing threads' until they
+    // hold more than the budget (counted without their types' indexes, a byte an event
+    // here), a few more than the page takes and a small share of the 20,000.
+    let data = try #require(
+      try JSONSerialization.jsonObject(with: Data(block)) as? [String: Any])
+    let embedded = try #require(data["e"] as? [String: Any]).count
+    #expect(embedded > 1_000)
+    #expect(rendered >= embedded)
+    #expect(rendered <= embedded + embedded / 100 + 1)
+    #expect(rendered * 5 < threads)
   }
 
   @Test func theJUnitBuilderHoldsCountsAndPlaces() throws {
