@@ -20,12 +20,12 @@ extension Escaping {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-      for (offset, key) in keys.enumerated() {
+      let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      for (offset, member) in sorted.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
-        appendScriptSafeJSONString(key, to: &output)
+        appendScriptSafeJSONString(member.key, to: &output)
         output.append(UInt8(ascii: ":"))
-        appendScriptSafeJSON(members[key, default: .null], to: &output)
+        appendScriptSafeJSON(member.value, to: &output)
       }
       output.append(UInt8(ascii: "}"))
     }

@@ -6,19 +6,20 @@ public enum Escaping {
   /// Escapes `&`, `<`, `>`, `"` and `'` so `text` is inert in element content and in quoted
   /// attribute values.
   public static func html(_ text: String) -> String {
-    var output = ""
-    output.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": output += "&amp;"
-      case "<": output += "&lt;"
-      case ">": output += "&gt;"
-      case "\"": output += "&quot;"
-      case "'": output += "&#39;"
-      default: output.unicodeScalars.append(scalar)
-      }
+    let escapes = { (byte: UInt8) in
+      byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27
     }
-    return output
+    return escaped(text, escapes: escapes) { byte, _, output in
+      switch byte {
+      case 0x26: output.append(contentsOf: "&amp;".utf8)
+      case 0x3C: output.append(contentsOf: "&lt;".utf8)
+      case 0x3E: output.append(contentsOf: "&gt;".utf8)
+      case 0x22: output.append(contentsOf: "&quot;".utf8)
+      case 0x27: output.append(contentsOf: "&#39;".utf8)
+      default: return 0
+      }
+      return 1
+    }
   }
 
   /// Escapes `text` for XML 1.0 content and attributes.
@@ -28,24 +29,68 @@ public enum Escaping {
   /// so the information is kept. Tab, newline and carriage return become references so
   /// attribute values keep them.
   public static func xml(_ text: String) -> String {
-    var output = ""
-    output.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      switch scalar.value {
-      case 0x26: output += "&amp;"
-      case 0x3C: output += "&lt;"
-      case 0x3E: output += "&gt;"
-      case 0x22: output += "&quot;"
-      case 0x27: output += "&apos;"
-      case 0x09: output += "&#9;"
-      case 0x0A: output += "&#10;"
-      case 0x0D: output += "&#13;"
-      case 0..<0x20, 0xFFFE, 0xFFFF:
-        output += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-      default: output.unicodeScalars.append(scalar)
-      }
+    let escapes = { (byte: UInt8) in
+      byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22
+        || byte == 0x27 || byte == 0xEF
     }
-    return output
+    return escaped(text, escapes: escapes) { byte, rest, output in
+      switch byte {
+      case 0x26: output.append(contentsOf: "&amp;".utf8)
+      case 0x3C: output.append(contentsOf: "&lt;".utf8)
+      case 0x3E: output.append(contentsOf: "&gt;".utf8)
+      case 0x22: output.append(contentsOf: "&quot;".utf8)
+      case 0x27: output.append(contentsOf: "&apos;".utf8)
+      case 0x09: output.append(contentsOf: "&#9;".utf8)
+      case 0x0A: output.append(contentsOf: "&#10;".utf8)
+      case 0x0D: output.append(contentsOf: "&#13;".utf8)
+      case 0..<0x20:
+        output.append(contentsOf: "\\u{".utf8)
+        output.append(contentsOf: String(byte, radix: 16, uppercase: true).utf8)
+        output.append(UInt8(ascii: "}"))
+      case 0xEF
+      where rest.count >= 3 && rest[rest.startIndex + 1] == 0xBF
+        && (rest[rest.startIndex + 2] == 0xBE || rest[rest.startIndex + 2] == 0xBF):
+        // U+FFFE and U+FFFF.
+        let last = rest[rest.startIndex + 2]
+        output.append(contentsOf: (last == 0xBE ? "\\u{FFFE}" : "\\u{FFFF}").utf8)
+        return 3
+      default: return 0
+      }
+      return 1
+    }
+  }
+
+  /// The text with the bytes that `escapes` picks replaced by `replace`.
+  ///
+  /// `replace` appends a byte's replacement (given the text from that byte on) and returns
+  /// how many bytes it replaced, or 0 to keep the byte. Text with nothing to replace is
+  /// returned as it is.
+  private static func escaped(
+    _ text: String, escapes: (UInt8) -> Bool,
+    replace: (UInt8, UnsafeBufferPointer<UInt8>.SubSequence, inout [UInt8]) -> Int
+  ) -> String {
+    var source = text
+    return source.withUTF8 { bytes in
+      var output: [UInt8] = []
+      var plainStart = 0
+      var index = 0
+      while index < bytes.count {
+        let byte = bytes[index]
+        guard escapes(byte) else {
+          index += 1
+          continue
+        }
+        if output.isEmpty { output.reserveCapacity(bytes.count + 16) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
+        let replaced = replace(byte, bytes[index...], &output)
+        if replaced == 0 { output.append(byte) }
+        index += max(1, replaced)
+        plainStart = index
+      }
+      guard plainStart > 0 else { return text }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...]))
+      return String(decoding: output, as: UTF8.self)
+    }
   }
 
   /// Appends a JSON string literal that is safe inside an HTML `<script>` element.
@@ -68,10 +113,21 @@ public enum Escaping {
     utf8 bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]
   ) {
     output.append(UInt8(ascii: "\""))
+    guard let base = UnsafeRawPointer(bytes.baseAddress) else {
+      output.append(UInt8(ascii: "\""))
+      return
+    }
     var plainStart = 0
     var index = 0
     let count = bytes.count
     while index < count {
+      // Eight bytes at a time while none of them may need an escape.
+      while index + 8 <= count,
+        !mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+      {
+        index += 8
+      }
+      guard index < count else { break }
       let byte = bytes[index]
       switch byte {
       case 0x22, 0x5C, 0x3C, 0x3E, 0x26, 0..<0x20: break
@@ -105,6 +161,25 @@ public enum Escaping {
       output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<count]))
     }
     output.append(UInt8(ascii: "\""))
+  }
+
+  /// Whether one of the eight bytes of `word` is one that script-safe JSON escapes (a
+  /// control character, `"`, `\`, `<`, `>`, `&`) or the lead byte of U+2028 and U+2029.
+  @inline(__always)
+  private static func mayNeedEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    // A byte below 0x20, or (after an exclusive or) a byte of zero; exact for any word.
+    @inline(__always) func below(_ value: UInt64, _ limit: UInt8) -> UInt64 {
+      (value &- ones &* UInt64(limit)) & ~value & highs
+    }
+    @inline(__always) func equal(_ byte: UInt8) -> UInt64 {
+      below(word ^ (ones &* UInt64(byte)), 1)
+    }
+    let found =
+      below(word, 0x20) | equal(0x22) | equal(0x5C) | equal(0x3C) | equal(0x3E) | equal(0x26)
+      | equal(0xE2)
+    return found != 0
   }
 
   /// Appends `\uXXXX` for `value`, in lowercase hexadecimal.

@@ -230,15 +230,16 @@ extension HTMLReportWriter {
       return template
     }
 
-    /// `"key":value` for each member, in the order of their keys, joined by commas.
-    static func members(_ members: [String: JSONValue]) -> [UInt8] {
+    /// `"key":value` for each member, its value's script-safe bytes given, in the order of
+    /// their keys, joined by commas.
+    static func members(serialised members: [String: [UInt8]]) -> [UInt8] {
       var output: [UInt8] = []
-      let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-      for (offset, key) in keys.enumerated() {
+      let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      for (offset, member) in sorted.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
-        Escaping.appendScriptSafeJSONString(key, to: &output)
+        Escaping.appendScriptSafeJSONString(member.key, to: &output)
         output.append(UInt8(ascii: ":"))
-        Escaping.appendScriptSafeJSON(members[key, default: .null], to: &output)
+        output.append(contentsOf: member.value)
       }
       return output
     }
@@ -262,10 +263,10 @@ extension HTMLReportWriter {
       let isLoop = result.mode == "loop"
       let detailed = !result.passed || differs
       var extra: [String: JSONValue] = [:]
-      let defaultID = isLoop ? "\(result.thread)@loop" : "\(result.thread)#\(result.step ?? -1)"
-      if result.id != defaultID { extra["i"] = .string(result.id) }
+      if !Self.isDefaultID(result, isLoop: isLoop) { extra["i"] = .string(result.id) }
       if !isLoop && result.mode != "step" { extra["m"] = .string(result.mode) }
-      var detail: (size: Int, context: JSONValue?, raw: JSONValue?)?
+      // The context's and the raw response's bytes, each serialised once.
+      var detail: (context: [UInt8]?, raw: [UInt8]?)?
       if detailed {
         if differs { extra["df"] = .bool(true) }
         if let expected = result.expected { extra["ep"] = embed(expected.parameters) }
@@ -274,13 +275,15 @@ extension HTMLReportWriter {
           extra["d"] = diff(differences)
         }
         if let failure = result.failure { extra["f"] = clip(failure) }
-        let context = result.context.map(clip)
-        let raw = result.rawResponse.map(embed)
-        if context != nil || raw != nil {
-          let size =
-            (context.map(Escaping.scriptSafeBytes)?.count ?? 0)
-            + (raw.map(Escaping.scriptSafeBytes)?.count ?? 0)
-          detail = (size, context, raw)
+        if result.context != nil || result.rawResponse != nil {
+          detail = (
+            result.context.map { Escaping.scriptSafeBytes(clip($0)) },
+            result.rawResponse.map { value in
+              var bytes: [UInt8] = []
+              appendEmbedded(value, to: &bytes)
+              return bytes
+            }
+          )
         }
         if let accepted = result.accepted, !accepted.isEmpty {
           extra["ac"] = .array(accepted.map(JSONValue.string))
@@ -308,12 +311,13 @@ extension HTMLReportWriter {
       var members: [(key: String, value: HTMLRowTemplate)] = []
       if let detail {
         // The members from `o` to `x`, with the details or without them.
-        var included: [String: JSONValue] = [:]
-        var omitted: [String: JSONValue] = ["o": .bool(true)]
+        var included: [String: [UInt8]] = [:]
+        var omitted: [String: [UInt8]] = ["o": Array("true".utf8)]
         for key in ["rb", "u"] {
           if let value = extra.removeValue(forKey: key) {
-            included[key] = value
-            omitted[key] = value
+            let bytes = Escaping.scriptSafeBytes(value)
+            included[key] = bytes
+            omitted[key] = bytes
           }
         }
         if let context = detail.context { included["x"] = context }
@@ -321,8 +325,9 @@ extension HTMLReportWriter {
         var slot = HTMLRowTemplate()
         slot.slots.append(
           .init(
-            size: detail.size, included: Self.members(included),
-            omitted: Self.members(omitted)))
+            size: (detail.context?.count ?? 0) + (detail.raw?.count ?? 0),
+            included: Self.members(serialised: included),
+            omitted: Self.members(serialised: omitted)))
         slot.append(slot: 0)
         members.append(("o", slot))
       }
@@ -366,24 +371,43 @@ extension HTMLReportWriter {
       }
       for (key, value) in extra { members.append((key, Self.literal(value))) }
       var template = HTMLRowTemplate()
-      var row: [UInt8] = [UInt8(ascii: "[")]
-      let numbers = [
-        variant, threadNumber, isLoop ? 1 : 0, result.step ?? -1, result.seq ?? -1,
-        result.expected.map { string($0.name) } ?? -1,
-        result.actual.map { string($0.name) } ?? -1,
-        HTMLReportWriter.verdicts.firstIndex(of: result.verdict) ?? 0,
-      ]
-      for (offset, number) in numbers.enumerated() {
-        if offset > 0 { row.append(UInt8(ascii: ",")) }
-        row.append(contentsOf: String(number).utf8)
+      var row: [UInt8] = []
+      row.reserveCapacity(40)
+      row.append(UInt8(ascii: "["))
+      let expected = result.expected.map { string($0.name) } ?? -1
+      let actual = result.actual.map { string($0.name) } ?? -1
+      for number in [
+        variant, threadNumber, isLoop ? 1 : 0, result.step ?? -1, result.seq ?? -1, expected,
+        actual,
+      ] {
+        Escaping.appendDecimal(number, to: &row)
+        row.append(UInt8(ascii: ","))
       }
+      Escaping.appendDecimal(
+        HTMLReportWriter.verdicts.firstIndex(of: result.verdict) ?? 0, to: &row)
+      if members.isEmpty {
+        row.append(UInt8(ascii: "]"))
+        template.append(row)
+        return template
+      }
+      row.append(UInt8(ascii: ","))
       template.append(row)
-      if !members.isEmpty {
-        template.append([UInt8(ascii: ",")])
-        template.append(Self.object(members, bare: detail == nil ? [] : ["o"]))
-      }
+      template.append(Self.object(members, bare: detail == nil ? [] : ["o"]))
       template.append([UInt8(ascii: "]")])
       return template
+    }
+
+    /// Whether a case's id is the one its place gives it: `thread#step`, `thread@loop`.
+    static func isDefaultID(_ result: CaseResult, isLoop: Bool) -> Bool {
+      var id = result.id.utf8[...]
+      let thread = result.thread.utf8
+      guard id.starts(with: thread) else { return false }
+      id = id.dropFirst(thread.count)
+      if isLoop { return id.elementsEqual("@loop".utf8) }
+      guard id.first == UInt8(ascii: "#") else { return false }
+      var digits: [UInt8] = []
+      Escaping.appendDecimal(result.step ?? -1, to: &digits)
+      return id.dropFirst().elementsEqual(digits)
     }
   }
 

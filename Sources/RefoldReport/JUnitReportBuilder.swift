@@ -55,11 +55,9 @@ final class JUnitReportBuilder {
       spool = try SpoolFile(holding: "junit")
       spools[variant] = spool
     }
-    let headBytes = Array(head.utf8)
-    let tailBytes = Array(tail.utf8)
-    try spool.append(headBytes)
-    try spool.append(tailBytes)
-    suites[variant].append((headBytes.count, tailBytes.count))
+    try spool.append(head.utf8)
+    try spool.append(tail.utf8)
+    suites[variant].append((head.utf8.count, tail.utf8.count))
   }
 
   /// Writes the document for the runs' heads (in the variants' order) to `output`.
