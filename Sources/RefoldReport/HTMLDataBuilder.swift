@@ -303,10 +303,16 @@ final class HTMLDataBuilder {
     buffer.append(contentsOf: #"],"q":["#.utf8)
     for (offset, entry) in entries.enumerated() {
       if offset > 0 { buffer.append(UInt8(ascii: ",")) }
-      buffer.append(contentsOf: String(entry).utf8)
+      Escaping.appendDecimal(Int(entry), to: &buffer)
     }
     buffer.append(contentsOf: #"],"e":{"#.utf8)
     // The timelines' keys are the threads' indexes as strings, sorted as strings.
+    // Each event type's string index as the timelines spell it.
+    let typeDigits = eventTypes.map { type in
+      var digits: [UInt8] = []
+      Escaping.appendDecimal(block.stringIndex[type] ?? 0, to: &digits)
+      return digits
+    }
     let keys = selected.keys.map { (String($0), $0) }.sorted {
       $0.0.utf8.lexicographicallyPrecedes($1.0.utf8)
     }
@@ -316,7 +322,7 @@ final class HTMLDataBuilder {
       buffer.append(contentsOf: key.0.utf8)
       buffer.append(contentsOf: "\":".utf8)
       guard let name = selected[key.1], let place = timelinePlaces[name] else { continue }
-      try writeTimeline(place, into: &buffer)
+      try writeTimeline(place, typeDigits: typeDigits, into: &buffer)
       if buffer.count >= 1 << 16 {
         try output(buffer)
         buffer.removeAll(keepingCapacity: true)
@@ -361,9 +367,9 @@ final class HTMLDataBuilder {
     return selected
   }
 
-  private func writeTimeline(_ place: TimelinePlace, into buffer: inout [UInt8])
-    throws(ReportError)
-  {
+  private func writeTimeline(
+    _ place: TimelinePlace, typeDigits: [[UInt8]], into buffer: inout [UInt8]
+  ) throws(ReportError) {
     let record = [UInt8](try timelines.read(offset: place.offset, length: place.length))
     var position = 0
     func integer() -> Int {
@@ -379,7 +385,7 @@ final class HTMLDataBuilder {
       let head = integer()
       buffer += record[position..<(position + head)]
       position += head
-      Escaping.appendDecimal(block.stringIndex[eventTypes[type]] ?? 0, to: &buffer)
+      buffer += typeDigits[type]
       let tail = integer()
       buffer += record[position..<(position + tail)]
       position += tail
