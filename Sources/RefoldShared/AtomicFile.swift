@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import RefoldCore
 
 /// Writes files so that readers see either the old file or the whole new one.
@@ -123,7 +122,7 @@ public enum AtomicFile {
         guard let base = raw.baseAddress else { return true }
         var done = 0
         while done < raw.count {
-          let wrote = Glibc.write(descriptor, base + done, raw.count - done)
+          let wrote = systemWrite(descriptor, base + done, raw.count - done)
           if wrote < 0, errno == EINTR { continue }
           guard wrote > 0 else { return false }
           done += wrote
@@ -187,4 +186,9 @@ public enum AtomicFile {
     }
     return error.localizedDescription
   }
+}
+
+/// `write(2)`, by a name that ``AtomicFile/Output``'s own `write` methods do not hide.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, bytes, count)
 }
