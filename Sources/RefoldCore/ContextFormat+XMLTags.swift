@@ -211,6 +211,8 @@ extension ContextFormat {
 
   /// Words a YAML reader would take for a boolean or null.
   private static let otherTypeWords: Set<String> = ["true", "false", "null", "~", "yes", "no"]
+  /// The words' first bytes (`~` is its own lowercase with the case bit set).
+  private static let otherTypeInitials: [UInt8] = Array("tfn~y".utf8)
 
   private static func needsQuotes(_ text: String) -> Bool {
     if text.isEmpty { return true }
@@ -223,7 +225,12 @@ extension ContextFormat {
     }
     // A text of more than 20 bytes has more than five scalars, so it cannot lowercase to
     // one of these words (the checks are costly, and most texts are neither).
-    if text.utf8.count <= 20, otherTypeWords.contains(text.lowercased()) {
+    // Lowercasing costs an allocation; a text whose first byte is ASCII lowercases to a word
+    // only when that byte is one of the words' first letters, in either case.
+    if text.utf8.count <= 20, let head = text.utf8.first,
+      head >= 0x80 || otherTypeInitials.contains(head | 0x20),
+      otherTypeWords.contains(text.lowercased())
+    {
       return true
     }
     // A JSON number starts with a digit or a minus sign (after JSON whitespace).

@@ -53,6 +53,16 @@ public struct ThreadReducer: Sendable, Hashable {
     }
   }
 
+  /// The class of each event, as ``Vocabulary/classify(_:)`` gives them, with the types
+  /// this reducer has met already looked up rather than classified again.
+  public func classify(_ events: [Event]) -> [EventClass] {
+    events.withUnsafeBufferPointer { buffer in
+      let table = ClassTable(buffer, vocabulary: vocabulary, snapshot: typeCache.snapshot)
+      if !table.learned.isEmpty { typeCache.remember(table.learned) }
+      return buffer.indices.map { table.publicClass(at: $0) }
+    }
+  }
+
   /// The state after each event: `states[k]` is `fold(events, upTo: k + 1)`.
   public func states(_ events: [Event]) -> [ThreadState] {
     var machine = ThreadMachine(self)

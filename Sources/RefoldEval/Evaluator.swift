@@ -89,6 +89,8 @@ public struct Evaluator: Sendable {
     var cases: [CaseResult]
     /// Each case as compact JSON, when the run encodes them (empty for one that fails to).
     var encoded: [[UInt8]] = []
+    /// The thread's events encoded once, when the run encodes its cases and keeps threads.
+    var compact: CompactThread?
     var failures: [SuiteError]
   }
 
@@ -181,6 +183,7 @@ public struct Evaluator: Sendable {
             }
             if encodesCases {
               outcome.encoded = outcome.cases.map { (try? ResultsWriter.compactCase($0)) ?? [] }
+              if includesThreads { outcome.compact = CompactThread(events) }
             }
             return outcome
           }
@@ -206,7 +209,8 @@ public struct Evaluator: Sendable {
           try await handOn(
             ThreadCases(
               thread: ready.thread, events: ready.events, cases: ready.cases,
-              encodedCases: ready.encoded.contains(where: \.isEmpty) ? [] : ready.encoded))
+              encodedCases: ready.encoded.contains(where: \.isEmpty) ? [] : ready.encoded,
+              compactEvents: ready.compact))
           failures += ready.failures
           threadCount += 1
           nextToEmit += 1

@@ -17,7 +17,7 @@ public struct GoldenThread: Sendable, Hashable {
   public init(events: [Event], reducer: ThreadReducer) {
     self.id = events.first?.thread ?? ""
     self.events = events
-    let classes = reducer.vocabulary.classify(events)
+    let classes = reducer.classify(events)
     var machine = reducer.machine()
     var points: [DecisionPoint] = []
     for (index, event) in events.enumerated() {

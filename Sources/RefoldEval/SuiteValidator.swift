@@ -241,19 +241,22 @@ public enum SuiteValidator {
     private mutating func checkEvents(_ events: [Event], lines: [(file: String, line: Int)]) {
       guard !declared.isEmpty else { return }
       let vocabulary = reducer.vocabulary
-      let classes = vocabulary.classify(events)
+      let classes = reducer.classify(events)
       for (position, event) in events.enumerated() where !event.isEscalation {
-        let type = vocabulary.canonicalType(event.type)
-        let location: (file: String, line: Int)? = position < lines.count ? lines[position] : nil
-        let at = SuiteError.invalid(
-          file: location?.file ?? "", line: location?.line,
-          path: "thread \(event.thread) seq \(event.seq)", message: "")
+        // Where the event is, made only for a problem (most events have none).
+        func at() -> SuiteError {
+          let location: (file: String, line: Int)? =
+            position < lines.count ? lines[position] : nil
+          return SuiteError.invalid(
+            file: location?.file ?? "", line: location?.line,
+            path: "thread \(event.thread) seq \(event.seq)", message: "")
+        }
         switch classes[position] {
         case .decision(let name, _):
           guard !infers, !declared.contains(name) else { continue }
           eventProblems.append(
             .found(
-              at.with(
+              at().with(
                 message: "\"\(name)\" reads as a decision but is not an intent of the agent"
                   + (YAMLNode.suggestion(for: name, among: sortedDeclared).map {
                     " (did you mean \($0)?)"
@@ -264,11 +267,11 @@ public enum SuiteValidator {
         case .result(let intent):
           guard let intent else { continue }
           if infers {
-            eventProblems.append(.result(location: at, type: event.type, intent: intent))
+            eventProblems.append(.result(location: at(), type: event.type, intent: intent))
           } else if !intents.contains(intent) {
             eventProblems.append(
               .found(
-                at.with(
+                at().with(
                   message:
                     "event type \"\(event.type)\" is unknown to the agent's vocabulary (a result of no intent)"
                 ),
@@ -276,11 +279,13 @@ public enum SuiteValidator {
             if suite.strict { hasErrors = true }
           }
         case .other:
+          let type = vocabulary.canonicalType(event.type)
           if infers {
-            eventProblems.append(.other(location: at, type: event.type, canonical: type))
+            eventProblems.append(.other(location: at(), type: event.type, canonical: type))
           } else {
             let (error, strict) = Self.otherProblem(
-              at, type: event.type, canonical: type, intents: sortedDeclared, strict: suite.strict)
+              at(), type: event.type, canonical: type, intents: sortedDeclared, strict: suite.strict
+            )
             eventProblems.append(.found(error, strict: strict))
             if strict { hasErrors = true }
           }

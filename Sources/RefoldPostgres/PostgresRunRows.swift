@@ -30,12 +30,14 @@ final class PostgresRunRows: RunRowSink {
     var kept: [StoredRun.ThreadRow] = []
     var position = first
     for thread in threads {
-      for result in thread.cases {
-        PostgresRunStore.add(try StoredRun.CaseRow(result), run: id, at: position, to: &cases)
+      for (index, result) in thread.cases.enumerated() {
+        PostgresRunStore.add(
+          StoredRun.CaseRow(result, body: try thread.encodedCase(index)), run: id, at: position,
+          to: &cases)
         position += 1
       }
       if !thread.events.isEmpty {
-        kept.append(StoredRun.ThreadRow(thread: thread.thread, events: thread.events))
+        kept.append(thread.threadRow)
       }
     }
     try connection.withLock {

@@ -113,7 +113,11 @@ public final class ReportBundleWriter: @unchecked Sendable {
         failing[variant].add(result)
       }
       if !thread.events.isEmpty, variant < results.count {
-        try results[variant].append(thread: thread.thread, events: thread.events)
+        if let compact = thread.compactEvents {
+          try results[variant].append(thread: thread.thread, compactEvents: compact.bytes)
+        } else {
+          try results[variant].append(thread: thread.thread, events: thread.events)
+        }
       }
     } catch let failure as AtomicFile.Failure {
       throw ReportError.cannotWrite(path: failure.path, reason: failure.reason)

@@ -58,6 +58,17 @@ public enum AtomicFile {
   public static func write(
     to path: String, _ body: (_ sink: (Data) throws -> Void) throws -> Void
   ) throws {
+    try write(to: path) { (output: Output) in
+      try body { data in try output.write(data) }
+    }
+  }
+
+  /// Writes what `body` hands to `output` to `path`: bytes, and ranges of other files
+  /// copied by the kernel without passing through memory.
+  ///
+  /// - Throws: ``Failure`` for a file-system failure, or what `body` threw; the target is
+  ///   then unchanged.
+  public static func write(to path: String, _ body: (_ output: Output) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
     let directory = url.deletingLastPathComponent().path
     do {
@@ -75,7 +86,7 @@ public enum AtomicFile {
       if !closed { _ = close(descriptor) }
     }
     do {
-      try body { data in try Self.writeAll(data, to: descriptor, path: path) }
+      try body(Output(descriptor: descriptor, path: path))
       guard fsync(descriptor) == 0 else { throw Failure(path: path, reason: Self.systemReason()) }
       closed = true
       guard close(descriptor) == 0 else { throw Failure(path: path, reason: Self.systemReason()) }
@@ -92,6 +103,68 @@ public enum AtomicFile {
     if directoryDescriptor >= 0 {
       _ = fsync(directoryDescriptor)
       _ = close(directoryDescriptor)
+    }
+  }
+
+  /// Where the body of ``write(to:_:)-(_,(Output)->Void)`` writes, in order.
+  public struct Output {
+    let descriptor: Int32
+    let path: String
+
+    /// Appends `data`.
+    public func write(_ data: Data) throws(Failure) {
+      try AtomicFile.writeAll(data, to: descriptor, path: path)
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) throws(Failure) {
+      let written = bytes.withUnsafeBytes { raw -> Bool in
+        guard let base = raw.baseAddress else { return true }
+        var done = 0
+        while done < raw.count {
+          let wrote = systemWrite(descriptor, base + done, raw.count - done)
+          if wrote < 0, errno == EINTR { continue }
+          guard wrote > 0 else { return false }
+          done += wrote
+        }
+        return true
+      }
+      guard written else { throw Failure(path: path, reason: AtomicFile.systemReason()) }
+    }
+
+    /// Appends `count` bytes of the open file `source` from `offset`, copied in the kernel
+    /// (`sendfile`), or read and written where the kernel cannot.
+    ///
+    /// - Parameter sourcePath: names the source in an error.
+    public func copy(from source: Int32, offset: Int64, count: Int, sourcePath: String)
+      throws(Failure)
+    {
+      var position = off_t(offset)
+      var left = count
+      while left > 0 {
+        let sent = sendfile(descriptor, source, &position, left)
+        if sent < 0, errno == EINTR { continue }
+        if sent < 0, errno == EINVAL || errno == ENOSYS { break }
+        guard sent >= 0 else { throw Failure(path: path, reason: AtomicFile.systemReason()) }
+        guard sent > 0 else {
+          throw Failure(path: sourcePath, reason: "the file ended \(left) bytes early")
+        }
+        left -= sent
+      }
+      var chunk = [UInt8](repeating: 0, count: min(left, 1 << 20))
+      while left > 0 {
+        let got = chunk.withUnsafeMutableBytes { raw in
+          pread(source, raw.baseAddress, min(left, raw.count), position)
+        }
+        if got < 0, errno == EINTR { continue }
+        guard got >= 0 else { throw Failure(path: sourcePath, reason: AtomicFile.systemReason()) }
+        guard got > 0 else {
+          throw Failure(path: sourcePath, reason: "the file ended \(left) bytes early")
+        }
+        try write(Array(chunk[..<got]))
+        position += off_t(got)
+        left -= got
+      }
     }
   }
 
@@ -113,4 +186,9 @@ public enum AtomicFile {
     }
     return error.localizedDescription
   }
+}
+
+/// `write(2)`, by a name that ``AtomicFile/Output``'s own `write` methods do not hide.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+  write(descriptor, bytes, count)
 }

@@ -43,6 +43,15 @@ extension ResultsWriter {
   /// Writes `events` as compact JSON, the bytes `JSONEncoder` (sorted keys, slashes
   /// unescaped) gives; false for a number that is not finite.
   static func encodedThread(_ events: [Event], into output: inout [UInt8]) -> Bool {
+    var ends: [Int] = []
+    return encodedThread(events, into: &output, eventEnds: &ends)
+  }
+
+  /// ``encodedThread(_:into:)``, also noting where each event's object ends in `output`.
+  static func encodedThread(
+    _ events: [Event], into output: inout [UInt8], eventEnds: inout [Int]
+  ) -> Bool {
+    eventEnds.reserveCapacity(events.count)
     output.append(UInt8(ascii: "["))
     for (offset, event) in events.enumerated() {
       if offset > 0 { output.append(UInt8(ascii: ",")) }
@@ -71,6 +80,7 @@ extension ResultsWriter {
       output.append(contentsOf: #","type":"#.utf8)
       JSONValue.writeString(event.type, into: &output)
       output.append(UInt8(ascii: "}"))
+      eventEnds.append(output.count)
     }
     output.append(UInt8(ascii: "]"))
     return true

@@ -33,6 +33,8 @@ public final class ResultsWriter: Sendable {
   private struct State {
     var buffer: [UInt8] = []
     var cases = 0
+    /// Bytes written to the cases spool.
+    var spoolSize = 0
     var finished = false
     /// The golden threads spooled so far: each thread's member value, where it is in the
     /// threads spool.
@@ -91,12 +93,18 @@ public final class ResultsWriter: Sendable {
   /// The events are encoded as they arrive and kept in a spool file beside the target; the
   /// writer holds only where each thread is. A thread appended twice keeps its last events.
   public func append(thread: String, events: [Event]) throws {
-    var compact: [UInt8] = []
-    if !Self.encodedThread(events, into: &compact) {
-      compact = try Self.compact(events)
-    }
-    var member: [UInt8] = []
-    Self.indent(compact, depth: 2, into: &member)
+    try append(thread: thread, compactEvents: try Self.compactThread(events))
+  }
+
+  /// Spools one golden thread given as its events' compact JSON (``compactThread(_:)``), as
+  /// an evaluation encoded it: the events are not encoded again.
+  public func append(thread: String, compactEvents: [UInt8]) throws {
+    // The member with the comma before it, so that threads spooled in the order of their
+    // ids are copied into the file as one piece.
+    var member = Array(",\n    ".utf8)
+    JSONValue.writeString(thread, into: &member)
+    member += Array(" : ".utf8)
+    Self.indent(compactEvents, depth: 2, into: &member)
     try state.withLock { state in
       if state.threadSpool == nil {
         guard FileManager.default.createFile(atPath: threadSpoolPath, contents: nil),
@@ -116,6 +124,15 @@ public final class ResultsWriter: Sendable {
     }
   }
 
+  /// A golden thread's events as the compact JSON ``append(thread:compactEvents:)`` takes.
+  public static func compactThread(_ events: [Event]) throws -> [UInt8] {
+    var compact: [UInt8] = []
+    if !encodedThread(events, into: &compact) {
+      compact = try Self.compact(events)
+    }
+    return compact
+  }
+
   private func flushThreads(_ state: inout State) throws {
     guard let handle = state.threadSpool, !state.threadBuffer.isEmpty else { return }
     do {
@@ -130,32 +147,37 @@ public final class ResultsWriter: Sendable {
 
   /// Writes the spooled threads' member (with the comma before it) in the order
   /// `JSONEncoder` sorts their ids.
-  private func writeSpooledThreads(_ state: inout State, into sink: (Data) throws -> Void)
+  ///
+  /// Threads that lie in the spool one after another in that order (a suite whose ids
+  /// sort as its fixtures list them) are copied as one piece.
+  private func writeSpooledThreads(_ state: inout State, into output: AtomicFile.Output)
     throws
   {
     try flushThreads(&state)
     guard let handle = state.threadSpool else { return }
-    var buffer = Array(",\n  \"threads\" : {\n".utf8)
+    try output.write(Array(",\n  \"threads\" : {\n".utf8))
     let ids = state.threads.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    for (index, id) in ids.enumerated() {
+    var piece: (start: UInt64, end: UInt64)?
+    func copyPiece() throws {
+      guard let range = piece, range.end > range.start else { return }
+      try output.copy(
+        from: handle.fileDescriptor, offset: Int64(range.start),
+        count: Int(range.end - range.start), sourcePath: threadSpoolPath)
+    }
+    for id in ids {
       guard let place = state.threads[id] else { continue }
-      if index > 0 { buffer += Array(",\n".utf8) }
-      buffer += Array("    ".utf8)
-      JSONValue.writeString(id, into: &buffer)
-      buffer += Array(" : ".utf8)
-      try sink(Data(buffer))
-      buffer.removeAll(keepingCapacity: true)
-      do {
-        try handle.seek(toOffset: place.offset)
-        try sink(try handle.read(upToCount: place.length) ?? Data())
-      } catch let failure as AtomicFile.Failure {
-        throw failure
-      } catch {
-        throw AtomicFile.Failure(path: threadSpoolPath, reason: error.localizedDescription)
+      // The first member goes without the comma and line break before it.
+      let start = piece == nil ? place.offset + 2 : place.offset
+      let end = place.offset + UInt64(place.length)
+      if let range = piece, range.end == place.offset {
+        piece = (range.start, end)
+      } else {
+        try copyPiece()
+        piece = (start, end)
       }
     }
-    buffer += Array("\n  }".utf8)
-    try sink(Data(buffer))
+    try copyPiece()
+    try output.write(Array("\n  }".utf8))
   }
 
   /// Appends one case.
@@ -178,6 +200,7 @@ public final class ResultsWriter: Sendable {
       state.cases += 1
       if state.buffer.count >= Self.flushSize {
         try writeSpool(state.buffer)
+        state.spoolSize += state.buffer.count
         state.buffer.removeAll(keepingCapacity: true)
       }
     }
@@ -201,19 +224,18 @@ public final class ResultsWriter: Sendable {
       guard !state.finished else { return }
       state.finished = true
       try writeSpool(state.buffer)
+      state.spoolSize += state.buffer.count
       state.buffer = []
-      try spool.seek(toOffset: 0)
-      try AtomicFile.write(to: path) { sink in
-        try sink(Data(parts.head))
-        while let chunk = try spool.read(upToCount: 1 << 20), !chunk.isEmpty {
-          try sink(chunk)
-        }
+      try AtomicFile.write(to: path) { (output: AtomicFile.Output) in
+        try output.write(parts.head)
+        try output.copy(
+          from: spool.fileDescriptor, offset: 0, count: state.spoolSize, sourcePath: spoolPath)
         if parts.threads == nil, state.threadSpool != nil {
-          try sink(Data(parts.tail))
-          try writeSpooledThreads(&state, into: sink)
-          try sink(Data("\n}\n".utf8))
+          try output.write(parts.tail)
+          try writeSpooledThreads(&state, into: output)
+          try output.write(Array("\n}\n".utf8))
         } else {
-          try Self.writeTail(parts) { try sink(Data($0)) }
+          try Self.writeTail(parts) { try output.write($0) }
         }
       }
       try? spool.close()

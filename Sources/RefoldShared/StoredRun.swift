@@ -51,6 +51,11 @@ extension StoredRun {
     ///
     /// - Throws: what ``ResultsWriter/compactCase(_:)`` throws (a non-finite number).
     public init(_ result: CaseResult) throws {
+      self.init(result, body: try ResultsWriter.compactCase(result))
+    }
+
+    /// The row of `result` whose compact JSON is `body` (as the evaluation encoded it).
+    public init(_ result: CaseResult, body: [UInt8]) {
       id = result.id
       thread = result.thread
       mode = result.mode
@@ -59,7 +64,7 @@ extension StoredRun {
       verdict = result.verdict.rawValue
       expectedIntent = result.expected?.name
       actualIntent = result.actual?.name
-      body = try ResultsWriter.compactCase(result)
+      self.body = body
     }
   }
 
@@ -77,10 +82,24 @@ extension StoredRun {
       self.lines = lines
       key = StoredRun.goldenKey(thread: thread, lines)
     }
+
+    /// The row of a thread whose events were encoded already (the lines
+    /// ``init(thread:events:)`` makes of the same events).
+    public init(thread: String, compact: CompactThread) {
+      self.thread = thread
+      lines = compact.lines
+      key = StoredRun.goldenKey(thread: thread, lines)
+    }
   }
 
-  /// A golden thread's events as event JSONL, one line each, each ending in a newline.
+  /// A golden thread's events as event JSONL, one line each, each ending in a newline: each
+  /// event's members in the order of ``CompactThread`` (sorted by key), or, for a thread
+  /// with a number JSON cannot hold, as ``Event/writeLine(into:)`` writes them.
   public static func eventLines(_ events: [Event], into lines: inout [UInt8]) {
+    if let compact = CompactThread(events) {
+      lines = compact.lines
+      return
+    }
     lines.removeAll(keepingCapacity: true)
     for event in events {
       event.writeLine(into: &lines)

@@ -18,14 +18,24 @@ public struct ThreadCases: Sendable, Hashable {
   /// An evaluation encodes them in the task that scored the thread (concurrently, one thread
   /// per task); writers use these bytes rather than encode each case again.
   public var encodedCases: [[UInt8]]
+  /// The events encoded once (as the evaluation encoded them beside the cases), or nil.
+  public var compactEvents: CompactThread?
 
   public init(
-    thread: String, events: [Event], cases: [CaseResult], encodedCases: [[UInt8]] = []
+    thread: String, events: [Event], cases: [CaseResult], encodedCases: [[UInt8]] = [],
+    compactEvents: CompactThread? = nil
   ) {
     self.thread = thread
     self.events = events
     self.cases = cases
     self.encodedCases = encodedCases
+    self.compactEvents = compactEvents
+  }
+
+  /// The events' row in a run store: from the encoded events when there are some.
+  public var threadRow: StoredRun.ThreadRow {
+    compactEvents.map { StoredRun.ThreadRow(thread: thread, compact: $0) }
+      ?? StoredRun.ThreadRow(thread: thread, events: events)
   }
 
   /// Case `index` as compact JSON: the bytes the evaluation encoded, or encoded now.

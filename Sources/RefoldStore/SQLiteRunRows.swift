@@ -27,9 +27,11 @@ final class SQLiteRunRows: RunRowSink {
     cases.reserveCapacity(threads.reduce(0) { $0 + $1.cases.count })
     var kept: [StoredRun.ThreadRow] = []
     for thread in threads {
-      for result in thread.cases { cases.append(try StoredRun.CaseRow(result)) }
+      for (index, result) in thread.cases.enumerated() {
+        cases.append(StoredRun.CaseRow(result, body: try thread.encodedCase(index)))
+      }
       if !thread.events.isEmpty {
-        kept.append(StoredRun.ThreadRow(thread: thread.thread, events: thread.events))
+        kept.append(thread.threadRow)
       }
     }
     try database.withConnection { connection in

@@ -106,6 +106,46 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Self.wholeRunEncode(results))
   }
 
+  /// Threads spooled in an order their ids do not sort in, one of them twice, are written
+  /// in id order with the last events each was given: the pieces copied from the spool
+  /// join as the whole-run encode has them.
+  @Test(arguments: ["sorted", "reversed", "shuffled"])
+  func spooledThreadsInAnyOrderAreTheWholeRunEncode(order: String) throws {
+    var results = Self.run()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "spooled-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("results.json").path
+    let writer = try ResultsWriter(path: path, run: results.run)
+    for result in results.cases { try writer.append(result) }
+    let sorted = (results.threads ?? [:]).keys.sorted {
+      $0.utf8.lexicographicallyPrecedes($1.utf8)
+    }
+    var ids = sorted
+    if order == "reversed" { ids.reverse() }
+    if order == "shuffled" {
+      // Every third id moved to the end: runs in order with gaps between them.
+      ids =
+        ids.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
+        + ids.enumerated().filter { $0.offset % 3 == 1 }.map(\.element)
+    }
+    let first = try #require(sorted.first)
+    try writer.append(thread: first, events: Self.thread(7))
+    for id in ids { try writer.append(thread: id, events: results.threads?[id] ?? []) }
+    try writer.finish(
+      summary: results.summary, byIntent: results.byIntent, gate: results.gate)
+    let written = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(written == (try Self.wholeRunEncode(results)))
+    // One spooled thread whose last events differ from the run's.
+    results.threads?[first] = Self.thread(7)
+    let again = try ResultsWriter(path: path, run: results.run)
+    for result in results.cases { try again.append(result) }
+    for id in ids { try again.append(thread: id, events: results.threads?[id] ?? []) }
+    try again.append(thread: first, events: Self.thread(7))
+    try again.finish(summary: results.summary, byIntent: results.byIntent, gate: results.gate)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == (try Self.wholeRunEncode(results)))
+  }
+
   @Test func threadsWithNoEventsOrNoneAtAllAreWrittenAsJSONEncoderWritesThem() throws {
     var results = Self.run()
     results.cases = Array(results.cases.prefix(3))
