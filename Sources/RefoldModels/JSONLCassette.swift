@@ -164,13 +164,7 @@ public final class JSONLCassette: CassetteStore {
   {
     let bytes = try lineBytes(span, descriptor: descriptor, path: path)
     return try bytes.withUnsafeBufferPointer { line throws(ModelSourceError) in
-      let exchange = try Self.exchange(line, path: path, line: span.line, parts: .withoutRequest)
-      let requestRange: Range<Int>?
-      do {
-        requestRange = try CassetteLine(line).range(of: "request")
-      } catch {
-        throw .cassette(path: path, line: span.line, reason: "invalid JSON (\(error))")
-      }
+      let (exchange, requestRange) = try Self.answer(line, path: path, line: span.line)
       if let requestRange,
         CassetteKey.key(rawBytes: UnsafeBufferPointer(rebasing: line[requestRange]))
           == exchange.key
@@ -413,32 +407,49 @@ public final class JSONLCassette: CassetteStore {
   private static func exchange(
     _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, parts: Parts = .whole
   ) throws(ModelSourceError) -> Exchange {
+    guard parts == .whole else { return try answer(bytes, path: path, line: line).exchange }
     let value: JSONValue
     do {
-      switch parts {
-      case .whole:
-        value = try JSONParser.parse(bytes: bytes)
-      case .withoutRequest:
-        var members: [String: JSONValue] = [:]
-        for member in try CassetteLine(bytes).members {
-          if member.name == "request" {
-            members[member.name] = .null
-            continue
-          }
-          do throws(JSONParser.Failure) {
-            members[member.name] = try JSONParser.parse(
-              bytes: UnsafeBufferPointer(rebasing: bytes[member.value]))
-          } catch {
-            // Columns count from the start of the line.
-            throw CassetteLine.Invalid(
-              column: error.column + member.value.lowerBound, reason: error.reason)
-          }
+      value = try JSONParser.parse(bytes: bytes)
+    } catch {
+      throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
+    }
+    return try exchange(value, path: path, line: line)
+  }
+
+  /// The exchange of a line without its request (`request` is `null`), and where the
+  /// request's bytes are in the line (nil when it has none): the line is split once.
+  private static func answer(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int)
+    throws(ModelSourceError) -> (exchange: Exchange, request: Range<Int>?)
+  {
+    var members: [String: JSONValue] = [:]
+    var request: Range<Int>?
+    do {
+      for member in try CassetteLine(bytes).members {
+        if member.name == "request" {
+          members[member.name] = .null
+          request = member.value
+          continue
         }
-        value = .object(members)
+        do throws(JSONParser.Failure) {
+          members[member.name] = try JSONParser.parse(
+            bytes: UnsafeBufferPointer(rebasing: bytes[member.value]))
+        } catch {
+          // Columns count from the start of the line.
+          throw CassetteLine.Invalid(
+            column: error.column + member.value.lowerBound, reason: error.reason)
+        }
       }
     } catch {
       throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
     }
+    return (try exchange(.object(members), path: path, line: line), request)
+  }
+
+  /// The exchange a line's parsed value holds.
+  private static func exchange(_ value: JSONValue, path: String, line: Int)
+    throws(ModelSourceError) -> Exchange
+  {
     if let names = value.objectValue?.keys,
       let reason = CassetteVerification.unknownField(in: names, path: path)
     {

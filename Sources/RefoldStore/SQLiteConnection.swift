@@ -45,11 +45,18 @@ public final class SQLiteConnection {
         return waiter.shouldRetry(count: Int(count)) ? 1 : 0
       }, Unmanaged.passUnretained(waiter).toOpaque())
     if path != ":memory:" && !path.isEmpty {
+      // The page size of a store this opening creates (an existing file keeps its own).
+      // A stored golden thread is a row of a few KiB: a 4 KiB page holds one and leaves
+      // the rest empty, a 16 KiB page holds several.
+      try execute("PRAGMA page_size = \(Self.newStorePageSize)")
       try waiter.retryingBusy { try execute("PRAGMA journal_mode = WAL") }
       try execute("PRAGMA synchronous = NORMAL")
     }
     try execute("PRAGMA foreign_keys = ON")
   }
+
+  /// The page size of new store files, in bytes.
+  static let newStorePageSize = 16_384
 
   deinit {
     for statement in statements.values { statement.finalize() }

@@ -265,6 +265,9 @@ do {
       "eval-setup", "--decisions", String(decisions), "--shape", shape, "--suite", suite,
       "--cassette", cassette,
     ])
+    // A suite under test has been on disk for a while; without this, the kernel writes the
+    // just-written suite back while `refold eval` runs, and the figures measure that too.
+    sync()
     try runChild(
       ["eval-run", "--suite", suite, "--work", work]
         + (value("--concurrency", in: arguments).map { ["--concurrency", $0] } ?? []))

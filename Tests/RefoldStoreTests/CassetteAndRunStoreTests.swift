@@ -236,6 +236,27 @@ enum StoreEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
   }
 
+  @Test func newStoresHaveLargePagesAndExistingOnesKeepTheirs() throws {
+    let directory = try TemporaryDirectory()
+    func pageSize(_ database: RefoldDatabase) throws -> Int {
+      try database.withConnection { connection in
+        let statement = try connection.prepare("PRAGMA page_size")
+        _ = try statement.step()
+        return statement.int(at: 0)
+      }
+    }
+    let fresh = directory.path("fresh.sqlite")
+    #expect(try pageSize(RefoldDatabase(path: fresh)) == 16_384)
+    // A store made with 4 KiB pages (as earlier versions made them) keeps them and works.
+    let old = directory.path("old.sqlite")
+    let made = try SQLiteConnection(path: ":memory:")
+    try made.execute("PRAGMA page_size = 4096; VACUUM INTO '\(old)'")
+    #expect(try pageSize(RefoldDatabase(path: old)) == 4096)
+    try SQLiteRunStore(path: old).save(
+      results(id: "run-1", suite: "deploy-bot", startedAt: "2026-11-20T10:00:00Z", passed: 1))
+    #expect(try pageSize(RefoldDatabase(path: old)) == 4096)
+  }
+
   @Test func sqliteErrorsCarryTheStatementAndCode() throws {
     let database = try RefoldDatabase(path: ":memory:")
     do {
