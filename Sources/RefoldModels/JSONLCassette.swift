@@ -69,10 +69,10 @@ public final class JSONLCassette: CassetteStore {
     self.path = path
     var state = State()
     if FileManager.default.fileExists(atPath: path) {
-      let descriptor = try Self.openForReading(path)
+      let (descriptor, copy) = try Self.openForReading(path)
       state.descriptor = descriptor
       do {
-        let lines = try Self.scan(descriptor: descriptor, path: path) {
+        let lines = try Self.scan(descriptor: descriptor, path: path, copy: copy) {
           line, offset, bytes throws(ModelSourceError) in
           let (key, n) = try Self.keyAndN(bytes, path: path, line: line)
           let count = state.byKey[key]?.count ?? 0
@@ -93,6 +93,7 @@ public final class JSONLCassette: CassetteStore {
           }
         }
       } catch {
+        copy?.stop()
         close(descriptor)
         throw error
       }
@@ -194,11 +195,15 @@ public final class JSONLCassette: CassetteStore {
   ///
   /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` when the file cannot be read.
   public static func problems(path: String) throws(ModelSourceError) -> [String] {
-    let descriptor = try openForReading(path)
-    defer { close(descriptor) }
+    let (descriptor, copy) = try openForReading(path)
+    defer {
+      copy?.stop()
+      close(descriptor)
+    }
     var problems: [String] = []
     var counts: [String: Int] = [:]
-    _ = try scan(descriptor: descriptor, path: path) { line, _, bytes throws(ModelSourceError) in
+    _ = try scan(descriptor: descriptor, path: path, copy: copy) {
+      line, _, bytes throws(ModelSourceError) in
       do throws(ModelSourceError) {
         let exchange = try Self.exchange(bytes, path: path, line: line)
         let expected = counts[exchange.key] ?? 0
@@ -227,12 +232,16 @@ public final class JSONLCassette: CassetteStore {
   ///   ``ModelSourceError/cassetteUnwritable(path:reason:)`` when it cannot be written.
   @discardableResult
   public static func rekey(path: String) throws(ModelSourceError) -> Int {
-    let descriptor = try openForReading(path)
-    defer { close(descriptor) }
+    let (descriptor, copy) = try openForReading(path)
+    defer {
+      copy?.stop()
+      close(descriptor)
+    }
     var lines: [String] = []
     var counts: [String: Int] = [:]
     var changed = 0
-    _ = try scan(descriptor: descriptor, path: path) { line, _, bytes throws(ModelSourceError) in
+    _ = try scan(descriptor: descriptor, path: path, copy: copy) {
+      line, _, bytes throws(ModelSourceError) in
       var exchange = try Self.exchange(bytes, path: path, line: line)
       let key = CassetteKey.key(for: exchange.request)
       let n = counts[key] ?? 0
@@ -262,23 +271,27 @@ public final class JSONLCassette: CassetteStore {
   /// A descriptor to read the lines of the cassette at `path` from: the file itself, or for
   /// a `.jsonl.gz` cassette an unlinked temporary file it is decompressed into (so that
   /// lines are read back by offset, and memory holds only the index).
-  private static func openForReading(_ path: String) throws(ModelSourceError) -> Int32 {
+  ///
+  /// The decompression runs on a thread of its own (`copy`): the file is scanned as it
+  /// grows, and is whole once a scan with `copy` has ended.
+  private static func openForReading(_ path: String) throws(ModelSourceError)
+    -> (descriptor: Int32, copy: InflatingCopy?)
+  {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
       throw .cassette(
         path: path, line: nil,
         reason: "cannot read the file (\(String(cString: strerror(errno))))")
     }
-    guard GzipFile.isGzip(path) else { return descriptor }
-    defer { close(descriptor) }
-    let plain = try temporaryFile(for: path)
+    guard GzipFile.isGzip(path) else { return (descriptor, nil) }
+    let plain: Int32
     do {
-      _ = try GzipFile.inflate(from: descriptor, to: plain)
+      plain = try temporaryFile(for: path)
     } catch {
-      close(plain)
-      throw .cassette(path: path, line: nil, reason: error.reason)
+      close(descriptor)
+      throw error
     }
-    return plain
+    return (plain, InflatingCopy(source: descriptor, target: plain))
   }
 
   /// A new temporary file for the decompressed lines of `path`, open for reading and
@@ -500,8 +513,11 @@ public final class JSONLCassette: CassetteStore {
   /// Streams the file from the start in chunks and calls `body` with each non-blank line
   /// (its 1-based number, byte offset and bytes, without the newline); returns the number
   /// of lines (blank ones included).
+  ///
+  /// With `copy`, the file is the copy's target: each read waits for the bytes it reads,
+  /// and the copy's failure is thrown once the bytes written before it are scanned.
   private static func scan(
-    descriptor: Int32, path: String,
+    descriptor: Int32, path: String, copy: InflatingCopy? = nil,
     _ body: (Int, Int64, UnsafeBufferPointer<UInt8>) throws(ModelSourceError) -> Void
   ) throws(ModelSourceError) -> Int {
     let chunkSize = 1 << 20
@@ -521,8 +537,19 @@ public final class JSONLCassette: CassetteStore {
       if !blank { try body(line, offset, bytes) }
     }
     while true {
+      var wanted = chunkSize
+      if let copy {
+        let readable = copy.readable(from: fileOffset)
+        if readable == 0 {
+          if let failure = copy.failure {
+            throw .cassette(path: path, line: nil, reason: failure)
+          }
+          break
+        }
+        wanted = Int(min(Int64(chunkSize), readable))
+      }
       let got = chunk.withUnsafeMutableBytes { raw in
-        pread(descriptor, raw.baseAddress, chunkSize, off_t(fileOffset))
+        pread(descriptor, raw.baseAddress, wanted, off_t(fileOffset))
       }
       if got < 0, errno == EINTR { continue }
       guard got >= 0 else {

@@ -115,6 +115,70 @@ import Testing
     }
   }
 
+  /// A cassette of several MiB is scanned while it is still being decompressed: every
+  /// line, including those across the reads' boundaries, is indexed as from the plain file.
+  @Test func aLargeCompressedCassetteIsIndexedAsThePlainOne() throws {
+    let directory = try Support.temporaryDirectory()
+    let padding = String(repeating: "x", count: 1500)
+    let lines = (0..<4000).map { index in
+      let name = "k\(index % 1000)-" + padding.prefix(index % 1000 * 3 % 1500)
+      return exchange(name, index / 1000, answer: "a\(index)").jsonLine
+    }
+    let text = Array((lines.joined(separator: "\n") + "\n").utf8)
+    #expect(text.count > 4 << 20)
+    try Data(text).write(to: URL(fileURLWithPath: directory + "/c.jsonl"))
+    try Data(try text.withUnsafeBufferPointer { try GzipFile.deflate($0) }).write(
+      to: URL(fileURLWithPath: directory + "/c.jsonl.gz"))
+    let plain = try JSONLCassette(path: directory + "/c.jsonl")
+    let compressed = try JSONLCassette(path: directory + "/c.jsonl.gz")
+    #expect(try compressed.allExchanges().map(\.jsonLine) == lines)
+    let keys = try plain.allExchanges().prefix(1000).map(\.key)
+    for index in stride(from: 0, to: 1000, by: 37) {
+      let key = keys[index]
+      #expect(try compressed.answers(forKey: key) == plain.answers(forKey: key))
+      #expect(try compressed.answers(forKey: key).count == 4)
+    }
+    #expect(try JSONLCassette.problems(path: directory + "/c.jsonl.gz").isEmpty)
+  }
+
+  /// A line that is not an exchange stops the open while the rest is still being
+  /// decompressed; damage in the middle of the compressed bytes is the file's error.
+  @Test func aBadLineOrDamageInALargeCompressedCassetteIsRefused() throws {
+    let directory = try Support.temporaryDirectory()
+    var lines = (0..<3000).map {
+      exchange("k\($0)-" + String(repeating: "y", count: 2000), 0, answer: "a").jsonLine
+    }
+    lines[2] = "{not json"
+    let text = Array((lines.joined(separator: "\n") + "\n").utf8)
+    try Data(try text.withUnsafeBufferPointer { try GzipFile.deflate($0) }).write(
+      to: URL(fileURLWithPath: directory + "/bad.jsonl.gz"))
+    #expect {
+      try JSONLCassette(path: directory + "/bad.jsonl.gz")
+    } throws: { error in
+      guard case .cassette(let path, let line, _) = error as? ModelSourceError else {
+        return false
+      }
+      return path == directory + "/bad.jsonl.gz" && line == 3
+    }
+    lines[2] = lines[1]
+    var member = try Array((lines.joined(separator: "\n") + "\n").utf8).withUnsafeBufferPointer {
+      try GzipFile.deflate($0)
+    }
+    for index in stride(from: member.count / 2, to: member.count / 2 + 64, by: 1) {
+      member[index] ^= 0x5A
+    }
+    try Data(member).write(to: URL(fileURLWithPath: directory + "/damaged.jsonl.gz"))
+    #expect {
+      try JSONLCassette(path: directory + "/damaged.jsonl.gz")
+    } throws: { error in
+      guard case .cassette(let path, _, _) = error as? ModelSourceError else { return false }
+      return path == directory + "/damaged.jsonl.gz"
+    }
+    #expect(throws: ModelSourceError.self) {
+      try JSONLCassette.problems(path: directory + "/damaged.jsonl.gz")
+    }
+  }
+
   @Test func aMissShowsTheNearestRequestFromACompressedCassette() async throws {
     let directory = try Support.temporaryDirectory()
     let cassette = try JSONLCassette(path: directory + "/c.jsonl.gz")
