@@ -23,6 +23,25 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/nested") == ["out.txt"])
   }
 
+  /// Bytes and data larger than one write call, and a copied range, arrive whole and in order.
+  @Test func largePiecesAreWrittenWhole() throws {
+    let folder = try directory()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let bytes = (0..<(1 << 20) + 3).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    let data = Data((0..<200_001).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+    try Data(bytes).write(to: URL(fileURLWithPath: folder + "/source"))
+    let source = open(folder + "/source", O_RDONLY)
+    defer { close(source) }
+    let path = folder + "/out.bin"
+    try AtomicFile.write(to: path) { output in
+      try output.write(bytes)
+      try output.write(data)
+      try output.copy(from: source, offset: 5, count: 300_000, sourcePath: folder + "/source")
+    }
+    let written = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(written == Data(bytes) + data + Data(bytes[5..<300_005]))
+  }
+
   @Test func aFailingBodyLeavesTheOldFile() throws {
     struct Stop: Error {}
     let folder = try directory()
