@@ -28,8 +28,11 @@ enum PythonFloor {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3"] + arguments
+    // Not `waitUntilExit`, which polls every 50 ms and would add up to that to the floor.
+    let exited = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in exited.signal() }
     try process.run()
-    process.waitUntilExit()
+    exited.wait()
     return process.terminationStatus
   }
 }
