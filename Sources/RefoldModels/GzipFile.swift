@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import RefoldShared
 
 #if canImport(Glibc)
   import Glibc
@@ -111,15 +112,12 @@ public enum GzipFile {
     return result
   }
 
-  /// Writes every byte of `bytes` to `descriptor`.
-  ///
-  /// At most 64 KiB a call: on the Linux machines measured (ext4), a buffered write of
-  /// more than 128 KiB took several times as much kernel time a byte (docs/benchmarks.md).
+  /// Writes every byte of `bytes` to `descriptor`, ``AtomicFile/writeSize`` at most a call.
   static func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) throws(Failure) {
     var done = 0
     while done < bytes.count {
-      let wrote = write(
-        descriptor, bytes.baseAddress.map { $0 + done }, min(bytes.count - done, 1 << 16))
+      let piece = min(bytes.count - done, AtomicFile.writeSize)
+      let wrote = write(descriptor, bytes.baseAddress.map { $0 + done }, piece)
       if wrote < 0, errno == EINTR { continue }
       guard wrote > 0 else { throw Failure(reason: String(cString: strerror(errno))) }
       done += wrote

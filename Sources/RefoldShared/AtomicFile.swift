@@ -159,10 +159,10 @@ public enum AtomicFile {
     }
   }
 
-  /// The most one `write` call writes: on the Linux machines measured (ext4), a buffered
-  /// write of more than 128 KiB took several times the kernel time a byte
-  /// (docs/benchmarks.md).
-  static let writeSize = 1 << 16
+  /// The most one `write` call writes, here and wherever Refold streams a large file: on
+  /// the Linux machines measured (ext4), a buffered write of more than 128 KiB took
+  /// several times the kernel time a byte (docs/benchmarks.md).
+  public static let writeSize = 1 << 16
 
   /// Writes all of `bytes`, `writeSize` at most a call; false with `errno` set when a
   /// write fails.
