@@ -61,7 +61,6 @@ final class EvaluationOutputs: @unchecked Sendable {
     _ heads: [RunResults], outlines: [RunOutline], baseline: RunResults?,
     pairs: [ComparisonPair], stageEnded: @escaping @Sendable (String) -> Void
   ) async throws -> String? {
-    let store = try openedStore()
     var finishing: [(head: RunResults, writer: any RunWriter)] = []
     for (index, head) in heads.enumerated() {
       if let writer = try writer(index) { finishing.append((head, writer)) }
@@ -69,13 +68,20 @@ final class EvaluationOutputs: @unchecked Sendable {
     // This evaluation's runs are in the history as they will be once stored.
     let history =
       try reporter.map { _ in
-        try (store?.runs(suite: heads.first?.run.suite ?? "") ?? [])
+        try (openedStore()?.runs(suite: heads.first?.run.suite ?? "") ?? [])
           + heads.map { RunRecord(info: $0.run, summary: $0.summary, verdict: $0.gate?.verdict) }
       } ?? []
-    let pending = finishing
+    // The saving task takes the store's last references and drops them when it is done:
+    // the store is closed (its last checkpoint, its write-ahead log removed) while the
+    // reports are written, not after them.
+    let held = HeldStore(store: try openedStore(), finishing: finishing)
+    finishing = []
+    store = nil
+    writers = [:]
     let saving = Task.detached { () -> [(id: String, error: any Error)] in
+      defer { held.release() }
       var failed: [(id: String, error: any Error)] = []
-      for (head, writer) in pending {
+      for (head, writer) in held.finishing {
         var attempt = 0
         while true {
           do {
@@ -92,7 +98,7 @@ final class EvaluationOutputs: @unchecked Sendable {
           }
         }
       }
-      if !pending.isEmpty { stageEnded("runs stored") }
+      if !held.finishing.isEmpty { stageEnded("runs stored") }
       return failed
     }
     var location: String?
@@ -156,6 +162,24 @@ final class EvaluationOutputs: @unchecked Sendable {
       notStored.append(infos[variant].id)
       storeError = error
       return nil
+    }
+  }
+
+  /// A store and its runs' writers on their way to the task that finishes them, which drops
+  /// them once done.
+  private final class HeldStore: @unchecked Sendable {
+    // @unchecked: used by the saving task alone once handed to it.
+    private var store: (any RunStore)?
+    private(set) var finishing: [(head: RunResults, writer: any RunWriter)]
+
+    init(store: (any RunStore)?, finishing: [(head: RunResults, writer: any RunWriter)]) {
+      self.store = store
+      self.finishing = finishing
+    }
+
+    func release() {
+      finishing = []
+      store = nil
     }
   }
 
