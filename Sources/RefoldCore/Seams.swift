@@ -18,10 +18,16 @@ public protocol Decider: Sendable {
   /// open with the same message, each get the first recorded answer. Deciders without such
   /// state return themselves.
   func session() -> any Decider
+
+  /// Waits for what the decider opened in the background (a cassette whose file is still
+  /// being read) and throws what went wrong there; called once a replay is over, so that
+  /// such a failure fails the evaluation rather than only the decisions it reached.
+  func finishOpening() throws
 }
 
 extension Decider {
   public func session() -> any Decider { self }
+  public func finishOpening() throws {}
 }
 
 /// One decision, with what it took to get it.

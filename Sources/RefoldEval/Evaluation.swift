@@ -240,6 +240,9 @@ public struct Evaluation: Sendable {
         progress.finish()
         let found = try surveyed ?? checked(pass.found, suite: suite, filter: filter)
         if surveyed == nil { surveyed = found }
+        // A cassette that could not be read whole fails the evaluation, after the suite's
+        // own problems, as it would have failed building the decider.
+        try decider.finishOpening()
         if index == 0, calibrates, let parameterJudge, !found.labelled.isEmpty {
           // The judge against people's labels, once for the evaluation: each variant's run
           // keeps it. A shard sees some of the labels only, so it leaves it to `judge check`.

@@ -74,7 +74,12 @@ public struct SuiteModel: Sendable {
       if kind == .recorded, !FileManager.default.fileExists(atPath: path) {
         throw EvaluationError.noCassette(path: path, variant: variant.name)
       }
-      cassette = try JSONLCassette(path: path, verify: verifiesCassettes)
+      // A replay starts while the cassette's index is read; the evaluation waits for the
+      // rest once the replay is over (`Decider.finishOpening()`).
+      cassette =
+        kind == .recorded && !verifiesCassettes
+        ? try JSONLCassette.opening(path: path)
+        : try JSONLCassette(path: path, verify: verifiesCassettes)
     } else if kind == .live {
       cassette = InMemoryCassette()
     } else {

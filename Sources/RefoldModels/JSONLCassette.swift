@@ -32,6 +32,8 @@ import Synchronization
 public final class JSONLCassette: CassetteStore {
   public let path: String
   private let state: Mutex<State>
+  /// The index still being read, for a cassette opened with ``opening(path:)``.
+  private let reading: BackgroundRead?
 
   /// Where one line is in the file.
   private struct Span {
@@ -50,6 +52,60 @@ public final class JSONLCassette: CassetteStore {
     ///
     /// For a `.jsonl.gz` cassette, an unlinked temporary file holding its lines decompressed.
     var descriptor: Int32 = -1
+
+    /// Adds the line at `span` to the index as the `n`-th of `key`.
+    ///
+    /// - Throws: when `n` is not the number of lines of `key` before it.
+    mutating func add(key: String, n: Int, _ span: Span, path: String) throws(ModelSourceError) {
+      let count = byKey[key]?.count ?? 0
+      guard n == count else {
+        throw .cassette(
+          path: path, line: span.line, reason: "expected n \(count) for key \(key), found \(n)")
+      }
+      byKey[key, default: []].append(span)
+    }
+  }
+
+  /// The state of an index read in the background (``opening(path:)``), which answers wait
+  /// on.
+  private final class BackgroundRead: @unchecked Sendable {
+    // @unchecked: `done` and `failure` are used under `condition` only.
+    private let condition = NSCondition()
+    private var done = false
+    private var failure: ModelSourceError?
+
+    /// Wakes the answers waiting for lines read since.
+    func progressed() {
+      condition.lock()
+      condition.broadcast()
+      condition.unlock()
+    }
+
+    /// Marks the index whole, or failed with `failure`, and wakes every waiting answer.
+    func finish(_ failure: ModelSourceError?) {
+      condition.lock()
+      done = true
+      self.failure = failure
+      condition.broadcast()
+      condition.unlock()
+    }
+
+    /// Returns once `ready` holds or the index is whole.
+    ///
+    /// - Throws: what made reading the index fail.
+    func wait(until ready: () -> Bool) throws(ModelSourceError) {
+      condition.lock()
+      defer { condition.unlock() }
+      while !done, !ready() { condition.wait() }
+      if let failure { throw failure }
+    }
+
+    /// Returns once the index is whole.
+    ///
+    /// - Throws: what made reading it fail.
+    func waitUntilDone() throws(ModelSourceError) {
+      try wait { false }
+    }
   }
 
   /// Opens the cassette at `path`; a missing file is an empty cassette.
@@ -72,18 +128,9 @@ public final class JSONLCassette: CassetteStore {
       let (descriptor, copy) = try Self.openForReading(path)
       state.descriptor = descriptor
       do {
-        let lines = try Self.scan(descriptor: descriptor, path: path, copy: copy) {
-          line, offset, bytes throws(ModelSourceError) in
-          let (key, n) = try Self.keyAndN(bytes, path: path, line: line)
-          let count = state.byKey[key]?.count ?? 0
-          guard n == count else {
-            throw .cassette(
-              path: path, line: line, reason: "expected n \(count) for key \(key), found \(n)")
-          }
-          state.byKey[key, default: []].append(
-            Span(offset: offset, length: bytes.count, line: line))
+        state.lines = try Self.index(descriptor: descriptor, path: path, copy: copy) {
+          key, n, span throws(ModelSourceError) in try state.add(key: key, n: n, span, path: path)
         }
-        state.lines = lines
         if verify {
           for (key, spans) in state.byKey {
             for index in spans.indices {
@@ -99,6 +146,63 @@ public final class JSONLCassette: CassetteStore {
       }
     }
     self.state = Mutex(state)
+    reading = nil
+  }
+
+  private init(path: String, descriptor: Int32, reading: BackgroundRead) {
+    self.path = path
+    var state = State()
+    state.descriptor = descriptor
+    self.state = Mutex(state)
+    self.reading = reading
+  }
+
+  /// Opens the cassette at `path` for replaying and reads its index on a thread of its
+  /// own: an answer is given as soon as its line is read, so a replay starts while a large
+  /// cassette (or a compressed one, decompressed as it is read) is still being opened.
+  ///
+  /// A line the index cannot take (not an exchange, an `n` out of order) fails every
+  /// answer asked for from then on and ``finishOpening()``, with the error
+  /// ``init(path:)`` would have thrown. Everything but ``answers(forKey:needing:)`` waits
+  /// for the whole index first. A missing file is an empty cassette.
+  ///
+  /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` when the file cannot be
+  ///   opened.
+  public static func opening(path: String) throws(ModelSourceError) -> JSONLCassette {
+    guard FileManager.default.fileExists(atPath: path) else { return try JSONLCassette(path: path) }
+    let (descriptor, copy) = try openForReading(path)
+    let reading = BackgroundRead()
+    let cassette = JSONLCassette(path: path, descriptor: descriptor, reading: reading)
+    let thread = Thread {
+      var failure: ModelSourceError?
+      var added = 0
+      do throws(ModelSourceError) {
+        let lines = try index(descriptor: descriptor, path: path, copy: copy) {
+          key, n, span throws(ModelSourceError) in
+          try cassette.state.withLock { state throws(ModelSourceError) in
+            try state.add(key: key, n: n, span, path: path)
+          }
+          added += 1
+          // Waiting answers are woken every few lines, not for each one.
+          if added % 32 == 0 { reading.progressed() }
+        }
+        cassette.state.withLock { $0.lines = lines }
+      } catch {
+        copy?.stop()
+        failure = error
+      }
+      reading.finish(failure)
+    }
+    thread.name = "refold.cassette-index"
+    thread.start()
+    return cassette
+  }
+
+  /// Waits until a cassette from ``opening(path:)`` has read its whole index.
+  ///
+  /// - Throws: what made reading the index fail.
+  public func finishOpening() throws {
+    try reading?.waitUntilDone()
   }
 
   deinit {
@@ -107,13 +211,23 @@ public final class JSONLCassette: CassetteStore {
   }
 
   public func exchanges(forKey key: String) throws -> [Exchange] {
-    try read(key: key, parts: .whole)
+    try finishOpening()
+    return try read(key: key, parts: .whole)
   }
 
   /// The exchanges for `key` without their requests (`request` is `null`): the request is
   /// most of a line, and replaying does not need it.
   public func answers(forKey key: String) throws -> [Exchange] {
-    try read(key: key, parts: .withoutRequest)
+    try finishOpening()
+    return try read(key: key, parts: .withoutRequest)
+  }
+
+  /// ``answers(forKey:)`` once `count` lines of `key` are read (or the whole index is).
+  public func answers(forKey key: String, needing count: Int) throws -> [Exchange] {
+    if let reading {
+      try reading.wait(until: { state.withLock { $0.byKey[key]?.count ?? 0 } >= count })
+    }
+    return try read(key: key, parts: .withoutRequest)
   }
 
   /// Reads the lines of `key` back, outside the lock: lines are never rewritten, and the
@@ -335,6 +449,7 @@ public final class JSONLCassette: CassetteStore {
 
   /// Every exchange in file order, read from the file.
   public func allExchanges() throws -> [Exchange] {
+    try finishOpening()
     let path = self.path
     return try state.withLock { state throws(ModelSourceError) in
       guard state.descriptor >= 0 else { return [] }
@@ -357,6 +472,7 @@ public final class JSONLCassette: CassetteStore {
   ///   written; ``ModelSourceError/cassette(path:line:reason:)`` when it cannot be read back.
   @discardableResult
   public func append(_ exchange: Exchange) throws(ModelSourceError) -> Exchange {
+    try reading?.waitUntilDone()
     let path = self.path
     return try state.withLock { state throws(ModelSourceError) in
       var stored = exchange
@@ -508,6 +624,19 @@ public final class JSONLCassette: CassetteStore {
       throw .cassette(path: path, line: span.line, reason: "cannot read the line back")
     }
     return buffer
+  }
+
+  /// Scans the file and hands each line's key, `n` and place to `add`; returns the number
+  /// of lines (blank ones included).
+  private static func index(
+    descriptor: Int32, path: String, copy: InflatingCopy?,
+    _ add: (String, Int, Span) throws(ModelSourceError) -> Void
+  ) throws(ModelSourceError) -> Int {
+    try scan(descriptor: descriptor, path: path, copy: copy) {
+      line, offset, bytes throws(ModelSourceError) in
+      let (key, n) = try Self.keyAndN(bytes, path: path, line: line)
+      try add(key, n, Span(offset: offset, length: bytes.count, line: line))
+    }
   }
 
   /// Streams the file from the start in chunks and calls `body` with each non-blank line

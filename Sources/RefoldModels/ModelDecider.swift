@@ -46,6 +46,8 @@ public struct ModelDecider: Decider {
     ModelDecider(spec: spec, source: source.session(), builder: builder, decoder: decoder)
   }
 
+  public func finishOpening() throws { try source.finishOpening() }
+
   public func decide(thread: String, events: [Event]) async throws -> Decision {
     let request = try builder.request(thread: thread, events: events)
     let response = try await source.respond(to: request)

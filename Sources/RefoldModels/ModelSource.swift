@@ -19,8 +19,13 @@ public protocol ModelSource: Sendable {
   /// A source for one independent replay: identical requests are counted from the first
   /// recorded answer again. Sources without such state return themselves.
   func session() -> any ModelSource
+
+  /// Waits for what the source opened in the background and throws what went wrong there
+  /// (see ``RefoldCore/Decider/finishOpening()``).
+  func finishOpening() throws
 }
 
 extension ModelSource {
   public func session() -> any ModelSource { self }
+  public func finishOpening() throws {}
 }

@@ -17,23 +17,30 @@ public final class RecordedModelSource: ModelSource {
   /// The same cassette with the occurrence counts started afresh.
   public func session() -> any ModelSource { RecordedModelSource(cassette: cassette) }
 
+  public func finishOpening() throws { try cassette.finishOpening() }
+
   public func respond(to request: ModelRequest) async throws(ModelSourceError) -> ModelResponse {
     let n = counters.withLock { counters in
       defer { counters[request.key, default: 0] += 1 }
       return counters[request.key, default: 0]
     }
-    let recorded: [Exchange]
+    // Only the answers up to the n-th are waited for, from a cassette still being read.
+    var recorded: [Exchange] = []
+    var needing = n + 1
     do {
-      // An answer the client abandoned while it was recorded is not replayed.
-      recorded = try cassette.answers(forKey: request.key).filter {
-        $0.meta?["delivered"] != .bool(false)
+      while true {
+        let lines = try cassette.answers(forKey: request.key, needing: needing)
+        // An answer the client abandoned while it was recorded is not replayed.
+        recorded = lines.filter { $0.meta?["delivered"] != .bool(false) }
+        if n < recorded.count { return ModelResponse(replaying: recorded[n]) }
+        if lines.count < needing { break }
+        needing = lines.count + n + 1 - recorded.count
       }
     } catch let error as ModelSourceError {
       throw error
     } catch {
       throw .cassette(path: "\(cassette)", line: nil, reason: "\(error)")
     }
-    if n < recorded.count { return ModelResponse(replaying: recorded[n]) }
     if !recorded.isEmpty {
       throw .cassetteMiss(
         key: request.key, thread: request.thread,

@@ -8,6 +8,13 @@ public protocol CassetteStore: Sendable {
   /// leave out their requests (`request` is then `null`) when that makes them cheaper to
   /// read.
   func answers(forKey key: String) throws -> [Exchange]
+  /// ``answers(forKey:)`` as soon as the first `count` exchanges of `key` are known: a
+  /// store still reading its file in the background gives fewer than `count` only once it
+  /// has read all of it and the key has no more.
+  func answers(forKey key: String, needing count: Int) throws -> [Exchange]
+  /// Waits until a store opened in the background has read its whole file, and throws what
+  /// made that fail (a line that is not an exchange, an `n` out of order).
+  func finishOpening() throws
   /// Every exchange, in recorded order (for nearest-request search and export).
   func allExchanges() throws -> [Exchange]
   /// Every key with recorded exchanges, each once, in the order its first exchange was
@@ -28,6 +35,14 @@ public protocol CassetteStore: Sendable {
 extension CassetteStore {
   /// The exchanges recorded for `key`, requests included.
   public func answers(forKey key: String) throws -> [Exchange] { try exchanges(forKey: key) }
+
+  /// All of ``answers(forKey:)``, for stores that are whole once open.
+  public func answers(forKey key: String, needing count: Int) throws -> [Exchange] {
+    try answers(forKey: key)
+  }
+
+  /// Nothing to wait for, for stores that are whole once open.
+  public func finishOpening() throws {}
 
   /// The keys of ``allExchanges()``, for stores that hold their exchanges in memory.
   public func keys() throws -> [String] {

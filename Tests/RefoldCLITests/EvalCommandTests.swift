@@ -361,6 +361,42 @@ import Testing
     #expect(record.stderr.contains("names no cassette, so --model record has nothing to replay"))
   }
 
+  /// The cassette's index is read while the replay runs: a bad line near its end still
+  /// fails the evaluation as a cassette error naming the line (exit 3), after the replay,
+  /// with no run stored and no report written.
+  @Test func aBadCassetteLineNearTheEndFailsTheEvaluationAndStoresNothing() async throws {
+    let directory = try deployBotEvalCopy()
+    try directory.write(
+      "suite.yaml",
+      """
+      name: deploybot
+      agent: agent.yaml
+      fixtures:
+        - \(Repository.root)/fixtures/deploybot/threads/*.jsonl
+      expectations: expectations.yaml
+      cassette: cassettes/baseline.jsonl
+      modes: [step]
+      \(deployBotJudge)
+      """)
+    let cassette = directory.path("cassettes/baseline.jsonl")
+    var lines = try String(contentsOfFile: cassette, encoding: .utf8)
+      .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let bad = lines.count - 10
+    #expect(lines[bad - 1].contains(#""n":"#))
+    lines[bad - 1] = lines[bad - 1].replacingOccurrences(of: #""n":"#, with: #""m":"#)
+    try lines.joined(separator: "\n").write(toFile: cassette, atomically: true, encoding: .utf8)
+    let db = directory.path("refold.sqlite")
+    let result = await refold([
+      "eval", directory.path("suite.yaml"), "--db", db, "--out", directory.path("out"),
+    ])
+    #expect(result.code == 3, "\(result.stderr)")
+    #expect(result.stderr == "refold: cassette \(cassette):\(bad): missing n\n")
+    #expect(!FileManager.default.fileExists(atPath: directory.path("out")))
+    let runs = await refold(["runs", "--json", "--db", db])
+    #expect(runs.code == 0, "\(runs.stderr)")
+    #expect(!runs.stdout.contains("deploybot"), "\(runs.stdout)")
+  }
+
   @Test func shardsMergeIntoTheUnshardedRun() async throws {
     let directory = try suite()
     let db = directory.path("refold.sqlite")
