@@ -1,3 +1,5 @@
+import Foundation
+
 extension ContextFormat {
   /// One event as an XML-tag block: `<type>`, the data as indented YAML-like lines, `</type>`.
   ///
@@ -177,7 +179,11 @@ extension ContextFormat {
   /// Whether `text` is written as a `|` block, as `yamlLines` decides it
   /// (`text.contains("\n")`), without the costly search when it has no line feed at all.
   private static func isMultiline(_ text: String) -> Bool {
-    text.utf8.contains(0x0A) && text.contains("\n")
+    let hasLineFeed =
+      text.utf8.withContiguousStorageIfAvailable { bytes in
+        bytes.baseAddress.map { memchr($0, 0x0A, bytes.count) != nil } ?? false
+      } ?? text.utf8.contains(0x0A)
+    return hasLineFeed && text.contains("\n")
   }
 
   private static func writePad(_ indent: Int, into output: inout [UInt8]) {

@@ -20,17 +20,18 @@ public struct GoldenThread: Sendable, Hashable {
     let classes = reducer.classify(events)
     var machine = reducer.machine()
     var points: [DecisionPoint] = []
-    for (index, event) in events.enumerated() {
-      if case .decision(let name, let kind) = classes[index], !event.isEscalation {
+    // By index, not by element: an event is borrowed from the array, not copied.
+    for index in events.indices {
+      if case .decision(let name, let kind) = classes[index], !events[index].isEscalation {
         let failed = GoldenThread.failedCall(
           before: index, events: events, classes: classes, reducer: reducer, machine: machine)
         points.append(
           DecisionPoint(
-            step: points.count, eventIndex: index, seq: event.seq,
-            intent: Intent(name: name, parameters: reducer.parameters(of: event)), kind: kind,
-            stateBefore: machine.state, failedCall: failed))
+            step: points.count, eventIndex: index, seq: events[index].seq,
+            intent: Intent(name: name, parameters: reducer.parameters(of: events[index])),
+            kind: kind, stateBefore: machine.state, failedCall: failed))
       }
-      machine.apply(event)
+      machine.apply(events[index])
     }
     self.decisions = points
     self.finalState = machine.state

@@ -207,7 +207,17 @@ public final class JSONLCassette: CassetteStore {
 
   deinit {
     let descriptor = state.withLock { $0.descriptor }
-    if descriptor >= 0 { close(descriptor) }
+    guard descriptor >= 0 else { return }
+    guard GzipFile.isGzip(path) else {
+      close(descriptor)
+      return
+    }
+    // The last close of the unlinked decompressed copy frees its blocks: 0.14 s for the
+    // 791 MB of a 100,000-decision cassette. It is done on a thread of its own, while
+    // whatever released the cassette (an evaluation writing its reports) goes on.
+    let closing = Thread { close(descriptor) }
+    closing.name = "refold.cassette-close"
+    closing.start()
   }
 
   public func exchanges(forKey key: String) throws -> [Exchange] {
