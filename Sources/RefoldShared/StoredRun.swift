@@ -110,21 +110,38 @@ extension StoredRun {
 
 extension StoredRun {
   /// The key a golden thread's event JSONL is stored under, shared by every run of the same
-  /// fixtures: the thread's id, a space, `fnv1a64-` with the 64-bit FNV-1a hash of the bytes
-  /// in hex, then `-` and their length.
+  /// fixtures: the thread's id, a space, `fnv1a64w-` with a 64-bit hash of the bytes in
+  /// hex, then `-` and their length.
+  ///
+  /// The hash is FNV-1a taken eight bytes at a time (little-endian words, each product's
+  /// high half folded into its low half; the last bytes one at a time): it reads a thread
+  /// several times faster than byte-wise FNV-1a, which the keys of stores written before
+  /// name `fnv1a64-`. Those rows are read as they are; a new run of the same fixtures
+  /// stores its threads once more under the new keys.
   ///
   /// The id comes first so that a suite's threads, stored in fixture order, land side by
   /// side in the key's index (a key of the hash alone scatters every batch over the whole
   /// index). Not a cryptographic hash: a store that finds other bytes under a key keeps the
   /// thread with its run instead (a collision costs space, never a wrong thread).
   public static func goldenKey(thread: String, _ lines: [UInt8]) -> String {
+    let prime: UInt64 = 0x0100_0000_01b3
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in lines {
-      hash ^= UInt64(byte)
-      hash &*= 0x0100_0000_01b3
+    lines.withUnsafeBytes { raw in
+      var offset = 0
+      while offset + 8 <= raw.count {
+        hash ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        hash &*= prime
+        hash ^= hash >> 32
+        offset += 8
+      }
+      while offset < raw.count {
+        hash ^= UInt64(raw[offset])
+        hash &*= prime
+        offset += 1
+      }
     }
     let hex = String(hash, radix: 16)
-    return thread + " fnv1a64-" + String(repeating: "0", count: 16 - hex.count) + hex
+    return thread + " fnv1a64w-" + String(repeating: "0", count: 16 - hex.count) + hex
       + "-\(lines.count)"
   }
 }
