@@ -40,10 +40,15 @@ public final class ThreadFeed: Sendable {
     var failure: (any Error)?
     var cancelled = false
     var waiter: CheckedContinuation<Item?, any Error>?
+    /// Threads taken whose room is not given back to the producer yet.
+    var unreturned = 0
   }
 
   /// Threads the producer may read ahead of the evaluation.
   public let capacity: Int
+  /// How many taken threads give their rooms back at once: a producer waiting for room
+  /// is woken once for that many threads, not for each.
+  private let returnBatch: Int
   private let state = Mutex(State())
   private let room: DispatchSemaphore
   private let done = DispatchSemaphore(value: 0)
@@ -54,6 +59,7 @@ public final class ThreadFeed: Sendable {
     capacity: Int, produce: @escaping @Sendable (_ emit: (Item) -> Bool) throws -> Void
   ) {
     self.capacity = max(1, capacity)
+    returnBatch = max(1, self.capacity / 2)
     // Made at 0 and signalled up: a semaphore made with a value may not be released below
     // it (libdispatch traps), and a cancelled feed leaves rooms taken.
     room = DispatchSemaphore(value: 0)
@@ -72,9 +78,9 @@ public final class ThreadFeed: Sendable {
   ///
   /// - Throws: what the producer threw, after every thread it emitted before.
   public func next() async throws -> Item? {
-    switch state.withLock({ Self.take(&$0) }) {
-    case .item(let item):
-      room.signal()
+    switch state.withLock({ take(&$0) }) {
+    case .item(let item, let rooms):
+      for _ in 0..<rooms { room.signal() }
       return item
     case .end(let failure):
       if let failure { throw failure }
@@ -82,13 +88,13 @@ public final class ThreadFeed: Sendable {
     case .wait:
       return try await withCheckedThrowingContinuation { continuation in
         let taken: Taken = state.withLock { state in
-          let taken = Self.take(&state)
+          let taken = take(&state)
           if case .wait = taken { state.waiter = continuation }
           return taken
         }
         switch taken {
-        case .item(let item):
-          room.signal()
+        case .item(let item, let rooms):
+          for _ in 0..<rooms { room.signal() }
           continuation.resume(returning: item)
         case .end(let failure?):
           continuation.resume(throwing: failure)
@@ -101,15 +107,20 @@ public final class ThreadFeed: Sendable {
     }
   }
 
-  /// What ``next()`` finds: a buffered thread, the end, or nothing yet.
+  /// What ``next()`` finds: a buffered thread (with the rooms to give back now), the end,
+  /// or nothing yet.
   private enum Taken {
-    case item(Item)
+    case item(Item, rooms: Int)
     case end((any Error)?)
     case wait
   }
 
   /// Takes the first buffered thread, if any.
-  private static func take(_ state: inout State) -> Taken {
+  ///
+  /// Rooms go back ``returnBatch`` at a time. While the buffer is empty the producer has
+  /// room (fewer than `returnBatch` of them are held back), so it never waits for a thread
+  /// that waits for it.
+  private func take(_ state: inout State) -> Taken {
     guard state.head < state.buffered.count else {
       return state.ended ? .end(state.failure) : .wait
     }
@@ -119,7 +130,10 @@ public final class ThreadFeed: Sendable {
       state.buffered.removeAll(keepingCapacity: true)
       state.head = 0
     }
-    return .item(item)
+    state.unreturned += 1
+    guard state.unreturned >= returnBatch else { return .item(item, rooms: 0) }
+    defer { state.unreturned = 0 }
+    return .item(item, rooms: state.unreturned)
   }
 
   /// Stops the producer at its next thread and waits for it to end.
