@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import RefoldCore
 
 /// The cassette key of a request: SHA-256 (hex) of its canonical form.
@@ -172,7 +173,19 @@ public enum CassetteKey {
   /// only the escaped text and the pieces after it.
   struct Spliced: Sendable {
     private let start: SHA256
-    private let rest: [[UInt8]]
+    private let pieces: Pieces
+
+    /// The canonical body's bytes around the text, shared by every request's
+    /// ``RequestBody``.
+    final class Pieces: Sendable {
+      let first: [UInt8]
+      let rest: [[UInt8]]
+
+      init(first: [UInt8], rest: [[UInt8]]) {
+        self.first = first
+        self.rest = rest
+      }
+    }
 
     /// Splits the canonical bodies `body(text)` around the text; nil unless the pieces
     /// give back the body for two other texts too, the empty one included.
@@ -189,23 +202,28 @@ public enum CassetteKey {
       var start = SHA256()
       start.update(data: pieces[0])
       self.start = start
-      self.rest = Array(pieces.dropFirst())
+      self.pieces = Pieces(first: pieces[0], rest: Array(pieces.dropFirst()))
     }
 
     /// The key of the body for `text`.
     func key(inserting text: String) -> String {
+      keyAndBody(inserting: text).key
+    }
+
+    /// The key of the body for `text`, and the body's bytes as pieces to compare with.
+    func keyAndBody(inserting text: String) -> (key: String, body: RequestBody) {
       var literal: [UInt8] = []
       JSONValue.writeString(text, into: &literal)
       var hasher = start
       literal.withUnsafeBytes { bytes in
         // The escaped text, without the literal's quotes.
         let escaped = UnsafeRawBufferPointer(rebasing: bytes[1..<(bytes.count - 1)])
-        for piece in rest {
+        for piece in pieces.rest {
           hasher.update(bufferPointer: escaped)
           hasher.update(data: piece)
         }
       }
-      return CassetteKey.hex(hasher.finalize())
+      return (CassetteKey.hex(hasher.finalize()), RequestBody(pieces: pieces, literal: literal))
     }
 
     /// The escaped UTF-8 of `text` inside a JSON string literal (without the quotes).
@@ -233,4 +251,55 @@ public enum CassetteKey {
       return pieces
     }
   }
+}
+
+/// The canonical bytes of a request's body, kept as the pieces they were hashed from: a
+/// recorded request's bytes are checked against them with a comparison, not a hash.
+///
+/// Not part of a request's value: two requests are equal by their bodies, whatever this
+/// holds (``ModelRequest`` ignores it in `==` and `hash(into:)`).
+struct RequestBody: Sendable, Hashable {
+  private let pieces: CassetteKey.Spliced.Pieces?
+  /// The text's JSON string literal, quotes included.
+  private let literal: [UInt8]
+
+  init(pieces: CassetteKey.Spliced.Pieces, literal: [UInt8]) {
+    self.pieces = pieces
+    self.literal = literal
+  }
+
+  /// No bytes known: matches nothing.
+  static let unknown = RequestBody()
+
+  private init() {
+    pieces = nil
+    literal = []
+  }
+
+  /// Whether `bytes` are exactly this body's canonical bytes.
+  func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let pieces, literal.count >= 2 else { return false }
+    return literal.withUnsafeBufferPointer { literal in
+      let escaped = UnsafeBufferPointer(rebasing: literal[1..<(literal.count - 1)])
+      var expected = pieces.first.count
+      for piece in pieces.rest { expected += escaped.count + piece.count }
+      guard bytes.count == expected else { return false }
+      var offset = 0
+      func next(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
+        defer { offset += part.count }
+        guard let base = bytes.baseAddress, let other = part.baseAddress, !part.isEmpty else {
+          return true
+        }
+        return memcmp(base + offset, other, part.count) == 0
+      }
+      guard pieces.first.withUnsafeBufferPointer(next) else { return false }
+      for piece in pieces.rest {
+        guard next(escaped), piece.withUnsafeBufferPointer(next) else { return false }
+      }
+      return true
+    }
+  }
+
+  static func == (_: RequestBody, _: RequestBody) -> Bool { true }
+  func hash(into hasher: inout Hasher) {}
 }

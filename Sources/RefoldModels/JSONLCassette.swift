@@ -232,17 +232,23 @@ public final class JSONLCassette: CassetteStore {
     return try read(key: key, parts: .withoutRequest)
   }
 
-  /// ``answers(forKey:)`` once `count` lines of `key` are read (or the whole index is).
-  public func answers(forKey key: String, needing count: Int) throws -> [Exchange] {
+  /// ``answers(forKey:)`` once `count` lines of `key` are read (or the whole index is); a
+  /// line's request that `request` says is the one asked needs no hash to check its key.
+  public func answers(
+    forKey key: String, needing count: Int,
+    request: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+  ) throws -> [Exchange] {
     if let reading {
       try reading.wait(until: { state.withLock { $0.byKey[key]?.count ?? 0 } >= count })
     }
-    return try read(key: key, parts: .withoutRequest)
+    return try read(key: key, parts: .withoutRequest, request: request)
   }
 
   /// Reads the lines of `key` back, outside the lock: lines are never rewritten, and the
   /// descriptor stays open as long as the cassette.
-  private func read(key: String, parts: Parts) throws(ModelSourceError) -> [Exchange] {
+  private func read(
+    key: String, parts: Parts, request: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+  ) throws(ModelSourceError) -> [Exchange] {
     let (spans, descriptor) = state.withLock { state in (state.byKey[key] ?? [], state.descriptor) }
     var exchanges: [Exchange] = []
     var checked: [Int] = []
@@ -255,7 +261,8 @@ public final class JSONLCassette: CassetteStore {
       case .whole:
         exchanges.append(try Self.verifiedRead(span, descriptor: descriptor, path: path))
       case .withoutRequest:
-        exchanges.append(try Self.verifiedAnswer(span, descriptor: descriptor, path: path))
+        exchanges.append(
+          try Self.verifiedAnswer(span, descriptor: descriptor, path: path, request: request))
       }
       checked.append(index)
     }
@@ -284,15 +291,19 @@ public final class JSONLCassette: CassetteStore {
   /// of the request's bytes as written (a recorded line's request is canonical, so this
   /// needs no parsing), and only when they differ against the hash of the parsed request
   /// (a request written some other way, or with fields that do not decide the answer).
-  private static func verifiedAnswer(_ span: Span, descriptor: Int32, path: String)
-    throws(ModelSourceError) -> Exchange
-  {
+  private static func verifiedAnswer(
+    _ span: Span, descriptor: Int32, path: String,
+    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+  ) throws(ModelSourceError) -> Exchange {
     let bytes = try lineBytes(span, descriptor: descriptor, path: path)
     return try bytes.withUnsafeBufferPointer { line throws(ModelSourceError) in
       let (exchange, requestRange) = try Self.answer(line, path: path, line: span.line)
+      // The line was found under the asked request's key: when its request's bytes are
+      // that request's canonical bytes, they hash to its key, so the key is theirs.
       if let requestRange,
-        CassetteKey.key(rawBytes: UnsafeBufferPointer(rebasing: line[requestRange]))
-          == exchange.key
+        request?(UnsafeBufferPointer(rebasing: line[requestRange])) == true
+          || CassetteKey.key(rawBytes: UnsafeBufferPointer(rebasing: line[requestRange]))
+            == exchange.key
       {
         if let problem = CassetteVerification.responseProblem(
           exchange.response, provider: exchange.provider)

@@ -16,6 +16,9 @@ public struct ModelRequest: Sendable, Hashable {
   public var renderedContext: String
   /// The cassette key: SHA-256 of the canonical body.
   public let key: String
+  /// The canonical body's bytes as they were hashed, when the builder kept them: a
+  /// cassette checks a recorded request against them instead of hashing it.
+  let canonicalBody: RequestBody
 
   public init(
     provider: ModelSettings.Provider, body: JSONValue, thread: String? = nil,
@@ -26,18 +29,20 @@ public struct ModelRequest: Sendable, Hashable {
     self.thread = thread
     self.renderedContext = renderedContext
     self.key = CassetteKey.key(for: body)
+    canonicalBody = .unknown
   }
 
   /// A request whose key was computed along with its body; `key` must be
   /// `CassetteKey.key(for: body)`.
   init(
     provider: ModelSettings.Provider, body: JSONValue, key: String, thread: String?,
-    renderedContext: String
+    renderedContext: String, canonicalBody: RequestBody = .unknown
   ) {
     self.provider = provider
     self.body = body
     self.thread = thread
     self.renderedContext = renderedContext
     self.key = key
+    self.canonicalBody = canonicalBody
   }
 }

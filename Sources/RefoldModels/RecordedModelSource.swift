@@ -29,7 +29,8 @@ public final class RecordedModelSource: ModelSource {
     var needing = n + 1
     do {
       while true {
-        let lines = try cassette.answers(forKey: request.key, needing: needing)
+        let lines = try cassette.answers(
+          forKey: request.key, needing: needing, request: request.canonicalBody.matches)
         // An answer the client abandoned while it was recorded is not replayed.
         recorded = lines.filter { $0.meta?["delivered"] != .bool(false) }
         if n < recorded.count { return ModelResponse(replaying: recorded[n]) }

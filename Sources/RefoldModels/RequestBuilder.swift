@@ -104,14 +104,15 @@ public struct RequestBuilder: Sendable {
     }
     let body = sharedMembers.merging(varying) { _, new in new }
     let key: String
+    var canonical = RequestBody.unknown
     if let splicedKey, prepared != nil, case .text = rendered {
-      key = splicedKey.key(inserting: threadText)
+      (key, canonical) = splicedKey.keyAndBody(inserting: threadText)
     } else {
       key = sharedKey.key(adding: varying)
     }
     return ModelRequest(
       provider: spec.model.provider, body: .object(body), key: key, thread: thread,
-      renderedContext: transcript)
+      renderedContext: transcript, canonicalBody: canonical)
   }
 
   /// The sentence telling the model how to answer in the spec's output mode.

@@ -11,7 +11,14 @@ public protocol CassetteStore: Sendable {
   /// ``answers(forKey:)`` as soon as the first `count` exchanges of `key` are known: a
   /// store still reading its file in the background gives fewer than `count` only once it
   /// has read all of it and the key has no more.
-  func answers(forKey key: String, needing count: Int) throws -> [Exchange]
+  ///
+  /// `request`, when given, says whether a recorded request's canonical bytes are exactly
+  /// those of the request asked: a store that checks each line's key against its request
+  /// may compare instead of hashing.
+  func answers(
+    forKey key: String, needing count: Int,
+    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+  ) throws -> [Exchange]
   /// Waits until a store opened in the background has read its whole file, and throws what
   /// made that fail (a line that is not an exchange, an `n` out of order).
   func finishOpening() throws
@@ -37,7 +44,10 @@ extension CassetteStore {
   public func answers(forKey key: String) throws -> [Exchange] { try exchanges(forKey: key) }
 
   /// All of ``answers(forKey:)``, for stores that are whole once open.
-  public func answers(forKey key: String, needing count: Int) throws -> [Exchange] {
+  public func answers(
+    forKey key: String, needing count: Int,
+    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+  ) throws -> [Exchange] {
     try answers(forKey: key)
   }
 

@@ -159,4 +159,40 @@ import Testing
     }
     try source.finishOpening()
   }
+
+  /// A request the builder made is compared with a recorded request byte for byte instead
+  /// of hashed: the line that holds exactly it is replayed, and a line whose request was
+  /// changed under the same key is still refused as a key that is not its request's hash.
+  @Test func aRequestComparedByItsBytesStillRefusesALineThatLies() async throws {
+    let builder = try RequestBuilder(spec: try Support.deploybot())
+    #expect(builder.splicesKeys)
+    let events = [
+      Event(thread: "t-1", seq: 1, type: "user_input", data: ["text": "ship the backend"])
+    ]
+    let request = try builder.request(thread: "t-1", events: events)
+    let recorded = Exchange(
+      key: request.key, n: 0, provider: "openai", request: request.body,
+      response: ProviderResponses.openAIContent(#"{"intent":"done_for_now"}"#),
+      recordedAt: "2026-11-26T10:00:00Z", thread: "t-1")
+    let canonical = Array(CassetteKey.canonicalString(request.body).utf8)
+    #expect(canonical.withUnsafeBufferPointer { request.canonicalBody.matches($0) })
+    let directory = try Support.temporaryDirectory()
+    let good = directory + "/good.jsonl"
+    try Data((recorded.jsonLine + "\n").utf8).write(to: URL(fileURLWithPath: good))
+    let answer = try await RecordedModelSource(cassette: try JSONLCassette.opening(path: good))
+      .respond(to: request)
+    #expect(answer.body == recorded.response)
+
+    let lying = directory + "/lying.jsonl"
+    let changed = recorded.jsonLine.replacingOccurrences(
+      of: "ship the backend", with: "ship the frontend")
+    #expect(changed != recorded.jsonLine)
+    try Data((changed + "\n").utf8).write(to: URL(fileURLWithPath: lying))
+    await #expect {
+      try await RecordedModelSource(cassette: try JSONLCassette.opening(path: lying))
+        .respond(to: request)
+    } throws: { error in
+      "\(error)".contains("lying.jsonl:1: the key \(request.key) is not the hash")
+    }
+  }
 }

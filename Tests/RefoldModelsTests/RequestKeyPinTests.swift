@@ -187,4 +187,30 @@ import Testing
     let digest = Self.sha256(lines.joined(separator: "\n"))
     #expect(Self.pinned[configuration] == digest, "\(configuration)")
   }
+
+  /// A request built on the fast path keeps its canonical body's bytes as pieces, which a
+  /// cassette compares a recorded request with instead of hashing it: they match the
+  /// canonical bytes exactly, and nothing else.
+  @Test(arguments: configurations)
+  func aSplicedRequestMatchesItsCanonicalBytesOnly(_ configuration: String) throws {
+    let parts = configuration.split(separator: "/").map(String.init)
+    var spec = try Self.pinnedSpec()
+    spec.model.provider = try #require(ModelSettings.Provider(rawValue: parts[0]))
+    spec.outputMode = try #require(OutputMode(rawValue: parts[1]))
+    spec.contextFormat = try #require(ContextFormatKind(rawValue: parts[2]))
+    let builder = try RequestBuilder(spec: spec)
+    for end in [0, 3, Self.thread.count] {
+      let request = try builder.request(thread: "pin-7", events: Array(Self.thread[..<end]))
+      let bytes = Array(CassetteKey.canonicalString(request.body).utf8)
+      let matches = bytes.withUnsafeBufferPointer { request.canonicalBody.matches($0) }
+      #expect(matches == builder.splicesKeys, "\(configuration) after \(end)")
+      for index in [0, bytes.count / 2, bytes.count - 1] {
+        var changed = bytes
+        changed[index] ^= 0x01
+        #expect(!changed.withUnsafeBufferPointer { request.canonicalBody.matches($0) })
+      }
+      #expect(!bytes.dropLast().withUnsafeBufferPointer { request.canonicalBody.matches($0) })
+      #expect(!(bytes + [0x20]).withUnsafeBufferPointer { request.canonicalBody.matches($0) })
+    }
+  }
 }
