@@ -215,6 +215,17 @@ extension ContextFormat {
     }
   }
 
+  /// Whether `byte` may be part of a JSON number or the whitespace around it.
+  private static func isNumberByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x30...0x39, UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"),
+      UInt8(ascii: "E"), 0x20, 0x09, 0x0A, 0x0D:
+      return true
+    default:
+      return false
+    }
+  }
+
   /// Words a YAML reader would take for a boolean or null.
   private static let otherTypeWords: Set<String> = ["true", "false", "null", "~", "yes", "no"]
   /// The words' first bytes (`~` is its own lowercase with the case bit set).
@@ -239,10 +250,12 @@ extension ContextFormat {
     {
       return true
     }
-    // A JSON number starts with a digit or a minus sign (after JSON whitespace).
+    // A JSON number starts with a digit or a minus sign (after JSON whitespace), and holds
+    // nothing but digits, signs, a point, an exponent and JSON whitespace: a text with any
+    // other byte (a date, a version) is not parsed to find out.
     let first = text.utf8.first { !isSpaceOrTab($0) && $0 != 0x0A && $0 != 0x0D }
     if let first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
-      (try? JSONParser.parse(text))?.doubleValue != nil
+      text.utf8.allSatisfy(isNumberByte), (try? JSONParser.parse(text))?.doubleValue != nil
     {
       return true
     }

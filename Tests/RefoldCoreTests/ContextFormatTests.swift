@@ -138,6 +138,27 @@ import Testing
     #expect(ContextFormat.xmlBlock(Event(thread: "t", seq: 0, type: "x", data: data)) == expected)
   }
 
+  /// A text a YAML reader would take for a number is quoted; a date, a version or a word
+  /// that only starts like one is written as it is.
+  @Test func numberLikeTextsAreQuotedAndOthersAreNot() {
+    let data: JSONValue = [
+      "a": "1794849645.100001", "b": "2026-11-20T10:00:00Z", "c": "1e5", "d": "12abc",
+      "e": "-0", "f": "v2.9.3", "g": "+1",
+    ]
+    let expected = """
+      <x>
+        a: "1794849645.100001"
+        b: 2026-11-20T10:00:00Z
+        c: "1e5"
+        d: 12abc
+        e: "-0"
+        f: v2.9.3
+        g: +1
+      </x>
+      """
+    #expect(ContextFormat.xmlBlock(Event(thread: "t", seq: 0, type: "x", data: data)) == expected)
+  }
+
   @Test func jsonEventsWritesOneCanonicalObjectPerLine() {
     let expected = """
       {"type":"slack_message","data":{"channel":"#deploys","from":"@kim","text":"deploy it\\nthe usual way"}}
