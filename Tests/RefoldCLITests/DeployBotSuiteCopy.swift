@@ -49,3 +49,22 @@ func deployBotEvalCopy() throws -> TemporaryDirectory {
   }
   return directory
 }
+
+/// A ``deployBotEvalCopy()`` with a suite.yaml of the demo fixtures, its expectations and
+/// judge, the baseline cassette and step mode.
+func deployBotStepSuite() throws -> TemporaryDirectory {
+  let directory = try deployBotEvalCopy()
+  try directory.write(
+    "suite.yaml",
+    """
+    name: deploybot
+    agent: agent.yaml
+    fixtures:
+      - \(Repository.root)/fixtures/deploybot/threads/*.jsonl
+    expectations: expectations.yaml
+    cassette: cassettes/baseline.jsonl
+    modes: [step]
+    \(deployBotJudge)
+    """)
+  return directory
+}

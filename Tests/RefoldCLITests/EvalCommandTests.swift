@@ -365,19 +365,7 @@ import Testing
   /// fails the evaluation as a cassette error naming the line (exit 3), after the replay,
   /// with no run stored and no report written.
   @Test func aBadCassetteLineNearTheEndFailsTheEvaluationAndStoresNothing() async throws {
-    let directory = try deployBotEvalCopy()
-    try directory.write(
-      "suite.yaml",
-      """
-      name: deploybot
-      agent: agent.yaml
-      fixtures:
-        - \(Repository.root)/fixtures/deploybot/threads/*.jsonl
-      expectations: expectations.yaml
-      cassette: cassettes/baseline.jsonl
-      modes: [step]
-      \(deployBotJudge)
-      """)
+    let directory = try deployBotStepSuite()
     let cassette = directory.path("cassettes/baseline.jsonl")
     var lines = try String(contentsOfFile: cassette, encoding: .utf8)
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

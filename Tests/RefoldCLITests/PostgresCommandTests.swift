@@ -106,19 +106,7 @@ import Testing
   @Test(.enabled(if: serverStarted, skipped))
   func evalStoresARunThatRunsAndReportRead() async throws {
     let url = try PostgresTestServer.freshDatabaseURL()
-    let directory = try deployBotEvalCopy()
-    try directory.write(
-      "suite.yaml",
-      """
-      name: deploybot
-      agent: agent.yaml
-      fixtures:
-        - \(Repository.root)/fixtures/deploybot/threads/*.jsonl
-      expectations: expectations.yaml
-      cassette: cassettes/baseline.jsonl
-      modes: [step]
-      \(deployBotJudge)
-      """)
+    let directory = try deployBotStepSuite()
     let evaluated = await refold([
       "eval", directory.path("suite.yaml"), "--db", url, "--out", directory.path("out"),
     ])

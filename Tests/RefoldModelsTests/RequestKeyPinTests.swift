@@ -163,8 +163,8 @@ import Testing
     return spec
   }
 
-  @Test(arguments: configurations)
-  func keysAndContextsStayTheSame(_ configuration: String) throws {
+  /// The pinned spec in `configuration` (`provider/output mode/context format/prompt`).
+  static func spec(_ configuration: String) throws -> AgentSpec {
     let parts = configuration.split(separator: "/").map(String.init)
     var spec = try Self.pinnedSpec()
     spec.model.provider = try #require(ModelSettings.Provider(rawValue: parts[0]))
@@ -175,6 +175,12 @@ import Testing
         contentsOfFile: Support.packageRoot + "/evals/deploybot/prompts/concise.mustache",
         encoding: .utf8)
     }
+    return spec
+  }
+
+  @Test(arguments: configurations)
+  func keysAndContextsStayTheSame(_ configuration: String) throws {
+    let spec = try Self.spec(configuration)
     let builder = try RequestBuilder(spec: spec)
     // The fast path is taken wherever it applies, so the pins cover it.
     #expect(builder.splicesKeys == (spec.contextFormat != .chatMessages))
@@ -193,12 +199,7 @@ import Testing
   /// canonical bytes exactly, and nothing else.
   @Test(arguments: configurations)
   func aSplicedRequestMatchesItsCanonicalBytesOnly(_ configuration: String) throws {
-    let parts = configuration.split(separator: "/").map(String.init)
-    var spec = try Self.pinnedSpec()
-    spec.model.provider = try #require(ModelSettings.Provider(rawValue: parts[0]))
-    spec.outputMode = try #require(OutputMode(rawValue: parts[1]))
-    spec.contextFormat = try #require(ContextFormatKind(rawValue: parts[2]))
-    let builder = try RequestBuilder(spec: spec)
+    let builder = try RequestBuilder(spec: try Self.spec(configuration))
     for end in [0, 3, Self.thread.count] {
       let request = try builder.request(thread: "pin-7", events: Array(Self.thread[..<end]))
       let bytes = Array(CassetteKey.canonicalString(request.body).utf8)
