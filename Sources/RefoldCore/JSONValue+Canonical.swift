@@ -74,70 +74,44 @@ extension JSONValue {
   /// Writes the string literal of UTF-8 `bytes`.
   ///
   /// Prompts are long and escape every line break and every quote of the schemas they
-  /// show, so this is on the hot path of hashing a request: one pass measures the literal,
-  /// looking at eight bytes at a time where nothing needs escaping, and a second one fills
-  /// a buffer of that size, copying the runs between escapes whole.
+  /// show, so this is on the hot path of hashing a request: one pass looks at eight bytes
+  /// at a time where nothing needs escaping and appends the runs between escapes whole,
+  /// straight into `output`.
   private static func writeString(bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
-    let raw = UnsafeRawBufferPointer(bytes)
-    /// Calls `visit` with each byte that needs an escape and its offset, in order.
-    func forEachEscape(_ visit: (Int, UInt8) -> Void) {
-      var index = 0
-      while index < bytes.count {
-        let end = min(index + 8, bytes.count)
-        if end - index == 8,
-          !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-        {
-          index = end
-          continue
-        }
-        while index < end {
-          let byte = bytes[index]
-          if byte == 0x22 || byte == 0x5C || byte < 0x20 { visit(index, byte) }
-          index += 1
-        }
-      }
-    }
-    var length = bytes.count + 2
-    forEachEscape { _, byte in length += literalBytes[Int(byte)].count - 1 }
-    if length == bytes.count + 2 {
-      output.append(UInt8(ascii: "\""))
-      output.append(contentsOf: bytes)
+    output.append(UInt8(ascii: "\""))
+    guard let base = bytes.baseAddress else {
       output.append(UInt8(ascii: "\""))
       return
     }
-    // Both passes visit the same escapes, so exactly `length` bytes are written.
-    let literal = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
-      var at = 0
-      func put(_ byte: UInt8) {
-        buffer[at] = byte
-        at += 1
+    let raw = UnsafeRawPointer(base)
+    let count = bytes.count
+    var index = 0
+    var runStart = 0
+    while index < count {
+      let end = min(index + 8, count)
+      if end - index == 8, !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+      {
+        index = end
+        continue
       }
-      func copy(_ range: Range<Int>) {
-        guard !range.isEmpty, let target = buffer.baseAddress, let source = bytes.baseAddress
-        else { return }
-        (target + at).initialize(from: source + range.lowerBound, count: range.count)
-        at += range.count
+      while index < end {
+        let byte = base[index]
+        if byte == 0x22 || byte == 0x5C || byte < 0x20 {
+          if index > runStart {
+            output.append(
+              contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
+          }
+          writeEscape(byte, into: &output)
+          runStart = index + 1
+        }
+        index += 1
       }
-      put(UInt8(ascii: "\""))
-      var runStart = 0
-      forEachEscape { index, byte in
-        copy(runStart..<index)
-        for escaped in literalBytes[Int(byte)] { put(escaped) }
-        runStart = index + 1
-      }
-      copy(runStart..<bytes.count)
-      put(UInt8(ascii: "\""))
-      count = at
     }
-    output.append(contentsOf: literal)
-  }
-
-  /// The literal bytes of each byte up to the backslash (the highest that needs an escape),
-  /// worked out once.
-  private static let literalBytes: [[UInt8]] = (0...0x5C).map { byte in
-    var bytes: [UInt8] = []
-    writeEscape(UInt8(byte), into: &bytes)
-    return bytes
+    if count > runStart {
+      output.append(
+        contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
+    }
+    output.append(UInt8(ascii: "\""))
   }
 
   /// Whether any of the eight bytes of `word` is a quote, a backslash or a control
