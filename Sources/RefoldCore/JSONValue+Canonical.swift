@@ -47,8 +47,9 @@ extension JSONValue {
   }
 
   /// Whether `a` sorts before `b` by their UTF-8 bytes (code point order), reading the bytes
-  /// in place when the strings are contiguous.
-  static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+  /// in place when the strings are contiguous: the order of sorted keys everywhere Refold
+  /// writes JSON.
+  public static func bytesPrecede(_ a: String, _ b: String) -> Bool {
     let fast = a.utf8.withContiguousStorageIfAvailable { left in
       b.utf8.withContiguousStorageIfAvailable { right -> Bool in
         for index in 0..<min(left.count, right.count) where left[index] != right[index] {

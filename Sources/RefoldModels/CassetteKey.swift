@@ -115,7 +115,7 @@ public enum CassetteKey {
         value.writeCanonical(into: &bytes)
         written.append((key, bytes))
       }
-      written.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      written.sort { JSONValue.bytesPrecede($0.key, $1.key) }
       self.written = written
       self.sharedSize = written.reduce(0) { $0 + $1.bytes.count + 1 }
     }
@@ -129,7 +129,7 @@ public enum CassetteKey {
     /// The canonical bytes of the body made of the shared members and `varying`.
     func canonicalBytes(adding varying: [String: JSONValue]) -> [UInt8] {
       let added = varying.filter { CassetteKey.isKeyed($0.key) }
-        .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        .sorted { JSONValue.bytesPrecede($0.key, $1.key) }
       var bytes: [UInt8] = []
       // Room for the shared members and a prompt of a few pages.
       bytes.reserveCapacity(sharedSize + 16_384)
@@ -141,7 +141,7 @@ public enum CassetteKey {
         first = false
       }
       for member in written where varying[member.key] == nil {
-        while next < added.count, added[next].key.utf8.lexicographicallyPrecedes(member.key.utf8) {
+        while next < added.count, JSONValue.bytesPrecede(added[next].key, member.key) {
           separate()
           JSONValue.writeString(added[next].key, into: &bytes)
           bytes.append(UInt8(ascii: ":"))

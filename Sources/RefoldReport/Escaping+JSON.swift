@@ -20,7 +20,7 @@ extension Escaping {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      let sorted = members.sorted { JSONValue.bytesPrecede($0.key, $1.key) }
       for (offset, member) in sorted.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
         appendScriptSafeJSONString(member.key, to: &output)

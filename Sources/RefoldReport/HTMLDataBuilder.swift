@@ -314,7 +314,7 @@ final class HTMLDataBuilder {
       return digits
     }
     let keys = selected.keys.map { (String($0), $0) }.sorted {
-      $0.0.utf8.lexicographicallyPrecedes($1.0.utf8)
+      JSONValue.bytesPrecede($0.0, $1.0)
     }
     for (offset, key) in keys.enumerated() {
       if offset > 0 { buffer.append(UInt8(ascii: ",")) }

@@ -213,7 +213,7 @@ extension HTMLReportWriter {
       }
       template.append([UInt8(ascii: "{")])
       let sorted = members.indices.sorted {
-        members[$0].key.utf8.lexicographicallyPrecedes(members[$1].key.utf8)
+        JSONValue.bytesPrecede(members[$0].key, members[$1].key)
       }
       for (offset, index) in sorted.enumerated() {
         let member = members[index]
@@ -234,7 +234,7 @@ extension HTMLReportWriter {
     /// their keys, joined by commas.
     static func members(serialised members: [String: [UInt8]]) -> [UInt8] {
       var output: [UInt8] = []
-      let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+      let sorted = members.sorted { JSONValue.bytesPrecede($0.key, $1.key) }
       for (offset, member) in sorted.enumerated() {
         if offset > 0 { output.append(UInt8(ascii: ",")) }
         Escaping.appendScriptSafeJSONString(member.key, to: &output)

@@ -19,7 +19,7 @@ extension ResultsWriter {
       return
     }
     buffer += Array("{\n".utf8)
-    let ids = threads.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let ids = threads.keys.sorted { JSONValue.bytesPrecede($0, $1) }
     var bytes: [UInt8] = []
     for (offset, id) in ids.enumerated() {
       if offset > 0 { buffer += Array(",\n".utf8) }

@@ -156,7 +156,7 @@ public final class ResultsWriter: Sendable {
     try flushThreads(&state)
     guard let handle = state.threadSpool else { return }
     try output.write(Array(",\n  \"threads\" : {\n".utf8))
-    let ids = state.threads.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let ids = state.threads.keys.sorted { JSONValue.bytesPrecede($0, $1) }
     var piece: (start: UInt64, end: UInt64)?
     func copyPiece() throws {
       guard let range = piece, range.end > range.start else { return }
