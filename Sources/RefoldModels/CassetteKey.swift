@@ -278,12 +278,18 @@ struct RequestBody: Sendable, Hashable {
 
   /// Whether `bytes` are exactly this body's canonical bytes.
   func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard let pieces, literal.count >= 2 else { return false }
-    return literal.withUnsafeBufferPointer { literal in
+    prefixLength(of: bytes) == bytes.count
+  }
+
+  /// The length of this body's canonical bytes when `bytes` start with them; nil when they
+  /// do not, or when no bytes are known.
+  func prefixLength(of bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard let pieces, literal.count >= 2 else { return nil }
+    return literal.withUnsafeBufferPointer { literal -> Int? in
       let escaped = UnsafeBufferPointer(rebasing: literal[1..<(literal.count - 1)])
       var expected = pieces.first.count
       for piece in pieces.rest { expected += escaped.count + piece.count }
-      guard bytes.count == expected else { return false }
+      guard bytes.count >= expected else { return nil }
       var offset = 0
       func next(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
         defer { offset += part.count }
@@ -292,11 +298,11 @@ struct RequestBody: Sendable, Hashable {
         }
         return memcmp(base + offset, other, part.count) == 0
       }
-      guard pieces.first.withUnsafeBufferPointer(next) else { return false }
+      guard pieces.first.withUnsafeBufferPointer(next) else { return nil }
       for piece in pieces.rest {
-        guard next(escaped), piece.withUnsafeBufferPointer(next) else { return false }
+        guard next(escaped), piece.withUnsafeBufferPointer(next) else { return nil }
       }
-      return true
+      return expected
     }
   }
 

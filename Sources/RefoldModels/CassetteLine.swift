@@ -24,15 +24,23 @@ struct CassetteLine {
 
   /// The member names and where their values are (byte offsets into the line).
   var members: [(name: String, value: Range<Int>)] = []
+  /// Whether the value of the `known` member was recognised and stepped over unread.
+  private(set) var knownMatched = false
 
   /// Splits `bytes`, stopping as soon as every name in `wanted` has been found (nil: the
   /// whole line).
   ///
+  /// `known` names a member whose value may be one the caller knows: `length` gives the
+  /// length of that value when the bytes handed to it start with it. A value that starts
+  /// with it and is followed by `,` or `}` is stepped over without being read (a complete
+  /// JSON value ends where its bytes end), and ``knownMatched`` is set.
+  ///
   /// - Throws: ``Invalid`` with the column where the line stops being a JSON
   ///   object (duplicate member names included).
-  init(_ bytes: UnsafeBufferPointer<UInt8>, until wanted: Set<String>? = nil)
-    throws(CassetteLine.Invalid)
-  {
+  init(
+    _ bytes: UnsafeBufferPointer<UInt8>, until wanted: Set<String>? = nil,
+    known: (name: String, length: (UnsafeBufferPointer<UInt8>) -> Int?)? = nil
+  ) throws(CassetteLine.Invalid) {
     var cursor = Splitter(bytes: bytes)
     cursor.skipWhitespace()
     guard cursor.peek == UInt8(ascii: "{") else { throw cursor.failure("expected a JSON object") }
@@ -60,7 +68,17 @@ struct CassetteLine {
       cursor.index += 1
       cursor.skipWhitespace()
       let valueStart = cursor.index
-      try cursor.skipValue()
+      if let known, known.name == name,
+        let length = known.length(UnsafeBufferPointer(rebasing: bytes[valueStart...])),
+        length > 0, valueStart + length < bytes.count,
+        bytes[valueStart + length] == UInt8(ascii: ",")
+          || bytes[valueStart + length] == UInt8(ascii: "}")
+      {
+        cursor.index = valueStart + length
+        knownMatched = true
+      } else {
+        try cursor.skipValue()
+      }
       members.append((name, valueStart..<cursor.index))
       missing?.remove(name)
       if missing?.isEmpty == true { return }

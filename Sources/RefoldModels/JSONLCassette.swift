@@ -236,7 +236,7 @@ public final class JSONLCassette: CassetteStore {
   /// line's request that `request` says is the one asked needs no hash to check its key.
   public func answers(
     forKey key: String, needing count: Int,
-    request: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+    request: ((UnsafeBufferPointer<UInt8>) -> Int?)? = nil
   ) throws -> [Exchange] {
     if let reading {
       try reading.wait(until: { state.withLock { $0.byKey[key]?.count ?? 0 } >= count })
@@ -247,7 +247,7 @@ public final class JSONLCassette: CassetteStore {
   /// Reads the lines of `key` back, outside the lock: lines are never rewritten, and the
   /// descriptor stays open as long as the cassette.
   private func read(
-    key: String, parts: Parts, request: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+    key: String, parts: Parts, request: ((UnsafeBufferPointer<UInt8>) -> Int?)? = nil
   ) throws(ModelSourceError) -> [Exchange] {
     let (spans, descriptor) = state.withLock { state in (state.byKey[key] ?? [], state.descriptor) }
     var exchanges: [Exchange] = []
@@ -293,15 +293,16 @@ public final class JSONLCassette: CassetteStore {
   /// (a request written some other way, or with fields that do not decide the answer).
   private static func verifiedAnswer(
     _ span: Span, descriptor: Int32, path: String,
-    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+    request: ((UnsafeBufferPointer<UInt8>) -> Int?)?
   ) throws(ModelSourceError) -> Exchange {
     let bytes = try lineBytes(span, descriptor: descriptor, path: path)
     return try bytes.withUnsafeBufferPointer { line throws(ModelSourceError) in
-      let (exchange, requestRange) = try Self.answer(line, path: path, line: span.line)
+      let (exchange, requestRange, askedRequest) = try Self.answer(
+        line, path: path, line: span.line, asked: request)
       // The line was found under the asked request's key: when its request's bytes are
       // that request's canonical bytes, they hash to its key, so the key is theirs.
       if let requestRange,
-        request?(UnsafeBufferPointer(rebasing: line[requestRange])) == true
+        askedRequest
           || CassetteKey.key(rawBytes: UnsafeBufferPointer(rebasing: line[requestRange]))
             == exchange.key
       {
@@ -557,7 +558,9 @@ public final class JSONLCassette: CassetteStore {
   private static func exchange(
     _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, parts: Parts = .whole
   ) throws(ModelSourceError) -> Exchange {
-    guard parts == .whole else { return try answer(bytes, path: path, line: line).exchange }
+    guard parts == .whole else {
+      return try answer(bytes, path: path, line: line).exchange
+    }
     let value: JSONValue
     do {
       value = try JSONParser.parse(bytes: bytes)
@@ -569,13 +572,25 @@ public final class JSONLCassette: CassetteStore {
 
   /// The exchange of a line without its request (`request` is `null`), and where the
   /// request's bytes are in the line (nil when it has none): the line is split once.
-  private static func answer(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int)
-    throws(ModelSourceError) -> (exchange: Exchange, request: Range<Int>?)
-  {
+  ///
+  /// With `asked` (the asked request's canonical length at the start of a value, as
+  /// ``answers(forKey:needing:request:)`` takes it), a request that starts with the asked
+  /// request's bytes and ends right after them is stepped over without being read, and
+  /// `askedRequest` is true.
+  private static func answer(
+    _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int,
+    asked: ((UnsafeBufferPointer<UInt8>) -> Int?)? = nil
+  ) throws(ModelSourceError) -> (exchange: Exchange, request: Range<Int>?, askedRequest: Bool) {
     var members: [String: JSONValue] = [:]
     var request: Range<Int>?
+    let split: CassetteLine
     do {
-      for member in try CassetteLine(bytes).members {
+      split = try CassetteLine(bytes, known: asked.map { ("request", $0) })
+    } catch {
+      throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
+    }
+    do {
+      for member in split.members {
         if member.name == "request" {
           members[member.name] = .null
           request = member.value
@@ -593,7 +608,7 @@ public final class JSONLCassette: CassetteStore {
     } catch {
       throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
     }
-    return (try exchange(.object(members), path: path, line: line), request)
+    return (try exchange(.object(members), path: path, line: line), request, split.knownMatched)
   }
 
   /// The exchange a line's parsed value holds.

@@ -12,12 +12,13 @@ public protocol CassetteStore: Sendable {
   /// store still reading its file in the background gives fewer than `count` only once it
   /// has read all of it and the key has no more.
   ///
-  /// `request`, when given, says whether a recorded request's canonical bytes are exactly
-  /// those of the request asked: a store that checks each line's key against its request
-  /// may compare instead of hashing.
+  /// `request`, when given, gives the length of the asked request's canonical bytes when
+  /// the bytes it is handed start with them (nil otherwise): a store that checks each
+  /// line's key against its request may compare instead of hashing, and step over a
+  /// request it recognises without reading it.
   func answers(
     forKey key: String, needing count: Int,
-    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+    request: ((UnsafeBufferPointer<UInt8>) -> Int?)?
   ) throws -> [Exchange]
   /// Waits until a store opened in the background has read its whole file, and throws what
   /// made that fail (a line that is not an exchange, an `n` out of order).
@@ -46,7 +47,7 @@ extension CassetteStore {
   /// All of ``answers(forKey:)``, for stores that are whole once open.
   public func answers(
     forKey key: String, needing count: Int,
-    request: ((UnsafeBufferPointer<UInt8>) -> Bool)?
+    request: ((UnsafeBufferPointer<UInt8>) -> Int?)?
   ) throws -> [Exchange] {
     try answers(forKey: key)
   }

@@ -120,6 +120,33 @@ import Testing
     }
   }
 
+  /// A member whose value the caller knows is stepped over when the line holds exactly
+  /// that value, and split as any other when it holds more or something else.
+  @Test func aKnownValueIsSteppedOverOnlyWhenTheLineHoldsExactlyIt() throws {
+    let known = Array(#"{"m":"a\"}b","x":[1,{"y":2}]}"#.utf8)
+    func length(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+      bytes.count >= known.count && bytes.prefix(known.count).elementsEqual(known)
+        ? known.count : nil
+    }
+    let cases: [(value: String, matched: Bool)] = [
+      (String(decoding: known, as: UTF8.self), true),
+      (#"{"m":"a\"}b","x":[1,{"y":2}],"z":3}"#, false),
+      (#"{"m":"other"}"#, false),
+      (#""a string""#, false),
+    ]
+    for (value, matched) in cases {
+      let line = #"{"key":"k","request":"# + value + #","response":{"r":[1]},"n":0}"#
+      let split = try Array(line.utf8).withUnsafeBufferPointer { buffer in
+        let split = try CassetteLine(buffer, known: ("request", length))
+        let whole = try CassetteLine(buffer)
+        #expect(split.members.map(\.name) == whole.members.map(\.name), "\(line)")
+        #expect(split.members.map(\.value) == whole.members.map(\.value), "\(line)")
+        return split
+      }
+      #expect(split.knownMatched == matched, "\(line)")
+    }
+  }
+
   @Test func lineMembersEndWhereTheParserSaysWhateverTheEscapes() throws {
     // Strings short and long, with escaped quotes and backslashes at every offset around
     // the point where the splitter switches from looking byte by byte to memchr.

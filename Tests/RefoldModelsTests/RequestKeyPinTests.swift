@@ -211,6 +211,15 @@ import Testing
         #expect(!changed.withUnsafeBufferPointer { request.canonicalBody.matches($0) })
       }
       #expect(!bytes.dropLast().withUnsafeBufferPointer { request.canonicalBody.matches($0) })
+      // At the start of a longer line, the body's length; not when a byte differs.
+      let line = bytes + Array(#","response":{}}"#.utf8)
+      #expect(
+        line.withUnsafeBufferPointer { request.canonicalBody.prefixLength(of: $0) }
+          == (builder.splicesKeys ? bytes.count : nil))
+      var changedLine = line
+      changedLine[bytes.count / 3] ^= 0x01
+      #expect(
+        changedLine.withUnsafeBufferPointer { request.canonicalBody.prefixLength(of: $0) } == nil)
       #expect(!(bytes + [0x20]).withUnsafeBufferPointer { request.canonicalBody.matches($0) })
     }
   }
