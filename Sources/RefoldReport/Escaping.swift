@@ -142,12 +142,20 @@ public enum Escaping {
       if plainStart < index {
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
       }
+      // Two appends rather than an array of two: nothing is allocated for an escape.
       switch byte {
-      case 0x22: output.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-      case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+      case 0x22, 0x5C:
+        output.append(0x5C)
+        output.append(byte)
+      case 0x0A:
+        output.append(0x5C)
+        output.append(UInt8(ascii: "n"))
+      case 0x0D:
+        output.append(0x5C)
+        output.append(UInt8(ascii: "r"))
+      case 0x09:
+        output.append(0x5C)
+        output.append(UInt8(ascii: "t"))
       case 0xE2:
         // U+2028 and U+2029.
         appendUnicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &output)
