@@ -163,8 +163,9 @@ public final class JSONLCassette: CassetteStore {
   ///
   /// A line the index cannot take (not an exchange, an `n` out of order) fails every
   /// answer asked for from then on and ``finishOpening()``, with the error
-  /// ``init(path:)`` would have thrown. Everything but ``answers(forKey:needing:)`` waits
-  /// for the whole index first. A missing file is an empty cassette.
+  /// ``init(path:)`` would have thrown. Everything but
+  /// ``answers(forKey:needing:request:)`` waits for the whole index first. A missing file
+  /// is an empty cassette.
   ///
   /// - Throws: ``ModelSourceError/cassette(path:line:reason:)`` when the file cannot be
   ///   opened.
