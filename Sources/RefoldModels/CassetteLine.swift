@@ -1,11 +1,5 @@
 import RefoldCore
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// A cassette line split into its top-level members without parsing their values.
 ///
 /// Opening a cassette needs only each line's `key` and `n`, and replaying needs everything
@@ -147,40 +141,15 @@ private struct Splitter {
     if index < bytes.count { throw failure("unexpected content after the JSON value") }
   }
 
-  /// Steps over a string, from its opening quote to just after its closing one.
-  ///
-  /// Most strings of a line are short (names, schema words) and end within a few bytes;
-  /// the long ones (the prompt) are most of its bytes, so past the first few bytes the next
-  /// quote is found with `memchr`; it closes the string unless an odd number of
-  /// backslashes precede it.
+  /// Steps over a string, from its opening quote to just after its closing one
+  /// (``JSONParser/stringEnd(_:count:opening:)``).
   mutating func skipString() throws(CassetteLine.Invalid) {
-    let start = index
-    index += 1
-    let shortEnd = min(index + 32, bytes.count)
-    while index < shortEnd {
-      switch bytes[index] {
-      case UInt8(ascii: "\""):
-        index += 1
-        return
-      case UInt8(ascii: "\\"):
-        index += 2
-      default:
-        index += 1
-      }
+    guard let base = bytes.baseAddress,
+      let end = JSONParser.stringEnd(base, count: bytes.count, opening: index)
+    else {
+      throw CassetteLine.Invalid(column: index + 1, reason: "unterminated string")
     }
-    guard let base = bytes.baseAddress else {
-      throw CassetteLine.Invalid(column: start + 1, reason: "unterminated string")
-    }
-    while index < bytes.count, let found = memchr(base + index, 0x22, bytes.count - index) {
-      let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-      var backslashes = 0
-      while quote - backslashes - 1 > start, bytes[quote - backslashes - 1] == 0x5C {
-        backslashes += 1
-      }
-      index = quote + 1
-      if backslashes % 2 == 0 { return }
-    }
-    throw CassetteLine.Invalid(column: start + 1, reason: "unterminated string")
+    index = end
   }
 
   /// Steps over one value: a string, a whole object or array, or a number or literal.

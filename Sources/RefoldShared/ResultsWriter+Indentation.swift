@@ -1,4 +1,5 @@
 import Foundation
+import RefoldCore
 
 extension ResultsWriter {
   /// Appends compact JSON `input` to `output` indented as `JSONEncoder`'s `.prettyPrinted`
@@ -41,7 +42,7 @@ extension ResultsWriter {
     while index < count {
       switch base[index] {
       case UInt8(ascii: "\""):
-        index = stringEnd(base, count: count, opening: index)
+        index = JSONParser.stringEnd(base, count: count, opening: index) ?? count
         continue
       case UInt8(ascii: "{"), UInt8(ascii: "["):
         copyRun(to: index + 1)
@@ -77,23 +78,4 @@ extension ResultsWriter {
 
   /// A line break and the spaces of the levels most values are written at.
   private static let indentation: [UInt8] = [UInt8(ascii: "\n")] + Array(repeating: 0x20, count: 64)
-
-  /// The offset just past the quote that closes the string opened at `opening`: the first
-  /// quote after it not escaped by an odd number of backslashes; `count` when there is none.
-  private static func stringEnd(_ base: UnsafePointer<UInt8>, count: Int, opening: Int) -> Int {
-    var from = opening + 1
-    while from < count {
-      guard let found = memchr(base + from, Int32(UInt8(ascii: "\"")), count - from) else {
-        return count
-      }
-      let quote = found.assumingMemoryBound(to: UInt8.self) - UnsafeMutablePointer(mutating: base)
-      var backslashes = 0
-      while quote - 1 - backslashes > opening, base[quote - 1 - backslashes] == UInt8(ascii: "\\") {
-        backslashes += 1
-      }
-      if backslashes % 2 == 0 { return quote + 1 }
-      from = quote + 1
-    }
-    return count
-  }
 }
