@@ -370,7 +370,7 @@ final class HTMLDataBuilder {
   private func writeTimeline(
     _ place: TimelinePlace, typeDigits: [[UInt8]], into buffer: inout [UInt8]
   ) throws(ReportError) {
-    let record = [UInt8](try timelines.read(offset: place.offset, length: place.length))
+    let record = try timelines.read(offset: place.offset, length: place.length)
     var position = 0
     func integer() -> Int {
       var value: UInt64 = 0

@@ -9,7 +9,7 @@ import RefoldCore
 final class SpoolFile {
   /// Where the spool is.
   let path: String
-  private let handle: FileHandle
+  private let descriptor: Int32
   private var buffer: [UInt8] = []
   private var written: UInt64 = 0
   private var removed = false
@@ -21,12 +21,12 @@ final class SpoolFile {
   init(holding what: String) throws(ReportError) {
     path = (NSTemporaryDirectory() as NSString).appendingPathComponent(
       "refold-\(what)-\(UUID().uuidString.prefix(12)).spool")
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forUpdatingAtPath: path)
-    else {
-      throw .cannotWrite(path: path, reason: "cannot create the spool file")
+    let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      let reason = String(cString: strerror(errno))
+      throw .cannotWrite(path: path, reason: "cannot create the spool file: \(reason)")
     }
-    self.handle = handle
+    self.descriptor = descriptor
   }
 
   deinit { remove() }
@@ -58,25 +58,49 @@ final class SpoolFile {
   /// Writes what is buffered to the file.
   func flush() throws(ReportError) {
     guard !buffer.isEmpty else { return }
-    do {
-      try handle.seekToEnd()
-      try handle.write(contentsOf: buffer)
-    } catch {
-      throw .cannotWrite(path: path, reason: SystemReason.of(error))
+    guard !removed else { throw .cannotWrite(path: path, reason: "the spool was removed") }
+    let failure = buffer.withUnsafeBytes { raw -> String? in
+      guard let base = raw.baseAddress else { return nil }
+      var done = 0
+      while done < raw.count {
+        let count = pwrite(
+          descriptor, base + done, raw.count - done, off_t(written) + off_t(done))
+        if count < 0 {
+          if errno == EINTR { continue }
+          return String(cString: strerror(errno))
+        }
+        done += count
+      }
+      return nil
     }
+    if let failure { throw .cannotWrite(path: path, reason: failure) }
     written += UInt64(buffer.count)
     buffer.removeAll(keepingCapacity: true)
   }
 
-  /// The `length` bytes at `offset`.
-  func read(offset: UInt64, length: Int) throws(ReportError) -> Data {
+  /// The `length` bytes at `offset` (fewer where the spool ends first).
+  func read(offset: UInt64, length: Int) throws(ReportError) -> [UInt8] {
     try flush()
-    do {
-      try handle.seek(toOffset: offset)
-      return try handle.read(upToCount: length) ?? Data()
-    } catch {
-      throw .cannotRead(path: path, reason: SystemReason.of(error))
+    guard !removed else { throw .cannotRead(path: path, reason: "the spool was removed") }
+    var failure: String?
+    let bytes = [UInt8](unsafeUninitializedCapacity: max(0, length)) { storage, count in
+      count = 0
+      guard let base = storage.baseAddress else { return }
+      while count < storage.count {
+        let read = pread(
+          descriptor, base + count, storage.count - count,
+          off_t(offset) + off_t(count))
+        if read < 0 {
+          if errno == EINTR { continue }
+          failure = String(cString: strerror(errno))
+          return
+        }
+        if read == 0 { return }
+        count += read
+      }
     }
+    if let failure { throw .cannotRead(path: path, reason: failure) }
+    return bytes
   }
 
   /// A reader of the spool from its start.
@@ -90,7 +114,7 @@ final class SpoolFile {
     guard !removed else { return }
     removed = true
     buffer = []
-    try? handle.close()
+    close(descriptor)
     unlink(path)
   }
 
