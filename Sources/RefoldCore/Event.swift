@@ -8,11 +8,18 @@ public struct Event: Sendable, Hashable {
   public var thread: String
   public var seq: Int
   public var type: String
-  public var data: JSONValue
+  public var data: JSONValue {
+    didSet { encodedData = nil }
+  }
   /// An RFC 3339 timestamp as written by whoever recorded the event.
   public var at: String?
   public var id: String?
   public var meta: JSONValue?
+  /// The canonical JSON `data` was read from, when its line wrote it so.
+  ///
+  /// Writers copy these bytes instead of encoding `data` again. They are not part of the
+  /// event (equality, hashing and coding ignore them) and are dropped whenever `data` changes.
+  package var encodedData: EncodedData?
 
   public init(
     thread: String, seq: Int, type: String, data: JSONValue = .emptyObject, at: String? = nil,
@@ -29,6 +36,35 @@ public struct Event: Sendable, Hashable {
 
   /// Whether `meta.escalation` is true: the runtime, not the model, asked for a human.
   public var isEscalation: Bool { meta?["escalation"]?.boolValue == true }
+
+  public static func == (lhs: Event, rhs: Event) -> Bool {
+    lhs.thread == rhs.thread && lhs.seq == rhs.seq && lhs.type == rhs.type
+      && lhs.data == rhs.data && lhs.at == rhs.at && lhs.id == rhs.id && lhs.meta == rhs.meta
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(thread)
+    hasher.combine(seq)
+    hasher.combine(type)
+    hasher.combine(data)
+    hasher.combine(at)
+    hasher.combine(id)
+    hasher.combine(meta)
+  }
+}
+
+/// An event's `data` as canonical JSON bytes (sorted keys, no whitespace, no escapes), kept
+/// from the line it was read from.
+package struct EncodedData: Sendable {
+  /// The canonical JSON text.
+  package let bytes: [UInt8]
+  /// Whether the text holds a fractional number, which `JSONEncoder` spells its own way.
+  package let hasFraction: Bool
+
+  package init(bytes: [UInt8], hasFraction: Bool) {
+    self.bytes = bytes
+    self.hasFraction = hasFraction
+  }
 }
 
 extension Event: Codable {

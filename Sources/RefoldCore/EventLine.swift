@@ -59,12 +59,35 @@ public struct EventLine: Sendable, Hashable {
   package static func parse(
     bytes: UnsafeBufferPointer<UInt8>, canonicalData: inout Range<Int>?
   ) throws(Invalid) -> EventLine {
+    var fraction = false
+    return try parse(bytes: bytes, canonicalData: &canonicalData, fraction: &fraction)
+  }
+
+  /// ``parse(bytes:)``, also giving `data` as the canonical JSON the line wrote it in, when
+  /// it did, for writers to copy.
+  package static func parse(
+    bytes: UnsafeBufferPointer<UInt8>, encodedData: inout EncodedData?
+  ) throws(Invalid) -> EventLine {
+    var span: Range<Int>?
+    var fraction = false
+    let line = try parse(bytes: bytes, canonicalData: &span, fraction: &fraction)
+    encodedData = span.map {
+      EncodedData(bytes: Array(UnsafeBufferPointer(rebasing: bytes[$0])), hasFraction: fraction)
+    }
+    return line
+  }
+
+  private static func parse(
+    bytes: UnsafeBufferPointer<UInt8>, canonicalData: inout Range<Int>?, fraction: inout Bool
+  ) throws(Invalid) -> EventLine {
     canonicalData = nil
     // An event is a small object: read its members without building a dictionary.
     let members: [(key: String, value: JSONValue)]?
     var spans: [Range<Int>?] = []
+    var fractions: [Bool] = []
     do {
-      members = try JSONParser.parseSmallObject(bytes: bytes, canonicalSpans: &spans)
+      members = try JSONParser.parseSmallObject(
+        bytes: bytes, canonicalSpans: &spans, fractions: &fractions)
     } catch {
       throw Invalid("invalid JSON at \(error)")
     }
@@ -72,6 +95,7 @@ public struct EventLine: Sendable, Hashable {
       let line = try from(members: members)
       if let offset = members.firstIndex(where: { $0.key == "data" }), offset < spans.count {
         canonicalData = spans[offset]
+        fraction = offset < fractions.count && fractions[offset]
       }
       return line
     }

@@ -56,6 +56,17 @@ public struct JSONParser {
   static func parseSmallObject(
     bytes: UnsafeBufferPointer<UInt8>, canonicalSpans: inout [Range<Int>?]
   ) throws(Failure) -> [(key: String, value: JSONValue)]? {
+    var fractions: [Bool] = []
+    return try parseSmallObject(
+      bytes: bytes, canonicalSpans: &canonicalSpans, fractions: &fractions)
+  }
+
+  /// ``parseSmallObject(bytes:canonicalSpans:)``, also giving, member by member, whether the
+  /// member's value holds a fractional number.
+  static func parseSmallObject(
+    bytes: UnsafeBufferPointer<UInt8>, canonicalSpans: inout [Range<Int>?],
+    fractions: inout [Bool]
+  ) throws(Failure) -> [(key: String, value: JSONValue)]? {
     var parser = Cursor(bytes: bytes)
     parser.skipWhitespace()
     guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else {
@@ -69,6 +80,7 @@ public struct JSONParser {
     }
     if case .object(let members) = value, !members.isEmpty { return nil }
     canonicalSpans = parser.topSpans
+    fractions = parser.topFractions
     return parser.topMembers
   }
 
@@ -95,6 +107,10 @@ private struct Cursor {
   /// Whether the value being parsed is, so far, written exactly as its canonical JSON;
   /// tracked for the values of `topMembers` only (set there before each is parsed).
   var isCanonical = false
+  /// For each of `topMembers`, whether its value holds a fractional number.
+  var topFractions: [Bool] = []
+  /// Whether a fractional number was read since it was last cleared.
+  var sawFraction = false
 
   init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -179,10 +195,14 @@ private struct Cursor {
       skipWhitespace()
       let valueStart = index
       let outerCanonical = isCanonical
-      if isTop { isCanonical = true }
+      if isTop {
+        isCanonical = true
+        sawFraction = false
+      }
       let value = try parseValue(depth: depth)
       if isTop {
         topSpans.append(isCanonical ? valueStart..<index : nil)
+        topFractions.append(sawFraction)
         isCanonical = outerCanonical
       }
       let isDuplicate: Bool
@@ -427,6 +447,7 @@ private struct Cursor {
       throw JSONParser.Failure(column: start + 1, reason: "number out of range")
     }
     if isCanonical, JSONValue.formatNumber(value) != text { isCanonical = false }
+    sawFraction = true
     return .double(value)
   }
 

@@ -204,7 +204,9 @@ public struct Evaluation: Sendable {
           keepsLabels: calibrates && surveyed == nil)
         let feed = ThreadFeed(capacity: 4 * max(1, options.concurrency) + 16) {
           [files = suite.fixtureFiles] emit in
-          try FixtureStream(files: files).forEachThread { thread in
+          var stream = FixtureStream(files: files)
+          stream.keepsEncodedData = true
+          try stream.forEachThread { thread in
             guard pass.see(thread) else { return }
             guard emit(.init(events: thread.events, bytesRead: thread.bytesRead)) else {
               throw CancellationError()

@@ -40,6 +40,9 @@ public struct FixtureStream: Sendable {
   public var chunkSize: Int
   /// The longest line accepted.
   public var maxLineBytes: Int
+  /// Whether each event keeps its `data` as the canonical JSON its line wrote it in, for the
+  /// writers of a streamed evaluation to copy (``Event/encodedData``).
+  package var keepsEncodedData = false
 
   public init(
     files: [String], chunkSize: Int = 1 << 16,
@@ -71,9 +74,10 @@ public struct FixtureStream: Sendable {
     for file in files {
       try forEachLine(of: file, bytesRead: &bytesRead) { number, bytes, read in
         let parsed: EventLine
+        var encoded: EncodedData?
         do throws(EventLine.Invalid) {
-          guard let line = try Self.parseLine(bytes) else { return }
-          parsed = line
+          guard let line = try Self.parseLine(bytes, keepingData: keepsEncodedData) else { return }
+          (parsed, encoded) = line
         } catch {
           throw SuiteError.invalidFixture(file: file, line: number, message: error.reason)
         }
@@ -98,7 +102,9 @@ public struct FixtureStream: Sendable {
             file: file, line: number,
             message: "thread \"\(parsed.thread)\" expects seq \(next) here, found \(seq)")
         }
-        current?.events.append(parsed.event(seq: next))
+        var event = parsed.event(seq: next)
+        event.encodedData = encoded
+        current?.events.append(event)
         current?.lines.append((file, number))
         current?.bytesRead = read
       }
@@ -144,6 +150,14 @@ public struct FixtureStream: Sendable {
   static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(EventLine.Invalid)
     -> EventLine?
   {
+    try parseLine(bytes, keepingData: false)?.line
+  }
+
+  /// ``parseLine(_:)``, with the event's `data` as the canonical JSON the line wrote it in
+  /// when `keepingData` and it did.
+  static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, keepingData: Bool)
+    throws(EventLine.Invalid) -> (line: EventLine, data: EncodedData?)?
+  {
     var first = 0
     var last = bytes.count
     while first < last, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0D {
@@ -158,8 +172,13 @@ public struct FixtureStream: Sendable {
     if bytes[first] >= 0x80 || bytes[last - 1] >= 0x80 {
       let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self)
       let trimmed = text.trimmingCharacters(in: .whitespaces)
-      return trimmed.isEmpty ? nil : try EventLine.parse(trimmed)
+      return trimmed.isEmpty ? nil : (try EventLine.parse(trimmed), nil)
     }
-    return try EventLine.parse(bytes: UnsafeBufferPointer(rebasing: bytes[first..<last]))
+    let line = UnsafeBufferPointer(rebasing: bytes[first..<last])
+    guard keepingData else { return (try EventLine.parse(bytes: line), nil) }
+    var data: EncodedData?
+    let parsed = try EventLine.parse(bytes: line, encodedData: &data)
+    return (parsed, data)
   }
+
 }

@@ -31,6 +31,64 @@ extension Escaping {
     }
   }
 
+  /// Appends `canonical`, a value's canonical JSON with no escapes in it (as
+  /// ``EncodedData`` holds), as ``appendScriptSafeJSON(_:to:)`` writes that value: `<`, `>`,
+  /// `&`, U+2028 and U+2029 escaped, every other byte copied.
+  ///
+  /// Those characters are the only ones script-safe JSON escapes that such text can hold
+  /// (it has no control characters, quotes or backslashes inside its strings), and they
+  /// occur nowhere but in strings.
+  static func appendScriptSafeCanonicalJSON(_ canonical: [UInt8], to output: inout [UInt8]) {
+    canonical.withUnsafeBufferPointer { bytes in
+      guard let base = UnsafeRawPointer(bytes.baseAddress) else { return }
+      let count = bytes.count
+      var plainStart = 0
+      var index = 0
+      while index < count {
+        while index + 8 <= count,
+          !mayNeedScriptEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        {
+          index += 8
+        }
+        guard index < count else { break }
+        let byte = bytes[index]
+        let escaped: UInt32
+        switch byte {
+        case 0x3C, 0x3E, 0x26: escaped = UInt32(byte)
+        case 0xE2
+        where index + 2 < count && bytes[index + 1] == 0x80
+          && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+          escaped = bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029
+        default:
+          index += 1
+          continue
+        }
+        if plainStart < index {
+          output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
+        }
+        appendUnicodeEscape(escaped, to: &output)
+        index += escaped > 0xFF ? 3 : 1
+        plainStart = index
+      }
+      if plainStart < count {
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<count]))
+      }
+    }
+  }
+
+  /// Whether one of the eight bytes of `word` is `<`, `>`, `&` or the lead byte of U+2028
+  /// and U+2029.
+  @inline(__always)
+  private static func mayNeedScriptEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    @inline(__always) func equal(_ byte: UInt8) -> UInt64 {
+      let value = word ^ (ones &* UInt64(byte))
+      return (value &- ones) & ~value & highs
+    }
+    return (equal(0x3C) | equal(0x3E) | equal(0x26) | equal(0xE2)) != 0
+  }
+
   /// The script-safe compact JSON bytes of `value`.
   static func scriptSafeBytes(_ value: JSONValue) -> [UInt8] {
     var output: [UInt8] = []

@@ -191,7 +191,7 @@ public enum Escaping {
   }
 
   /// Appends `\uXXXX` for `value`, in lowercase hexadecimal.
-  private static func appendUnicodeEscape(_ value: UInt32, to output: inout [UInt8]) {
+  static func appendUnicodeEscape(_ value: UInt32, to output: inout [UInt8]) {
     output.append(0x5C)
     output.append(UInt8(ascii: "u"))
     for shift in stride(from: 12, through: 0, by: -4) {

@@ -196,7 +196,7 @@ final class HTMLDataBuilder {
       let tailStart = record.count
       SpoolFile.append(integer: 0, to: &record)
       record.append(UInt8(ascii: ","))
-      block.appendEmbedded(event.data, to: &record)
+      block.appendEmbedded(event.data, encoded: event.encodedData, to: &record)
       record.append(UInt8(ascii: ","))
       if let at = event.at {
         Escaping.appendScriptSafeJSONString(at, to: &record)

@@ -113,14 +113,21 @@ extension HTMLReportWriter {
       return .string(prefix + "… [\(text.utf8.count - maxText) more bytes in results.json]")
     }
 
-    /// Appends the script-safe bytes of ``embed(_:)``'s result for `value`.
+    /// Appends the script-safe bytes of ``embed(_:)``'s result for `value`, made from
+    /// `encoded` (`value`'s canonical JSON) when it is given.
     ///
     /// Its canonical text is never longer than its script-safe text (the script-safe form
     /// escapes all that canonical JSON escapes, as long or longer, and more), so a value whose
     /// script-safe text fits `maxText` is embedded as it is, measured by one serialisation.
-    func appendEmbedded(_ value: JSONValue, to output: inout [UInt8]) {
+    func appendEmbedded(
+      _ value: JSONValue, encoded: EncodedData? = nil, to output: inout [UInt8]
+    ) {
       let start = output.count
-      Escaping.appendScriptSafeJSON(value, to: &output)
+      if let encoded {
+        Escaping.appendScriptSafeCanonicalJSON(encoded.bytes, to: &output)
+      } else {
+        Escaping.appendScriptSafeJSON(value, to: &output)
+      }
       guard output.count - start > maxText else { return }
       output.removeSubrange(start...)
       Escaping.appendScriptSafeJSON(embed(value), to: &output)

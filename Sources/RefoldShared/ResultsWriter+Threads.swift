@@ -64,7 +64,12 @@ extension ResultsWriter {
         output.append(UInt8(ascii: ","))
       }
       output.append(contentsOf: #""data":"#.utf8)
-      guard writeValue(event.data, into: &output) else { return false }
+      if let encoded = event.encodedData, !encoded.hasFraction {
+        // Canonical JSON without fractions is what writeValue writes.
+        output.append(contentsOf: encoded.bytes)
+      } else {
+        guard writeValue(event.data, into: &output) else { return false }
+      }
       if let id = event.id {
         output.append(contentsOf: #","id":"#.utf8)
         JSONValue.writeString(id, into: &output)

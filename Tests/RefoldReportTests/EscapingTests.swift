@@ -1,3 +1,4 @@
+import RefoldCore
 import Testing
 
 @testable import RefoldReport
@@ -106,6 +107,29 @@ import Testing
       #expect(
         Array(output.dropFirst()) == Self.scriptSafeOneByOne(text), "\(text.debugDescription)")
     }
+  }
+
+  /// Canonical JSON with no escapes, made script-safe as bytes, is what writing its value
+  /// script-safe gives.
+  @Test func scriptSafeCanonicalBytesAreWhatWritingTheValueGave() {
+    var checked = 0
+    for (offset, text) in Self.texts().enumerated() {
+      let value = JSONValue.object([
+        text: .string(text), "list": .array([.string(text), .int(Int64(offset)), .double(0.5)]),
+        "nested": .object(["<&>": .string(text + "\u{2029}"), "n": .null]),
+      ])
+      var canonical: [UInt8] = []
+      value.writeCanonical(into: &canonical)
+      // The kept bytes of an event never hold an escape.
+      guard !canonical.contains(0x5C) else { continue }
+      checked += 1
+      var copied: [UInt8] = [UInt8(ascii: "[")]
+      Escaping.appendScriptSafeCanonicalJSON(canonical, to: &copied)
+      var written: [UInt8] = [UInt8(ascii: "[")]
+      Escaping.appendScriptSafeJSON(value, to: &written)
+      #expect(copied == written, "\(text.debugDescription)")
+    }
+    #expect(checked > 100)
   }
 
   @Test func xmlAndHTMLAreWhatEscapingACharacterAtATimeGave() {

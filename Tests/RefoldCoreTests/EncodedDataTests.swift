@@ -1,0 +1,75 @@
+import Testing
+
+@testable import RefoldCore
+@testable import RefoldShared
+
+/// An event read from a line keeps its `data`'s canonical bytes only when they are exactly
+/// its canonical JSON, and the writers that copy them write what encoding `data` writes.
+@Suite struct EncodedDataTests {
+  static func holdsFraction(_ value: JSONValue) -> Bool {
+    switch value {
+    case .double: return true
+    case .array(let elements): return elements.contains(where: holdsFraction)
+    case .object(let members): return members.values.contains(where: holdsFraction)
+    case .null, .bool, .int, .string: return false
+    }
+  }
+
+  static func parse(_ line: String) throws -> (EventLine, EncodedData?) {
+    let bytes = Array(line.utf8)
+    var encoded: EncodedData?
+    let parsed = try bytes.withUnsafeBufferPointer { buffer in
+      try EventLine.parse(bytes: buffer, encodedData: &encoded)
+    }
+    return (parsed, encoded)
+  }
+
+  @Test(arguments: 0..<4)
+  func keptBytesAreTheCanonicalJSONAndEncodeAsDataDoes(seed: UInt64) throws {
+    var generator = JSONValueGenerator(seed: seed + 900)
+    var kept = 0
+    var keptWithFraction = 0
+    for round in 0..<400 {
+      let value = generator.value()
+      let canonical = value.canonicalString
+      let text = round % 3 == 0 ? generator.noisy(value) : canonical
+      let (line, encoded) = try Self.parse(
+        #"{"thread":"t","seq":0,"type":"x","data":"# + text + #"}"#)
+      if text != canonical { #expect(encoded == nil, "\(text) kept as canonical") }
+      guard let encoded else { continue }
+      kept += 1
+      #expect(String(decoding: encoded.bytes, as: UTF8.self) == canonical)
+      #expect(encoded.hasFraction == Self.holdsFraction(line.data))
+      if encoded.hasFraction { keptWithFraction += 1 }
+
+      let plain = line.event(seq: 0)
+      var read = plain
+      read.encodedData = encoded
+      #expect(read == plain)
+      #expect(read.hashValue == plain.hashValue)
+      let copied = try #require(CompactThread([read, plain]))
+      let written = try #require(CompactThread([plain, plain]))
+      #expect(copied.bytes == written.bytes, "data \(canonical)")
+      #expect(copied.eventEnds == written.eventEnds)
+    }
+    #expect(kept > 100)
+    #expect(keptWithFraction > 10)
+  }
+
+  @Test func changingDataDropsTheKeptBytes() throws {
+    let (line, encoded) = try Self.parse(#"{"thread":"t","type":"x","data":{"a":1}}"#)
+    var event = line.event(seq: 0)
+    event.encodedData = try #require(encoded)
+    event.data = .object(["b": .int(2)])
+    #expect(event.encodedData == nil)
+    let written = try #require(CompactThread([event]))
+    #expect(written.bytes == Array(#"[{"data":{"b":2},"seq":0,"thread":"t","type":"x"}]"#.utf8))
+  }
+
+  @Test func dataWrittenWithWhitespaceOrEscapesIsNotKept() throws {
+    for data in [#"{"a": 1}"#, #"{"b":1,"a":2}"#, #""\u0041""#, #""a\/b""#, "1.0", "-0", "1E5"] {
+      let (_, encoded) = try Self.parse(#"{"thread":"t","type":"x","data":"# + data + "}")
+      #expect(encoded == nil, "\(data) kept")
+    }
+  }
+}
