@@ -23,6 +23,20 @@ extension ContextFormat {
     output.append(UInt8(ascii: "<"))
     output.append(contentsOf: event.type.utf8)
     output.append(UInt8(ascii: ">"))
+    if let encoded = event.encodedData {
+      let start = output.count
+      let written = encoded.bytes.withUnsafeBufferPointer { bytes in
+        var writer = CanonicalYAMLWriter(bytes: bytes)
+        return writer.writeBlockBody(into: &output)
+      }
+      if written {
+        output.append(contentsOf: "</".utf8)
+        output.append(contentsOf: event.type.utf8)
+        output.append(UInt8(ascii: ">"))
+        return
+      }
+      output.removeSubrange(start...)
+    }
     switch event.data {
     case .object(let members) where members.isEmpty: break
     case .array(let elements) where elements.isEmpty: break
@@ -216,7 +230,7 @@ extension ContextFormat {
   }
 
   /// Whether `byte` may be part of a JSON number or the whitespace around it.
-  private static func isNumberByte(_ byte: UInt8) -> Bool {
+  static func isNumberByte(_ byte: UInt8) -> Bool {
     switch byte {
     case 0x30...0x39, UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"),
       UInt8(ascii: "E"), 0x20, 0x09, 0x0A, 0x0D:
@@ -231,7 +245,7 @@ extension ContextFormat {
   /// The words' first bytes (`~` is its own lowercase with the case bit set).
   private static let otherTypeInitials: [UInt8] = Array("tfn~y".utf8)
 
-  private static func needsQuotes(_ text: String) -> Bool {
+  static func needsQuotes(_ text: String) -> Bool {
     if text.isEmpty { return true }
     // Only a text that starts or ends with a space or tab can lose one to trimming.
     func isSpaceOrTab(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }

@@ -67,7 +67,11 @@ public enum ContextFormat {
       output.append(contentsOf: #"{"type":"#.utf8)
       JSONValue.writeString(event.type, into: &output)
       output.append(contentsOf: #","data":"#.utf8)
-      event.data.writeCanonical(into: &output)
+      if let encoded = event.encodedData {
+        output.append(contentsOf: encoded.bytes)
+      } else {
+        event.data.writeCanonical(into: &output)
+      }
       output.append(UInt8(ascii: "}"))
       return String(decoding: output, as: UTF8.self)
     }.joined(separator: "\n")

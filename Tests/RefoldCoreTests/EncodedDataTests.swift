@@ -73,3 +73,58 @@ import Testing
     }
   }
 }
+
+/// The context formats render an event from its kept bytes as they render its data.
+@Suite struct EncodedDataContextTests {
+  /// Texts a YAML reader could take for something else, and their plain neighbours.
+  static let texts = [
+    "", "true", "True", "FALSE", "null", "Null", "~", "yes", "YES", "no", "No", "nos", "0", "-1",
+    "1.5", "-0.25e3", "1e5", "1E+5", "0x10", "1.2.3", "- a", "-a", "--", "-", " lead", "trail ",
+    "\t", "{}", "[]", "{", "a: b", "#x", "plain", "v2.9.3", "2026-11-20T10:00:00Z", "é", "né ",
+    " é", "中文", "<&>", "a\u{301}",
+  ]
+
+  static func value(_ generator: inout JSONValueGenerator, depth: Int = 0) -> JSONValue {
+    let texts = Self.texts
+    switch generator.below(depth >= 3 ? 4 : 6) {
+    case 0: return .string(texts[generator.below(texts.count)])
+    case 1: return .int(generator.int())
+    case 2: return generator.chance(50) ? .bool(generator.chance(50)) : .null
+    case 3: return .double(generator.double())
+    case 4:
+      let count = generator.below(4)
+      return .array((0..<count).map { _ in value(&generator, depth: depth + 1) })
+    default:
+      var members: [String: JSONValue] = [:]
+      for _ in 0..<generator.below(5) {
+        let key =
+          generator.chance(90)
+          ? ["a", "b", "Key", "z_1", "-x", "10"][generator.below(6)]
+          : texts[generator.below(texts.count)]
+        members[key] = value(&generator, depth: depth + 1)
+      }
+      return .object(members)
+    }
+  }
+
+  @Test(arguments: 0..<4)
+  func blocksFromKeptBytesAreTheBlocksOfTheData(seed: UInt64) throws {
+    var generator = JSONValueGenerator(seed: seed + 7000)
+    var kept = 0
+    for round in 0..<600 {
+      let value = round % 4 == 0 ? generator.value() : Self.value(&generator)
+      let line = #"{"thread":"t","seq":0,"type":"note","data":"# + value.canonicalString + "}"
+      let (parsed, encoded) = try EncodedDataTests.parse(line)
+      guard let encoded else { continue }
+      kept += 1
+      let plain = parsed.event(seq: 0)
+      var read = plain
+      read.encodedData = encoded
+      #expect(
+        ContextFormat.xmlBlock(read) == ContextFormat.xmlBlock(plain),
+        "data \(value.canonicalString)")
+      #expect(ContextFormat.jsonEvents([read]) == ContextFormat.jsonEvents([plain]))
+    }
+    #expect(kept > 300)
+  }
+}
