@@ -212,7 +212,7 @@ private struct Cursor {
         isDuplicate = pending[base...].contains { $0.key == key }
         pending.append((key, value))
         if pending.count - base > Self.stackedMembers {
-          members = Self.dictionary(pending[base...], capacity: 2 * Self.stackedMembers)
+          members = Self.dictionary(moving: &pending, from: base, capacity: 2 * Self.stackedMembers)
         }
       }
       if isDuplicate {
@@ -227,10 +227,15 @@ private struct Cursor {
       if bytes[index] == UInt8(ascii: "}") {
         index += 1
         if members == nil, isTop {
-          topMembers = Array(pending[base...])
+          if base == 0 {
+            // The outermost object: its members are the whole stack, moved as they are.
+            swap(&topMembers, &pending)
+          } else {
+            topMembers = Array(pending[base...])
+          }
           return .object([:])
         }
-        return .object(members ?? Self.dictionary(pending[base...], capacity: 0))
+        return .object(members ?? Self.dictionary(moving: &pending, from: base, capacity: 0))
       }
       throw failure("expected ',' or '}' in an object")
     }
@@ -251,11 +256,16 @@ private struct Cursor {
     return left == a.upperBound && right < b.upperBound
   }
 
-  static func dictionary(_ members: ArraySlice<(key: String, value: JSONValue)>, capacity: Int)
-    -> [String: JSONValue]
-  {
-    var dictionary = [String: JSONValue](minimumCapacity: max(capacity, members.count))
-    for member in members { dictionary[member.key] = member.value }
+  /// The members of `pending` from `base` on as a dictionary, taken off the stack (moved,
+  /// not copied: the keys are distinct).
+  static func dictionary(
+    moving pending: inout [(key: String, value: JSONValue)], from base: Int, capacity: Int
+  ) -> [String: JSONValue] {
+    var dictionary = [String: JSONValue](minimumCapacity: max(capacity, pending.count - base))
+    while pending.count > base {
+      let member = pending.removeLast()
+      dictionary[member.key] = member.value
+    }
     return dictionary
   }
 
