@@ -590,6 +590,7 @@ public final class JSONLCassette: CassetteStore {
     } catch {
       throw .cassette(path: path, line: line, reason: "invalid JSON (\(error))")
     }
+    members.reserveCapacity(split.members.count)
     do {
       for member in split.members {
         if member.name == "request" {
