@@ -43,11 +43,7 @@ struct CanonicalYAMLWriter {
     guard index < bytes.count else { return false }
     switch bytes[index] {
     case UInt8(ascii: "{"):
-      index += 1
-      if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-        index += 1
-        return true
-      }
+      if passOpening(closing: UInt8(ascii: "}")) { return true }
       while index < bytes.count {
         guard let key = stringContent() else { return false }
         for position in key where bytes[position] >= 0x80 { return false }
@@ -60,21 +56,14 @@ struct CanonicalYAMLWriter {
           guard writeValue(indent: indent + 1, into: &output) else { return false }
         } else {
           output.append(contentsOf: ": ".utf8)
-          guard writeScalar(into: &output) else { return false }
-          output.append(0x0A)
+          guard writeScalarLine(into: &output) else { return false }
         }
-        guard index < bytes.count else { return false }
-        let separator = bytes[index]
-        index += 1
-        if separator == UInt8(ascii: "}") { return true }
+        guard let closed = passSeparator(closing: UInt8(ascii: "}")) else { return false }
+        if closed { return true }
       }
       return false
     case UInt8(ascii: "["):
-      index += 1
-      if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-        index += 1
-        return true
-      }
+      if passOpening(closing: UInt8(ascii: "]")) { return true }
       while index < bytes.count {
         if isFullContainer {
           // Its lines two spaces deeper, the first one's indentation ending in `- `.
@@ -84,21 +73,41 @@ struct CanonicalYAMLWriter {
         } else {
           writePad(indent, into: &output)
           output.append(contentsOf: "- ".utf8)
-          guard writeScalar(into: &output) else { return false }
-          output.append(0x0A)
+          guard writeScalarLine(into: &output) else { return false }
         }
-        guard index < bytes.count else { return false }
-        let separator = bytes[index]
-        index += 1
-        if separator == UInt8(ascii: "]") { return true }
+        guard let closed = passSeparator(closing: UInt8(ascii: "]")) else { return false }
+        if closed { return true }
       }
       return false
     default:
       writePad(indent, into: &output)
-      guard writeScalar(into: &output) else { return false }
-      output.append(0x0A)
-      return true
+      return writeScalarLine(into: &output)
     }
+  }
+
+  /// Moves past a container's opening byte: true when `close` follows (an empty
+  /// container, moved past too).
+  private mutating func passOpening(closing close: UInt8) -> Bool {
+    index += 1
+    guard index < bytes.count, bytes[index] == close else { return false }
+    index += 1
+    return true
+  }
+
+  /// Moves past the byte after a member or an element: true when it is `close` (the
+  /// container ends), false for a comma, nil when the text ends first.
+  private mutating func passSeparator(closing close: UInt8) -> Bool? {
+    guard index < bytes.count else { return nil }
+    let separator = bytes[index]
+    index += 1
+    return separator == close
+  }
+
+  /// Writes the scalar at `index` (``writeScalar(into:)``) and a line break.
+  private mutating func writeScalarLine(into output: inout [UInt8]) -> Bool {
+    guard writeScalar(into: &output) else { return false }
+    output.append(0x0A)
+    return true
   }
 
   /// The bytes between the quotes of the string at `index`, moving past its closing quote.

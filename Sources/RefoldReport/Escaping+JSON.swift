@@ -45,11 +45,7 @@ extension Escaping {
       var plainStart = 0
       var index = 0
       while index < count {
-        while index + 8 <= count,
-          !mayNeedScriptEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-        {
-          index += 8
-        }
+        index = skipWords(base, from: index, count: count, while: { !mayNeedScriptEscape($0) })
         guard index < count else { break }
         let byte = bytes[index]
         let escaped: UInt32

@@ -121,12 +121,7 @@ public enum Escaping {
     var index = 0
     let count = bytes.count
     while index < count {
-      // Eight bytes at a time while none of them may need an escape.
-      while index + 8 <= count,
-        !mayNeedEscape(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-      {
-        index += 8
-      }
+      index = skipWords(base, from: index, count: count, while: { !mayNeedEscape($0) })
       guard index < count else { break }
       let byte = bytes[index]
       switch byte {
@@ -169,6 +164,18 @@ public enum Escaping {
       output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<count]))
     }
     output.append(UInt8(ascii: "\""))
+  }
+
+  /// `index` moved on eight bytes at a time while the eight bytes there are `plain`.
+  @inline(__always)
+  static func skipWords(
+    _ base: UnsafeRawPointer, from index: Int, count: Int, while plain: (UInt64) -> Bool
+  ) -> Int {
+    var index = index
+    while index + 8 <= count, plain(base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+      index += 8
+    }
+    return index
   }
 
   /// Whether one of the eight bytes of `word` is one that script-safe JSON escapes (a
