@@ -143,18 +143,11 @@ public struct FixtureStream: Sendable {
     }
   }
 
-  /// The event on a line, nil for a blank line.
+  /// The event on a line, nil for a blank line; with `keepingData`, also its `data` as the
+  /// canonical JSON the line wrote it in, when it did.
   ///
   /// Spaces, tabs and a carriage return around the line are skipped on its bytes; a line that
   /// starts or ends with other bytes than ASCII is trimmed of Unicode spaces as text.
-  static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(EventLine.Invalid)
-    -> EventLine?
-  {
-    try parseLine(bytes, keepingData: false)?.line
-  }
-
-  /// ``parseLine(_:)``, with the event's `data` as the canonical JSON the line wrote it in
-  /// when `keepingData` and it did.
   static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>, keepingData: Bool)
     throws(EventLine.Invalid) -> (line: EventLine, data: EncodedData?)?
   {
@@ -180,5 +173,4 @@ public struct FixtureStream: Sendable {
     let parsed = try EventLine.parse(bytes: line, encodedData: &data)
     return (parsed, data)
   }
-
 }
